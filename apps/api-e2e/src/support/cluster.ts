@@ -1,0 +1,247 @@
+/**
+ * Real node processes on loopback for cluster tests: each node is `node dist/apps/<app>/main.js`
+ * with its own ports and DATA_DIR. Every process a test starts is tracked by PID and stopped by
+ * `stopAll()`. Waits poll a condition with a deadline; nothing sleeps to synchronise.
+ */
+import { ChildProcess, spawn, execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(__dirname, '../../../..');
+
+export interface NodeSpec {
+  readonly name: string;
+  readonly httpPort: number;
+  readonly clusterPort: number;
+  readonly dataDir: string;
+  readonly env: Record<string, string>;
+  readonly app: 'api' | 'chat';
+}
+
+export class NodeProcess {
+  private child: ChildProcess | undefined;
+  private exit: Promise<number | null> | undefined;
+  readonly logFile: string;
+
+  constructor(readonly spec: NodeSpec) {
+    this.logFile = join(spec.dataDir, '..', `${spec.name.replace(/[@.]/g, '_')}.log`);
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get http(): string {
+    return `http://127.0.0.1:${this.spec.httpPort}`;
+  }
+
+  get clusterAddr(): string {
+    return `127.0.0.1:${this.spec.clusterPort}`;
+  }
+
+  get running(): boolean {
+    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Start the process; resolves once it answers /health. */
+  async start(extraEnv: Record<string, string> = {}): Promise<void> {
+    const out = openSync(this.logFile, 'a');
+    const child = spawn(process.execPath, [join(ROOT, `dist/apps/${this.spec.app}/main.js`)], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        RINGNEST_NAME: this.spec.name,
+        HTTP_PORT: String(this.spec.httpPort),
+        CLUSTER_PORT: String(this.spec.clusterPort),
+        DATA_DIR: this.spec.dataDir,
+        ...this.spec.env,
+        ...extraEnv,
+      },
+      stdio: ['ignore', out, out],
+    });
+    closeSync(out);
+    this.child = child;
+    this.exit = new Promise((res) => child.once('exit', (code) => res(code)));
+    await waitFor(`${this.spec.name} /health`, async () => {
+      if (!this.running) throw new Error(`${this.spec.name} exited early:\n${this.log().slice(-2000)}`);
+      return (await fetchStatus(`${this.http}/health`)) === 200;
+    }, 30000);
+  }
+
+  /** Resolves with the exit code once the process has exited. */
+  exited(timeoutMs = 30000): Promise<number | null> {
+    if (!this.exit) return Promise.resolve(null);
+    return withTimeout(this.exit, timeoutMs, `${this.spec.name} to exit`);
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    if (this.child?.pid && this.running) process.kill(this.child.pid, sig);
+  }
+
+  /** SIGTERM and wait for the exit code. */
+  async stop(): Promise<number | null> {
+    if (!this.running) return this.child?.exitCode ?? null;
+    this.signal('SIGTERM');
+    return this.exited();
+  }
+
+  /** SIGKILL and wait until gone. */
+  async kill9(): Promise<void> {
+    if (!this.running) return;
+    this.signal('SIGKILL');
+    await this.exited();
+  }
+
+  log(): string {
+    try {
+      return readFileSync(this.logFile, 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  async get<T = unknown>(path: string): Promise<{ status: number; body: T }> {
+    const res = await fetch(`${this.http}${path}`);
+    return { status: res.status, body: (await res.json()) as T };
+  }
+
+  async post<T = unknown>(path: string, body: unknown = {}): Promise<{ status: number; body: T }> {
+    const res = await fetch(`${this.http}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as T };
+  }
+}
+
+export interface ClusterStatus {
+  node: string;
+  ringReady: boolean;
+  pendingTransfers: number;
+  members: { node: string; status: string; ring: number; pending: number | null }[];
+  text: string;
+  clusterId: string;
+}
+
+/** A set of nodes for one test file, in a temporary directory, on free ports. */
+export class TestCluster {
+  readonly dir = mkdtempSync(join(tmpdir(), 'ringnest-e2e-'));
+  readonly nodes: NodeProcess[] = [];
+
+  async node(name: string, opts: { env?: Record<string, string>; app?: 'api' | 'chat'; dataDir?: string } = {}): Promise<NodeProcess> {
+    const [httpPort, clusterPort] = await freePorts(2);
+    const n = new NodeProcess({
+      name: name.includes('@') ? name : `${name}@127.0.0.1`,
+      httpPort,
+      clusterPort,
+      dataDir: opts.dataDir ?? join(this.dir, name),
+      env: { RING_SIZE: '64', STORAGE: 'memory', ...opts.env },
+      app: opts.app ?? 'api',
+    });
+    this.nodes.push(n);
+    return n;
+  }
+
+  async started(name: string, opts: { env?: Record<string, string>; app?: 'api' | 'chat' } = {}): Promise<NodeProcess> {
+    const n = await this.node(name, opts);
+    await n.start();
+    return n;
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => n.kill9().catch(() => undefined)));
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export async function status(n: NodeProcess): Promise<ClusterStatus> {
+  return (await n.get<ClusterStatus>('/api/cluster/status')).body;
+}
+
+/** Wait until every node reports the same settled ring: the given members valid, ring ready, nothing pending. */
+export async function waitSettled(nodes: NodeProcess[], timeoutMs = 60000): Promise<ClusterStatus> {
+  const names = nodes.map((n) => n.spec.name).sort();
+  let last: ClusterStatus | undefined;
+  await waitFor(`${names.join(', ')} to settle`, async () => {
+    const all = await Promise.all(nodes.map((n) => status(n)));
+    last = all[0];
+    return all.every(
+      (s) =>
+        s.ringReady &&
+        s.pendingTransfers === 0 &&
+        s.members.filter((m) => m.status === 'valid').map((m) => m.node).sort().join() === names.join() &&
+        s.members.length === names.length &&
+        s.text === all[0].text &&
+        s.clusterId === all[0].clusterId,
+    );
+  }, timeoutMs, () => last?.text ?? '');
+  return last as ClusterStatus;
+}
+
+/** Poll `cond` until it is true; fail with `what` after `timeoutMs`. */
+export async function waitFor(what: string, cond: () => Promise<boolean> | boolean, timeoutMs = 30000, detail?: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastErr: unknown;
+  for (;;) {
+    try {
+      if (await cond()) return;
+    } catch (err) {
+      lastErr = err;
+      if (err instanceof Error && err.message.includes('exited early')) throw err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? ` (last error: ${(lastErr as Error).message})` : ''}${detail ? `\n${detail()}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function fetchStatus(url: string): Promise<number> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise((res, rej) => {
+    const t = setTimeout(() => rej(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        res(v);
+      },
+      (e) => {
+        clearTimeout(t);
+        rej(e);
+      },
+    );
+  });
+}
+
+/** Distinct free TCP ports on loopback. */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((res) => {
+      const s = createServer();
+      s.listen(0, '127.0.0.1', () => res(s));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run `./ringnest` (the built CLI) with arguments. */
+export function ringnest(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return new Promise((res) => {
+    execFile(join(ROOT, 'ringnest'), args, { cwd: ROOT, env: { ...process.env, ...env }, timeout: 240000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+      res({ code, stdout, stderr });
+    });
+  });
+}

@@ -1,0 +1,9 @@
+/**
+ * An api node: the replicated key/value store's HTTP API and a member of the api cluster.
+ * Configuration from the environment (SPEC §2).
+ */
+import 'reflect-metadata';
+import { runFromEnv } from '@ringnest/riak-core';
+import { ApiModule } from './app/api.module';
+
+runFromEnv({ app: 'api', httpPort: 4000, clusterPort: 9000 }, (config) => ({ module: ApiModule.register(config) }));

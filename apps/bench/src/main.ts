@@ -1,0 +1,32 @@
+/**
+ * `npm run bench [-- <name>]`: benchmarks that print a table and write a JSON result file to
+ * bench-results/. Figures are for the record (issue notes), never asserted by tests.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { preflistBench } from './preflist.bench';
+
+function table(rows: { name: string; perSecond: number; lookups: number; seconds: number }[]): string {
+  const w = Math.max(...rows.map((r) => r.name.length));
+  return rows.map((r) => `${r.name.padEnd(w)}  ${Math.round(r.perSecond).toLocaleString('en-US').padStart(12)} /s  (${r.lookups} in ${r.seconds.toFixed(2)} s)`).join('\n');
+}
+
+function main(argv: string[]): number {
+  const which = argv[0] ?? 'preflist';
+  const outDir = join(process.cwd(), 'bench-results');
+  mkdirSync(outDir, { recursive: true });
+  if (which === 'preflist') {
+    const opts = { nodes: 8, ringSize: 64, n: 3, keys: 50000, minMs: Number(process.env['BENCH_MS'] ?? 2000) };
+    const rows = preflistBench(opts);
+    console.log(`key -> preference list lookups (${opts.nodes} nodes, ring ${opts.ringSize}, ${opts.keys} distinct keys, node ${process.version})`);
+    console.log(table(rows));
+    const file = join(outDir, 'preflist.json');
+    writeFileSync(file, JSON.stringify({ bench: 'preflist', at: new Date().toISOString(), opts, rows }, null, 2));
+    console.log(`written ${file}`);
+    return 0;
+  }
+  console.error(`unknown benchmark '${which}'; known: preflist`);
+  return 2;
+}
+
+process.exitCode = main(process.argv.slice(2));

@@ -1,0 +1,5 @@
+/**
+ * @ringnest/coord-kv: quorum coordinators (N/W/R, sloppy quorum), causal versions and read repair
+ * for the replicated key/value store. Built in the coordinated-KV issue.
+ */
+export {};

@@ -1,0 +1,3 @@
+/** The public API of @ringnest/riak-core. */
+export * from './lib';
+export * from './nest';

@@ -1,0 +1,153 @@
+/**
+ * Membership changes as pure functions over the ring (riak_core's riak_core_ring / riak_core_claimant
+ * membership API). Each returns either the new ring and the line to show the operator, or a refusal
+ * with a stable code and the exact line of SPEC §3. Nothing here knows which node it runs on beyond
+ * the `actor` passed in.
+ */
+import {
+  Member,
+  NodeName,
+  Ring,
+  StagedChange,
+  clusterNodes,
+  memberOf,
+  nodesWithStatus,
+  ownershipOf,
+  setMember,
+  setOwnership,
+  markSeen,
+} from './ring';
+
+export type RefusalCode =
+  | 'self-join'
+  | 'unreachable'
+  | 'ring-size'
+  | 'different-app'
+  | 'already-member'
+  | 'only-member'
+  | 'is-up'
+  | 'not-member'
+  | 'not-joining'
+  | 'not-claimant'
+  | 'nothing-staged';
+
+export interface Refused {
+  readonly kind: 'refused';
+  readonly code: RefusalCode;
+  readonly message: string;
+}
+
+export interface Changed {
+  readonly kind: 'changed';
+  readonly ring: Ring;
+  readonly message: string;
+}
+
+export type MembershipResult = Changed | Refused;
+
+export function refused(code: RefusalCode, message: string): Refused {
+  return { kind: 'refused', code, message };
+}
+
+export const messages = {
+  selfJoin: () => 'Failed: This node cannot join itself in a cluster',
+  unreachable: (n: string) => `Node ${n} is not reachable!`,
+  ringSize: (n: string) => `Failed: ${n} has a different ring_creation_size`,
+  differentApp: (n: string, theirs: string, ours: string) =>
+    `Failed: ${n} is a node of a '${theirs}' cluster and this node is a '${ours}' node`,
+  alreadyMember: () => 'Failed: This node is already a member of a cluster',
+  onlyMember: (n: string) => `Failed: '${n}' is the only member.`,
+  isUp: (n: string) => `Failed: ${n} is up`,
+  notMember: (n: string) => `Failed: "${n}" is not a member of the cluster.`,
+  notJoining: (n: string) => `Failed: '${n}' is not a joining member of the cluster.`,
+  joinStaged: (self: string, target: string) => `Success: staged join request for '${self}' to '${target}'`,
+  markedDown: (n: string) => `Success: "${n}" marked as down`,
+  leaving: (n: string) => `Success: '${n}' is leaving the cluster`,
+};
+
+/** True when the node's own ring holds no other member: it may join a cluster. */
+export function isAlone(ring: Ring, self: NodeName): boolean {
+  return clusterNodes(ring).every((n) => n === self);
+}
+
+export interface JoinRequest {
+  /** this node's current ring */
+  own: Ring;
+  /** the ring of the node asked to join */
+  target: Ring;
+  targetNode: NodeName;
+  self: NodeName;
+  selfAddr: string;
+  /** join now (the claimant commits it) rather than stage it */
+  auto: boolean;
+}
+
+/**
+ * Join `self` to the target's cluster: adopt the target ring with self added as a joining member.
+ * Performed on the joining node, which then gossips the result to the target.
+ */
+export function joinCluster(r: JoinRequest): MembershipResult {
+  if (r.targetNode === r.self) return refused('self-join', messages.selfJoin());
+  if (r.target.app !== r.own.app) return refused('different-app', messages.differentApp(r.targetNode, r.target.app, r.own.app));
+  if (r.target.ringSize !== r.own.ringSize) return refused('ring-size', messages.ringSize(r.targetNode));
+  if (!isAlone(r.own, r.self)) return refused('already-member', messages.alreadyMember());
+  const ring = markSeen(setMember(r.target, r.self, r.self, { status: 'joining', addr: r.selfAddr, autoJoin: r.auto }), r.self);
+  return { kind: 'changed', ring, message: messages.joinStaged(r.self, r.targetNode) };
+}
+
+function isMember(ring: Ring, node: NodeName): Member | undefined {
+  const m = memberOf(ring, node);
+  return m && m.status !== 'removed' ? m : undefined;
+}
+
+/** Stage a leave, force-remove or replace on the claimant's ring. Joins are staged by joining. */
+export function stageChange(ring: Ring, actor: NodeName, change: StagedChange): MembershipResult {
+  const m = isMember(ring, change.node);
+  if (!m) return refused('not-member', messages.notMember(change.node));
+  const others = clusterNodes(ring).filter((n) => n !== change.node && memberOf(ring, n)?.status !== 'joining');
+  let message: string;
+  switch (change.kind) {
+    case 'join':
+      if (m.status !== 'joining') return refused('not-joining', messages.notJoining(change.node));
+      message = `Success: staged join request for '${change.node}'`;
+      break;
+    case 'leave':
+      if (others.length === 0) return refused('only-member', messages.onlyMember(change.node));
+      message = `Success: staged leave request for '${change.node}'`;
+      break;
+    case 'force-remove':
+      if (others.length === 0) return refused('only-member', messages.onlyMember(change.node));
+      message = `Success: staged remove request for '${change.node}'`;
+      break;
+    case 'replace': {
+      const r = isMember(ring, change.replacement);
+      if (!r) return refused('not-member', messages.notMember(change.replacement));
+      if (r.status !== 'joining') return refused('not-joining', messages.notJoining(change.replacement));
+      message = `Success: staged replacement of '${change.node}' with '${change.replacement}'`;
+      break;
+    }
+  }
+  const o = ownershipOf(ring);
+  const staged = [...o.staged.filter((s) => s.node !== change.node), change];
+  return { kind: 'changed', ring: setOwnership(ring, actor, { ...o, staged }), message };
+}
+
+/** Discard staged changes; joining members whose join was staged (not auto) are dropped, as in riak_core. */
+export function clearStaged(ring: Ring, actor: NodeName): MembershipResult {
+  const o = ownershipOf(ring);
+  let next = setOwnership(ring, actor, { ...o, staged: [] });
+  for (const n of nodesWithStatus(ring, 'joining')) {
+    const m = memberOf(ring, n) as Member;
+    if (!m.autoJoin) next = setMember(next, actor, n, { ...m, status: 'removed' });
+  }
+  return { kind: 'changed', ring: next, message: 'Cleared staged cluster changes' };
+}
+
+/** Mark an unreachable member down (it keeps its partitions; fallbacks serve them). */
+export function markDown(ring: Ring, actor: NodeName, node: NodeName, isUp: boolean): MembershipResult {
+  const m = isMember(ring, node);
+  if (!m) return refused('not-member', messages.notMember(node));
+  if (isUp) return refused('is-up', messages.isUp(node));
+  if (m.status === 'down') return { kind: 'changed', ring, message: messages.markedDown(node) };
+  return { kind: 'changed', ring: setMember(ring, actor, node, { ...m, status: 'down' }), message: messages.markedDown(node) };
+}

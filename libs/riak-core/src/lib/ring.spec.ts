@@ -1,0 +1,424 @@
+import fc from 'fast-check';
+import { ringSize } from './chash';
+import { canonicalJson } from './mvreg';
+import {
+  Member,
+  MemberStatus,
+  NodeName,
+  Ownership,
+  Ring,
+  Transfer,
+  adoptRing,
+  allMembers,
+  clusterNodes,
+  freshRing,
+  futureOwners,
+  markSeen,
+  memberOf,
+  ownershipOf,
+  readyMembers,
+  reconcile,
+  ringClock,
+  ringReady,
+  ringsEqual,
+  setMember,
+  setOwnership,
+} from './ring';
+
+/**
+ * Property runs: a history replays up to 30 ring operations over up to 5 replicas and every check
+ * reconciles several rings, each reconcile re-serialising every version; 1000 runs per property
+ * still finish in a few seconds on ring size 8.
+ */
+const RUNS = 1000;
+const Q = ringSize(8);
+const NODES = ['A', 'B', 'C', 'D', 'E'] as const;
+const STATUSES: readonly MemberStatus[] = ['joining', 'valid', 'leaving', 'exiting', 'down', 'removed'];
+
+const cj = (r: Ring): string => canonicalJson(r);
+
+function fresh(node: NodeName = 'A', q = Q): Ring {
+  return freshRing({ app: 'api', clusterId: 'c1', ringSize: q, node, addr: `${node}:9000` });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Random histories
+
+type Op =
+  | { kind: 'member'; replica: number; actor: number; node: number; status: MemberStatus; autoJoin: boolean }
+  | { kind: 'ownership'; replica: number; actor: number; owners: number[]; moves: { index: number; to: number }[] }
+  | { kind: 'complete'; replica: number; pick: number }
+  | { kind: 'seen'; replica: number }
+  | { kind: 'adopt'; replica: number }
+  | { kind: 'reconcile'; from: number; to: number };
+
+const arbIdx = fc.nat({ max: 4 });
+const arbOp: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({
+    kind: fc.constant('member' as const),
+    replica: arbIdx,
+    actor: arbIdx,
+    node: arbIdx,
+    status: fc.constantFrom(...STATUSES),
+    autoJoin: fc.boolean(),
+  }),
+  fc.record({
+    kind: fc.constant('ownership' as const),
+    replica: arbIdx,
+    actor: arbIdx,
+    owners: fc.array(fc.nat({ max: 9 }), { minLength: Q, maxLength: Q }),
+    moves: fc.array(fc.record({ index: fc.nat({ max: Q - 1 }), to: fc.nat({ max: 9 }) }), { maxLength: 4 }),
+  }),
+  fc.record({ kind: fc.constant('complete' as const), replica: arbIdx, pick: fc.nat({ max: 7 }) }),
+  fc.record({ kind: fc.constant('seen' as const), replica: arbIdx }),
+  fc.record({ kind: fc.constant('adopt' as const), replica: arbIdx }),
+  fc.record({ kind: fc.constant('reconcile' as const), from: arbIdx, to: arbIdx }),
+);
+
+interface History {
+  /** number of replicas, one per node A.. */
+  k: number;
+  /** true: every write on replica i is made by node i (as in the real system); false: by a random actor */
+  ownActors: boolean;
+  ops: Op[];
+}
+
+const arbHistory: fc.Arbitrary<History> = fc.record({
+  k: fc.integer({ min: 3, max: 5 }),
+  ownActors: fc.boolean(),
+  ops: fc.array(arbOp, { maxLength: 30 }),
+});
+
+function replay(h: History): Ring[] {
+  const base = fresh('A');
+  const replicas: Ring[] = Array.from({ length: h.k }, () => base);
+  const actorOf = (replica: number, actor: number): NodeName => NODES[h.ownActors ? replica : actor % h.k];
+  for (const op of h.ops) {
+    switch (op.kind) {
+      case 'member': {
+        const i = op.replica % h.k;
+        const node = NODES[op.node % h.k];
+        replicas[i] = setMember(replicas[i], actorOf(i, op.actor), node, { status: op.status, addr: `${node}:9000`, autoJoin: op.autoJoin });
+        break;
+      }
+      case 'ownership': {
+        const i = op.replica % h.k;
+        const names = allMembers(replicas[i]).map(([n]) => n);
+        const pickName = (x: number) => names[x % names.length];
+        const o = ownershipOf(replicas[i]);
+        const owners = op.owners.map(pickName);
+        const next: Transfer[] = [];
+        for (const m of op.moves) {
+          const to = pickName(m.to);
+          if (to !== owners[m.index] && !next.some((t) => t.index === m.index)) next.push({ index: m.index, from: owners[m.index], to, status: 'awaiting' });
+        }
+        const actor = actorOf(i, op.actor);
+        replicas[i] = setOwnership(replicas[i], actor, { ...o, epoch: o.epoch + 1, claimant: actor, owners, next });
+        break;
+      }
+      case 'complete': {
+        const i = op.replica % h.k;
+        const o = ownershipOf(replicas[i]);
+        if (o.next.length === 0) break;
+        const j = op.pick % o.next.length;
+        const next = o.next.map((t, n) => (n === j ? { ...t, status: 'complete' as const } : t));
+        replicas[i] = setOwnership(replicas[i], actorOf(i, op.pick), { ...o, next });
+        break;
+      }
+      case 'seen': {
+        const i = op.replica % h.k;
+        replicas[i] = markSeen(replicas[i], NODES[i]);
+        break;
+      }
+      case 'adopt': {
+        const i = op.replica % h.k;
+        replicas[i] = adoptRing(replicas[i], NODES[i]);
+        break;
+      }
+      case 'reconcile': {
+        const to = op.to % h.k;
+        replicas[to] = reconcile(replicas[to], replicas[op.from % h.k]);
+        break;
+      }
+    }
+  }
+  return replicas;
+}
+
+/** A history and three (not necessarily distinct) of its replicas. */
+const arbThree = fc.tuple(arbHistory, arbIdx, arbIdx, arbIdx).map(([h, i, j, l]) => {
+  const rs = replay(h);
+  return { h, a: rs[i % h.k], b: rs[j % h.k], c: rs[l % h.k] };
+});
+
+/** Everything a node reads from a ring. */
+function reads(r: Ring): unknown {
+  return {
+    ownership: ownershipOf(r),
+    future: futureOwners(ownershipOf(r)),
+    members: NODES.map((n) => memberOf(r, n) ?? null),
+    cluster: clusterNodes(r),
+    ready: ringReady(r),
+    clock: ringClock(r),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe('reconcile laws over random histories', () => {
+  it('commutative', () => {
+    fc.assert(
+      fc.property(arbThree, ({ a, b }) => {
+        expect(cj(reconcile(a, b))).toBe(cj(reconcile(b, a)));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('associative', () => {
+    fc.assert(
+      fc.property(arbThree, ({ a, b, c }) => {
+        expect(cj(reconcile(reconcile(a, b), c))).toBe(cj(reconcile(a, reconcile(b, c))));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('idempotent, and absorbing what it already holds', () => {
+    fc.assert(
+      fc.property(arbThree, ({ a, b }) => {
+        expect(cj(reconcile(a, a))).toBe(cj(a));
+        const m = reconcile(a, b);
+        expect(cj(reconcile(m, a))).toBe(cj(m));
+        expect(cj(reconcile(m, b))).toBe(cj(m));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('ownershipOf / memberOf / ringReady are the same on both sides of a commuted merge', () => {
+    fc.assert(
+      fc.property(arbThree, ({ a, b, c }) => {
+        expect(reads(reconcile(a, b))).toEqual(reads(reconcile(b, a)));
+        expect(reads(reconcile(reconcile(a, b), c))).toEqual(reads(reconcile(a, reconcile(b, c))));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('ownershipOf resolves to a version present in the register (complete flags aside), with the highest epoch', () => {
+    fc.assert(
+      fc.property(arbThree, ({ a, b }) => {
+        const m = reconcile(a, b);
+        const o = ownershipOf(m);
+        const maxEpoch = Math.max(...m.ownership.map((v) => v.value.epoch));
+        expect(o.epoch).toBe(maxEpoch);
+        const strip = (x: Ownership) => canonicalJson({ ...x, next: x.next.map((t) => ({ ...t, status: 'awaiting' })) });
+        expect(m.ownership.some((v) => strip(v.value) === strip(o))).toBe(true);
+        // a transfer complete in any sibling is complete in the resolved ownership
+        for (const v of m.ownership)
+          for (const t of v.value.next)
+            if (t.status === 'complete') {
+              const r = o.next.find((x) => x.index === t.index && x.from === t.from && x.to === t.to);
+              if (r) expect(r.status).toBe('complete');
+            }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('ringsEqual agrees with the canonical comparison where states are equal', () => {
+    fc.assert(
+      fc.property(arbThree, ({ a, b }) => {
+        expect(ringsEqual(a, a)).toBe(true);
+        expect(ringsEqual(reconcile(a, b), reconcile(b, a))).toBe(true);
+        if (cj(a) === cj(b)) expect(ringsEqual(a, b)).toBe(true);
+        expect(ringsEqual(a, b)).toBe(ringsEqual(b, a));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('ringsEqual tells different states apart when every write is made by the replica\'s own node', () => {
+    fc.assert(
+      fc.property(
+        arbThree.filter(({ h }) => h.ownActors),
+        ({ a, b }) => {
+          expect(ringsEqual(a, b)).toBe(cj(a) === cj(b));
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('gossip converges: reconciling every ordered pair once, in a random order, leaves identical rings', () => {
+    const arb = arbHistory.chain((h) => {
+      const pairs: [number, number][] = [];
+      for (let i = 0; i < h.k; i++) for (let j = 0; j < h.k; j++) if (i !== j) pairs.push([i, j]);
+      return fc.tuple(fc.constant(h), fc.shuffledSubarray(pairs, { minLength: pairs.length, maxLength: pairs.length }));
+    });
+    fc.assert(
+      fc.property(arb, ([h, order]) => {
+        const rs = replay(h);
+        const all = rs.reduce((x, y) => reconcile(x, y));
+        for (const [from, to] of order) rs[to] = reconcile(rs[to], rs[from]);
+        for (const r of rs) {
+          expect(cj(r)).toBe(cj(all));
+          expect(ringsEqual(r, all)).toBe(true);
+          expect(reads(r)).toEqual(reads(all));
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('rings of different clusters are not merged', () => {
+    const a = fresh('A');
+    const b = freshRing({ app: 'api', clusterId: 'c2', ringSize: Q, node: 'B', addr: 'B:9000' });
+    expect(() => reconcile(a, b)).toThrow('cannot reconcile rings of clusters c1 and c2');
+    expect(ringsEqual(a, b)).toBe(false);
+  });
+});
+
+describe('ring unit behaviour', () => {
+  it('freshRing: the node is valid, claimant, owns every partition, and the ring is ready', () => {
+    const r = fresh('A', ringSize(64));
+    expect(r.ringSize).toBe(64);
+    expect(r.app).toBe('api');
+    expect(r.clusterId).toBe('c1');
+    expect(memberOf(r, 'A')).toEqual({ status: 'valid', addr: 'A:9000', autoJoin: false });
+    const o = ownershipOf(r);
+    expect(o.claimant).toBe('A');
+    expect(o.epoch).toBe(1);
+    expect(o.owners).toHaveLength(64);
+    expect(o.owners.every((n) => n === 'A')).toBe(true);
+    expect(o.next).toEqual([]);
+    expect(o.staged).toEqual([]);
+    expect(clusterNodes(r)).toEqual(['A']);
+    expect(ringReady(r)).toEqual({ ready: true, notSeen: [] });
+    expect(memberOf(r, 'B')).toBeUndefined();
+  });
+
+  it('ringReady is false until every joining/valid/leaving member has seen the ring', () => {
+    let r = fresh('A');
+    const m = (status: MemberStatus): Member => ({ status, addr: 'x', autoJoin: false });
+    r = setMember(r, 'B', 'B', m('joining'));
+    r = setMember(r, 'A', 'C', m('valid'));
+    r = setMember(r, 'A', 'D', m('leaving'));
+    r = setMember(r, 'A', 'E', m('down'));
+    r = setMember(r, 'A', 'F', m('exiting'));
+    r = setMember(r, 'A', 'G', m('removed'));
+    expect(readyMembers(r)).toEqual(['A', 'B', 'C', 'D']);
+    expect(ringReady(r)).toEqual({ ready: false, notSeen: ['A', 'B', 'C', 'D'] });
+    r = markSeen(r, 'C');
+    r = markSeen(r, 'A');
+    expect(ringReady(r)).toEqual({ ready: false, notSeen: ['B', 'D'] });
+    r = markSeen(r, 'B');
+    expect(ringReady(r)).toEqual({ ready: false, notSeen: ['D'] });
+    r = markSeen(r, 'D');
+    expect(ringReady(r)).toEqual({ ready: true, notSeen: [] });
+    // a new decision makes it unready again until everyone has seen that
+    const o = ownershipOf(r);
+    r = setOwnership(r, 'A', { ...o, epoch: o.epoch + 1 });
+    expect(ringReady(r).ready).toBe(false);
+    expect(ringReady(r).notSeen).toEqual(['A', 'B', 'C', 'D']);
+  });
+
+  it('a node that has seen an older ring does not count as having seen a newer one merged from gossip', () => {
+    const a0 = fresh('A');
+    const b0 = markSeen(a0, 'B');
+    const a1 = markSeen(setMember(a0, 'A', 'B', { status: 'valid', addr: 'B:9000', autoJoin: false }), 'A');
+    const m = reconcile(a1, b0);
+    expect(ringReady(m)).toEqual({ ready: false, notSeen: ['B'] });
+    expect(ringReady(markSeen(m, 'B')).ready).toBe(true);
+  });
+
+  it('markSeen is a no-op when the node has already seen the ring', () => {
+    const r = fresh('A');
+    expect(markSeen(r, 'A')).toBe(r);
+  });
+
+  it('futureOwners applies next to the owners', () => {
+    const o: Ownership = {
+      epoch: 3,
+      claimant: 'A',
+      owners: ['A', 'A', 'B', 'B', 'A', 'A', 'B', 'B'],
+      next: [
+        { index: 1, from: 'A', to: 'C', status: 'awaiting' },
+        { index: 6, from: 'B', to: 'C', status: 'complete' },
+      ],
+      staged: [],
+    };
+    expect(futureOwners(o)).toEqual(['A', 'C', 'B', 'B', 'A', 'A', 'C', 'B']);
+    expect(o.owners).toEqual(['A', 'A', 'B', 'B', 'A', 'A', 'B', 'B']);
+  });
+
+  it('sibling ownerships: a transfer marked complete in one sibling resolves as complete', () => {
+    let base = fresh('A');
+    for (const n of ['B', 'C']) base = setMember(base, 'A', n, { status: 'valid', addr: `${n}:9000`, autoJoin: false });
+    const o0 = ownershipOf(base);
+    const next: Transfer[] = [
+      { index: 0, from: 'A', to: 'B', status: 'awaiting' },
+      { index: 1, from: 'A', to: 'C', status: 'awaiting' },
+      { index: 2, from: 'A', to: 'B', status: 'awaiting' },
+    ];
+    base = setOwnership(base, 'A', { ...o0, epoch: 2, next });
+    // the source marks transfer 0 complete on its replica...
+    const a = setOwnership(base, 'A', { ...ownershipOf(base), next: next.map((t) => (t.index === 0 ? { ...t, status: 'complete' } : t)) });
+    // ...while another node concurrently writes a sibling with a higher epoch that marks transfer 1 complete
+    const b = setOwnership(base, 'B', {
+      ...ownershipOf(base),
+      epoch: 3,
+      claimant: 'B',
+      next: next.map((t) => (t.index === 1 ? { ...t, status: 'complete' } : t)),
+    });
+    const m = reconcile(a, b);
+    expect(m.ownership).toHaveLength(2);
+    const o = ownershipOf(m);
+    expect(o.epoch).toBe(3);
+    expect(o.claimant).toBe('B');
+    expect(o.next.map((t) => t.status)).toEqual(['complete', 'complete', 'awaiting']);
+    expect(ownershipOf(reconcile(b, a))).toEqual(o);
+  });
+
+  it('sibling member records resolve to the further-along status', () => {
+    let base = fresh('A');
+    base = setMember(base, 'B', 'B', { status: 'valid', addr: 'B:9000', autoJoin: false });
+    const x = setMember(base, 'A', 'B', { status: 'down', addr: 'B:9000', autoJoin: false });
+    const y = setMember(base, 'C', 'B', { status: 'leaving', addr: 'B:9000', autoJoin: false });
+    const m = reconcile(x, y);
+    expect(m.members['B']).toHaveLength(2);
+    expect(memberOf(m, 'B')?.status).toBe('leaving');
+    expect(memberOf(reconcile(y, x), 'B')?.status).toBe('leaving');
+  });
+
+  it('adoptRing marks the ring seen and brings a node marked down back to valid', () => {
+    let r = fresh('A');
+    r = setMember(r, 'B', 'B', { status: 'valid', addr: 'B:9000', autoJoin: false });
+    r = setMember(r, 'A', 'B', { status: 'down', addr: 'B:9000', autoJoin: false });
+    const b = adoptRing(r, 'B');
+    expect(memberOf(b, 'B')?.status).toBe('valid');
+    expect(ringReady(markSeen(b, 'A')).ready).toBe(true);
+    // the down-marking node sees B valid again once it hears from B
+    expect(memberOf(reconcile(r, b), 'B')?.status).toBe('valid');
+    const a = adoptRing(r, 'A');
+    expect(memberOf(a, 'B')?.status).toBe('down');
+  });
+
+  // Every write must make the ring observably newer: gossip drops a received ring that ringsEqual
+  // the local one, and ringReady/claimant decisions rely on `seen` covering the ring clock.
+  it('a member-only write changes the ring as far as ringsEqual and ringReady are concerned', () => {
+    let r = fresh('A');
+    r = setMember(r, 'B', 'B', { status: 'joining', addr: 'B:9000', autoJoin: true });
+    const o = ownershipOf(r);
+    r = setOwnership(r, 'A', { ...o, epoch: o.epoch + 1 });
+    r = markSeen(markSeen(r, 'A'), 'B');
+    expect(ringReady(r).ready).toBe(true);
+    // the claimant A commits B's join: a write only to B's member record
+    const after = setMember(r, 'A', 'B', { status: 'valid', addr: 'B:9000', autoJoin: false });
+    expect(memberOf(after, 'B')?.status).toBe('valid');
+    expect(cj(after)).not.toBe(cj(r));
+    expect(ringsEqual(after, r)).toBe(false);
+    expect(ringReady(after).ready).toBe(false);
+  });
+});

@@ -1,0 +1,253 @@
+/**
+ * The ring: who is in the cluster, who owns which partition, and what is about to move.
+ *
+ * The state is a join-semilattice so that gossip converges whatever the order of delivery:
+ * - each member's record is a multi-value register (written by the node itself, by the claimant,
+ *   or by whoever marks it down);
+ * - the ownership (owners, pending transfers `next`, staged changes, claimant) is one register
+ *   written by the claimant, and by a transfer's source node when it marks the transfer complete;
+ * - `seen` records, per node, the ring clock that node has adopted (riak_core's seen-by), merged
+ *   pointwise; it drives ring readiness.
+ * `reconcile` merges two rings of the same cluster field by field. Readers resolve siblings
+ * deterministically (`memberOf`, `ownershipOf`), so every node that holds the same state reads the
+ * same ring. See docs/ring.md.
+ */
+import { RingSize } from './chash';
+import { Register, mergeRegisters, registerClock, writeRegister } from './mvreg';
+import { VClock, mergeClocks, descends, clocksEqual } from './vclock';
+
+export type NodeName = string;
+
+export type MemberStatus = 'joining' | 'valid' | 'leaving' | 'exiting' | 'down' | 'removed';
+
+export interface Member {
+  readonly status: MemberStatus;
+  /** host:port of the node's cluster transport */
+  readonly addr: string;
+  /** a join that the claimant commits by itself once the ring is ready (riak_core's auto-join) */
+  readonly autoJoin: boolean;
+}
+
+export type TransferStatus = 'awaiting' | 'complete';
+
+/** A pending ownership change of one partition (riak_core's `next` entry). */
+export interface Transfer {
+  readonly index: number;
+  readonly from: NodeName;
+  readonly to: NodeName;
+  readonly status: TransferStatus;
+}
+
+export type StagedChange =
+  | { readonly kind: 'join'; readonly node: NodeName }
+  | { readonly kind: 'leave'; readonly node: NodeName }
+  | { readonly kind: 'force-remove'; readonly node: NodeName }
+  | { readonly kind: 'replace'; readonly node: NodeName; readonly replacement: NodeName };
+
+export interface Ownership {
+  /** increases with every claimant decision; ranks concurrent ownership versions */
+  readonly epoch: number;
+  readonly claimant: NodeName;
+  /** owner of each partition index */
+  readonly owners: readonly NodeName[];
+  readonly next: readonly Transfer[];
+  readonly staged: readonly StagedChange[];
+}
+
+export interface Ring {
+  readonly format: 1;
+  /** the application whose nodes form this cluster ('api', 'chat', ...): other apps cannot join */
+  readonly app: string;
+  /** unique per cluster: gossip from another cluster is ignored */
+  readonly clusterId: string;
+  readonly ringSize: RingSize;
+  readonly members: Readonly<Record<NodeName, Register<Member>>>;
+  readonly ownership: Register<Ownership>;
+  readonly seen: Readonly<Record<NodeName, VClock>>;
+}
+
+export interface FreshRingOptions {
+  app: string;
+  clusterId: string;
+  ringSize: RingSize;
+  node: NodeName;
+  addr: string;
+}
+
+/** A one-node ring: the node is valid, claimant, and owns every partition. */
+export function freshRing(o: FreshRingOptions): Ring {
+  const members = { [o.node]: writeRegister<Member>([], o.node, { status: 'valid', addr: o.addr, autoJoin: false }) };
+  const ownership = writeRegister<Ownership>([], o.node, {
+    epoch: 1,
+    claimant: o.node,
+    owners: new Array<NodeName>(o.ringSize).fill(o.node),
+    next: [],
+    staged: [],
+  });
+  const ring: Ring = { format: 1, app: o.app, clusterId: o.clusterId, ringSize: o.ringSize, members, ownership, seen: {} };
+  return markSeen(ring, o.node);
+}
+
+const STATUS_RANK: Record<MemberStatus, number> = { removed: 5, exiting: 4, leaving: 3, down: 2, valid: 1, joining: 0 };
+
+/** The member record of `node`, siblings resolved deterministically (the further-along status wins). */
+export function memberOf(ring: Ring, node: NodeName): Member | undefined {
+  const reg = ring.members[node];
+  if (!reg || reg.length === 0) return undefined;
+  let best = reg[0].value;
+  for (const v of reg) {
+    if (STATUS_RANK[v.value.status] > STATUS_RANK[best.status]) best = v.value;
+  }
+  return best;
+}
+
+/** Every node with a record, sorted by name, with its resolved record ('removed' included). */
+export function allMembers(ring: Ring): [NodeName, Member][] {
+  return Object.keys(ring.members)
+    .sort()
+    .map((n) => [n, memberOf(ring, n) as Member]);
+}
+
+/** Nodes currently in the cluster (every status but 'removed'), sorted. */
+export function clusterNodes(ring: Ring): NodeName[] {
+  return allMembers(ring)
+    .filter(([, m]) => m.status !== 'removed')
+    .map(([n]) => n);
+}
+
+export function nodesWithStatus(ring: Ring, ...statuses: MemberStatus[]): NodeName[] {
+  return allMembers(ring)
+    .filter(([, m]) => statuses.includes(m.status))
+    .map(([n]) => n);
+}
+
+/**
+ * The ownership, siblings resolved: the version with the highest epoch (then claimant name, then
+ * content) is the base; a transfer counts as complete if any sibling marked it complete.
+ */
+export function ownershipOf(ring: Ring): Ownership {
+  const reg = ring.ownership;
+  if (reg.length === 1) return reg[0].value;
+  let base = reg[0].value;
+  for (const v of reg) {
+    const o = v.value;
+    if (o.epoch > base.epoch || (o.epoch === base.epoch && o.claimant > base.claimant)) base = o;
+  }
+  const complete = new Set<string>();
+  for (const v of reg) for (const t of v.value.next) if (t.status === 'complete') complete.add(transferKey(t));
+  return { ...base, next: base.next.map((t) => (complete.has(transferKey(t)) ? { ...t, status: 'complete' } : t)) };
+}
+
+export function transferKey(t: Pick<Transfer, 'index' | 'from' | 'to'>): string {
+  return `${t.index}:${t.from}:${t.to}`;
+}
+
+/** The owners once every pending transfer has completed. */
+export function futureOwners(o: Ownership): NodeName[] {
+  const out = [...o.owners];
+  for (const t of o.next) out[t.index] = t.to;
+  return out;
+}
+
+/** The clock summarising every decision in the ring (member records and ownership; not `seen`). */
+const ringClocks = new WeakMap<Ring, VClock>();
+
+export function ringClock(ring: Ring): VClock {
+  let clock = ringClocks.get(ring);
+  if (!clock) {
+    clock = mergeClocks(registerClock(ring.ownership), ...Object.values(ring.members).map((r) => registerClock(r)));
+    ringClocks.set(ring, clock);
+  }
+  return clock;
+}
+
+/**
+ * A write into one of the ring's registers. The writer's counter goes above any it has used
+ * anywhere in the ring, so every write advances `ringClock` (which readiness and change detection
+ * rely on), while the new version still supersedes exactly what its register held.
+ */
+function writeInRing<T>(ring: Ring, reg: Register<T>, actor: NodeName, value: T): Register<T> {
+  const clock = mergeClocks(registerClock(reg), { [actor]: (ringClock(ring)[actor] ?? 0) + 1 });
+  return [{ clock, value }];
+}
+
+export function setMember(ring: Ring, actor: NodeName, node: NodeName, member: Member): Ring {
+  return { ...ring, members: { ...ring.members, [node]: writeInRing(ring, ring.members[node] ?? [], actor, member) } };
+}
+
+export function setOwnership(ring: Ring, actor: NodeName, ownership: Ownership): Ring {
+  return { ...ring, ownership: writeInRing(ring, ring.ownership, actor, ownership) };
+}
+
+/** Record that `node` has adopted this ring. */
+export function markSeen(ring: Ring, node: NodeName): Ring {
+  const clock = ringClock(ring);
+  const current = ring.seen[node];
+  if (current && descends(current, clock)) return ring;
+  return { ...ring, seen: { ...ring.seen, [node]: mergeClocks(current ?? {}, clock) } };
+}
+
+/**
+ * Merge two rings of the same cluster. Commutative, associative and idempotent, so any gossip
+ * order converges. Rings of different clusters are not merged: the caller checks `clusterId`.
+ */
+export function reconcile(a: Ring, b: Ring): Ring {
+  if (a.clusterId !== b.clusterId) throw new Error(`cannot reconcile rings of clusters ${a.clusterId} and ${b.clusterId}`);
+  const members: Record<NodeName, Register<Member>> = {};
+  for (const node of [...new Set([...Object.keys(a.members), ...Object.keys(b.members)])].sort()) {
+    members[node] = mergeRegisters(a.members[node] ?? [], b.members[node] ?? []);
+  }
+  const seen: Record<NodeName, VClock> = {};
+  for (const node of [...new Set([...Object.keys(a.seen), ...Object.keys(b.seen)])].sort()) {
+    seen[node] = mergeClocks(a.seen[node] ?? {}, b.seen[node] ?? {});
+  }
+  return { format: 1, app: a.app, clusterId: a.clusterId, ringSize: a.ringSize, members, ownership: mergeRegisters(a.ownership, b.ownership), seen };
+}
+
+/** Same state (seen included)? */
+export function ringsEqual(a: Ring, b: Ring): boolean {
+  if (a.clusterId !== b.clusterId) return false;
+  const r = reconcile(a, b);
+  return sameContent(r, a) && sameContent(r, b);
+}
+
+function sameContent(a: Ring, b: Ring): boolean {
+  if (!clocksEqual(ringClock(a), ringClock(b))) return false;
+  const na = Object.keys(a.seen);
+  const nb = Object.keys(b.seen);
+  if (na.length !== nb.length) return false;
+  return na.every((n) => b.seen[n] !== undefined && clocksEqual(a.seen[n], b.seen[n]));
+}
+
+/** Members whose agreement makes the ring ready: joining, valid and leaving ones. */
+export function readyMembers(ring: Ring): NodeName[] {
+  return nodesWithStatus(ring, 'joining', 'valid', 'leaving');
+}
+
+/**
+ * riak_core's ring_ready: every member that takes part in the ring has seen its current state.
+ * `notSeen` lists the members that have not.
+ */
+export function ringReady(ring: Ring): { ready: boolean; notSeen: NodeName[] } {
+  const clock = ringClock(ring);
+  const notSeen = readyMembers(ring).filter((n) => !ring.seen[n] || !descends(ring.seen[n], clock));
+  return { ready: notSeen.length === 0, notSeen };
+}
+
+/** Partitions owned per node (nodes owning nothing absent). */
+export function ownedCounts(owners: readonly NodeName[]): Map<NodeName, number> {
+  const counts = new Map<NodeName, number>();
+  for (const o of owners) counts.set(o, (counts.get(o) ?? 0) + 1);
+  return counts;
+}
+
+/**
+ * What a node does with a ring it is about to hold: record that it has seen it, and if the ring
+ * says the node itself is down (it was marked down while unreachable), declare itself valid again.
+ */
+export function adoptRing(ring: Ring, self: NodeName): Ring {
+  let r = ring;
+  const me = memberOf(r, self);
+  if (me?.status === 'down') r = setMember(r, self, self, { ...me, status: 'valid' });
+  return markSeen(r, self);
+}

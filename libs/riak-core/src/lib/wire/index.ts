@@ -1,0 +1,8 @@
+/** The cluster wire protocol (PROTOCOL.md): framing, message shapes, handshake. Pure, no I/O. */
+export * from './protocol-constants';
+export * from './wire-error';
+export * from './body-codec';
+export * from './framing';
+export * from './messages';
+export * from './handshake';
+export * from './cluster-address';

@@ -1,0 +1,125 @@
+/**
+ * The runtime's handlers on the cluster transport: liveness probes, ring exchange, claimant
+ * operations forwarded from other nodes, and the ownership-transfer acknowledgement. Each handler
+ * validates its input and delegates to one service.
+ */
+import { Controller } from '@nestjs/common';
+import { Ctx, MessagePattern, Payload, RpcException } from '@nestjs/microservices';
+import { NodeName, Ring, StagedChange, VClock } from '../lib';
+import { ClusterContext } from './transport';
+import { RingManager } from './ring-manager.service';
+import { GossipReply, GossipService } from './gossip.service';
+import { LivenessService } from './liveness.service';
+import { ClaimantOp, MembershipService } from './membership.service';
+import { ClusterRefusal } from './cluster-refusal.exception';
+import { Patterns } from './patterns';
+
+function isRing(x: unknown): x is Ring {
+  if (!x || typeof x !== 'object') return false;
+  const r = x as Partial<Ring>;
+  return (
+    r.format === 1 &&
+    typeof r.clusterId === 'string' &&
+    typeof r.app === 'string' &&
+    typeof r.ringSize === 'number' &&
+    !!r.members &&
+    typeof r.members === 'object' &&
+    Array.isArray(r.ownership) &&
+    !!r.seen &&
+    typeof r.seen === 'object'
+  );
+}
+
+function isClock(x: unknown): x is VClock {
+  return !!x && typeof x === 'object' && !Array.isArray(x) && Object.values(x).every((n) => Number.isInteger(n) && (n as number) >= 0);
+}
+
+function bad(message: string): RpcException {
+  return new RpcException({ code: 'bad-request', message });
+}
+
+function isStagedChange(x: unknown): x is StagedChange {
+  if (!x || typeof x !== 'object') return false;
+  const c = x as { kind?: unknown; node?: unknown; replacement?: unknown };
+  if (typeof c.node !== 'string') return false;
+  if (c.kind === 'replace') return typeof c.replacement === 'string';
+  return c.kind === 'join' || c.kind === 'leave' || c.kind === 'force-remove';
+}
+
+@Controller()
+export class ClusterController {
+  constructor(
+    private readonly rings: RingManager,
+    private readonly gossip: GossipService,
+    private readonly liveness: LivenessService,
+    private readonly membership: MembershipService,
+  ) {}
+
+  @MessagePattern(Patterns.ping)
+  ping(@Ctx() ctx: ClusterContext): { node: NodeName } {
+    this.liveness.heardFrom(ctx.getPeerNode());
+    return { node: this.rings.self };
+  }
+
+  @MessagePattern(Patterns.ringGet)
+  ringGet(): { node: NodeName; ring: Ring } {
+    return { node: this.rings.self, ring: this.rings.current };
+  }
+
+  @MessagePattern(Patterns.gossip)
+  receiveGossip(@Payload() data: { ring?: unknown }, @Ctx() ctx: ClusterContext): GossipReply {
+    if (!isRing(data?.ring)) throw bad('ring.gossip needs a ring');
+    this.liveness.heardFrom(ctx.getPeerNode());
+    return this.gossip.receive(data.ring);
+  }
+
+  @MessagePattern(Patterns.seen)
+  receiveSeen(@Payload() data: { clusterId?: unknown; node?: unknown; seen?: unknown }): { ok: true } {
+    if (typeof data?.clusterId !== 'string' || typeof data.node !== 'string' || !isClock(data.seen)) throw bad('ring.seen needs clusterId, node and seen');
+    this.gossip.receiveSeen(data.clusterId, data.node, data.seen);
+    return { ok: true };
+  }
+
+  @MessagePattern(Patterns.claimantStage)
+  stage(@Payload() data: { change?: unknown }): { text: string } {
+    if (!isStagedChange(data?.change)) throw bad('claimant.stage needs a change');
+    return this.claimant({ op: 'stage', change: data.change });
+  }
+
+  @MessagePattern(Patterns.claimantPlan)
+  plan(): { text: string } {
+    return this.claimant({ op: 'plan' });
+  }
+
+  @MessagePattern(Patterns.claimantCommit)
+  commit(): { text: string } {
+    return this.claimant({ op: 'commit' });
+  }
+
+  @MessagePattern(Patterns.claimantClear)
+  clear(): { text: string } {
+    return this.claimant({ op: 'clear' });
+  }
+
+  @MessagePattern(Patterns.claimantLeave)
+  leave(@Payload() data: { node?: unknown }): { text: string } {
+    if (typeof data?.node !== 'string') throw bad('claimant.leave needs a node');
+    return this.claimant({ op: 'leave', node: data.node });
+  }
+
+  @MessagePattern(Patterns.handoffOwnership)
+  acceptOwnership(@Payload() data: { index?: unknown }): { accepted: boolean } {
+    if (typeof data?.index !== 'number' || !Number.isInteger(data.index)) throw bad('handoff.ownership needs a partition index');
+    if (data.index < 0 || data.index >= this.rings.current.ringSize) throw bad(`no partition ${data.index}`);
+    return { accepted: true };
+  }
+
+  private claimant(op: ClaimantOp): { text: string } {
+    try {
+      return { text: this.membership.claimantOp(op) };
+    } catch (err) {
+      if (err instanceof ClusterRefusal) throw new RpcException({ code: err.code, message: err.message });
+      throw err;
+    }
+  }
+}

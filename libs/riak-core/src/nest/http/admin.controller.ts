@@ -1,0 +1,137 @@
+/**
+ * The admin API behind `./ringnest` (docs/admin-api.md). Thin: validate, delegate to the
+ * membership service or read the ring, render with the pure status-text functions.
+ */
+import { Body, Controller, Get, HttpCode, Post, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
+import {
+  clusterNodes,
+  formatMemberTable,
+  formatRingReady,
+  formatRingStatus,
+  memberRows,
+  ownershipOf,
+  ringReady,
+} from '../../lib';
+import { RingManager } from '../ring-manager.service';
+import { LivenessService } from '../liveness.service';
+import { MembershipService } from '../membership.service';
+import { AdminTokenGuard } from './admin-token.guard';
+import { JoinDto, NodeDto, OptionalNodeDto, ReplaceDto } from './admin.dto';
+
+@Controller('api/cluster')
+@UseGuards(AdminTokenGuard)
+@UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true }))
+export class AdminController {
+  constructor(
+    private readonly rings: RingManager,
+    private readonly liveness: LivenessService,
+    private readonly membership: MembershipService,
+  ) {}
+
+  @Get('status')
+  status() {
+    const ring = this.rings.current;
+    const members = memberRows(ring);
+    const summary = this.membership.summary();
+    return {
+      node: summary.node,
+      app: summary.app,
+      ringSize: summary.ringSize,
+      clusterAddr: summary.addr,
+      clusterId: ring.clusterId,
+      ringReady: ringReady(ring).ready,
+      pendingTransfers: ownershipOf(ring).next.length,
+      unreachable: this.liveness.unreachable(),
+      members,
+      text: formatMemberTable(members),
+    };
+  }
+
+  @Get('member-status')
+  memberStatus() {
+    const members = memberRows(this.rings.current);
+    return { members, text: formatMemberTable(members) };
+  }
+
+  @Get('ring-status')
+  ringStatus() {
+    const ring = this.rings.current;
+    const o = ownershipOf(ring);
+    const unreachable = this.liveness.unreachable();
+    return {
+      claimant: o.claimant,
+      ringReady: ringReady(ring).ready,
+      transfers: o.next,
+      unreachable,
+      text: formatRingStatus(ring, unreachable),
+    };
+  }
+
+  @Get('ringready')
+  ringready() {
+    const ring = this.rings.current;
+    const r = formatRingReady(ring, this.liveness.unreachable());
+    return { ready: r.ready, nodes: clusterNodes(ring), text: r.text };
+  }
+
+  @Post('join')
+  @HttpCode(200)
+  async join(@Body() body: JoinDto) {
+    return { text: await this.membership.join(body.target, true) };
+  }
+
+  @Post('staged/join')
+  @HttpCode(200)
+  async stagedJoin(@Body() body: JoinDto) {
+    return { text: await this.membership.join(body.target, false) };
+  }
+
+  @Post('staged/leave')
+  @HttpCode(200)
+  async stagedLeave(@Body() body: OptionalNodeDto) {
+    return { text: await this.membership.onClaimant({ op: 'stage', change: { kind: 'leave', node: body.node ?? this.rings.self } }) };
+  }
+
+  @Post('staged/force-remove')
+  @HttpCode(200)
+  async forceRemove(@Body() body: NodeDto) {
+    return { text: await this.membership.onClaimant({ op: 'stage', change: { kind: 'force-remove', node: body.node } }) };
+  }
+
+  @Post('staged/replace')
+  @HttpCode(200)
+  async replace(@Body() body: ReplaceDto) {
+    return {
+      text: await this.membership.onClaimant({ op: 'stage', change: { kind: 'replace', node: body.node, replacement: body.replacement } }),
+    };
+  }
+
+  @Get('plan')
+  async plan() {
+    return { text: await this.membership.onClaimant({ op: 'plan' }) };
+  }
+
+  @Post('commit')
+  @HttpCode(200)
+  async commit() {
+    return { text: await this.membership.onClaimant({ op: 'commit' }) };
+  }
+
+  @Post('clear')
+  @HttpCode(200)
+  async clear() {
+    return { text: await this.membership.onClaimant({ op: 'clear' }) };
+  }
+
+  @Post('leave')
+  @HttpCode(200)
+  async leave() {
+    return { text: await this.membership.onClaimant({ op: 'leave', node: this.rings.self }) };
+  }
+
+  @Post('down')
+  @HttpCode(200)
+  down(@Body() body: NodeDto) {
+    return { text: this.membership.down(body.node) };
+  }
+}

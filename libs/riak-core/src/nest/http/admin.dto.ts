@@ -1,0 +1,33 @@
+/** Bodies of the admin API, validated at the edge (class-validator). */
+import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+
+const HOST_PORT = /^[^:\s]+:\d{1,5}$/;
+const NODE = /^[A-Za-z0-9_.-]+@[A-Za-z0-9_.:-]+$/;
+
+export class JoinDto {
+  @IsString()
+  @Matches(HOST_PORT, { message: 'target must be host:port of a node’s CLUSTER_PORT' })
+  target!: string;
+}
+
+export class NodeDto {
+  @IsString()
+  @MaxLength(255)
+  @Matches(NODE, { message: 'node must be a node name like dev1@127.0.0.1' })
+  node!: string;
+}
+
+export class OptionalNodeDto {
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  @Matches(NODE, { message: 'node must be a node name like dev1@127.0.0.1' })
+  node?: string;
+}
+
+export class ReplaceDto extends NodeDto {
+  @IsString()
+  @MaxLength(255)
+  @Matches(NODE, { message: 'replacement must be a node name like dev2@127.0.0.1' })
+  replacement!: string;
+}

@@ -1,0 +1,77 @@
+/**
+ * Maps every error that reaches an HTTP route to the JSON error shape of SPEC §6,
+ * `{"error":{"code","message"}}`, with a stable code per status. Unexpected errors are logged and
+ * answered 500 without leaking internals; the node keeps serving.
+ */
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ClusterRefusal } from '../cluster-refusal.exception';
+
+interface ReplyLike {
+  status(code: number): ReplyLike;
+  header(name: string, value: string): ReplyLike;
+  send(body: string): unknown;
+}
+
+const CODES: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  409: 'refused',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  500: 'internal',
+  502: 'unreachable',
+  503: 'unavailable',
+  504: 'timeout',
+};
+
+/** The HTTP status of a refused cluster operation. */
+export function refusalStatus(r: ClusterRefusal): number {
+  return r.code === 'unreachable' ? HttpStatus.BAD_GATEWAY : HttpStatus.CONFLICT;
+}
+
+export function errorBody(code: string, message: string): string {
+  return JSON.stringify({ error: { code, message } });
+}
+
+@Catch()
+export class JsonErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<ReplyLike>();
+    let status = 500;
+    let code = 'internal';
+    let message = 'internal error';
+    if (exception instanceof ClusterRefusal) {
+      status = refusalStatus(exception);
+      code = exception.code;
+      message = exception.message;
+    } else if (exception instanceof HttpException) {
+      status = exception.getStatus();
+      const body = exception.getResponse();
+      code = CODES[status] ?? `http_${status}`;
+      message = exception.message;
+      if (typeof body === 'object' && body !== null) {
+        const b = body as { error?: { code?: string; message?: string } | string; message?: string | string[] };
+        if (typeof b.error === 'object' && b.error?.message) {
+          code = b.error.code ?? code;
+          message = b.error.message;
+        } else if (Array.isArray(b.message)) message = b.message.join('; ');
+        else if (typeof b.message === 'string') message = b.message;
+      }
+    } else if (isFastifyError(exception)) {
+      status = exception.statusCode;
+      code = CODES[status] ?? `http_${status}`;
+      message = exception.message;
+    } else {
+      this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    }
+    reply.status(status).header('content-type', 'application/json; charset=utf-8').send(errorBody(code, message));
+  }
+}
+
+function isFastifyError(e: unknown): e is { statusCode: number; message: string } {
+  return !!e && typeof e === 'object' && typeof (e as { statusCode?: unknown }).statusCode === 'number' && (e as { statusCode: number }).statusCode >= 400 && (e as { statusCode: number }).statusCode < 600;
+}

@@ -1,0 +1,125 @@
+/**
+ * The liveness detector: probes every other member of the ring and keeps this node's view of who
+ * is reachable. A refused connection marks a peer down at once; silence marks it down after
+ * `downAfterMs`. A peer starts as up (optimistic, like a fresh Erlang distribution link) until a
+ * probe says otherwise. Changes are published on `changes$` for the node watcher.
+ */
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Subject } from 'rxjs';
+import { NodeConfig, clusterNodes, memberOf } from '../lib';
+import { CLUSTER_CLIENT, ClusterClient, ClusterRequestError } from './transport';
+import { RingManager } from './ring-manager.service';
+import { RUNTIME_OPTIONS, NODE_CONFIG } from './tokens';
+import { RuntimeOptions } from './runtime-options';
+import { Patterns } from './patterns';
+
+export interface LivenessChange {
+  readonly node: string;
+  readonly up: boolean;
+}
+
+interface PeerState {
+  up: boolean;
+  lastOk: number;
+  probing: boolean;
+}
+
+@Injectable()
+export class LivenessService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(LivenessService.name);
+  private readonly peers = new Map<string, PeerState>();
+  private timer: NodeJS.Timeout | undefined;
+  readonly changes$ = new Subject<LivenessChange>();
+
+  constructor(
+    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+    @Inject(RUNTIME_OPTIONS) private readonly options: RuntimeOptions,
+    @Inject(CLUSTER_CLIENT) private readonly client: ClusterClient,
+    private readonly rings: RingManager,
+  ) {}
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => this.probeAll(), this.options.pingIntervalMs);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  isUp(node: string): boolean {
+    if (node === this.config.node) return true;
+    return this.peers.get(node)?.up ?? true;
+  }
+
+  /** Nodes of the ring this node sees as reachable, itself included. */
+  upNodes(): Set<string> {
+    return new Set(clusterNodes(this.rings.current).filter((n) => this.isUp(n)));
+  }
+
+  /** Members of the ring this node cannot reach. */
+  unreachable(): string[] {
+    return clusterNodes(this.rings.current).filter((n) => !this.isUp(n));
+  }
+
+  /** Evidence from elsewhere (e.g. a successful exchange) that a peer is alive. */
+  heardFrom(node: string): void {
+    if (node === this.config.node) return;
+    const s = this.state(node);
+    s.lastOk = Date.now();
+    this.set(node, s, true);
+  }
+
+  private state(node: string): PeerState {
+    let s = this.peers.get(node);
+    if (!s) {
+      s = { up: true, lastOk: Date.now(), probing: false };
+      this.peers.set(node, s);
+    }
+    return s;
+  }
+
+  private probeAll(): void {
+    const ring = this.rings.current;
+    const members = new Set(clusterNodes(ring));
+    for (const node of [...this.peers.keys()]) if (!members.has(node)) this.peers.delete(node);
+    for (const node of members) {
+      if (node === this.config.node) continue;
+      const addr = memberOf(ring, node)?.addr;
+      if (addr) this.probe(node, addr);
+    }
+  }
+
+  private probe(node: string, addr: string): void {
+    const s = this.state(node);
+    if (s.probing) {
+      this.expire(node, s);
+      return;
+    }
+    s.probing = true;
+    this.client
+      .request(addr, Patterns.ping, { from: this.config.node }, { timeoutMs: this.options.downAfterMs })
+      .then(() => {
+        s.lastOk = Date.now();
+        this.set(node, s, true);
+      })
+      .catch((err: unknown) => {
+        if (err instanceof ClusterRequestError && (err.code === 'unreachable' || err.code === 'auth')) this.set(node, s, false);
+        else this.expire(node, s);
+      })
+      .finally(() => {
+        s.probing = false;
+      });
+  }
+
+  private expire(node: string, s: PeerState): void {
+    if (Date.now() - s.lastOk > this.options.downAfterMs) this.set(node, s, false);
+  }
+
+  private set(node: string, s: PeerState, up: boolean): void {
+    if (s.up === up) return;
+    s.up = up;
+    this.logger.log(`${node} is ${up ? 'up' : 'down'}`);
+    this.changes$.next({ node, up });
+  }
+}

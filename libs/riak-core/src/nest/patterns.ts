@@ -1,0 +1,13 @@
+/** Message patterns of the cluster runtime on the cluster transport (see PROTOCOL.md). */
+export const Patterns = {
+  ping: 'node.ping',
+  ringGet: 'ring.get',
+  gossip: 'ring.gossip',
+  seen: 'ring.seen',
+  claimantStage: 'claimant.stage',
+  claimantPlan: 'claimant.plan',
+  claimantCommit: 'claimant.commit',
+  claimantClear: 'claimant.clear',
+  claimantLeave: 'claimant.leave',
+  handoffOwnership: 'handoff.ownership',
+} as const;

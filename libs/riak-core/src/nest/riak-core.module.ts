@@ -1,0 +1,65 @@
+/**
+ * The cluster runtime as a Nest module. `RiakCoreModule.forRoot({ config })` provides the ring
+ * manager, gossip, liveness, claimant, transfers and membership, the transport handlers and (for
+ * HTTP apps) the admin API. Tests and simulations pass their own `clusterClient` (the in-memory
+ * twin) and faster `runtime` timings.
+ */
+import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
+import { NodeConfig } from '../lib';
+import { CLUSTER_CLIENT, ClusterClient, TcpClusterClient } from './transport';
+import { NODE_CONFIG, RUNTIME_OPTIONS } from './tokens';
+import { DEFAULT_RUNTIME_OPTIONS, RuntimeOptions } from './runtime-options';
+import { MemoryRingStore, RingStore } from './ring-store';
+import { RingManager } from './ring-manager.service';
+import { LivenessService } from './liveness.service';
+import { GossipService } from './gossip.service';
+import { ClaimantService } from './claimant.service';
+import { TransferService } from './transfer.service';
+import { MembershipService } from './membership.service';
+import { HANDOFF_RUNNER, HandoffRunner } from './handoff-runner';
+import { AckHandoffRunner } from './ack-handoff-runner';
+import { ClusterController } from './cluster.controller';
+import { AdminController } from './http/admin.controller';
+import { HealthController } from './http/health.controller';
+
+export interface RiakCoreOptions {
+  readonly config: NodeConfig;
+  readonly runtime?: Partial<RuntimeOptions>;
+  /** the inter-node client; a TCP client authenticated with the cluster secret by default */
+  readonly clusterClient?: ClusterClient;
+  /** how partitions are handed off; acknowledgement-only by default */
+  readonly handoffRunner?: Type<HandoffRunner>;
+  /** serve the admin and health HTTP routes (default true) */
+  readonly http?: boolean;
+  /** keep the ring in DATA_DIR (default true); simulations keep it in memory */
+  readonly persist?: boolean;
+}
+
+const SERVICES = [RingManager, LivenessService, GossipService, ClaimantService, TransferService, MembershipService];
+
+@Module({})
+export class RiakCoreModule {
+  static forRoot(options: RiakCoreOptions): DynamicModule {
+    const { config } = options;
+    const client: Provider = options.clusterClient
+      ? { provide: CLUSTER_CLIENT, useValue: options.clusterClient }
+      : {
+          provide: CLUSTER_CLIENT,
+          useFactory: () => new TcpClusterClient({ nodeName: config.node, secret: config.secret }),
+        };
+    return {
+      module: RiakCoreModule,
+      global: true,
+      controllers: [ClusterController, ...(options.http === false ? [] : [AdminController, HealthController])],
+      providers: [
+        { provide: NODE_CONFIG, useValue: config },
+        { provide: RUNTIME_OPTIONS, useValue: { ...DEFAULT_RUNTIME_OPTIONS, ...options.runtime } },
+        client,
+        { provide: HANDOFF_RUNNER, useClass: options.handoffRunner ?? AckHandoffRunner },
+        { provide: RingStore, useClass: options.persist === false ? MemoryRingStore : RingStore },
+        ...SERVICES,
+      ],
+      exports: [NODE_CONFIG, RUNTIME_OPTIONS, CLUSTER_CLIENT, RingStore, ...SERVICES],
+    };
+  }
+}

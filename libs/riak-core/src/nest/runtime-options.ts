@@ -1,0 +1,36 @@
+/**
+ * Timing of the cluster runtime. Defaults meet SPEC §4 (a silent node is down for routing within
+ * 5 s); simulations shrink them.
+ */
+export interface RuntimeOptions {
+  /** periodic gossip to one random peer */
+  readonly gossipIntervalMs: number;
+  /** after a change, gossip to this many random peers (O(log n) rounds to converge) */
+  readonly gossipFanout: number;
+  /** at most one gossip burst per this interval */
+  readonly gossipMinIntervalMs: number;
+  /** liveness probe period */
+  readonly pingIntervalMs: number;
+  /** a peer with no successful probe for this long is down for routing */
+  readonly downAfterMs: number;
+  /** claimant decision period */
+  readonly claimantIntervalMs: number;
+  /** concurrent outbound transfers per node */
+  readonly transferConcurrency: number;
+  /** retry delay of a failed transfer */
+  readonly transferRetryMs: number;
+  /** timeout of an inter-node request made by the runtime */
+  readonly requestTimeoutMs: number;
+}
+
+export const DEFAULT_RUNTIME_OPTIONS: RuntimeOptions = {
+  gossipIntervalMs: 1000,
+  gossipFanout: 3,
+  gossipMinIntervalMs: 50,
+  pingIntervalMs: 500,
+  downAfterMs: 2500,
+  claimantIntervalMs: 250,
+  transferConcurrency: 2,
+  transferRetryMs: 1000,
+  requestTimeoutMs: 5000,
+};

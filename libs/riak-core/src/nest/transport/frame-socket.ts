@@ -1,0 +1,178 @@
+/**
+ * One TCP socket carrying cluster frames: decoding and validating what arrives, writing with
+ * backpressure what leaves. Used by both ends (ServerConnection, ClientConnection), which own the
+ * protocol; this class owns the bytes.
+ *
+ * Invariants:
+ * - every incoming frame is decoded and validated before the owner sees it; the first bad frame
+ *   stops reading for good and is reported once through `protocolError` (the owner closes);
+ * - `socket.write()` returning false is respected: later frames wait in a queue until 'drain';
+ *   the queue is bounded by `maxQueuedBytes` for ordinary sends (beyond it send() answers
+ *   'overload' and nothing is held), while `force` sends (replies, handshake, bye) are always
+ *   queued: their number is bounded by the reads that caused them, and with
+ *   `pauseReadingWhileBlocked` reading stops until the peer drains what we owe it;
+ * - socket errors are always handled; `closed` is reported exactly once, after the socket closed;
+ * - an exception thrown by the owner's callbacks is logged and closes the socket instead of
+ *   escaping into the event loop;
+ * - after end()/destroy() nothing more is delivered, and the socket is destroyed at the latest
+ *   `lingerMs` after end() even if the peer never closes its side.
+ */
+import { LoggerService } from '@nestjs/common';
+import { Socket } from 'node:net';
+import { FrameDecoder, WireError, WireMessage, validateWireMessage } from '../../lib/wire';
+import { DEFAULT_LINGER_MS } from './transport-defaults';
+
+export interface FrameSocketOptions {
+  readonly maxFrameBytes: number;
+  readonly maxQueuedBytes: number;
+  /** stop reading while our writes are blocked (server side: do not take requests we cannot answer) */
+  readonly pauseReadingWhileBlocked: boolean;
+  /** how long a gracefully ended socket may stay half-open before it is destroyed */
+  readonly lingerMs?: number;
+  readonly logger: LoggerService;
+  /** who we talk to, for log lines */
+  readonly label: string;
+}
+
+export interface FrameSocketEvents {
+  message(message: WireMessage): void;
+  /** a frame broke the protocol; reading has stopped, the owner should say bye and end() */
+  protocolError(error: WireError): void;
+  /** the socket is closed; `error` is the socket error that closed it, if any */
+  closed(error: Error | undefined): void;
+}
+
+export type SendResult = 'written' | 'queued' | 'overload' | 'closed';
+
+export class FrameSocket {
+  private readonly decoder: FrameDecoder;
+  private readonly queue: Buffer[] = [];
+  private queued = 0;
+  private blocked = false;
+  private reading = true;
+  private ending = false;
+  private open = true;
+  private lastError: Error | undefined;
+  private lingerTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly options: FrameSocketOptions,
+    private readonly events: FrameSocketEvents,
+  ) {
+    this.decoder = new FrameDecoder(options.maxFrameBytes);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.onDrain());
+    socket.on('error', (err: Error) => {
+      this.lastError ??= err;
+    });
+    socket.on('close', () => this.onClose());
+  }
+
+  /** True until end() or destroy() is called or the socket closes. */
+  get isOpen(): boolean {
+    return this.open && !this.ending;
+  }
+
+  /** Bytes waiting for the socket to drain. */
+  get queuedBytes(): number {
+    return this.queued;
+  }
+
+  /**
+   * Write one frame, or queue it while the socket is not draining. Without `force`, a frame that
+   * would take the queue over its bound is refused ('overload') unless the queue is empty.
+   */
+  send(frame: Buffer, force = false): SendResult {
+    if (!this.isOpen) return 'closed';
+    if (this.blocked) {
+      if (!force && this.queue.length > 0 && this.queued + frame.length > this.options.maxQueuedBytes) return 'overload';
+      this.queue.push(frame);
+      this.queued += frame.length;
+      return 'queued';
+    }
+    if (!this.socket.write(frame)) this.block();
+    return 'written';
+  }
+
+  /**
+   * Close gracefully: stop reading, drop what is queued, write `finalFrame` (a bye) if given, send
+   * FIN, and destroy the socket if it has not closed within the linger time.
+   */
+  end(finalFrame?: Buffer): void {
+    if (!this.open || this.ending) return;
+    this.ending = true;
+    this.reading = false;
+    this.dropQueue();
+    if (finalFrame && this.socket.writable) this.socket.write(finalFrame);
+    this.socket.end();
+    this.lingerTimer = setTimeout(() => this.socket.destroy(), this.options.lingerMs ?? DEFAULT_LINGER_MS);
+    this.lingerTimer.unref();
+  }
+
+  /** Close now. */
+  destroy(): void {
+    this.reading = false;
+    this.dropQueue();
+    this.socket.destroy();
+  }
+
+  private block(): void {
+    this.blocked = true;
+    if (this.options.pauseReadingWhileBlocked) this.socket.pause();
+  }
+
+  private onDrain(): void {
+    this.blocked = false;
+    while (this.queue.length > 0 && !this.blocked) {
+      const frame = this.queue.shift() as Buffer;
+      this.queued -= frame.length;
+      if (!this.socket.write(frame)) this.blocked = true;
+    }
+    if (!this.blocked && this.options.pauseReadingWhileBlocked && this.reading) this.socket.resume();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (!this.reading) return;
+    try {
+      for (const body of this.decoder.feed(chunk)) {
+        if (!this.reading) return;
+        const message = validateWireMessage(body);
+        this.guard(() => this.events.message(message));
+      }
+    } catch (err) {
+      // only the decoder and the validator throw here, and only WireErrors
+      this.reading = false;
+      const error = err instanceof WireError ? err : new WireError('malformed', describe(err));
+      this.guard(() => this.events.protocolError(error));
+    }
+  }
+
+  private onClose(): void {
+    if (!this.open) return;
+    this.open = false;
+    this.reading = false;
+    this.dropQueue();
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.lingerTimer = null;
+    this.guard(() => this.events.closed(this.lastError));
+  }
+
+  private dropQueue(): void {
+    this.queue.length = 0;
+    this.queued = 0;
+  }
+
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.options.logger.error(`cluster connection ${this.options.label}: unexpected failure: ${describe(err)}`);
+      this.destroy();
+    }
+  }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? (err.stack ?? err.message) : String(err);
+}

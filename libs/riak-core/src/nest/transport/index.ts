@@ -1,0 +1,13 @@
+/** The cluster transport (PROTOCOL.md): TCP server strategy and client, and their in-memory twin. */
+export * from './cluster-client';
+export * from './cluster-errors';
+export * from './cluster-context';
+export * from './remote-error';
+export * from './cluster-dispatch-server';
+export * from './cluster-server';
+export * from './cluster-client-proxy';
+export * from './tcp-cluster-client';
+export * from './transport-defaults';
+export * from './seeded-delivery';
+export * from './in-memory';
+export type { InMemoryPeer } from './in-memory-hub';

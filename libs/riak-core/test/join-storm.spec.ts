@@ -1,0 +1,52 @@
+/**
+ * A simulated cluster of 50 nodes on the in-memory transport converges after a join storm: every
+ * node joins the first at once; gossip and the claimant bring every node to the same balanced ring.
+ */
+import { SimulatedCluster } from '../src/testing';
+import { clocksEqual, clusterNodes, memberOf, ownershipOf, ownedCounts, ringClock, ringReady, spreadViolations } from '../src';
+
+const NODES = 50;
+
+async function until(what: string, cond: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('a simulated cluster of 50 nodes', () => {
+  const sim = new SimulatedCluster({ ringSize: 64, network: { seed: 42, minDelayMs: 0, maxDelayMs: 3 } });
+  afterAll(() => sim.stop());
+
+  it('converges to one balanced ring after a join storm', async () => {
+    const first = await sim.start('n00');
+    const others = await Promise.all(Array.from({ length: NODES - 1 }, (_, i) => sim.start(`n${String(i + 1).padStart(2, '0')}`)));
+    const joins = await Promise.allSettled(others.map((n) => n.membership.join(first.addr, true)));
+    expect(joins.filter((j) => j.status === 'rejected')).toEqual([]);
+
+    const all = [first, ...others];
+    const settled = () => {
+      const rings = all.map((n) => n.rings.current);
+      const r0 = rings[0];
+      const o = ownershipOf(r0);
+      return (
+        clusterNodes(r0).length === NODES &&
+        clusterNodes(r0).every((n) => memberOf(r0, n)?.status === 'valid') &&
+        o.next.length === 0 &&
+        ringReady(r0).ready &&
+        rings.every((r) => clocksEqual(ringClock(r), ringClock(r0)))
+      );
+    };
+    await until('the 50-node ring to settle', settled, 120000);
+
+    const ring = first.rings.current;
+    const owners = ownershipOf(ring).owners;
+    const counts = [...ownedCounts(owners).values()];
+    expect(counts.length).toBe(NODES);
+    expect(Math.min(...counts)).toBeGreaterThanOrEqual(Math.floor(64 / NODES));
+    expect(Math.max(...counts)).toBeLessThanOrEqual(Math.ceil(64 / NODES));
+    expect(spreadViolations(owners, 4)).toBe(0);
+    for (const n of all) expect(ownershipOf(n.rings.current).owners).toEqual(owners);
+  }, 180000);
+});
