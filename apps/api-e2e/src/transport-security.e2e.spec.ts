@@ -26,6 +26,7 @@ describe('cluster transport security', () => {
   it('closes a connection that sends garbage, and stays up', async () => {
     const s = connect(a.spec.clusterPort, '127.0.0.1');
     s.on('error', () => undefined);
+    s.resume();
     await new Promise((r) => s.once('connect', r));
     s.write(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n\u0000\u00ff garbage garbage'));
     expect(await closedWithin(s, 10000)).toBe(true);
