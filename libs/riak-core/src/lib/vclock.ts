@@ -12,7 +12,7 @@ export function increment(clock: VClock, actor: string): VClock {
   return { ...clock, [actor]: (clock[actor] ?? 0) + 1 };
 }
 
-/** Least upper bound: the pointwise maximum. */
+/** Least upper bound: the pointwise maximum (key order unspecified; `sortClock` gives the canonical form). */
 export function mergeClocks(...clocks: VClock[]): VClock {
   const out: Record<string, number> = {};
   for (const c of clocks) {
