@@ -12,7 +12,7 @@ import { ClusterServer } from './transport';
 import { JsonErrorFilter } from './http/json-error.filter';
 import { RingManager } from './ring-manager.service';
 import { GossipService } from './gossip.service';
-import { MembershipService } from './membership.service';
+import { MembershipService, sameAddr } from './membership.service';
 import { ClusterRefusal } from './cluster-refusal.exception';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -122,7 +122,8 @@ export async function runNode(opts: StartNodeOptions): Promise<void> {
     })();
   });
 
-  if (config.join && isAlone(rings.current, config.node)) void joinAtStart(app, config.join, logger);
+  if (config.join && sameAddr(config.join, config.clusterAddr)) logger.log(`JOIN ${config.join} is this node itself: starting as the first node`);
+  else if (config.join && isAlone(rings.current, config.node)) void joinAtStart(app, config.join, logger);
 }
 
 async function joinAtStart(app: NestFastifyApplication, target: string, logger: Logger): Promise<void> {

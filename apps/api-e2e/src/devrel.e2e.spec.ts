@@ -1,0 +1,119 @@
+/**
+ * `./ringnest devrel` brings up a settled local cluster on the SPEC §3 ports (issue 2), and three
+ * `npx nx serve api` started at once from one checkout form one cluster, the way users run nodes.
+ */
+import { spawn, ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NodeProcess, ROOT, freePorts, ringnest, waitFor, waitSettled } from './support/cluster';
+
+const TABLE = (rows: string[], valid: number) =>
+  [
+    '================================= Membership ==================================',
+    'Status     Ring    Pending    Node',
+    '-------------------------------------------------------------------------------',
+    ...rows,
+    '-------------------------------------------------------------------------------',
+    `Valid:${valid} / Leaving:0 / Exiting:0 / Joining:0 / Down:0`,
+  ].join('\n');
+
+describe('./ringnest devrel', () => {
+  const env = { STORAGE: 'memory' };
+  beforeAll(async () => {
+    await ringnest(['devrel', 'clean'], env);
+  });
+  afterAll(async () => {
+    await ringnest(['devrel', 'clean'], env);
+  });
+
+  it('start 2 settles at 50.0% / 50.0%, start 3 at 34.4 / 32.8 / 32.8', async () => {
+    const two = await ringnest(['devrel', 'start', '2'], env);
+    expect(two.code).toBe(0);
+    const ms2 = await ringnest(['member-status']);
+    expect(ms2.stdout.trimEnd()).toBe(
+      TABLE(["valid      50.0%      --      'dev1@127.0.0.1'", "valid      50.0%      --      'dev2@127.0.0.1'"], 2),
+    );
+    const started = Date.now();
+    const three = await ringnest(['devrel', 'start', '3'], env);
+    expect(three.code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(60000);
+    const ms3 = await ringnest(['--node', '127.0.0.1:4002', 'member-status']);
+    expect(ms3.stdout.trimEnd()).toBe(
+      TABLE(
+        [
+          "valid      34.4%      --      'dev1@127.0.0.1'",
+          "valid      32.8%      --      'dev2@127.0.0.1'",
+          "valid      32.8%      --      'dev3@127.0.0.1'",
+        ],
+        3,
+      ),
+    );
+    const st = await ringnest(['devrel', 'status']);
+    expect(st.code).toBe(0);
+    expect(st.stdout).toMatch(/dev3@127\.0\.0\.1 pid \d+/);
+    expect(st.stdout).toContain('RINGNEST_NAME=dev3@127.0.0.1');
+    const stop = await ringnest(['devrel', 'stop']);
+    expect(stop.code).toBe(0);
+    const after = await ringnest(['member-status']);
+    expect(after.code).toBe(1);
+  });
+});
+
+describe('three nx serve api at once', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ringnest-serve-'));
+  const children: ChildProcess[] = [];
+  afterAll(async () => {
+    for (const c of children) {
+      if (c.pid && c.exitCode === null) {
+        try {
+          process.kill(-c.pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('form one cluster', async () => {
+    const ports = await freePorts(6);
+    const nodes = [0, 1, 2].map(
+      (i) =>
+        new NodeProcess({
+          name: `serve${i + 1}@127.0.0.1`,
+          httpPort: ports[i],
+          clusterPort: ports[3 + i],
+          dataDir: join(dir, `serve${i + 1}`),
+          env: {},
+          app: 'api',
+        }),
+    );
+    for (const n of nodes) {
+      const child = spawn('npx', ['nx', 'serve', 'api'], {
+        cwd: ROOT,
+        detached: true,
+        stdio: 'ignore',
+        env: {
+          ...process.env,
+          NX_DAEMON: 'false',
+          NX_NO_CLOUD: 'true',
+          NX_TUI: 'false',
+          STORAGE: 'memory',
+          RINGNEST_NAME: n.spec.name,
+          HTTP_PORT: String(n.spec.httpPort),
+          CLUSTER_PORT: String(n.spec.clusterPort),
+          DATA_DIR: n.spec.dataDir,
+          JOIN: nodes[0].clusterAddr,
+        },
+      });
+      children.push(child);
+    }
+    await waitFor('three nodes to answer /health', async () => {
+      const codes = await Promise.all(nodes.map((n) => fetch(`${n.http}/health`).then((r) => r.status, () => 0)));
+      return codes.every((c) => c === 200);
+    }, 120000);
+    const s = await waitSettled(nodes, 60000);
+    expect(s.members.map((m) => m.node)).toEqual(['serve1@127.0.0.1', 'serve2@127.0.0.1', 'serve3@127.0.0.1']);
+  });
+});
