@@ -3,7 +3,7 @@
  * npm package (libketama-style ring), measured in the same run on the same keys.
  */
 import HashRing from 'hashring';
-import { chashKey, claim, primaryPreflist } from '@ringnest/riak-core';
+import { keyPreflist, claim, chashKey, primaryPreflist } from '@ringnest/riak-core';
 
 export interface LookupResult {
   readonly name: string;
@@ -34,8 +34,9 @@ export function preflistBench(opts: { nodes: number; ringSize: number; n: number
   const keys = Array.from({ length: opts.keys }, (_, i) => `key-${i}-${(i * 2654435761) >>> 0}`);
   const hashring = new HashRing(nodes);
   return [
-    measure(`ringnest chash + preflist n=${opts.n}`, keys, (k) => primaryPreflist(owners, chashKey('store', k), opts.n).length, opts.minMs),
-    measure('ringnest chash + owner (n=1)', keys, (k) => primaryPreflist(owners, chashKey('store', k), 1)[0].node, opts.minMs),
+    measure(`ringnest keyPreflist n=${opts.n}`, keys, (k) => keyPreflist(owners, 'store', k, opts.n).length, opts.minMs),
+    measure('ringnest keyPreflist (n=1)', keys, (k) => keyPreflist(owners, 'store', k, 1)[0].node, opts.minMs),
+    measure(`ringnest chashKey (bigint) + preflist n=${opts.n}`, keys, (k) => primaryPreflist(owners, chashKey('store', k), opts.n).length, opts.minMs),
     measure(`hashring range n=${opts.n}`, keys, (k) => hashring.range(k, opts.n).length, opts.minMs),
     measure('hashring get (n=1)', keys, (k) => hashring.get(k), opts.minMs),
   ];

@@ -5,6 +5,7 @@ import {
   MIN_RING_SIZE,
   chashKey,
   isValidRingSize,
+  keyIndex,
   partitionId,
   partitionIndexOf,
   partitionWidth,
@@ -185,6 +186,17 @@ describe('chashKey', () => {
         }
       }),
       { numRuns: RUNS },
+    );
+  });
+});
+
+describe('keyIndex', () => {
+  it('agrees with responsibleIndex(chashKey) for every ring size', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), fc.constantFrom(8, 16, 32, 64, 128, 256, 512, 1024), (bucket, key, q) => {
+        expect(keyIndex(bucket, key, q)).toBe(responsibleIndex(chashKey(bucket, key), q));
+      }),
+      { numRuns: 1000 },
     );
   });
 });

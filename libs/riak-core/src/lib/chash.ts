@@ -5,7 +5,7 @@
  * starts at `i * 2^160 / Q`; a hash belongs to the partition *after* the segment it falls in, as in
  * riak_core (`((h div inc) + 1) mod Q`), and its preference list continues clockwise from there.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export const KEYSPACE_BITS = 160;
 export const KEYSPACE = 1n << 160n;
@@ -43,18 +43,36 @@ export function partitionIndexOf(id: bigint, q: number): PartitionIndex {
   return Number(id / partitionWidth(q));
 }
 
-/**
- * The ring key of a (bucket, key) pair: SHA-1 over an unambiguous encoding of both parts
- * (each prefixed by its byte length), read as a big-endian unsigned integer.
- */
+function encodeRingKey(bucket: string | Uint8Array, key: string | Uint8Array): Buffer {
+  const b = typeof bucket === 'string' ? Buffer.from(bucket, 'utf8') : bucket;
+  const k = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
+  const buf = Buffer.allocUnsafe(8 + b.length + k.length);
+  buf.writeUInt32BE(b.length, 0);
+  buf.set(b, 4);
+  buf.writeUInt32BE(k.length, 4 + b.length);
+  buf.set(k, 8 + b.length);
+  return buf;
+}
+
+/** The 20-byte SHA-1 digest of a ring key: each part prefixed by its byte length, so the encoding is unambiguous. */
+export function chashDigest(bucket: string | Uint8Array, key: string | Uint8Array): Buffer {
+  return hash('sha1', encodeRingKey(bucket, key), 'buffer');
+}
+
+/** The ring key of a (bucket, key) pair: its SHA-1 digest read as a big-endian 160-bit unsigned integer. */
 export function chashKey(bucket: string | Uint8Array, key: string | Uint8Array): bigint {
-  const b = typeof bucket === 'string' ? Buffer.from(bucket, 'utf8') : Buffer.from(bucket);
-  const k = typeof key === 'string' ? Buffer.from(key, 'utf8') : Buffer.from(key);
-  const header = Buffer.alloc(8);
-  header.writeUInt32BE(b.length, 0);
-  header.writeUInt32BE(k.length, 4);
-  const digest = createHash('sha1').update(header.subarray(0, 4)).update(b).update(header.subarray(4)).update(k).digest();
-  return BigInt('0x' + digest.toString('hex'));
+  const d = chashDigest(bucket, key);
+  return (d.readBigUInt64BE(0) << 96n) | (d.readBigUInt64BE(8) << 32n) | BigInt(d.readUInt32BE(16));
+}
+
+/**
+ * The partition responsible for a (bucket, key) pair, without bigint arithmetic: with Q = 2^b, the
+ * segment a hash falls in is its top b bits (Q <= 1024, so they sit in the first 32 bits).
+ */
+export function keyIndex(bucket: string | Uint8Array, key: string | Uint8Array, q: number): PartitionIndex {
+  const top = chashDigest(bucket, key).readUInt32BE(0);
+  const bits = Math.log2(q);
+  return ((top >>> (32 - bits)) + 1) % q;
 }
 
 /** The partition responsible for hash h: the one after the segment h falls in. */
@@ -64,7 +82,11 @@ export function responsibleIndex(h: bigint, q: number): PartitionIndex {
 
 /** The first n partition indices clockwise from the one responsible for h (n is capped at Q). */
 export function successorIndices(h: bigint, q: number, n: number): PartitionIndex[] {
-  const first = responsibleIndex(h, q);
+  return successorsOf(responsibleIndex(h, q), q, n);
+}
+
+/** The first n partition indices clockwise from `first` (n is capped at Q). */
+export function successorsOf(first: PartitionIndex, q: number, n: number): PartitionIndex[] {
   const count = Math.min(n, q);
   const out: PartitionIndex[] = [];
   for (let i = 0; i < count; i++) out.push((first + i) % q);
