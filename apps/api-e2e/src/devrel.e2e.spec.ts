@@ -3,7 +3,7 @@
  * `npx nx serve api` started at once from one checkout form one cluster, the way users run nodes.
  */
 import { spawn, ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NodeProcess, ROOT, freePorts, ringnest, waitFor, waitSettled } from './support/cluster';
@@ -89,13 +89,16 @@ describe('three nx serve api at once', () => {
           app: 'api',
         }),
     );
-    for (const n of nodes) {
+    const logs = nodes.map((n) => join(dir, `${n.spec.name}.log`));
+    for (const [i, n] of nodes.entries()) {
+      const out = openSync(logs[i], 'a');
       const child = spawn('npx', ['nx', 'serve', 'api'], {
         cwd: ROOT,
         detached: true,
-        stdio: 'ignore',
+        stdio: ['ignore', out, out],
         env: {
-          ...process.env,
+          // A user's terminal: none of the variables of the Nx process running this test.
+          ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('NX_'))),
           NX_DAEMON: 'false',
           NX_NO_CLOUD: 'true',
           NX_TUI: 'false',
@@ -107,12 +110,13 @@ describe('three nx serve api at once', () => {
           JOIN: nodes[0].clusterAddr,
         },
       });
+      closeSync(out);
       children.push(child);
     }
     await waitFor('three nodes to answer /health', async () => {
       const codes = await Promise.all(nodes.map((n) => fetch(`${n.http}/health`).then((r) => r.status, () => 0)));
       return codes.every((c) => c === 200);
-    }, 120000);
+    }, 120000, () => logs.map((l) => readFileSync(l, 'utf8').slice(-1500)).join('\n----\n'));
     const s = await waitSettled(nodes, 60000);
     expect(s.members.map((m) => m.node)).toEqual(['serve1@127.0.0.1', 'serve2@127.0.0.1', 'serve3@127.0.0.1']);
   });
