@@ -4,9 +4,9 @@
  * connected by the in-memory twin of the cluster transport with seeded delays, drops and
  * partitions, so cluster behaviour is tested quickly and reproducibly.
  */
-import { DynamicModule, INestMicroservice, Module } from '@nestjs/common';
+import { DynamicModule, INestMicroservice, Module, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { DEVELOPMENT_SECRET, NodeConfig, RingSize, ringSize as toRingSize } from './lib';
+import { DEVELOPMENT_SECRET, NodeConfig, RingSize, clocksEqual, clusterNodes, memberOf, ownershipOf, ringClock, ringReady, ringSize as toRingSize } from './lib';
 import {
   InMemoryClusterNetwork,
   InMemoryNetworkOptions,
@@ -44,6 +44,8 @@ export interface SimulatedClusterOptions {
 
 export interface SimNode {
   readonly name: string;
+  /** a provider of this node (Nest `app.get`) */
+  get<T>(token: Type<T> | string | symbol): T;
   readonly addr: string;
   readonly app: INestMicroservice;
   readonly rings: RingManager;
@@ -100,6 +102,7 @@ export class SimulatedCluster {
     await app.listen();
     const sim: SimNode = {
       name: node,
+      get: <T>(token: Type<T> | string | symbol) => app.get<T>(token),
       addr,
       app,
       rings: app.get(RingManager),
@@ -122,6 +125,30 @@ export class SimulatedCluster {
     this.network.isolate(n.addr);
     this.nodes.delete(n.name);
     await n.app.close();
+  }
+
+  /** Join every started node to the first one (immediate joins). */
+  async joinAll(): Promise<void> {
+    const [first, ...others] = [...this.nodes.values()];
+    for (const n of others) await n.membership.join(first.addr, true);
+  }
+
+  /** Resolves once every node holds the same ready ring, all members valid, nothing pending. */
+  async settled(timeoutMs = 30000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const rings = [...this.nodes.values()].map((n) => n.rings.current);
+      const r0 = rings[0];
+      const ok =
+        clusterNodes(r0).length === this.nodes.size &&
+        clusterNodes(r0).every((n) => memberOf(r0, n)?.status === 'valid') &&
+        ownershipOf(r0).next.length === 0 &&
+        ringReady(r0).ready &&
+        rings.every((r) => r.clusterId === r0.clusterId && clocksEqual(ringClock(r), ringClock(r0)));
+      if (ok) return;
+      if (Date.now() > deadline) throw new Error(`simulated cluster did not settle within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   async stop(): Promise<void> {

@@ -8,3 +8,5 @@ export * from './membership';
 export * from './status-text';
 export * from './config';
 export * from './preflist';
+export * from './vnode';
+export * from './coverage-plan';

@@ -13,6 +13,9 @@ import { LivenessService } from './liveness.service';
 import { ClaimantOp, MembershipService } from './membership.service';
 import { ClusterRefusal } from './cluster-refusal.exception';
 import { Patterns } from './patterns';
+import { ServiceRegistry } from './vnode/service-registry';
+import { RemoteVnodeRequest, VnodeMaster } from './vnode/vnode-master.service';
+import { VnodeError } from './vnode/vnode-error';
 
 function isRing(x: unknown): x is Ring {
   if (!x || typeof x !== 'object') return false;
@@ -53,12 +56,28 @@ export class ClusterController {
     private readonly gossip: GossipService,
     private readonly liveness: LivenessService,
     private readonly membership: MembershipService,
+    private readonly registry: ServiceRegistry,
+    private readonly master: VnodeMaster,
   ) {}
 
   @MessagePattern(Patterns.ping)
-  ping(@Ctx() ctx: ClusterContext): { node: NodeName } {
+  ping(@Ctx() ctx: ClusterContext): { node: NodeName; services: readonly string[] } {
     this.liveness.heardFrom(ctx.getPeerNode());
-    return { node: this.rings.self };
+    return { node: this.rings.self, services: this.registry.upServices() };
+  }
+
+  @MessagePattern(Patterns.vnodeCommand)
+  async vnodeCommand(@Payload() data: Partial<RemoteVnodeRequest>, @Ctx() ctx: ClusterContext): Promise<unknown> {
+    if (typeof data?.service !== 'string' || typeof data.index !== 'number' || (data.kind !== 'command' && data.kind !== 'coverage')) {
+      throw bad('vnode.command needs service, index and kind');
+    }
+    if (data.keySpaces !== undefined && !(Array.isArray(data.keySpaces) && data.keySpaces.every((k) => Number.isInteger(k)))) throw bad('keySpaces must be partition indices');
+    try {
+      return await this.master.handleRemote(data as RemoteVnodeRequest, ctx.getPeerNode());
+    } catch (err) {
+      if (err instanceof VnodeError) throw new RpcException({ code: err.code, message: err.message });
+      throw err;
+    }
   }
 
   @MessagePattern(Patterns.ringGet)

@@ -18,6 +18,12 @@ export interface LivenessChange {
   readonly up: boolean;
 }
 
+/** A peer's answer to a probe: it is alive, and runs these services. */
+export interface ProbeReply {
+  readonly node: string;
+  readonly services: readonly string[];
+}
+
 interface PeerState {
   up: boolean;
   lastOk: number;
@@ -30,6 +36,7 @@ export class LivenessService implements OnModuleInit, OnModuleDestroy {
   private readonly peers = new Map<string, PeerState>();
   private timer: NodeJS.Timeout | undefined;
   readonly changes$ = new Subject<LivenessChange>();
+  readonly replies$ = new Subject<ProbeReply>();
 
   constructor(
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
@@ -98,10 +105,12 @@ export class LivenessService implements OnModuleInit, OnModuleDestroy {
     }
     s.probing = true;
     this.client
-      .request(addr, Patterns.ping, { from: this.config.node }, { timeoutMs: this.options.downAfterMs })
-      .then(() => {
+      .request<{ services?: unknown }>(addr, Patterns.ping, { from: this.config.node }, { timeoutMs: this.options.downAfterMs })
+      .then((reply) => {
         s.lastOk = Date.now();
         this.set(node, s, true);
+        const services = Array.isArray(reply?.services) ? reply.services.filter((x): x is string => typeof x === 'string') : [];
+        this.replies$.next({ node, services });
       })
       .catch((err: unknown) => {
         if (err instanceof ClusterRequestError && (err.code === 'unreachable' || err.code === 'auth')) this.set(node, s, false);

@@ -10,4 +10,5 @@ export const Patterns = {
   claimantClear: 'claimant.clear',
   claimantLeave: 'claimant.leave',
   handoffOwnership: 'handoff.ownership',
+  vnodeCommand: 'vnode.command',
 } as const;

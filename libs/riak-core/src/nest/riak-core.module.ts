@@ -21,6 +21,11 @@ import { AckHandoffRunner } from './ack-handoff-runner';
 import { ClusterController } from './cluster.controller';
 import { AdminController } from './http/admin.controller';
 import { HealthController } from './http/health.controller';
+import { ServiceRegistry } from './vnode/service-registry';
+import { VnodeMaster } from './vnode/vnode-master.service';
+import { NodeWatcher } from './node-watcher.service';
+import { PreflistService } from './preflist.service';
+import { CoverageService } from './vnode/coverage.service';
 
 export interface RiakCoreOptions {
   readonly config: NodeConfig;
@@ -35,7 +40,19 @@ export interface RiakCoreOptions {
   readonly persist?: boolean;
 }
 
-const SERVICES = [RingManager, LivenessService, GossipService, ClaimantService, TransferService, MembershipService];
+const SERVICES = [
+  RingManager,
+  LivenessService,
+  GossipService,
+  ClaimantService,
+  TransferService,
+  MembershipService,
+  ServiceRegistry,
+  VnodeMaster,
+  NodeWatcher,
+  PreflistService,
+  CoverageService,
+];
 
 @Module({})
 export class RiakCoreModule {

@@ -2,31 +2,68 @@
  * The admin API behind `./ringnest` (docs/admin-api.md). Thin: validate, delegate to the
  * membership service or read the ring, render with the pure status-text functions.
  */
-import { Body, Controller, Get, HttpCode, Post, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
 import {
   clusterNodes,
   formatMemberTable,
   formatRingReady,
   formatRingStatus,
   memberRows,
+  keyAplAnn,
   ownershipOf,
+  partitionId,
   ringReady,
 } from '../../lib';
 import { RingManager } from '../ring-manager.service';
 import { LivenessService } from '../liveness.service';
 import { MembershipService } from '../membership.service';
 import { AdminTokenGuard } from './admin-token.guard';
-import { JoinDto, NodeDto, OptionalNodeDto, ReplaceDto } from './admin.dto';
+import { JoinDto, NodeDto, OptionalNodeDto, PreflistQueryDto, ReplaceDto } from './admin.dto';
+import { NodeWatcher } from '../node-watcher.service';
 
 @Controller('api/cluster')
 @UseGuards(AdminTokenGuard)
-@UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true }))
+@UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
 export class AdminController {
   constructor(
     private readonly rings: RingManager,
     private readonly liveness: LivenessService,
     private readonly membership: MembershipService,
+    private readonly watcher: NodeWatcher,
   ) {}
+
+  /** The annotated preference list of a ring key; up means up for `service` when given, else reachable. */
+  @Get('preflist')
+  preflist(@Query() q: PreflistQueryDto) {
+    const ring = this.rings.current;
+    const up = q.service ? this.watcher.upNodes(q.service) : this.liveness.upNodes();
+    const entries = keyAplAnn(ownershipOf(ring).owners, q.bucket, q.key, q.n, up).map((e) => ({
+      partition: partitionId(e.index, ring.ringSize).toString(),
+      index: e.index,
+      node: e.node,
+      type: e.type,
+    }));
+    return { entries, text: entries.map((e) => `${e.partition} ${e.node} ${e.type}`).join('\n') };
+  }
+
+  /** The ring's ownership: owner of every partition, and pending transfers. */
+  @Get('ring')
+  ring() {
+    const ring = this.rings.current;
+    const o = ownershipOf(ring);
+    return {
+      ringSize: ring.ringSize,
+      owners: o.owners.map((node, index) => ({ index, partition: partitionId(index, ring.ringSize).toString(), node })),
+      next: o.next,
+    };
+  }
+
+  @Get('services')
+  services() {
+    const nodes = this.watcher.services();
+    const text = nodes.map((n) => `${n.node} ${n.up ? 'up' : 'down'}: ${n.services.length > 0 ? n.services.join(', ') : '(none)'}`).join('\n');
+    return { nodes, text };
+  }
 
   @Get('status')
   status() {

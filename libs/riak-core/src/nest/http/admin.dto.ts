@@ -1,5 +1,6 @@
 /** Bodies of the admin API, validated at the edge (class-validator). */
-import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 
 const HOST_PORT = /^[^:\s]+:\d{1,5}$/;
 const NODE = /^[A-Za-z0-9_.-]+@[A-Za-z0-9_.:-]+$/;
@@ -30,4 +31,25 @@ export class ReplaceDto extends NodeDto {
   @MaxLength(255)
   @Matches(NODE, { message: 'replacement must be a node name like dev2@127.0.0.1' })
   replacement!: string;
+}
+
+export class PreflistQueryDto {
+  @IsString()
+  @MaxLength(1024)
+  bucket!: string;
+
+  @IsString()
+  @MaxLength(1024)
+  key!: string;
+
+  @Type(() => Number)
+  @IsInt({ message: 'n must be an integer' })
+  @Min(1)
+  @Max(1024)
+  n!: number;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(32)
+  service?: string;
 }

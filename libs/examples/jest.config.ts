@@ -1,0 +1,7 @@
+export default {
+  displayName: 'examples',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+  testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
+  coverageDirectory: '../../coverage/libs/examples',
+};

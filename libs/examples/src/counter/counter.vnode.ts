@@ -1,0 +1,42 @@
+/**
+ * A user's service: named counters on the ring. Each vnode keeps the counters whose keys hash to
+ * its partition; `incr` adds and answers the new value, `get` reads, a coverage `sum` adds up the
+ * counters of the partitions it is asked to cover. Written with the public toolkit API only.
+ */
+import { CommandResult, PartitionIndex, Vnode, VnodeContext, keyIndex, reply } from '@ringnest/riak-core';
+
+export type CounterCommand = { op: 'incr'; key: string; by: number } | { op: 'get'; key: string } | { op: 'boom' };
+
+export class CounterVnode implements Vnode<CounterCommand> {
+  private readonly counters = new Map<string, number>();
+  private ctx!: VnodeContext;
+
+  init(ctx: VnodeContext): void {
+    this.ctx = ctx;
+  }
+
+  handleCommand(cmd: CounterCommand): CommandResult {
+    switch (cmd.op) {
+      case 'incr': {
+        const value = (this.counters.get(cmd.key) ?? 0) + cmd.by;
+        this.counters.set(cmd.key, value);
+        return reply({ key: cmd.key, value, node: this.ctx.node, index: this.ctx.index });
+      }
+      case 'get':
+        return reply({ key: cmd.key, value: this.counters.get(cmd.key) ?? 0, node: this.ctx.node, index: this.ctx.index });
+      case 'boom':
+        throw new Error('boom');
+    }
+  }
+
+  handleCoverage(_request: unknown, keySpaces: readonly PartitionIndex[]): CommandResult {
+    const wanted = new Set(keySpaces);
+    let sum = 0;
+    for (const [key, value] of this.counters) if (wanted.has(keyIndex('counter', key, this.ctx.ringSize))) sum += value;
+    return reply(sum);
+  }
+
+  isEmpty(): boolean {
+    return this.counters.size === 0;
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Registering a service: a vnode class (or factory) under a name. Import
+ * `VnodeServiceModule.register({ name, vnode })` next to `RiakCoreModule.forRoot(...)`; the node
+ * then runs that service's vnodes and announces the service to the cluster. A vnode class is
+ * created through Nest (`ModuleRef.create`), so it can inject providers of `providers`/`imports`.
+ */
+import { DynamicModule, Module, ModuleMetadata, Provider, Type } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { Vnode } from '../../lib';
+import { ServiceRegistry } from './service-registry';
+
+export interface VnodeServiceOptions {
+  readonly name: string;
+  /** the vnode class, instantiated once per partition (and again after a crash) */
+  readonly vnode?: Type<Vnode>;
+  /** or a factory */
+  readonly factory?: () => Vnode | Promise<Vnode>;
+  /** commands waiting per vnode before new ones are refused with `overload` (default 1000) */
+  readonly queueLimit?: number;
+  readonly imports?: ModuleMetadata['imports'];
+  readonly providers?: Provider[];
+}
+
+@Module({})
+export class VnodeServiceModule {
+  static register(opts: VnodeServiceOptions): DynamicModule {
+    if (!opts.vnode === !opts.factory) throw new Error(`service '${opts.name}': give exactly one of vnode or factory`);
+    const token = `RINGNEST_SERVICE:${opts.name}`;
+    const registrar: Provider = {
+      provide: token,
+      inject: [ServiceRegistry, ModuleRef],
+      useFactory: (registry: ServiceRegistry, moduleRef: ModuleRef) => {
+        const vnode = opts.vnode;
+        const create = vnode ? () => moduleRef.create(vnode) : (opts.factory as () => Vnode | Promise<Vnode>);
+        registry.register({ name: opts.name, create, queueLimit: opts.queueLimit });
+        return opts.name;
+      },
+    };
+    return {
+      module: VnodeServiceModule,
+      imports: opts.imports ?? [],
+      providers: [...(opts.providers ?? []), registrar],
+      exports: [token],
+    };
+  }
+}

@@ -1,0 +1,130 @@
+import { Logger } from '@nestjs/common';
+import { CommandResult, Sender, Vnode, VnodeContext, reply } from '../../lib';
+import { VnodeWorker } from './vnode-worker';
+import { VnodeError } from './vnode-error';
+
+const logger = new Logger('test');
+logger.error = () => undefined;
+const sender = (ref: string): Sender => ({ ref, node: 'me' });
+const ctx = { service: 'test', index: 3, partition: 3n, ringSize: 8, node: 'me' };
+
+function worker(create: () => Vnode, queueLimit?: number): VnodeWorker {
+  return new VnodeWorker({ name: 'test', create, queueLimit }, ctx, logger);
+}
+
+describe('VnodeWorker', () => {
+  it('runs commands one at a time, in arrival order', async () => {
+    const seen: number[] = [];
+    let active = 0;
+    let maxActive = 0;
+    const w = worker(() => ({
+      async handleCommand(n: unknown): Promise<CommandResult> {
+        active++;
+        maxActive = Math.max(maxActive, active);
+        await new Promise((r) => setTimeout(r, Math.random() * 3));
+        seen.push(n as number);
+        active--;
+        return reply(n);
+      },
+    }));
+    const replies = await Promise.all(Array.from({ length: 50 }, (_, i) => w.command(i, sender(`r${i}`))));
+    expect(replies).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(seen).toEqual(replies);
+    expect(maxActive).toBe(1);
+  });
+
+  it('refuses commands past the queue bound with overload, and serves the rest', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const w = worker(
+      () => ({
+        async handleCommand(n: unknown): Promise<CommandResult> {
+          await gate;
+          return reply(n);
+        },
+      }),
+      10,
+    );
+    const results = Array.from({ length: 200 }, (_, i) => w.command(i, sender(`r${i}`)).then((v) => ({ ok: v }), (e: unknown) => ({ err: e })));
+    await new Promise((r) => setImmediate(r));
+    expect(w.queued).toBeLessThanOrEqual(10);
+    release();
+    const settled = await Promise.all(results);
+    const refused = settled.filter((s) => 'err' in s);
+    expect(refused.length).toBeGreaterThanOrEqual(189);
+    for (const r of refused) expect((r as { err: VnodeError }).err).toMatchObject({ code: 'overload' });
+    expect(settled.filter((s) => 'ok' in s).length).toBe(200 - refused.length);
+  });
+
+  it('answers a throw with vnode-crashed, terminates, and starts a fresh vnode for the next command', async () => {
+    let created = 0;
+    const terminated: string[] = [];
+    const w = worker(() => {
+      const id = ++created;
+      let count = 0;
+      return {
+        handleCommand(cmd: unknown): CommandResult {
+          if (cmd === 'boom') throw new Error('kaput');
+          return reply({ id, count: ++count });
+        },
+        terminate(reason: string) {
+          terminated.push(`${id}:${reason}`);
+        },
+      };
+    });
+    expect(await w.command('x', sender('1'))).toEqual({ id: 1, count: 1 });
+    await expect(w.command('boom', sender('2'))).rejects.toMatchObject({ code: 'vnode-crashed' });
+    expect(terminated).toEqual(['1:crashed: kaput']);
+    expect(await w.command('x', sender('3'))).toEqual({ id: 2, count: 1 });
+    expect(w.restartCount).toBe(1);
+  });
+
+  it('lets a vnode answer later with ctx.reply, and fails the waiting senders if it crashes first', async () => {
+    let context!: VnodeContext;
+    const parked: Sender[] = [];
+    const w = worker(() => ({
+      init(c: VnodeContext) {
+        context = c;
+      },
+      handleCommand(cmd: unknown, from: Sender): CommandResult {
+        if (cmd === 'later') {
+          parked.push(from);
+          return { kind: 'noreply' };
+        }
+        if (cmd === 'boom') throw new Error('boom');
+        return reply('now');
+      },
+    }));
+    const later = w.command('later', sender('a'));
+    expect(await w.command('x', sender('b'))).toBe('now');
+    context.reply(parked[0], 'done');
+    expect(await later).toBe('done');
+    const orphan = w.command('later', sender('c'));
+    await expect(w.command('boom', sender('d'))).rejects.toMatchObject({ code: 'vnode-crashed' });
+    await expect(orphan).rejects.toMatchObject({ code: 'vnode-crashed' });
+  });
+
+  it('stops on a stop result after replying, and restarts on the next command', async () => {
+    let created = 0;
+    const w = worker(() => {
+      created++;
+      return { handleCommand: (cmd: unknown): CommandResult => (cmd === 'quit' ? { kind: 'stop', reason: 'asked', reply: 'bye' } : reply(created)) };
+    });
+    expect(await w.command('x', sender('1'))).toBe(1);
+    expect(await w.command('quit', sender('2'))).toBe('bye');
+    expect(w.started).toBe(false);
+    expect(await w.command('x', sender('3'))).toBe(2);
+  });
+
+  it('fails a command whose vnode cannot start, and tries again on the next one', async () => {
+    let attempts = 0;
+    const w = worker(() => ({
+      init() {
+        if (++attempts === 1) throw new Error('disk not ready');
+      },
+      handleCommand: (): CommandResult => reply('ok'),
+    }));
+    await expect(w.command('x', sender('1'))).rejects.toMatchObject({ code: 'vnode-crashed' });
+    expect(await w.command('x', sender('2'))).toBe('ok');
+  });
+});

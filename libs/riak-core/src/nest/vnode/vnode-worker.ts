@@ -1,0 +1,213 @@
+/**
+ * One running vnode and its mailbox (riak_core_vnode's process). Jobs run one at a time in arrival
+ * order, so a vnode never sees two callbacks at once. The mailbox is bounded: past `queueLimit`
+ * waiting jobs, new commands are refused with `overload` instead of growing memory. A callback
+ * that throws fails its job with `vnode-crashed`; the vnode is terminated and a fresh one is
+ * started (init) for the next job, so one bad command never takes the node or other vnodes down.
+ */
+import { Logger } from '@nestjs/common';
+import { CommandResult, HandoffCommandResult, HandoffTarget, PartitionIndex, Sender, Vnode, VnodeContext } from '../../lib';
+import { VnodeServiceDefinition } from './service-registry';
+import { VnodeError } from './vnode-error';
+
+export const DEFAULT_QUEUE_LIMIT = 1000;
+
+interface Settle {
+  resolve(value: unknown): void;
+  reject(err: Error): void;
+}
+
+type Job =
+  | { readonly kind: 'command'; readonly command: unknown; readonly sender: Sender; readonly settle: Settle }
+  | { readonly kind: 'coverage'; readonly request: unknown; readonly keySpaces: readonly PartitionIndex[]; readonly sender: Sender; readonly settle: Settle }
+  | { readonly kind: 'call'; readonly fn: (vnode: Vnode) => unknown; readonly settle: Settle };
+
+/** While the partition is handed off: where forwarded commands go. */
+export interface HandoffState {
+  readonly target: HandoffTarget;
+  forward(command: unknown, sender: Sender): Promise<unknown>;
+}
+
+export class VnodeWorker {
+  private vnode: Vnode | undefined;
+  private readonly queue: Job[] = [];
+  private running = false;
+  private readonly awaiting = new Map<string, Settle>();
+  private handoff: HandoffState | undefined;
+  private restarts = 0;
+  private lastUsed = Date.now();
+
+  constructor(
+    private readonly def: VnodeServiceDefinition,
+    private readonly ctx: Omit<VnodeContext, 'reply'>,
+    private readonly logger: Logger,
+  ) {}
+
+  get index(): PartitionIndex {
+    return this.ctx.index;
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  get started(): boolean {
+    return this.vnode !== undefined;
+  }
+
+  get restartCount(): number {
+    return this.restarts;
+  }
+
+  get idleSince(): number {
+    return this.lastUsed;
+  }
+
+  command(command: unknown, sender: Sender): Promise<unknown> {
+    return this.submit((settle) => ({ kind: 'command', command, sender, settle }));
+  }
+
+  coverage(request: unknown, keySpaces: readonly PartitionIndex[], sender: Sender): Promise<unknown> {
+    return this.submit((settle) => ({ kind: 'coverage', request, keySpaces, sender, settle }));
+  }
+
+  /** Run `fn` on the vnode inside the mailbox (handoff callbacks, folds, emptiness checks). Never refused for overload. */
+  call<T>(fn: (vnode: Vnode) => T | Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ kind: 'call', fn, settle: { resolve: (v) => resolve(v as T), reject } });
+      void this.pump();
+    });
+  }
+
+  /** Commands from now on go to handleHandoffCommand (forwarding goes to `state`), until cleared. */
+  setHandoff(state: HandoffState | undefined): void {
+    this.handoff = state;
+  }
+
+  /** The caller gave up on a command answered `noreply`. */
+  forget(ref: string): void {
+    this.awaiting.delete(ref);
+  }
+
+  /** Stop the vnode (terminate), failing what waits; a later job would start a fresh one. */
+  async stop(reason: string): Promise<void> {
+    await this.call(async (vnode) => {
+      await this.terminate(vnode, reason);
+    }).catch(() => undefined);
+    for (const job of this.queue.splice(0)) job.settle.reject(new VnodeError('stopped', `vnode ${this.def.name}/${this.ctx.index} stopped: ${reason}`));
+  }
+
+  private submit(make: (settle: Settle) => Job): Promise<unknown> {
+    const limit = this.def.queueLimit ?? DEFAULT_QUEUE_LIMIT;
+    if (this.queue.length >= limit) {
+      return Promise.reject(new VnodeError('overload', `vnode ${this.def.name}/${this.ctx.index} is overloaded (${limit} commands waiting)`));
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push(make({ resolve, reject }));
+      void this.pump();
+    });
+  }
+
+  private async pump(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      for (let job = this.queue.shift(); job; job = this.queue.shift()) {
+        this.lastUsed = Date.now();
+        await this.run(job);
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async run(job: Job): Promise<void> {
+    let vnode: Vnode;
+    try {
+      vnode = await this.ensureStarted();
+    } catch (err) {
+      job.settle.reject(new VnodeError('vnode-crashed', `vnode ${this.def.name}/${this.ctx.index} failed to start: ${message(err)}`));
+      this.vnode = undefined;
+      return;
+    }
+    try {
+      switch (job.kind) {
+        case 'call':
+          job.settle.resolve(await job.fn(vnode));
+          return;
+        case 'coverage': {
+          const result = vnode.handleCoverage ? await vnode.handleCoverage(job.request, job.keySpaces, job.sender) : ({ kind: 'reply', reply: undefined } as const);
+          await this.settle(vnode, result, job.sender, job.settle);
+          return;
+        }
+        case 'command': {
+          if (this.handoff && vnode.handleHandoffCommand) {
+            const result: HandoffCommandResult = await vnode.handleHandoffCommand(job.command, job.sender);
+            if (result.kind === 'forward') this.handoff.forward(job.command, job.sender).then(job.settle.resolve, job.settle.reject);
+            else if (result.kind === 'drop') job.settle.reject(new VnodeError('stopped', 'command dropped during handoff'));
+            else await this.settle(vnode, result, job.sender, job.settle);
+          } else {
+            await this.settle(vnode, await vnode.handleCommand(job.command, job.sender), job.sender, job.settle);
+          }
+          return;
+        }
+      }
+    } catch (err) {
+      this.logger.error(`vnode ${this.def.name}/${this.ctx.index} crashed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      job.settle.reject(new VnodeError('vnode-crashed', `vnode ${this.def.name}/${this.ctx.index} crashed: ${message(err)}`));
+      await this.terminate(vnode, `crashed: ${message(err)}`);
+      this.restarts++;
+    }
+  }
+
+  private async settle(vnode: Vnode, result: CommandResult, sender: Sender, settle: Settle): Promise<void> {
+    switch (result.kind) {
+      case 'reply':
+        settle.resolve(result.reply);
+        return;
+      case 'noreply':
+        this.awaiting.set(sender.ref, settle);
+        return;
+      case 'stop':
+        if ('reply' in result) settle.resolve(result.reply);
+        else settle.reject(new VnodeError('stopped', `vnode ${this.def.name}/${this.ctx.index} stopped: ${result.reason}`));
+        await this.terminate(vnode, result.reason);
+        return;
+    }
+  }
+
+  private async ensureStarted(): Promise<Vnode> {
+    if (this.vnode) return this.vnode;
+    const vnode = await this.def.create();
+    const ctx: VnodeContext = {
+      ...this.ctx,
+      reply: (sender, value) => {
+        const settle = this.awaiting.get(sender.ref);
+        if (!settle) return;
+        this.awaiting.delete(sender.ref);
+        settle.resolve(value);
+      },
+    };
+    await vnode.init?.(ctx);
+    this.vnode = vnode;
+    return vnode;
+  }
+
+  /** Terminate the current vnode; commands it left unanswered fail (a fresh vnode cannot answer them). */
+  private async terminate(vnode: Vnode, reason: string): Promise<void> {
+    if (this.vnode === vnode) this.vnode = undefined;
+    for (const [ref, settle] of this.awaiting) {
+      this.awaiting.delete(ref);
+      settle.reject(new VnodeError('vnode-crashed', `vnode ${this.def.name}/${this.ctx.index} stopped before answering: ${reason}`));
+    }
+    try {
+      await vnode.terminate?.(reason);
+    } catch (err) {
+      this.logger.warn(`vnode ${this.def.name}/${this.ctx.index} failed to terminate: ${message(err)}`);
+    }
+  }
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
