@@ -30,6 +30,7 @@ export const FAST_RUNTIME: Partial<RuntimeOptions> = {
   claimantIntervalMs: 50,
   transferRetryMs: 100,
   requestTimeoutMs: 1000,
+  hintedHandoffIntervalMs: 300,
 };
 
 export interface SimulatedClusterOptions {

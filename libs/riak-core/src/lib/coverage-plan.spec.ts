@@ -44,23 +44,30 @@ function vnodesOf(r: CoverageResult): readonly CoverageVnode[] {
   return r.kind === 'plan' ? r.vnodes : r.partial;
 }
 
-/** Each partition in `wanted` appears in exactly one keySpaces list, held by an up vnode; nothing else appears. */
+/**
+ * Each partition in `wanted` appears in exactly one keySpaces list, held by an up vnode; nothing
+ * else appears; vnodes are distinct and sorted. Problems are collected and asserted once (a
+ * jest `expect` per partition would dominate the run time).
+ */
 function expectValid(c: Case, vnodes: readonly CoverageVnode[], wanted: readonly boolean[]): void {
   const q = c.owners.length;
+  const problems: string[] = [];
   const seen = new Array<number>(q).fill(0);
-  for (const v of vnodes) {
-    expect(v.node).toBe(c.owners[v.index]);
-    expect(c.up.has(v.node)).toBe(true);
-    expect(v.keySpaces.length).toBeGreaterThan(0);
-    expect([...v.keySpaces].sort((a, b) => a - b)).toEqual(v.keySpaces);
-    for (const p of v.keySpaces) {
-      expect(vnodeHolds(v.index, p, c.n, q)).toBe(true);
+  vnodes.forEach((v, i) => {
+    if (v.node !== c.owners[v.index]) problems.push(`vnode ${v.index} named ${v.node}, owned by ${c.owners[v.index]}`);
+    if (!c.up.has(v.node)) problems.push(`vnode ${v.index} is on down node ${v.node}`);
+    if (v.keySpaces.length === 0) problems.push(`vnode ${v.index} reports nothing`);
+    if (i > 0 && vnodes[i - 1].index >= v.index) problems.push(`vnode ${v.index} out of order or repeated`);
+    v.keySpaces.forEach((p, j) => {
+      if (j > 0 && v.keySpaces[j - 1] >= p) problems.push(`keySpaces of ${v.index} not ascending`);
+      if (!vnodeHolds(v.index, p, c.n, q)) problems.push(`vnode ${v.index} does not hold partition ${p}`);
       seen[p]++;
-    }
-  }
-  expect(seen).toEqual(wanted.map((w) => (w ? 1 : 0)));
-  const indices = vnodes.map((v) => v.index);
-  expect(indices).toEqual([...new Set(indices)].sort((a, b) => a - b));
+    });
+  });
+  seen.forEach((count, p) => {
+    if (count !== (wanted[p] ? 1 : 0)) problems.push(`partition ${p} reported ${count} times`);
+  });
+  expect(problems).toEqual([]);
 }
 
 /** The fewest usable vnodes covering every wanted partition, by trying every subset (Q = 8 only). */
@@ -96,6 +103,29 @@ describe('coveragePlan (riak_core_coverage_plan)', () => {
         }
         expectValid(c, vnodesOf(r), wanted);
       }),
+      { numRuns: RUNS },
+    );
+  });
+
+  // Round-robin owners over k >= 2 nodes repeat a node at most twice in a row (where the ring
+  // wraps, when k does not divide Q), so every window of n >= 3 spans two nodes.
+  it('succeeds with a node down whenever every window of n partitions spans two nodes (round-robin owners)', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(8, 16, 32, 64, 128),
+        fc.integer({ min: 2, max: POOL.length }),
+        fc.integer({ min: 3, max: 6 }),
+        fc.nat(),
+        fc.integer(),
+        (q, k, n, downPick, offset) => {
+          const owners = Array.from({ length: q }, (_, i) => POOL[i % k]);
+          const up = new Set(POOL.slice(0, k).filter((_, i) => i !== downPick % k));
+          const c: Case = { owners, n, up, offset };
+          const r = coveragePlan(owners, n, up, offset);
+          expect(r.kind).toBe('plan');
+          expectValid(c, vnodesOf(r), new Array<boolean>(q).fill(true));
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -162,7 +192,11 @@ describe('coveragePlan: examples', () => {
     if (r.kind !== 'plan') throw new Error('expected a plan');
     expect(r.vnodes).toHaveLength(22);
     expect(r.vnodes.map((v) => v.keySpaces.length).sort()).toEqual([1, ...new Array<number>(21).fill(3)]);
-    expect(r.vnodes[0]).toEqual({ index: 2, node: 'n2', keySpaces: [0, 1, 2] });
+    // offset 0: vnodes 2, 5, ..., 62 take three partitions each; the last pick, vnode 1, reports only 63
+    expect(r.vnodes.slice(0, 2)).toEqual([
+      { index: 1, node: 'n1', keySpaces: [63] },
+      { index: 2, node: 'n2', keySpaces: [0, 1, 2] },
+    ]);
   });
 
   it('with offset 1 and n = 3 on ring 8 picks vnodes 3, 6 and 1', () => {
@@ -183,24 +217,25 @@ describe('coveragePlan: examples', () => {
     expect(r).toEqual({
       kind: 'plan',
       vnodes: [
-        { index: 0, node: 'n0', keySpaces: [0, 7] },
+        { index: 0, node: 'n0', keySpaces: [0, 6, 7] },
         { index: 3, node: 'n3', keySpaces: [1, 2, 3] },
-        { index: 6, node: 'n6', keySpaces: [4, 5, 6] },
+        { index: 6, node: 'n6', keySpaces: [4, 5] },
       ],
     });
   });
 
   it('reports the partitions with no up replica and a partial plan for the rest', () => {
     const owners = distinct(8);
-    // vnodes 3, 4, 5 down: partition 3 (held by 3, 4, 5) has no up replica
+    // vnodes 3, 4, 5 down: partition 3 (held by 3, 4, 5) has no up replica; the run 4 .. 2 is
+    // covered from its start: 6 takes 4-6, 1 takes 7-1, 2 takes 2
     const r = coveragePlan(owners, 3, new Set(['n0', 'n1', 'n2', 'n6', 'n7']));
     expect(r).toEqual({
       kind: 'insufficient',
       missing: [3],
       partial: [
-        { index: 1, node: 'n1', keySpaces: [0, 1] },
+        { index: 1, node: 'n1', keySpaces: [0, 1, 7] },
+        { index: 2, node: 'n2', keySpaces: [2] },
         { index: 6, node: 'n6', keySpaces: [4, 5, 6] },
-        { index: 7, node: 'n7', keySpaces: [7] },
       ],
     });
     expect(coveragePlan(owners, 3, new Set())).toEqual({ kind: 'insufficient', missing: [0, 1, 2, 3, 4, 5, 6, 7], partial: [] });

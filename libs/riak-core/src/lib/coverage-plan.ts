@@ -13,7 +13,7 @@
  *   owner is up; chosen vnodes are distinct;
  * - the number of vnodes is the minimum over all valid plans (so ceil(Q/n) when every node is up);
  *   riak's planner is a heuristic, this one is exact: the problem is covering a circle with
- *   equal-length arcs, solved by a furthest-reaching greedy from every candidate start;
+ *   equal-length arcs, solved by a furthest-reaching greedy from at most n candidate starts, O(Q·n) in all;
  * - when some partition has no usable vnode in its n holders the result is 'insufficient', naming
  *   exactly those partitions, with a minimal partial plan for the rest (riak's `allup` selector);
  * - pure and deterministic: `offset` (riak's ReqId) only chooses among minimal plans, so callers
@@ -98,17 +98,19 @@ export function coveragePlan(owners: readonly NodeName[], n: number, up: Readonl
 
   if (missing.length > 0) return { kind: 'insufficient', missing, partial: toVnodes(partialCover(reach, missing, q)) };
 
-  // Every partition is coverable. Some minimal plan contains a vnode v; starting the greedy at
-  // the first partition of v's window makes it pick v first and then cover the remaining arc
-  // optimally (furthest reach is optimal on a line). Starting there also keeps the last pick from
-  // wrapping onto v again, so picks are distinct. Try starts in offset order; keep the first best.
+  // Every partition is coverable. Any plan contains a vnode v holding partition o = offset mod Q,
+  // i.e. v in o .. o+m-1. Starting the greedy at the first partition of v's window makes it pick v
+  // first and then cover the rest of the circle, a line, optimally (furthest reach is optimal on a
+  // line), so the best of these m starts is a minimal plan. Starting there also keeps the last pick
+  // from wrapping onto v again: picks are distinct. Candidates are tried from v = o+m-1 down; the
+  // first best wins, so with every node up offset o gives o+m-1, o+2m-1, ...
   const lowerBound = Math.ceil(q / m);
-  const start0 = ((offset % q) + q) % q;
+  const o = ((offset % q) + q) % q;
   let best = Number.POSITIVE_INFINITY;
   let bestStart = -1;
-  for (let j = 0; j < q && best > lowerBound; j++) {
-    const s = (start0 + j) % q;
-    if (!usable[(s + m - 1) % q]) continue;
+  for (let d = m - 1; d >= 0 && best > lowerBound; d--) {
+    if (!usable[(o + d) % q]) continue;
+    const s = (o + d - m + 1 + q) % q;
     const count = greedyCount(reach, s, q, best);
     if (count < best) {
       best = count;

@@ -44,6 +44,12 @@ export type HandoffCommandResult<R = unknown> =
   | CommandResult<R>
   /** send the command to the handoff target instead; its reply goes to the sender */
   | { readonly kind: 'forward' }
+  /**
+   * answer the sender with `reply` (the vnode applied the command itself) and also send the command
+   * to the handoff target, so a write that lands after the fold passed its key still reaches the
+   * target; if that send fails, the handoff is cancelled and retried, never completed without it
+   */
+  | { readonly kind: 'reply-and-forward'; readonly reply: R }
   /** drop the command: the sender gets no reply */
   | { readonly kind: 'drop' };
 
@@ -54,6 +60,11 @@ export interface HandoffTarget {
   readonly type: 'ownership' | 'hinted' | 'repair';
   readonly index: PartitionIndex;
   readonly node: NodeName;
+  /**
+   * For repair: only items whose keys belong to these partitions (by the service's own key → partition
+   * mapping) are to be sent. Absent: everything.
+   */
+  readonly keySpaces?: readonly PartitionIndex[];
 }
 
 /** One item of a vnode's data, as handed off: the vnode encodes it, the receiver decodes it. */
@@ -94,8 +105,15 @@ export interface Vnode<C = unknown, R = unknown> {
   /** Called on the sending vnode for each item of `fold`, to turn it into bytes for the target's `handleHandoffData`. */
   encodeHandoffItem?(item: HandoffItem): Uint8Array;
 
-  /** Called by the handoff sender to visit every item; `visit` applies backpressure by returning a promise. Default: no items. */
-  fold?(visit: (item: HandoffItem) => void | Promise<void>): Promise<void>;
+  /**
+   * Called by the handoff sender to visit every item (in key order), while the vnode keeps serving
+   * commands: `visit` applies backpressure by returning a promise. With `keySpaces`, only items whose
+   * keys belong to those partitions. Default: no items.
+   */
+  fold?(visit: (item: HandoffItem) => void | Promise<void>, keySpaces?: readonly PartitionIndex[]): Promise<void>;
+
+  /** How many items the vnode holds (for transfer progress). Optional. */
+  size?(): number | Promise<number>;
 
   /** Called before handoff and by the master's idle check: true when the vnode holds no data (an empty fallback or former owner can simply be stopped). Default: true. */
   isEmpty?(): boolean | Promise<boolean>;

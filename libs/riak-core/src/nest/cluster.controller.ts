@@ -16,6 +16,7 @@ import { Patterns } from './patterns';
 import { ServiceRegistry } from './vnode/service-registry';
 import { RemoteVnodeRequest, VnodeMaster } from './vnode/vnode-master.service';
 import { VnodeError } from './vnode/vnode-error';
+import { HandoffBatch, HandoffManager } from './handoff/handoff-manager.service';
 
 function isRing(x: unknown): x is Ring {
   if (!x || typeof x !== 'object') return false;
@@ -58,6 +59,7 @@ export class ClusterController {
     private readonly membership: MembershipService,
     private readonly registry: ServiceRegistry,
     private readonly master: VnodeMaster,
+    private readonly handoff: HandoffManager,
   ) {}
 
   @MessagePattern(Patterns.ping)
@@ -124,6 +126,32 @@ export class ClusterController {
   leave(@Payload() data: { node?: unknown }): { text: string } {
     if (typeof data?.node !== 'string') throw bad('claimant.leave needs a node');
     return this.claimant({ op: 'leave', node: data.node });
+  }
+
+  @MessagePattern(Patterns.handoffData)
+  async handoffData(@Payload() data: Partial<HandoffBatch>): Promise<{ applied: number }> {
+    if (typeof data?.service !== 'string' || typeof data.index !== 'number' || !Array.isArray(data.items) || !data.items.every((i) => i instanceof Uint8Array)) {
+      throw bad('handoff.data needs service, index and items');
+    }
+    try {
+      return await this.handoff.receive(data as HandoffBatch);
+    } catch (err) {
+      if (err instanceof VnodeError) throw new RpcException({ code: err.code, message: err.message });
+      throw new RpcException({ code: 'handoff-failed', message: (err as Error).message });
+    }
+  }
+
+  @MessagePattern(Patterns.handoffRepair)
+  async handoffRepair(@Payload() data: { service?: unknown; source?: unknown; target?: unknown; keySpaces?: unknown; node?: unknown }): Promise<{ items: number }> {
+    const { service, source, target, keySpaces, node } = data ?? {};
+    if (typeof service !== 'string' || !Number.isInteger(source) || !Number.isInteger(target) || typeof node !== 'string' || !Array.isArray(keySpaces) || !keySpaces.every((k) => Number.isInteger(k))) {
+      throw bad('handoff.repair needs service, source, target, keySpaces and node');
+    }
+    try {
+      return await this.handoff.serveRepair({ service, source: source as number, target: target as number, keySpaces: keySpaces as number[], node });
+    } catch (err) {
+      throw new RpcException({ code: 'handoff-failed', message: (err as Error).message });
+    }
   }
 
   @MessagePattern(Patterns.handoffOwnership)

@@ -11,4 +11,6 @@ export const Patterns = {
   claimantLeave: 'claimant.leave',
   handoffOwnership: 'handoff.ownership',
   vnodeCommand: 'vnode.command',
+  handoffData: 'handoff.data',
+  handoffRepair: 'handoff.repair',
 } as const;

@@ -4,7 +4,7 @@
  * HTTP apps) the admin API. Tests and simulations pass their own `clusterClient` (the in-memory
  * twin) and faster `runtime` timings.
  */
-import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
+import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { NodeConfig } from '../lib';
 import { CLUSTER_CLIENT, ClusterClient, TcpClusterClient } from './transport';
 import { NODE_CONFIG, RUNTIME_OPTIONS } from './tokens';
@@ -16,8 +16,8 @@ import { GossipService } from './gossip.service';
 import { ClaimantService } from './claimant.service';
 import { TransferService } from './transfer.service';
 import { MembershipService } from './membership.service';
-import { HANDOFF_RUNNER, HandoffRunner } from './handoff-runner';
-import { AckHandoffRunner } from './ack-handoff-runner';
+import { HANDOFF_RUNNER } from './handoff-runner';
+import { HandoffManager } from './handoff/handoff-manager.service';
 import { ClusterController } from './cluster.controller';
 import { AdminController } from './http/admin.controller';
 import { HealthController } from './http/health.controller';
@@ -32,8 +32,6 @@ export interface RiakCoreOptions {
   readonly runtime?: Partial<RuntimeOptions>;
   /** the inter-node client; a TCP client authenticated with the cluster secret by default */
   readonly clusterClient?: ClusterClient;
-  /** how partitions are handed off; acknowledgement-only by default */
-  readonly handoffRunner?: Type<HandoffRunner>;
   /** serve the admin and health HTTP routes (default true) */
   readonly http?: boolean;
   /** keep the ring in DATA_DIR (default true); simulations keep it in memory */
@@ -52,6 +50,7 @@ const SERVICES = [
   NodeWatcher,
   PreflistService,
   CoverageService,
+  HandoffManager,
 ];
 
 @Module({})
@@ -72,7 +71,7 @@ export class RiakCoreModule {
         { provide: NODE_CONFIG, useValue: config },
         { provide: RUNTIME_OPTIONS, useValue: { ...DEFAULT_RUNTIME_OPTIONS, ...options.runtime } },
         client,
-        { provide: HANDOFF_RUNNER, useClass: options.handoffRunner ?? AckHandoffRunner },
+        { provide: HANDOFF_RUNNER, useExisting: HandoffManager },
         { provide: RingStore, useClass: options.persist === false ? MemoryRingStore : RingStore },
         ...SERVICES,
       ],

@@ -21,6 +21,8 @@ export interface RuntimeOptions {
   readonly transferRetryMs: number;
   /** timeout of an inter-node request made by the runtime */
   readonly requestTimeoutMs: number;
+  /** period of the check that hands fallback data back to owners that are up again */
+  readonly hintedHandoffIntervalMs: number;
 }
 
 export const DEFAULT_RUNTIME_OPTIONS: RuntimeOptions = {
@@ -33,4 +35,5 @@ export const DEFAULT_RUNTIME_OPTIONS: RuntimeOptions = {
   transferConcurrency: 2,
   transferRetryMs: 1000,
   requestTimeoutMs: 5000,
+  hintedHandoffIntervalMs: 5000,
 };

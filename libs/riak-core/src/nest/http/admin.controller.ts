@@ -2,7 +2,8 @@
  * The admin API behind `./ringnest` (docs/admin-api.md). Thin: validate, delegate to the
  * membership service or read the ring, render with the pure status-text functions.
  */
-import { Body, Controller, Get, HttpCode, Post, Query, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, HttpCode, Post, Query, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
+import { ClusterRefusal } from '../cluster-refusal.exception';
 import {
   clusterNodes,
   formatMemberTable,
@@ -12,13 +13,16 @@ import {
   keyAplAnn,
   ownershipOf,
   partitionId,
+  partitionIndexOf,
   ringReady,
 } from '../../lib';
 import { RingManager } from '../ring-manager.service';
 import { LivenessService } from '../liveness.service';
 import { MembershipService } from '../membership.service';
 import { AdminTokenGuard } from './admin-token.guard';
-import { JoinDto, NodeDto, OptionalNodeDto, PreflistQueryDto, ReplaceDto } from './admin.dto';
+import { JoinDto, NodeDto, OptionalNodeDto, PreflistQueryDto, RepairDto, ReplaceDto } from './admin.dto';
+import { HandoffManager, TransferView } from '../handoff/handoff-manager.service';
+import { ServiceRegistry } from '../vnode/service-registry';
 import { NodeWatcher } from '../node-watcher.service';
 
 @Controller('api/cluster')
@@ -30,7 +34,32 @@ export class AdminController {
     private readonly liveness: LivenessService,
     private readonly membership: MembershipService,
     private readonly watcher: NodeWatcher,
+    private readonly handoff: HandoffManager,
+    private readonly registry: ServiceRegistry,
   ) {}
+
+  @Get('transfers')
+  transfers() {
+    const transfers = this.handoff.transfers();
+    return { transfers, text: formatTransfers(transfers) };
+  }
+
+  /** Rebuild a partition's vnodes on this node from the neighbours' replicas. */
+  @Post('repair')
+  @HttpCode(200)
+  async repair(@Body() body: RepairDto) {
+    const q = this.rings.current.ringSize;
+    const id = BigInt(body.partition);
+    const index = partitionIndexOf(id, q);
+    if (partitionId(index, q) !== id) throw new BadRequestException(`${body.partition} is not a partition id of a ring of ${q}`);
+    if (ownershipOf(this.rings.current).owners[index] !== this.rings.self) {
+      throw new ClusterRefusal('not-member', `Failed: partition ${body.partition} is not owned by '${this.rings.self}'`);
+    }
+    const services = body.service ? [body.service] : this.registry.all().map((d) => d.name);
+    let items = 0;
+    for (const service of services) items += (await this.handoff.repair(service, index, body.n ?? 3)).items;
+    return { items, text: `Repaired partition ${body.partition} on '${this.rings.self}': ${items} items received` };
+  }
 
   /** The annotated preference list of a ring key; up means up for `service` when given, else reachable. */
   @Get('preflist')
@@ -171,4 +200,16 @@ export class AdminController {
   down(@Body() body: NodeDto) {
     return { text: this.membership.down(body.node) };
   }
+}
+
+function formatTransfers(ts: readonly TransferView[]): string {
+  if (ts.length === 0) return 'No transfers active';
+  const lines = ['Partition                                         Type       Status   From -> To                         Items      Bytes    Rate/s  Done'];
+  for (const t of ts) {
+    const done = t.progress === null ? '   -' : `${Math.round(t.progress * 100)}%`.padStart(4);
+    lines.push(
+      `${t.partition.padEnd(49)} ${t.type.padEnd(10)} ${t.status.padEnd(8)} ${`${t.from} -> ${t.to}`.padEnd(34)} ${String(t.items).padStart(6)} ${String(t.bytes).padStart(10)} ${t.rate.toFixed(0).padStart(9)}  ${done}`,
+    );
+  }
+  return lines.join('\n');
 }

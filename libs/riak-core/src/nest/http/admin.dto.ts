@@ -53,3 +53,20 @@ export class PreflistQueryDto {
   @MaxLength(32)
   service?: string;
 }
+
+export class RepairDto {
+  @IsString()
+  @Matches(/^\d{1,49}$/, { message: 'partition must be a partition id in decimal' })
+  partition!: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(32)
+  service?: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(8)
+  n?: number;
+}

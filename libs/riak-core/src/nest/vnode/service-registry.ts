@@ -13,6 +13,8 @@ export interface VnodeServiceDefinition {
   readonly create: () => Vnode | Promise<Vnode>;
   /** commands waiting per vnode before new ones are refused with `overload` (default 1000) */
   readonly queueLimit?: number;
+  /** partitions this node holds data for, running or not (e.g. fallback data kept across a restart) */
+  readonly storedPartitions?: () => Promise<readonly number[]>;
 }
 
 @Injectable()
@@ -31,6 +33,10 @@ export class ServiceRegistry {
 
   get(name: string): VnodeServiceDefinition | undefined {
     return this.services.get(name);
+  }
+
+  all(): VnodeServiceDefinition[] {
+    return [...this.services.values()];
   }
 
   /** Announce a registered service down (e.g. while it cannot serve) or up again. */

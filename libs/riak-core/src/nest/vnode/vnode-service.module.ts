@@ -17,6 +17,8 @@ export interface VnodeServiceOptions {
   readonly factory?: () => Vnode | Promise<Vnode>;
   /** commands waiting per vnode before new ones are refused with `overload` (default 1000) */
   readonly queueLimit?: number;
+  /** a provider (resolved from `providers`/`imports`) whose `storedPartitions()` lists partitions with data on this node */
+  readonly storedPartitionsFrom?: Type<{ storedPartitions(): Promise<readonly number[]> }>;
   readonly imports?: ModuleMetadata['imports'];
   readonly providers?: Provider[];
 }
@@ -32,7 +34,9 @@ export class VnodeServiceModule {
       useFactory: (registry: ServiceRegistry, moduleRef: ModuleRef) => {
         const vnode = opts.vnode;
         const create = vnode ? () => moduleRef.create(vnode) : (opts.factory as () => Vnode | Promise<Vnode>);
-        registry.register({ name: opts.name, create, queueLimit: opts.queueLimit });
+        const source = opts.storedPartitionsFrom;
+        const storedPartitions = source ? () => moduleRef.get(source, { strict: false }).storedPartitions() : undefined;
+        registry.register({ name: opts.name, create, queueLimit: opts.queueLimit, storedPartitions });
         return opts.name;
       },
     };

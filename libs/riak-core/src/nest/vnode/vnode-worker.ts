@@ -6,7 +6,7 @@
  * started (init) for the next job, so one bad command never takes the node or other vnodes down.
  */
 import { Logger } from '@nestjs/common';
-import { CommandResult, HandoffCommandResult, HandoffTarget, PartitionIndex, Sender, Vnode, VnodeContext } from '../../lib';
+import { CommandResult, HandoffCommandResult, HandoffItem, HandoffTarget, PartitionIndex, Sender, Vnode, VnodeContext } from '../../lib';
 import { VnodeServiceDefinition } from './service-registry';
 import { VnodeError } from './vnode-error';
 
@@ -26,6 +26,8 @@ type Job =
 export interface HandoffState {
   readonly target: HandoffTarget;
   forward(command: unknown, sender: Sender): Promise<unknown>;
+  /** a `reply-and-forward` copy did not reach the target: the handoff must not complete */
+  forwardFailed(err: unknown): void;
 }
 
 export class VnodeWorker {
@@ -77,6 +79,19 @@ export class VnodeWorker {
       this.queue.push({ kind: 'call', fn, settle: { resolve: (v) => resolve(v as T), reject } });
       void this.pump();
     });
+  }
+
+  /**
+   * Visit the vnode's items for a handoff. Runs beside the mailbox, not in it, so the vnode keeps
+   * serving commands while its data streams out (a vnode's `fold` must tolerate that).
+   */
+  async fold(visit: (item: HandoffItem) => void | Promise<void>, keySpaces?: readonly PartitionIndex[]): Promise<void> {
+    const vnode = await this.call((v) => v);
+    await vnode.fold?.(visit, keySpaces);
+  }
+
+  get inHandoff(): HandoffState | undefined {
+    return this.handoff;
   }
 
   /** Commands from now on go to handleHandoffCommand (forwarding goes to `state`), until cleared. */
@@ -143,9 +158,13 @@ export class VnodeWorker {
         case 'command': {
           if (this.handoff && vnode.handleHandoffCommand) {
             const result: HandoffCommandResult = await vnode.handleHandoffCommand(job.command, job.sender);
-            if (result.kind === 'forward') this.handoff.forward(job.command, job.sender).then(job.settle.resolve, job.settle.reject);
+            const handoff = this.handoff;
+            if (result.kind === 'forward') handoff.forward(job.command, job.sender).then(job.settle.resolve, job.settle.reject);
             else if (result.kind === 'drop') job.settle.reject(new VnodeError('stopped', 'command dropped during handoff'));
-            else await this.settle(vnode, result, job.sender, job.settle);
+            else if (result.kind === 'reply-and-forward') {
+              job.settle.resolve(result.reply);
+              handoff.forward(job.command, job.sender).catch((err: unknown) => handoff.forwardFailed(err));
+            } else await this.settle(vnode, result, job.sender, job.settle);
           } else {
             await this.settle(vnode, await vnode.handleCommand(job.command, job.sender), job.sender, job.settle);
           }

@@ -1,0 +1,289 @@
+/**
+ * The handoff manager (riak_core_handoff_manager): moves vnode data between nodes.
+ *
+ * - Ownership handoff: it is the transfer service's HandoffRunner. For a pending transfer of
+ *   partition i from this node, every service's vnode i is handed off to the new owner; the
+ *   transfer service then marks the transfer complete and the claimant moves ownership. Once the
+ *   ring says the new owner owns i, the old vnode is told `handoffFinished`, `delete`s its data and
+ *   is retired: data leaves a node only after the ring has moved it.
+ * - Hinted handoff: a vnode this node runs (or holds data for) for a partition it does not own was
+ *   a fallback; when the owner is up for the service again (node watcher event, or the periodic
+ *   check) its data is handed back, then deleted here.
+ * - Repair: a partition's vnode is rebuilt from the neighbours that hold replicas of its keys.
+ * At most `transferConcurrency` handoffs run at once on this node. See docs/handoff.md.
+ */
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Subscription } from 'rxjs';
+import { HandoffTarget, NodeConfig, PartitionIndex, Sender, Transfer, memberOf, ownershipOf, partitionId } from '../../lib';
+import { CLUSTER_CLIENT, ClusterClient } from '../transport';
+import { RingManager } from '../ring-manager.service';
+import { NodeWatcher } from '../node-watcher.service';
+import { NODE_CONFIG, RUNTIME_OPTIONS } from '../tokens';
+import { RuntimeOptions } from '../runtime-options';
+import { Patterns } from '../patterns';
+import { HandoffRunner } from '../handoff-runner';
+import { ServiceRegistry } from '../vnode/service-registry';
+import { VnodeMaster } from '../vnode/vnode-master.service';
+import { DEFAULT_HANDOFF_LIMITS, HandoffLink, HandoffProgress, HandoffSender } from './handoff-sender';
+
+/** A batch of handed-off items as it travels to the receiving node. */
+export interface HandoffBatch {
+  readonly service: string;
+  /** the receiving vnode's partition */
+  readonly index: PartitionIndex;
+  readonly type: HandoffTarget['type'];
+  readonly items: Uint8Array[];
+}
+
+export interface TransferView {
+  readonly service: string;
+  readonly index: PartitionIndex;
+  readonly partition: string;
+  readonly type: HandoffTarget['type'];
+  readonly from: string;
+  readonly to: string;
+  readonly status: 'active' | 'waiting';
+  readonly items: number;
+  readonly bytes: number;
+  readonly total: number | null;
+  /** items per second since the start */
+  readonly rate: number;
+  /** 0..1 when the total is known */
+  readonly progress: number | null;
+}
+
+@Injectable()
+export class HandoffManager implements HandoffRunner, OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(HandoffManager.name);
+  private readonly active = new Map<string, HandoffSender>();
+  /** ownership handoffs done, waiting for the ring to move the partition before deleting */
+  private readonly handedOff = new Map<PartitionIndex, Transfer>();
+  private readonly retryAt = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly subs: Subscription[] = [];
+  private checking = false;
+
+  constructor(
+    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+    @Inject(RUNTIME_OPTIONS) private readonly options: RuntimeOptions,
+    @Inject(CLUSTER_CLIENT) private readonly client: ClusterClient,
+    private readonly rings: RingManager,
+    private readonly registry: ServiceRegistry,
+    private readonly master: VnodeMaster,
+    private readonly watcher: NodeWatcher,
+  ) {}
+
+  onModuleInit(): void {
+    this.subs.push(
+      this.rings.changes$.subscribe(() => void this.finishMoved()),
+      this.watcher.changes$.subscribe((c) => {
+        if (c.up) void this.hintedCheck();
+      }),
+    );
+    this.timer = setInterval(() => void this.hintedCheck(), this.options.hintedHandoffIntervalMs);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+    for (const s of this.subs) s.unsubscribe();
+  }
+
+  /** HandoffRunner: hand partition `t.index` of every service to the new owner. */
+  async run(t: Transfer, targetAddr: string): Promise<void> {
+    const services = this.registry.all();
+    if (services.length === 0) {
+      // No vnodes on this node: the new owner only acknowledges the partition.
+      await this.client.request(targetAddr, Patterns.handoffOwnership, { index: t.index, from: t.from, to: t.to }, { timeoutMs: this.options.requestTimeoutMs });
+    }
+    for (const def of services) {
+      await this.handoff(def.name, t.index, { type: 'ownership', index: t.index, node: t.to }, targetAddr);
+    }
+    this.handedOff.set(t.index, t);
+  }
+
+  /** Apply a batch received from a sending node to the local vnode. */
+  async receive(batch: HandoffBatch): Promise<{ applied: number }> {
+    const worker = this.master.worker(batch.service, batch.index);
+    await worker.call(async (v) => {
+      if (!v.handleHandoffData) throw new Error(`service ${batch.service} cannot receive handoff data`);
+      for (const item of batch.items) {
+        const r = await v.handleHandoffData(item);
+        if (r.kind === 'error') throw new Error(`handoff item refused: ${r.reason}`);
+      }
+    });
+    return { applied: batch.items.length };
+  }
+
+  /** Rebuild `index` of `service` on this node from the vnodes that hold replicas of its keys (n replicas). */
+  async repair(service: string, index: PartitionIndex, n: number): Promise<{ items: number }> {
+    const ring = this.rings.current;
+    const q = ring.ringSize;
+    const owners = ownershipOf(ring).owners;
+    // Vnode i holds the keys of partitions i-n+1..i. The neighbours before and after hold, together,
+    // every partition vnode `index` holds.
+    const wanted = Array.from({ length: n }, (_, k) => (index - k + q) % q);
+    const before = (index - 1 + q) % q;
+    const after = (index + 1) % q;
+    const plan: { source: PartitionIndex; keySpaces: PartitionIndex[] }[] = [
+      { source: before, keySpaces: wanted.filter((p) => holds(before, p, n, q)) },
+      { source: after, keySpaces: wanted.filter((p) => holds(after, p, n, q) && !holds(before, p, n, q)) },
+    ].filter((s) => s.keySpaces.length > 0);
+    let items = 0;
+    for (const step of plan) {
+      const node = owners[step.source];
+      const addr = memberOf(ring, node)?.addr;
+      if (!addr) throw new Error(`no address for ${node}`);
+      const reply = await this.client.request<{ items: number }>(
+        addr,
+        Patterns.handoffRepair,
+        { service, source: step.source, target: index, keySpaces: step.keySpaces, node: this.config.node },
+        { timeoutMs: 10 * 60 * 1000 },
+      );
+      items += reply.items;
+    }
+    return { items };
+  }
+
+  /** Serve a repair request: send the keys of `keySpaces` from local vnode `source` to vnode `target` on `node`. */
+  async serveRepair(req: { service: string; source: PartitionIndex; target: PartitionIndex; keySpaces: PartitionIndex[]; node: string }): Promise<{ items: number }> {
+    const addr = memberOf(this.rings.current, req.node)?.addr;
+    if (!addr) throw new Error(`${req.node} is not a member`);
+    const progress = await this.handoff(req.service, req.source, { type: 'repair', index: req.target, node: req.node, keySpaces: req.keySpaces }, addr);
+    const worker = this.master.worker(req.service, req.source);
+    worker.setHandoff(undefined);
+    return { items: progress.items };
+  }
+
+  /** Active handoffs and waiting ownership transfers, for `ringnest transfers`. */
+  transfers(): TransferView[] {
+    const now = Date.now();
+    const q = this.rings.current.ringSize;
+    const active: TransferView[] = [...this.active.values()].map(({ progress: p }) => {
+      const secs = Math.max((now - p.startedAt) / 1000, 0.001);
+      return {
+        service: p.service,
+        index: p.index,
+        partition: partitionId(p.index, q).toString(),
+        type: p.type,
+        from: p.from,
+        to: p.to,
+        status: 'active',
+        items: p.items,
+        bytes: p.bytes,
+        total: p.total ?? null,
+        rate: p.items / secs,
+        progress: p.total ? Math.min(1, p.items / p.total) : p.total === 0 ? 1 : null,
+      };
+    });
+    const busy = new Set(active.map((a) => a.index));
+    const waiting: TransferView[] = ownershipOf(this.rings.current)
+      .next.filter((t) => t.status === 'awaiting' && !busy.has(t.index))
+      .map((t) => ({
+        service: '*',
+        index: t.index,
+        partition: partitionId(t.index, q).toString(),
+        type: 'ownership',
+        from: t.from,
+        to: t.to,
+        status: 'waiting',
+        items: 0,
+        bytes: 0,
+        total: null,
+        rate: 0,
+        progress: null,
+      }));
+    return [...active, ...waiting];
+  }
+
+  private async handoff(service: string, index: PartitionIndex, target: HandoffTarget, addr: string): Promise<HandoffProgress> {
+    const key = `${service}/${index}->${target.node}/${target.index}`;
+    if (this.active.has(key)) throw new Error(`handoff ${key} already running`);
+    const worker = this.master.worker(service, index);
+    const timeoutMs = this.options.requestTimeoutMs;
+    const link: HandoffLink = {
+      sendBatch: async (items) => {
+        const batch: HandoffBatch = { service, index: target.index, type: target.type, items };
+        await this.client.request(addr, Patterns.handoffData, batch, { timeoutMs: Math.max(timeoutMs, 30000) });
+      },
+      forward: (command: unknown, _sender: Sender) => this.master.syncCommand({ index: target.index, node: target.node }, service, command),
+    };
+    const progress: HandoffProgress = { service, index, type: target.type, from: this.config.node, to: target.node, targetIndex: target.index, items: 0, bytes: 0, total: undefined, startedAt: Date.now() };
+    const sender = new HandoffSender(worker, target, link, progress, DEFAULT_HANDOFF_LIMITS);
+    this.active.set(key, sender);
+    try {
+      await sender.run();
+      this.logger.log(`${target.type} handoff of ${service}/${index} to ${target.node}: ${progress.items} items, ${progress.bytes} bytes in ${Date.now() - progress.startedAt} ms`);
+      return progress;
+    } finally {
+      this.active.delete(key);
+    }
+  }
+
+  /** Ownership handoffs whose partition the ring has now moved: finish, delete and retire the old vnodes. */
+  private async finishMoved(): Promise<void> {
+    const o = ownershipOf(this.rings.current);
+    for (const [index, t] of [...this.handedOff]) {
+      const pending = o.next.some((x) => x.index === index && x.from === this.config.node);
+      if (pending) continue;
+      this.handedOff.delete(index);
+      if (o.owners[index] !== t.to) continue; // the ring moved on another way: keep the data
+      for (const def of this.registry.all()) await this.retire(def.name, index, { type: 'ownership', index, node: t.to });
+    }
+  }
+
+  private async retire(service: string, index: PartitionIndex, target: HandoffTarget): Promise<void> {
+    const worker = this.master.worker(service, index);
+    worker.setHandoff(undefined);
+    try {
+      await worker.call(async (v) => {
+        await v.handoffFinished?.(target);
+        await v.delete?.();
+      });
+    } catch (err) {
+      this.logger.error(`deleting ${service}/${index} after handoff failed: ${(err as Error).message}`);
+    }
+    await this.master.retire(service, index, `handed off to ${target.node}`);
+  }
+
+  /** Hand fallback data back to owners that are up again; retire empty fallback vnodes. */
+  private async hintedCheck(): Promise<void> {
+    if (this.checking) return;
+    this.checking = true;
+    try {
+      const o = ownershipOf(this.rings.current);
+      const moving = new Set(o.next.filter((t) => t.from === this.config.node || t.to === this.config.node).map((t) => t.index));
+      for (const def of this.registry.all()) {
+        const stored = def.storedPartitions ? await def.storedPartitions() : [];
+        const running = this.master.running().filter((r) => r.service === def.name).map((r) => r.index);
+        for (const index of new Set([...stored, ...running])) {
+          const owner = o.owners[index];
+          if (owner === this.config.node || moving.has(index) || this.handedOff.has(index)) continue;
+          const key = `${def.name}/${index}`;
+          if (this.active.size >= this.options.transferConcurrency || (this.retryAt.get(key) ?? 0) > Date.now()) continue;
+          if (!this.watcher.isUp(owner, def.name)) continue;
+          const worker = this.master.worker(def.name, index);
+          if (await worker.call((v) => (v.isEmpty ? v.isEmpty() : true))) {
+            await this.master.retire(def.name, index, 'empty fallback');
+            continue;
+          }
+          const addr = memberOf(this.rings.current, owner)?.addr;
+          if (!addr) continue;
+          const target: HandoffTarget = { type: 'hinted', index, node: owner };
+          void this.handoff(def.name, index, target, addr)
+            .then(() => this.retire(def.name, index, target))
+            .catch((err: unknown) => {
+              this.retryAt.set(key, Date.now() + this.options.transferRetryMs);
+              this.logger.warn(`hinted handoff of ${key} to ${owner} failed, retrying: ${(err as Error).message}`);
+            });
+        }
+      }
+    } finally {
+      this.checking = false;
+    }
+  }
+}
+
+function holds(vnode: PartitionIndex, partition: PartitionIndex, n: number, q: number): boolean {
+  return (vnode - partition + q) % q < n;
+}

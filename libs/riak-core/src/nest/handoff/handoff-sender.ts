@@ -1,0 +1,100 @@
+/**
+ * The sending end of one handoff (riak_core_handoff_sender): one (service, partition) vnode's items,
+ * folded while the vnode keeps serving, encoded with the vnode's `encodeHandoffItem`, sent in
+ * bounded batches (items and bytes), each acknowledged by the receiver before the next is sent —
+ * so memory stays bounded and a slow receiver slows the sender. Writes the vnode takes during the
+ * handoff are copied to the target (`reply-and-forward`); if a copy fails, the handoff fails.
+ */
+import { HandoffTarget, PartitionIndex, Sender } from '../../lib';
+import { VnodeWorker } from '../vnode/vnode-worker';
+import { VnodeError } from '../vnode/vnode-error';
+
+export interface HandoffLimits {
+  readonly maxBatchItems: number;
+  readonly maxBatchBytes: number;
+}
+
+export const DEFAULT_HANDOFF_LIMITS: HandoffLimits = { maxBatchItems: 1000, maxBatchBytes: 1024 * 1024 };
+
+/** Progress of one handoff, as `transfers` shows it. */
+export interface HandoffProgress {
+  readonly service: string;
+  readonly index: PartitionIndex;
+  readonly type: HandoffTarget['type'];
+  readonly from: string;
+  readonly to: string;
+  readonly targetIndex: PartitionIndex;
+  items: number;
+  bytes: number;
+  total: number | undefined;
+  readonly startedAt: number;
+}
+
+export interface HandoffLink {
+  /** deliver one batch to the target vnode; resolves when the target has applied it */
+  sendBatch(items: Uint8Array[]): Promise<void>;
+  /** deliver a command forwarded during the handoff to the target vnode */
+  forward(command: unknown, sender: Sender): Promise<unknown>;
+}
+
+export class HandoffSender {
+  private copyFailure: unknown;
+
+  constructor(
+    private readonly worker: VnodeWorker,
+    private readonly target: HandoffTarget,
+    private readonly link: HandoffLink,
+    readonly progress: HandoffProgress,
+    private readonly limits: HandoffLimits = DEFAULT_HANDOFF_LIMITS,
+  ) {}
+
+  /** Run the handoff; rejects (after handoffCancelled) if anything fails. Leaves the vnode forwarding on success. */
+  async run(): Promise<void> {
+    const starting = await this.worker.call((v) => (v.handoffStarting ? v.handoffStarting(this.target) : true));
+    if (!starting) throw new VnodeError('stopped', `vnode ${this.progress.service}/${this.progress.index} declined the handoff for now`);
+    this.worker.setHandoff({
+      target: this.target,
+      forward: (command, sender) => this.link.forward(command, sender),
+      forwardFailed: (err) => {
+        this.copyFailure ??= err;
+      },
+    });
+    try {
+      this.progress.total = await this.worker.call((v) => (v.size ? v.size() : undefined));
+      await this.stream();
+      if (this.copyFailure) throw this.copyFailure instanceof Error ? this.copyFailure : new Error(String(this.copyFailure));
+    } catch (err) {
+      await this.cancel();
+      throw err;
+    }
+  }
+
+  /** Undo the handoff state after a failure or when the ring moved on without it. */
+  async cancel(): Promise<void> {
+    this.worker.setHandoff(undefined);
+    await this.worker.call((v) => v.handoffCancelled?.()).catch(() => undefined);
+  }
+
+  private async stream(): Promise<void> {
+    let batch: Uint8Array[] = [];
+    let batchBytes = 0;
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const items = batch;
+      batch = [];
+      batchBytes = 0;
+      await this.link.sendBatch(items);
+      this.progress.items += items.length;
+      this.progress.bytes += items.reduce((n, b) => n + b.byteLength, 0);
+    };
+    const vnode = await this.worker.call((v) => v);
+    await this.worker.fold(async (item) => {
+      if (!vnode.encodeHandoffItem) throw new Error(`service ${this.progress.service} folds items but has no encodeHandoffItem`);
+      const bytes = vnode.encodeHandoffItem(item);
+      batch.push(bytes);
+      batchBytes += bytes.byteLength;
+      if (batch.length >= this.limits.maxBatchItems || batchBytes >= this.limits.maxBatchBytes) await flush();
+    }, this.target.keySpaces);
+    await flush();
+  }
+}
