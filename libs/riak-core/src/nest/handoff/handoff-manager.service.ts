@@ -106,8 +106,9 @@ export class HandoffManager implements HandoffRunner, OnModuleInit, OnModuleDest
   async receive(batch: HandoffBatch): Promise<{ applied: number }> {
     const worker = this.master.worker(batch.service, batch.index);
     await worker.call(async (v) => {
-      if (!v.handleHandoffData) throw new Error(`service ${batch.service} cannot receive handoff data`);
+      if (batch.items.length > 0 && !v.handleHandoffData) throw new Error(`service ${batch.service} cannot receive handoff data`);
       for (const item of batch.items) {
+        if (!v.handleHandoffData) break;
         const r = await v.handleHandoffData(item);
         if (r.kind === 'error') throw new Error(`handoff item refused: ${r.reason}`);
       }

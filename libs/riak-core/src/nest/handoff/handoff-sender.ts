@@ -2,7 +2,8 @@
  * The sending end of one handoff (riak_core_handoff_sender): one (service, partition) vnode's items,
  * folded while the vnode keeps serving, encoded with the vnode's `encodeHandoffItem`, sent in
  * bounded batches (items and bytes), each acknowledged by the receiver before the next is sent —
- * so memory stays bounded and a slow receiver slows the sender. Writes the vnode takes during the
+ * so memory stays bounded and a slow receiver slows the sender. The final batch (possibly empty)
+ * is the target's acknowledgement of the whole partition. Writes the vnode takes during the
  * handoff are copied to the target (`reply-and-forward`); if a copy fails, the handoff fails.
  */
 import { HandoffTarget, PartitionIndex, Sender } from '../../lib';
@@ -79,7 +80,6 @@ export class HandoffSender {
     let batch: Uint8Array[] = [];
     let batchBytes = 0;
     const flush = async () => {
-      if (batch.length === 0) return;
       const items = batch;
       batch = [];
       batchBytes = 0;
@@ -95,6 +95,8 @@ export class HandoffSender {
       batchBytes += bytes.byteLength;
       if (batch.length >= this.limits.maxBatchItems || batchBytes >= this.limits.maxBatchBytes) await flush();
     }, this.target.keySpaces);
+    // The last batch goes even when empty: the target's answer to it is the proof that the target
+    // runs the vnode and holds everything, so a handoff never completes without the target.
     await flush();
   }
 }

@@ -23,6 +23,7 @@ import { AdminTokenGuard } from './admin-token.guard';
 import { JoinDto, NodeDto, OptionalNodeDto, PreflistQueryDto, RepairDto, ReplaceDto } from './admin.dto';
 import { HandoffManager, TransferView } from '../handoff/handoff-manager.service';
 import { ServiceRegistry } from '../vnode/service-registry';
+import { VnodeMaster } from '../vnode/vnode-master.service';
 import { NodeWatcher } from '../node-watcher.service';
 
 @Controller('api/cluster')
@@ -36,7 +37,25 @@ export class AdminController {
     private readonly watcher: NodeWatcher,
     private readonly handoff: HandoffManager,
     private readonly registry: ServiceRegistry,
+    private readonly master: VnodeMaster,
   ) {}
+
+  /** The vnodes this node runs or holds data for, with their size and whether this node owns them. */
+  @Get('vnodes')
+  async vnodes() {
+    const ring = this.rings.current;
+    const owners = ownershipOf(ring).owners;
+    const out: { service: string; index: number; partition: string; owned: boolean; running: boolean; size: number | null }[] = [];
+    for (const def of this.registry.all()) {
+      const running = new Set(this.master.running().filter((r) => r.service === def.name).map((r) => r.index));
+      const stored = def.storedPartitions ? await def.storedPartitions() : [];
+      for (const index of [...new Set([...running, ...stored])].sort((a, b) => a - b)) {
+        const size = await this.master.worker(def.name, index).call((v) => (v.size ? v.size() : null));
+        out.push({ service: def.name, index, partition: partitionId(index, ring.ringSize).toString(), owned: owners[index] === this.rings.self, running: running.has(index), size });
+      }
+    }
+    return { vnodes: out, text: out.map((v) => `${v.service} ${v.partition} ${v.owned ? 'owned' : 'not-owned'} ${v.size ?? '-'}`).join('\n') };
+  }
 
   @Get('transfers')
   transfers() {

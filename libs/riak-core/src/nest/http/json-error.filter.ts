@@ -5,6 +5,7 @@
  */
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { ClusterRefusal } from '../cluster-refusal.exception';
+import { VnodeError } from '../vnode/vnode-error';
 
 interface ReplyLike {
   status(code: number): ReplyLike;
@@ -31,6 +32,18 @@ export function refusalStatus(r: ClusterRefusal): number {
   return r.code === 'unreachable' ? HttpStatus.BAD_GATEWAY : HttpStatus.CONFLICT;
 }
 
+/** The HTTP status of a failed vnode command (docs/errors.md). */
+export function vnodeErrorStatus(e: VnodeError): number {
+  switch (e.code) {
+    case 'timeout':
+      return HttpStatus.GATEWAY_TIMEOUT;
+    case 'vnode-crashed':
+      return HttpStatus.INTERNAL_SERVER_ERROR;
+    default:
+      return HttpStatus.SERVICE_UNAVAILABLE;
+  }
+}
+
 export function errorBody(code: string, message: string): string {
   return JSON.stringify({ error: { code, message } });
 }
@@ -46,6 +59,10 @@ export class JsonErrorFilter implements ExceptionFilter {
     let message = 'internal error';
     if (exception instanceof ClusterRefusal) {
       status = refusalStatus(exception);
+      code = exception.code;
+      message = exception.message;
+    } else if (exception instanceof VnodeError) {
+      status = vnodeErrorStatus(exception);
       code = exception.code;
       message = exception.message;
     } else if (exception instanceof HttpException) {

@@ -59,16 +59,17 @@ export class VnodeMaster implements OnModuleDestroy {
     this.workers.clear();
   }
 
-  command(entries: readonly VnodeRef[], service: string, command: unknown, opts: CommandOptions = {}): Promise<unknown>[] {
-    return entries.map((e) => this.send(e, service, { kind: 'command', command }, opts));
+  /** `R` is the reply type the service's vnode promises; it is not checked at run time. */
+  command<R = unknown>(entries: readonly VnodeRef[], service: string, command: unknown, opts: CommandOptions = {}): Promise<R>[] {
+    return entries.map((e) => this.send(e, service, { kind: 'command', command }, opts) as Promise<R>);
   }
 
-  syncCommand(entry: VnodeRef, service: string, command: unknown, opts: CommandOptions = {}): Promise<unknown> {
-    return this.send(entry, service, { kind: 'command', command }, opts);
+  syncCommand<R = unknown>(entry: VnodeRef, service: string, command: unknown, opts: CommandOptions = {}): Promise<R> {
+    return this.send(entry, service, { kind: 'command', command }, opts) as Promise<R>;
   }
 
-  syncSpawnCommand(entry: VnodeRef, service: string, command: unknown, opts: CommandOptions = {}): Promise<unknown> {
-    return this.send(entry, service, { kind: 'command', command }, opts);
+  syncSpawnCommand<R = unknown>(entry: VnodeRef, service: string, command: unknown, opts: CommandOptions = {}): Promise<R> {
+    return this.send(entry, service, { kind: 'command', command }, opts) as Promise<R>;
   }
 
   /** A coverage request to one vnode, for the keys of `keySpaces` only. */

@@ -1,0 +1,30 @@
+/**
+ * The ping service: hash the ring key ('ping', key), ask for its preference list, send the vnodes
+ * on it the command. The list is the annotated one (sloppy quorum, Dynamo §4.6): while an owner
+ * is down, a fallback on the next up node answers for its partition.
+ */
+import { Injectable } from '@nestjs/common';
+import { PreflistService, VnodeMaster } from '@ringnest/riak-core';
+import { Pong } from './ping.vnode';
+
+export const PING_SERVICE = 'ping';
+
+@Injectable()
+export class PingService {
+  constructor(
+    private readonly preflists: PreflistService,
+    private readonly master: VnodeMaster,
+  ) {}
+
+  /** One pong, from the first vnode of the key's preference list; the key defaults to the time. */
+  ping(key = String(Date.now())): Promise<Pong> {
+    const [first] = this.preflists.apl(PING_SERVICE, 'ping', key, 1);
+    return this.master.syncCommand<Pong>(first, PING_SERVICE, 'ping');
+  }
+
+  /** Pongs from the first n vnodes of the preference list: n consecutive partitions while their owners are up. */
+  pingN(n: number, key = String(Date.now())): Promise<Pong[]> {
+    const apl = this.preflists.apl(PING_SERVICE, 'ping', key, n);
+    return Promise.all(this.master.command<Pong>(apl, PING_SERVICE, 'ping'));
+  }
+}
