@@ -1,5 +1,5 @@
 /**
  * @ringnest/coord-kv: quorum coordinators (N/W/R, sloppy quorum), causal versions and read repair
- * for the replicated key/value store. Built in the coordinated-KV issue.
+ * for the replicated key/value store.
  */
-export {};
+export * from './lib/quorum';
