@@ -6,4 +6,4 @@ import 'reflect-metadata';
 import { runFromEnv } from '@ringnest/riak-core';
 import { ApiModule } from './app/api.module';
 
-runFromEnv({ app: 'api', httpPort: 4000, clusterPort: 9000 }, (config) => ({ module: ApiModule.register(config) }));
+runFromEnv({ app: 'api', httpPort: 4000, clusterPort: 9000 }, (config, runtime) => ({ module: ApiModule.register(config, runtime) }));

@@ -6,4 +6,4 @@ import 'reflect-metadata';
 import { runFromEnv } from '@ringnest/riak-core';
 import { ChatModule } from './app/chat.module';
 
-runFromEnv({ app: 'chat', httpPort: 4100, clusterPort: 9100 }, (config) => ({ module: ChatModule.register(config) }));
+runFromEnv({ app: 'chat', httpPort: 4100, clusterPort: 9100 }, (config, runtime) => ({ module: ChatModule.register(config, runtime) }));

@@ -3,3 +3,8 @@
  * for the replicated key/value store.
  */
 export * from './lib/quorum';
+export * from './lib/kv-options';
+export * from './nest/kv.errors';
+export * from './nest/gather';
+export * from './nest/kv.service';
+export * from './nest/kv.module';

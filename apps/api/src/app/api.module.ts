@@ -1,14 +1,15 @@
 /** The api node's root module: the cluster runtime plus the KV store's HTTP surface and the ping service. */
 import { DynamicModule, Module } from '@nestjs/common';
-import { NodeConfig, RiakCoreModule } from '@ringnest/riak-core';
+import { NodeConfig, RiakCoreModule, RuntimeOptions } from '@ringnest/riak-core';
 import { PingModule } from './ping/ping.module';
+import { StoreModule } from './store/store.module';
 
 @Module({})
 export class ApiModule {
-  static register(config: NodeConfig): DynamicModule {
+  static register(config: NodeConfig, runtime: Partial<RuntimeOptions> = {}): DynamicModule {
     return {
       module: ApiModule,
-      imports: [RiakCoreModule.forRoot({ config }), PingModule],
+      imports: [RiakCoreModule.forRoot({ config, runtime }), PingModule, StoreModule],
     };
   }
 }

@@ -102,6 +102,9 @@ export interface Vnode<C = unknown, R = unknown> {
   /** Called on the receiving vnode for every item handed off to it, in batches, with what `encodeHandoffItem` produced on the sender. Must be idempotent: a retried transfer sends items again. */
   handleHandoffData?(data: Uint8Array): HandoffDataResult | Promise<HandoffDataResult>;
 
+  /** Optional: apply a whole batch of handed-off items at once (e.g. in one storage transaction); used instead of `handleHandoffData` when present. Same idempotence rule. */
+  handleHandoffBatch?(items: readonly Uint8Array[]): HandoffDataResult | Promise<HandoffDataResult>;
+
   /** Called on the sending vnode for each item of `fold`, to turn it into bytes for the target's `handleHandoffData`. */
   encodeHandoffItem?(item: HandoffItem): Uint8Array;
 

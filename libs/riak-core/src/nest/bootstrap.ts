@@ -14,6 +14,7 @@ import { RingManager } from './ring-manager.service';
 import { GossipService } from './gossip.service';
 import { MembershipService, sameAddr } from './membership.service';
 import { ClusterRefusal } from './cluster-refusal.exception';
+import { RuntimeOptions, runtimeFromEnv } from './runtime-options';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -145,10 +146,12 @@ async function joinAtStart(app: NestFastifyApplication, target: string, logger: 
 }
 
 /** Read the configuration from the environment (exit 2 with one line when invalid) and run. */
-export function runFromEnv(defaults: AppDefaults, build: (config: NodeConfig) => Omit<StartNodeOptions, 'config'>): void {
+export function runFromEnv(defaults: AppDefaults, build: (config: NodeConfig, runtime: Partial<RuntimeOptions>) => Omit<StartNodeOptions, 'config'>): void {
   let config: NodeConfig;
+  let runtime: Partial<RuntimeOptions>;
   try {
     config = parseNodeConfig(process.env, defaults);
+    runtime = runtimeFromEnv(process.env);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`ringnest: invalid configuration: ${err.message}\n`);
@@ -156,5 +159,5 @@ export function runFromEnv(defaults: AppDefaults, build: (config: NodeConfig) =>
     }
     throw err;
   }
-  void runNode({ config, ...build(config) });
+  void runNode({ config, ...build(config, runtime) });
 }

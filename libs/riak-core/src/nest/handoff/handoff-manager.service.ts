@@ -106,9 +106,14 @@ export class HandoffManager implements HandoffRunner, OnModuleInit, OnModuleDest
   async receive(batch: HandoffBatch): Promise<{ applied: number }> {
     const worker = this.master.worker(batch.service, batch.index);
     await worker.call(async (v) => {
-      if (batch.items.length > 0 && !v.handleHandoffData) throw new Error(`service ${batch.service} cannot receive handoff data`);
+      if (batch.items.length === 0) return;
+      if (v.handleHandoffBatch) {
+        const r = await v.handleHandoffBatch(batch.items);
+        if (r.kind === 'error') throw new Error(`handoff batch refused: ${r.reason}`);
+        return;
+      }
+      if (!v.handleHandoffData) throw new Error(`service ${batch.service} cannot receive handoff data`);
       for (const item of batch.items) {
-        if (!v.handleHandoffData) break;
         const r = await v.handleHandoffData(item);
         if (r.kind === 'error') throw new Error(`handoff item refused: ${r.reason}`);
       }
@@ -210,7 +215,7 @@ export class HandoffManager implements HandoffRunner, OnModuleInit, OnModuleDest
       forward: (command: unknown, _sender: Sender) => this.master.syncCommand({ index: target.index, node: target.node }, service, command),
     };
     const progress: HandoffProgress = { service, index, type: target.type, from: this.config.node, to: target.node, targetIndex: target.index, items: 0, bytes: 0, total: undefined, startedAt: Date.now() };
-    const sender = new HandoffSender(worker, target, link, progress, DEFAULT_HANDOFF_LIMITS);
+    const sender = new HandoffSender(worker, target, link, progress, { ...DEFAULT_HANDOFF_LIMITS, maxBatchItems: this.options.handoffBatchItems });
     this.active.set(key, sender);
     try {
       await sender.run();
@@ -245,6 +250,8 @@ export class HandoffManager implements HandoffRunner, OnModuleInit, OnModuleDest
       this.logger.error(`deleting ${service}/${index} after handoff failed: ${(err as Error).message}`);
     }
     await this.master.retire(service, index, `handed off to ${target.node}`);
+    // Coordinators with an older ring may still send here: pass their commands on to the new owner.
+    if (target.type === 'ownership') this.master.forwardTo(service, index, target.node);
   }
 
   /** Hand fallback data back to owners that are up again; retire empty fallback vnodes. */

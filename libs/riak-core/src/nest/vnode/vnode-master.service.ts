@@ -10,9 +10,10 @@
  * Every call is bounded by a timeout, so callers never wait forever whatever a vnode does.
  */
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { NodeConfig, NodeName, PartitionIndex, Sender, memberOf, partitionId } from '../../lib';
+import { NodeConfig, NodeName, PartitionIndex, Sender, memberOf, ownershipOf, partitionId } from '../../lib';
 import { CLUSTER_CLIENT, ClusterClient, ClusterRequestError } from '../transport';
 import { RingManager } from '../ring-manager.service';
+import { LivenessService } from '../liveness.service';
 import { NODE_CONFIG, RUNTIME_OPTIONS } from '../tokens';
 import { RuntimeOptions } from '../runtime-options';
 import { Patterns } from '../patterns';
@@ -44,6 +45,7 @@ export interface RemoteVnodeRequest {
 export class VnodeMaster implements OnModuleDestroy {
   private readonly logger = new Logger(VnodeMaster.name);
   private readonly workers = new Map<string, VnodeWorker>();
+  private readonly forwarding = new Map<string, NodeName>();
   private seq = 0;
 
   constructor(
@@ -52,6 +54,7 @@ export class VnodeMaster implements OnModuleDestroy {
     @Inject(CLUSTER_CLIENT) private readonly client: ClusterClient,
     private readonly rings: RingManager,
     private readonly registry: ServiceRegistry,
+    private readonly liveness: LivenessService,
   ) {}
 
   async onModuleDestroy(): Promise<void> {
@@ -77,8 +80,35 @@ export class VnodeMaster implements OnModuleDestroy {
     return this.send(entry, service, { kind: 'coverage', command: request, keySpaces }, opts);
   }
 
+  /**
+   * After an ownership handoff: commands that still reach this node for (service, index) — from
+   * coordinators whose ring has not moved yet — go to `node`, as long as this node does not own
+   * the partition again (riak_core_vnode's forwarding state after handoff).
+   */
+  forwardTo(service: string, index: PartitionIndex, node: NodeName): void {
+    this.forwarding.set(`${service}/${index}`, node);
+  }
+
+  /** Where a command for a local vnode should go instead, if it was handed off. */
+  private forwarded(service: string, index: PartitionIndex): NodeName | undefined {
+    const key = `${service}/${index}`;
+    const to = this.forwarding.get(key);
+    if (!to) return undefined;
+    const owner = ownershipOf(this.rings.current).owners[index];
+    if (owner === this.config.node) {
+      this.forwarding.delete(key);
+      return undefined;
+    }
+    // While the owner is down this node may be the partition's fallback: serve here.
+    return this.liveness.isUp(owner) ? owner : undefined;
+  }
+
   /** A request that arrived over the transport for a vnode of this node. */
   handleRemote(req: RemoteVnodeRequest, from: NodeName): Promise<unknown> {
+    const to = this.forwarded(req.service, req.index);
+    if (to && to !== this.config.node) {
+      return this.send({ index: req.index, node: to }, req.service, { kind: req.kind, command: req.command, keySpaces: req.keySpaces }, {});
+    }
     const sender: Sender = { ref: `${from}#${this.nextRef()}`, node: from };
     const worker = this.worker(req.service, req.index);
     return req.kind === 'coverage' ? worker.coverage(req.command, req.keySpaces ?? [req.index], sender) : worker.command(req.command, sender);
@@ -119,6 +149,8 @@ export class VnodeMaster implements OnModuleDestroy {
   private send(entry: VnodeRef, service: string, req: { kind: 'command' | 'coverage'; command: unknown; keySpaces?: readonly PartitionIndex[] }, opts: CommandOptions): Promise<unknown> {
     const timeoutMs = opts.timeoutMs ?? this.options.requestTimeoutMs;
     if (entry.node === this.config.node) {
+      const to = this.forwarded(service, entry.index);
+      if (to && to !== this.config.node) return this.send({ index: entry.index, node: to }, service, req, opts);
       const sender: Sender = { ref: `${this.config.node}#${this.nextRef()}`, node: this.config.node };
       let worker: VnodeWorker;
       try {

@@ -17,8 +17,8 @@ export interface VnodeServiceOptions {
   readonly factory?: () => Vnode | Promise<Vnode>;
   /** commands waiting per vnode before new ones are refused with `overload` (default 1000) */
   readonly queueLimit?: number;
-  /** a provider (resolved from `providers`/`imports`) whose `storedPartitions()` lists partitions with data on this node */
-  readonly storedPartitionsFrom?: Type<{ storedPartitions(): Promise<readonly number[]> }>;
+  /** a provider (resolved from `providers`/`imports`) whose `partitionsWithData()` lists partitions with data on this node */
+  readonly storedPartitionsFrom?: Type<{ partitionsWithData(): Promise<readonly number[]> }>;
   readonly imports?: ModuleMetadata['imports'];
   readonly providers?: Provider[];
 }
@@ -35,7 +35,7 @@ export class VnodeServiceModule {
         const vnode = opts.vnode;
         const create = vnode ? () => moduleRef.create(vnode) : (opts.factory as () => Vnode | Promise<Vnode>);
         const source = opts.storedPartitionsFrom;
-        const storedPartitions = source ? () => moduleRef.get(source, { strict: false }).storedPartitions() : undefined;
+        const storedPartitions = source ? () => moduleRef.get(source, { strict: false }).partitionsWithData() : undefined;
         registry.register({ name: opts.name, create, queueLimit: opts.queueLimit, storedPartitions });
         return opts.name;
       },

@@ -1,0 +1,7 @@
+/** The KV store's HTTP surface on an api node. */
+import { Module } from '@nestjs/common';
+import { KvModule } from '@ringnest/coord-kv';
+import { StoreController } from './store.controller';
+
+@Module({ imports: [KvModule], controllers: [StoreController] })
+export class StoreModule {}

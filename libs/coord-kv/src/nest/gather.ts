@@ -1,0 +1,53 @@
+/**
+ * Wait for a quorum of replica replies: resolve as soon as `need` succeeded, reject as soon as that
+ * became impossible (503) or at the deadline (504). Replies that arrive after the answer are
+ * dropped; nothing waits past the deadline, whatever the replicas do.
+ */
+import { QuorumState, addFailure, addSuccess, startQuorum, verdict } from '../lib/quorum';
+import { InsufficientVnodesError, QuorumTimeoutError } from './kv.errors';
+
+export interface Gathered<T> {
+  readonly ok: readonly T[];
+  /** all replies settled so far (ok or not), by replica position, for read repair */
+  readonly settled: ReadonlyMap<number, { ok: true; value: T } | { ok: false; reason: string }>;
+}
+
+export function gather<T>(replies: Promise<T>[], need: number, timeoutMs: number): Promise<Gathered<T>> {
+  return new Promise((resolve, reject) => {
+    let state: QuorumState<T> = startQuorum<T>(replies.length, need);
+    const settled = new Map<number, { ok: true; value: T } | { ok: false; reason: string }>();
+    let done = false;
+    const finish = (fn: () => void) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      fn();
+    };
+    const check = () => {
+      const v = verdict(state);
+      if (v === 'met') finish(() => resolve({ ok: state.ok, settled }));
+      else if (v === 'impossible') finish(() => reject(new InsufficientVnodesError(state.ok.length + (state.asked - state.ok.length - state.failed.length), need)));
+    };
+    const timer = setTimeout(() => finish(() => reject(new QuorumTimeoutError(state.ok.length, need, timeoutMs))), timeoutMs);
+    if (replies.length < need) {
+      finish(() => reject(new InsufficientVnodesError(replies.length, need)));
+      return;
+    }
+    replies.forEach((p, i) =>
+      p.then(
+        (value) => {
+          settled.set(i, { ok: true, value });
+          if (done) return;
+          state = addSuccess(state, value);
+          check();
+        },
+        (err: unknown) => {
+          settled.set(i, { ok: false, reason: err instanceof Error ? err.message : String(err) });
+          if (done) return;
+          state = addFailure(state, err instanceof Error ? err.message : String(err));
+          check();
+        },
+      ),
+    );
+  });
+}

@@ -1,0 +1,16 @@
+/** Failures of a KV request, as HTTP exceptions carrying the SPEC §6 error body. */
+import { GatewayTimeoutException, ServiceUnavailableException } from '@nestjs/common';
+
+/** Fewer than W (or R) vnodes can be reached, even with fallbacks (503). */
+export class InsufficientVnodesError extends ServiceUnavailableException {
+  constructor(readonly have: number, readonly need: number) {
+    super({ error: { code: 'insufficient_vnodes', message: `${have} vnodes reachable, ${need} needed` } });
+  }
+}
+
+/** The quorum did not answer within the request's timeout (504). */
+export class QuorumTimeoutError extends GatewayTimeoutException {
+  constructor(readonly have: number, readonly need: number, readonly timeoutMs: number) {
+    super({ error: { code: 'timeout', message: `${have} of ${need} replies within ${timeoutMs} ms` } });
+  }
+}

@@ -1,0 +1,7 @@
+import { describeStorageContract } from '../../test/storage-contract';
+import { MemoryStorageEnvironment } from './memory-backend';
+
+describeStorageContract('memory', {
+  open: async () => new MemoryStorageEnvironment(),
+  cleanup: async () => undefined,
+});

@@ -1,0 +1,91 @@
+/**
+ * The commands of the KV vnode (service `kv`) and their replies. Commands reach a vnode from any
+ * node of the cluster, so a vnode checks them with {@link isKvCommand} before acting.
+ *
+ * | command                                   | reply                                       |
+ * |-------------------------------------------|---------------------------------------------|
+ * | `{op:'put', key, object}`                 | `{ok: true}` once the object is durable     |
+ * | `{op:'get', key}`                         | `{found: true, object}` (tombstones too) or `{found: false}` |
+ * | `{op:'delete', key, context?, updatedAt?}`| `{ok: true}` once the tombstone is durable  |
+ * | `{op:'list', limit?}`                     | `{keys, truncated}`: live keys in key order, at most `limit` |
+ */
+import type { StoredObject } from './stored-object';
+import { isStoredObject } from './stored-object';
+
+/** The service name the KV vnode registers under. */
+export const KV_SERVICE = 'kv';
+/** The bucket of every KV ring key (SPEC §6: a value's ring key is `("store", key)`). */
+export const KV_BUCKET = 'store';
+/** The most keys one `list` answers with. */
+export const KV_LIST_LIMIT = 10_000;
+
+/** Store `object` under `key` as given: the coordinator has already decided the version (no merge here). */
+export interface KvPutCommand {
+  readonly op: 'put';
+  readonly key: string;
+  readonly object: StoredObject;
+}
+
+/** Read `key`. A tombstone is answered as found, so coordinators see deletes (read repair, causality). */
+export interface KvGetCommand {
+  readonly op: 'get';
+  readonly key: string;
+}
+
+/**
+ * Write a tombstone for `key`: `context` (default: the context of the stored object) and
+ * `updatedAt` (default: this node's clock) come from the coordinator when it has them.
+ */
+export interface KvDeleteCommand {
+  readonly op: 'delete';
+  readonly key: string;
+  readonly context?: unknown;
+  readonly updatedAt?: number;
+}
+
+/** Keys that hold a live value (not tombstones), in key order; for tests and debugging. */
+export interface KvListCommand {
+  readonly op: 'list';
+  /** 1..{@link KV_LIST_LIMIT}; default {@link KV_LIST_LIMIT} */
+  readonly limit?: number;
+}
+
+export type KvCommand = KvPutCommand | KvGetCommand | KvDeleteCommand | KvListCommand;
+
+export interface KvOkReply {
+  readonly ok: true;
+}
+export type KvGetReply = { readonly found: true; readonly object: StoredObject } | { readonly found: false };
+export interface KvListReply {
+  readonly keys: string[];
+  /** true when more live keys exist than were listed */
+  readonly truncated: boolean;
+}
+export type KvReply = KvOkReply | KvGetReply | KvListReply;
+
+/** The reply type of a command type, for callers of `syncCommand`. */
+export type KvReplyOf<C extends KvCommand> = C extends KvGetCommand ? KvGetReply : C extends KvListCommand ? KvListReply : KvOkReply;
+
+const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null;
+
+/** True for a well-formed {@link KvCommand} (keys are checked by the backend). */
+export function isKvCommand(x: unknown): x is KvCommand {
+  if (!isRecord(x)) return false;
+  switch (x['op']) {
+    case 'put':
+      return typeof x['key'] === 'string' && isStoredObject(x['object']);
+    case 'get':
+      return typeof x['key'] === 'string';
+    case 'delete':
+      return typeof x['key'] === 'string' && (x['updatedAt'] === undefined || (typeof x['updatedAt'] === 'number' && Number.isFinite(x['updatedAt'])));
+    case 'list':
+      return x['limit'] === undefined || (Number.isInteger(x['limit']) && (x['limit'] as number) >= 1 && (x['limit'] as number) <= KV_LIST_LIMIT);
+    default:
+      return false;
+  }
+}
+
+/** True for the commands that change the partition (a handing-off vnode applies them and forwards them). */
+export function isKvWrite(cmd: KvCommand): cmd is KvPutCommand | KvDeleteCommand {
+  return cmd.op === 'put' || cmd.op === 'delete';
+}

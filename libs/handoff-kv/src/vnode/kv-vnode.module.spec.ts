@@ -1,0 +1,88 @@
+import { Global, Module } from '@nestjs/common';
+import { Test, TestingModule } from '@nestjs/testing';
+import { NODE_CONFIG, NodeConfig, PreflistService, ServiceRegistry, VnodeContext, VnodeMaster, partitionId } from '@ringnest/riak-core';
+import { SimNode, SimulatedCluster } from '@ringnest/riak-core/testing';
+import { TempDirs, nodeConfig } from '../../test/fixtures';
+import { KV_BUCKET, KV_SERVICE, KvGetReply, StoredObject } from '../lib';
+import { KvStorage } from './kv-storage.service';
+import { KvVnodeModule } from './kv-vnode.module';
+import { KvVnode } from './kv.vnode';
+
+const temp = new TempDirs();
+afterAll(() => temp.removeAll());
+
+/** What RiakCoreModule provides to a service module, and nothing else. */
+function fakeCore(config: NodeConfig) {
+  @Global()
+  @Module({ providers: [{ provide: NODE_CONFIG, useValue: config }, ServiceRegistry], exports: [NODE_CONFIG, ServiceRegistry] })
+  class FakeCoreModule {}
+  return FakeCoreModule;
+}
+
+const ctx = (index: number): VnodeContext => ({ service: KV_SERVICE, index, partition: partitionId(index, 8), ringSize: 8, node: 'dev1@127.0.0.1', reply: () => undefined });
+const obj = (value: unknown): StoredObject => ({ value, tombstone: false, context: null, updatedAt: 1 });
+
+describe('KvVnodeModule', () => {
+  const boot = async (config: NodeConfig): Promise<TestingModule> => {
+    const app = await Test.createTestingModule({ imports: [fakeCore(config), KvVnodeModule] }).compile();
+    await app.init();
+    return app;
+  };
+
+  it("registers the 'kv' service, whose vnodes use the node's one KvStorage, closed on shutdown", async () => {
+    const config = nodeConfig('lmdb', temp.make('kv-module-'));
+    const app = await boot(config);
+    const registry = app.get(ServiceRegistry);
+    expect(registry.upServices()).toEqual([KV_SERVICE]);
+    const vnode = await registry.get(KV_SERVICE)?.create();
+    expect(vnode).toBeInstanceOf(KvVnode);
+    const kv = vnode as KvVnode;
+    kv.init(ctx(5));
+    await kv.handleCommand({ op: 'put', key: 'k', object: obj('durable') });
+    const storage = app.get(KvStorage);
+    expect(storage.kind).toBe('lmdb');
+    expect(await storage.partitionsWithData()).toEqual([5]);
+    await app.close();
+    await expect(storage.partitionsWithData()).rejects.toMatchObject({ code: 'closed' });
+
+    const restarted = await boot(config);
+    expect(await restarted.get(KvStorage).partitionsWithData()).toEqual([5]);
+    const again = (await restarted.get(ServiceRegistry).get(KV_SERVICE)?.create()) as KvVnode;
+    again.init(ctx(5));
+    expect(await again.handleCommand({ op: 'get', key: 'k' })).toEqual({ kind: 'reply', reply: { found: true, object: obj('durable') } });
+    await restarted.close();
+  });
+});
+
+describe('the kv service on 2 simulated nodes (memory storage)', () => {
+  const sim = new SimulatedCluster({ ringSize: 8, network: { seed: 3, minDelayMs: 0, maxDelayMs: 1 }, imports: () => [{ module: KvVnodeModule }] });
+  let nodes: SimNode[];
+
+  beforeAll(async () => {
+    nodes = [await sim.start('a'), await sim.start('b')];
+    await sim.joinAll();
+    await sim.settled();
+    const deadline = Date.now() + 10000;
+    while (!nodes.every((n) => nodes.every((m) => n.liveness.isUp(m.name)))) {
+      if (Date.now() > deadline) throw new Error('nodes not up');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  });
+  afterAll(() => sim.stop());
+
+  it('stores on the replicas of the preference list and reads back from any node', async () => {
+    const [a, b] = nodes;
+    const apl = a.get(PreflistService).apl(KV_SERVICE, KV_BUCKET, 'hello', 2);
+    expect(new Set(apl.map((e) => e.node))).toEqual(new Set([a.name, b.name]));
+    const replies = await Promise.all(a.get(VnodeMaster).command(apl, KV_SERVICE, { op: 'put', key: 'hello', object: obj({ greeting: 'world' }) }));
+    expect(replies).toEqual([{ ok: true }, { ok: true }]);
+    for (const entry of apl) {
+      const got = (await b.get(VnodeMaster).syncCommand(entry, KV_SERVICE, { op: 'get', key: 'hello' })) as KvGetReply;
+      expect(got).toEqual({ found: true, object: obj({ greeting: 'world' }) });
+    }
+    for (const entry of apl) {
+      const holder = nodes.find((n) => n.name === entry.node) as SimNode;
+      expect(await holder.get(KvStorage).partitionsWithData()).toContain(entry.index);
+    }
+  });
+});

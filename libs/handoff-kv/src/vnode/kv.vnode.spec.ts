@@ -1,0 +1,192 @@
+import { HandoffItem, PartitionIndex, VnodeContext, keyIndex, partitionId } from '@ringnest/riak-core';
+import { TempDirs, nodeConfig } from '../../test/fixtures';
+import { KV_BUCKET, KvCommand, KvReply, StorageKind, StoredObject } from '../lib';
+import { KvStorage } from './kv-storage.service';
+import { KvVnode } from './kv.vnode';
+
+const RING = 8;
+const temp = new TempDirs();
+afterAll(() => temp.removeAll());
+
+const obj = (value: unknown, updatedAt: number, context: unknown = { n1: updatedAt }): StoredObject => ({ value, tombstone: false, context, updatedAt });
+
+describe.each<StorageKind>(['memory', 'lmdb'])('KvVnode on %s storage', (kind) => {
+  let dataDir: string;
+  let storages: KvStorage[];
+
+  beforeEach(() => {
+    dataDir = temp.make('kv-vnode-');
+    storages = [];
+  });
+  afterEach(async () => {
+    await Promise.all(storages.map((s) => s.onApplicationShutdown()));
+  });
+
+  const openStorage = (dir = dataDir): KvStorage => {
+    const s = new KvStorage(nodeConfig(kind, dir, RING));
+    storages.push(s);
+    return s;
+  };
+  const startVnode = (storage: KvStorage, index: PartitionIndex = 2): KvVnode => {
+    const v = new KvVnode(storage);
+    const ctx: VnodeContext = { service: 'kv', index, partition: partitionId(index, RING), ringSize: RING, node: 'dev1@127.0.0.1', reply: () => undefined };
+    v.init(ctx);
+    return v;
+  };
+  const run = async (v: KvVnode, command: KvCommand): Promise<KvReply> => {
+    const result = await v.handleCommand(command);
+    if (result.kind !== 'reply') throw new Error(`expected a reply, got ${result.kind}`);
+    return result.reply;
+  };
+  const items = async (v: KvVnode, keySpaces?: readonly PartitionIndex[]): Promise<HandoffItem[]> => {
+    const out: HandoffItem[] = [];
+    await v.fold((item) => {
+      out.push(item);
+    }, keySpaces);
+    return out;
+  };
+
+  it('answers put, get, delete and list', async () => {
+    const v = startVnode(openStorage());
+    expect(await run(v, { op: 'get', key: 'a' })).toEqual({ found: false });
+    expect(await run(v, { op: 'put', key: 'b', object: obj({ x: 1 }, 10) })).toEqual({ ok: true });
+    expect(await run(v, { op: 'put', key: 'a', object: obj('A', 11) })).toEqual({ ok: true });
+    expect(await run(v, { op: 'get', key: 'b' })).toEqual({ found: true, object: obj({ x: 1 }, 10) });
+    expect(await run(v, { op: 'delete', key: 'b', updatedAt: 12 })).toEqual({ ok: true });
+    expect(await run(v, { op: 'get', key: 'b' })).toEqual({ found: true, object: { value: undefined, tombstone: true, context: { n1: 10 }, updatedAt: 12 } });
+    expect(await run(v, { op: 'list' })).toEqual({ keys: ['a'], truncated: false });
+    expect(await v.size()).toBe(2);
+    expect(await v.isEmpty()).toBe(false);
+  });
+
+  it('lists live keys in key order, bounded by the limit, past pages of tombstones', async () => {
+    const v = startVnode(openStorage());
+    for (let i = 0; i < 1200; i++) await run(v, { op: 'delete', key: `a${String(i).padStart(4, '0')}`, updatedAt: 1 });
+    for (const k of ['z3', 'z1', 'z2']) await run(v, { op: 'put', key: k, object: obj(k, 1) });
+    expect(await run(v, { op: 'list' })).toEqual({ keys: ['z1', 'z2', 'z3'], truncated: false });
+    expect(await run(v, { op: 'list', limit: 2 })).toEqual({ keys: ['z1', 'z2'], truncated: true });
+  });
+
+  it('refuses malformed commands and keys with a KvError (the vnode master restarts the vnode)', async () => {
+    const v = startVnode(openStorage());
+    await expect(v.handleCommand({ op: 'scan' } as unknown as KvCommand)).rejects.toMatchObject({ code: 'invalid-command' });
+    await expect(v.handleCommand({ op: 'put', key: '', object: obj(1, 1) })).rejects.toMatchObject({ code: 'invalid-key' });
+  });
+
+  it('serves reads and applies-and-forwards writes while handing off', async () => {
+    const v = startVnode(openStorage());
+    expect(v.handoffStarting({ type: 'ownership', index: 2, node: 'dev2@127.0.0.1' })).toBe(true);
+    expect(v.handingOffTo?.node).toBe('dev2@127.0.0.1');
+    expect(await v.handleHandoffCommand({ op: 'put', key: 'k', object: obj(1, 1) })).toEqual({ kind: 'reply-and-forward', reply: { ok: true } });
+    expect(await v.handleHandoffCommand({ op: 'get', key: 'k' })).toEqual({ kind: 'reply', reply: { found: true, object: obj(1, 1) } });
+    expect(await v.handleHandoffCommand({ op: 'delete', key: 'k', updatedAt: 2 })).toEqual({ kind: 'reply-and-forward', reply: { ok: true } });
+    expect(await v.handleHandoffCommand({ op: 'list' })).toEqual({ kind: 'reply', reply: { keys: [], truncated: false } });
+    v.handoffCancelled();
+    expect(v.handingOffTo).toBeUndefined();
+  });
+
+  it('hands its data off: fold + encode on one node, handleHandoffData on another reproduces it, idempotently', async () => {
+    const source = startVnode(openStorage());
+    for (let i = 0; i < 700; i++) await run(source, { op: 'put', key: `key${i}`, object: obj({ i }, i) });
+    await run(source, { op: 'delete', key: 'key5', updatedAt: 1000 });
+
+    const target = startVnode(openStorage(temp.make()));
+    const sent = (await items(source)).map((item) => source.encodeHandoffItem(item));
+    expect(sent).toHaveLength(700);
+    // a retried transfer sends everything again: nothing changes
+    for (let round = 0; round < 2; round++) {
+      for (const bytes of sent) expect(await target.handleHandoffData(bytes)).toEqual({ kind: 'ok' });
+      expect(await target.size()).toBe(700);
+      expect(await items(target)).toEqual(await items(source));
+    }
+    expect(await run(target, { op: 'get', key: 'key5' })).toMatchObject({ found: true, object: { tombstone: true, updatedAt: 1000 } });
+  });
+
+  it('keeps the newer version when handoff data meets a key it holds (mergeStored)', async () => {
+    const source = startVnode(openStorage());
+    const target = startVnode(openStorage(temp.make()));
+    await run(source, { op: 'put', key: 'old-here', object: obj('stale', 1) });
+    await run(source, { op: 'put', key: 'new-here', object: obj('fresh', 9) });
+    await run(target, { op: 'put', key: 'old-here', object: obj('newer', 5) });
+    await run(target, { op: 'put', key: 'new-here', object: obj('older', 5) });
+    for (const item of await items(source)) await target.handleHandoffData(source.encodeHandoffItem(item));
+    expect(await run(target, { op: 'get', key: 'old-here' })).toEqual({ found: true, object: obj('newer', 5) });
+    expect(await run(target, { op: 'get', key: 'new-here' })).toEqual({ found: true, object: obj('fresh', 9) });
+  });
+
+  it('applies a whole handoff batch with one commit, merging duplicates within the batch', async () => {
+    const source = startVnode(openStorage());
+    const target = startVnode(openStorage(temp.make()));
+    for (let i = 0; i < 300; i++) await run(source, { op: 'put', key: `b${i}`, object: obj(i, i) });
+    const batch = (await items(source)).map((item) => source.encodeHandoffItem(item));
+    const dup = source.encodeHandoffItem({ key: 'b1', value: obj('late', 500) });
+    expect(await target.handleHandoffBatch([dup, ...batch, ...batch])).toEqual({ kind: 'ok' });
+    expect(await target.size()).toBe(300);
+    expect(await run(target, { op: 'get', key: 'b1' })).toEqual({ found: true, object: obj('late', 500) });
+    expect(await run(target, { op: 'get', key: 'b299' })).toEqual({ found: true, object: obj(299, 299) });
+  });
+
+  it('refuses malformed handoff data with an error result and stores nothing', async () => {
+    const v = startVnode(openStorage());
+    expect(await v.handleHandoffData(new Uint8Array([1, 2, 3]))).toMatchObject({ kind: 'error' });
+    const badKey = v.encodeHandoffItem({ key: '', value: obj(1, 1) });
+    expect(await v.handleHandoffData(badKey)).toMatchObject({ kind: 'error' });
+    expect(await v.handleHandoffBatch([new Uint8Array([0xc1])])).toMatchObject({ kind: 'error' });
+    expect(await v.isEmpty()).toBe(true);
+    expect(() => v.encodeHandoffItem({ key: 'k', value: 'not a stored object' })).toThrow(expect.objectContaining({ code: 'corrupt-object' }));
+  });
+
+  it('folds only the keys of the requested key spaces (repair)', async () => {
+    const v = startVnode(openStorage());
+    const keys = Array.from({ length: 200 }, (_, i) => `user:${i}`);
+    for (const key of keys) await run(v, { op: 'put', key, object: obj(key, 1) });
+    const spaces: PartitionIndex[] = [1, 6];
+    const folded = (await items(v, spaces)).map((item) => item.key);
+    const expected = keys.filter((k) => spaces.includes(keyIndex(KV_BUCKET, k, RING)));
+    expect(expected.length).toBeGreaterThan(10);
+    expect([...folded].sort()).toEqual([...expected].sort());
+    expect(await items(v, [])).toEqual([]);
+    expect(await v.handleCoverage({ op: 'list' }, spaces)).toEqual({ kind: 'reply', reply: { keys: folded, truncated: false } });
+  });
+
+  it('drops every item on delete and stays usable', async () => {
+    const v = startVnode(openStorage());
+    for (let i = 0; i < 50; i++) await run(v, { op: 'put', key: `k${i}`, object: obj(i, i) });
+    await v.delete();
+    expect(await v.isEmpty()).toBe(true);
+    expect(await v.size()).toBe(0);
+    expect(await items(v)).toEqual([]);
+    await run(v, { op: 'put', key: 'again', object: obj(1, 1) });
+    expect(await v.size()).toBe(1);
+  });
+
+  it('keeps its data across a vnode restart (the storage, not the vnode, owns it)', async () => {
+    const storage = openStorage();
+    const first = startVnode(storage);
+    await run(first, { op: 'put', key: 'k', object: obj('kept', 1) });
+    first.terminate();
+    const second = startVnode(storage);
+    expect(await run(second, { op: 'get', key: 'k' })).toEqual({ found: true, object: obj('kept', 1) });
+  });
+
+  if (kind === 'lmdb') {
+    it('finds its partitions again after a node restart (partitionsWithData)', async () => {
+      const before = openStorage();
+      for (const index of [1, 4, 6]) await run(startVnode(before, index), { op: 'put', key: `in-${index}`, object: obj(index, 1) });
+      await startVnode(before, 4).delete();
+      await before.onApplicationShutdown();
+
+      const after = openStorage();
+      expect(await after.partitionsWithData()).toEqual([1, 6]);
+      expect(await run(startVnode(after, 6), { op: 'get', key: 'in-6' })).toEqual({ found: true, object: obj(6, 1) });
+    });
+  } else {
+    it('keeps nothing across a node restart', async () => {
+      const before = openStorage();
+      await run(startVnode(before, 1), { op: 'put', key: 'k', object: obj(1, 1) });
+      expect(await before.partitionsWithData()).toEqual([1]);
+      await before.onApplicationShutdown();
+      expect(await openStorage().partitionsWithData()).toEqual([]);
+    });
+  }
+});
