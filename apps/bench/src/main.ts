@@ -5,13 +5,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { preflistBench } from './preflist.bench';
+import { handoffBench } from './handoff.bench';
 
 function table(rows: { name: string; perSecond: number; lookups: number; seconds: number }[]): string {
   const w = Math.max(...rows.map((r) => r.name.length));
   return rows.map((r) => `${r.name.padEnd(w)}  ${Math.round(r.perSecond).toLocaleString('en-US').padStart(12)} /s  (${r.lookups} in ${r.seconds.toFixed(2)} s)`).join('\n');
 }
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const which = argv[0] ?? 'preflist';
   const outDir = join(process.cwd(), 'bench-results');
   mkdirSync(outDir, { recursive: true });
@@ -25,8 +26,24 @@ function main(argv: string[]): number {
     console.log(`written ${file}`);
     return 0;
   }
-  console.error(`unknown benchmark '${which}'; known: preflist`);
+  if (which === 'handoff') {
+    const keys = Number(argv[1] ?? 100000);
+    const r = await handoffBench(process.cwd(), keys, 1024);
+    console.log(`handoff throughput: ${r.keys} keys of ${r.valueBytes} bytes loaded in ${r.loadSeconds.toFixed(1)} s; a join moved ${r.movedItems} keys (${(r.movedBytes / 1e6).toFixed(1)} MB)`);
+    console.log(`  in ${r.handoffSeconds.toFixed(1)} s: ${Math.round(r.keysPerSecond).toLocaleString('en-US')} keys/s, ${r.megabytesPerSecond.toFixed(1)} MB/s (join to settled, both nodes on this machine)`);
+    const file = join(outDir, 'handoff.json');
+    writeFileSync(file, JSON.stringify({ bench: 'handoff', at: new Date().toISOString(), result: r }, null, 2));
+    console.log(`written ${file}`);
+    return 0;
+  }
+  console.error(`unknown benchmark '${which}'; known: preflist, handoff`);
   return 2;
 }
 
-process.exitCode = main(process.argv.slice(2));
+main(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  },
+);

@@ -8,6 +8,7 @@ import { Injectable, Module } from '@nestjs/common';
 import { SimulatedCluster, SimNode } from '../src/testing';
 import {
   CommandResult,
+  HandoffManager,
   HandoffCommandResult,
   HandoffDataResult,
   HandoffItem,
@@ -22,7 +23,7 @@ import {
   reply,
 } from '../src';
 
-type Cmd = { op: 'put'; key: string; value: string } | { op: 'get'; key: string } | { op: 'keys' };
+type Cmd = { op: 'put'; key: string; value: string } | { op: 'get'; key: string } | { op: 'keys' } | { op: 'wipe' };
 
 class MapVnode implements Vnode<Cmd> {
   private readonly data = new Map<string, string>();
@@ -36,6 +37,10 @@ class MapVnode implements Vnode<Cmd> {
       return reply({ ok: true, node: this.ctx.node });
     }
     if (cmd.op === 'get') return reply(this.data.get(cmd.key) ?? null);
+    if (cmd.op === 'wipe') {
+      this.data.clear();
+      return reply(true);
+    }
     return reply([...this.data.keys()]);
   }
   handleHandoffCommand(cmd: Cmd): HandoffCommandResult {
@@ -76,6 +81,10 @@ class MapService {
   put(key: string, value: string): Promise<unknown> {
     const [first] = this.preflists.apl('map', 'map', key, 1);
     return this.master.syncCommand(first, 'map', { op: 'put', key, value });
+  }
+  /** Write on all n replicas. */
+  putN(key: string, value: string, n: number): Promise<unknown[]> {
+    return Promise.all(this.master.command(this.preflists.apl('map', 'map', key, n), 'map', { op: 'put', key, value }));
   }
   get(key: string): Promise<unknown> {
     const [first] = this.preflists.apl('map', 'map', key, 1);
@@ -145,5 +154,25 @@ describe('handoff on a simulated cluster', () => {
       return true;
     });
     for (const k of onC) expect(await c.get(MapService).get(k)).toBe(`new-${k}`);
+  }, 60000);
+
+  it('repairs a wiped partition from its neighbours’ replicas', async () => {
+    const [a] = ['a', 'b', 'c'].map((n) => sim.node(n));
+    const keys = Array.from({ length: 300 }, (_, i) => `r-${i}`);
+    for (const k of keys) await a.get(MapService).putN(k, `rv-${k}`, 3);
+    const owners = ownershipOf(a.rings.current).owners;
+    const index = 5;
+    const owner = sim.node(owners[index]);
+    // vnode `index` holds the keys of partitions index-2..index (n = 3)
+    const expected = keys.filter((k) => [3, 4, 5].includes(keyIndex('map', k, 16))).sort();
+    expect(expected.length).toBeGreaterThan(0);
+    const local = { index, node: owner.name };
+    await owner.get(VnodeMaster).syncCommand(local, 'map', { op: 'wipe' });
+    expect(await owner.get(VnodeMaster).syncCommand(local, 'map', { op: 'keys' })).toEqual([]);
+    const { items } = await owner.get(HandoffManager).repair('map', index, 3);
+    expect(items).toBeGreaterThanOrEqual(expected.length);
+    const after = new Set((await owner.get(VnodeMaster).syncCommand(local, 'map', { op: 'keys' })) as string[]);
+    expect(expected.filter((k) => !after.has(k))).toEqual([]);
+    for (const k of after) expect([3, 4, 5]).toContain(keyIndex('map', k, 16));
   }, 60000);
 });
