@@ -283,7 +283,9 @@ export class HandoffManager implements HandoffRunner, OnModuleInit, OnModuleDest
             .catch((err: unknown) => {
               this.retryAt.set(key, Date.now() + this.options.transferRetryMs);
               this.logger.warn(`hinted handoff of ${key} to ${owner} failed, retrying: ${(err as Error).message}`);
-            });
+            })
+            // A slot is free again: look for the next partition to hand back now, not at the next tick.
+            .finally(() => setImmediate(() => void this.hintedCheck()));
         }
       }
     } finally {
