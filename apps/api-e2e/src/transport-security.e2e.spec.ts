@@ -52,4 +52,19 @@ describe('cluster transport security', () => {
     expect(a.running).toBe(true);
     expect((await a.get('/health')).status).toBe(200);
   });
+
+  it('answers an unreadable HTTP request with the JSON error shape, and stays up', async () => {
+    const answer = await new Promise<string>((resolve) => {
+      const chunks: Buffer[] = [];
+      const s = connect(a.spec.httpPort, '127.0.0.1', () =>
+        s.write(Buffer.concat([Buffer.from('GET /api/st'), Buffer.from([0xff, 0x01]), Buffer.from('ore HTTP/1.1\r\nHost: x\r\n\r\n')])),
+      );
+      s.on('data', (d) => chunks.push(d));
+      s.on('error', () => undefined);
+      s.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    });
+    expect(answer.startsWith('HTTP/1.1 400 Bad Request')).toBe(true);
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({ error: { code: 'bad_request', message: 'malformed HTTP request' } });
+    expect((await a.get('/health')).status).toBe(200);
+  });
 });

@@ -9,7 +9,8 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { AppDefaults, ConfigError, NodeConfig, isAlone, parseNodeConfig } from '../lib';
 import { ClusterServer } from './transport';
-import { JsonErrorFilter } from './http/json-error.filter';
+import { JsonErrorFilter, errorBody } from './http/json-error.filter';
+import type { Socket } from 'node:net';
 import { RingManager } from './ring-manager.service';
 import { GossipService } from './gossip.service';
 import { MembershipService, sameAddr } from './membership.service';
@@ -48,11 +49,27 @@ function portError(err: unknown, variable: string, port: number): never {
   throw err;
 }
 
+/**
+ * A request the HTTP parser cannot read (bad request line, bad headers) never reaches Nest: answer
+ * it here with the same JSON error shape as every other error, and close the connection.
+ */
+function answerClientError(err: { code?: string }, socket: Socket): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const body = errorBody(tooLarge ? 'headers_too_large' : 'bad_request', tooLarge ? 'request headers too large' : 'malformed HTTP request');
+  const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+  socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
 /** Start a node; resolves once it serves HTTP and the cluster transport. */
 export async function startNode(opts: StartNodeOptions): Promise<NestFastifyApplication> {
   const { config } = opts;
   checkDataDir(config.dataDir);
-  const app = await NestFactory.create<NestFastifyApplication>(opts.module, new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }), {
+  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, clientErrorHandler: answerClientError });
+  const app = await NestFactory.create<NestFastifyApplication>(opts.module, adapter, {
     logger: logLevels(),
     abortOnError: false,
   });
