@@ -45,6 +45,16 @@ describe('a cluster of three api nodes', () => {
     expect(rs.stdout).toContain('All nodes are up and reachable');
   });
 
+  it('exposes Prometheus metrics of the ring', async () => {
+    const res = await fetch(`${n1.http}/metrics`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toContain('ringnest_ring_members{status="valid"} 3');
+    expect(text).toContain('ringnest_ring_ready 1');
+    expect(text).toContain('ringnest_ring_partitions_owned 22');
+    expect(text).toMatch(/ringnest_process_resident_memory_bytes \d+/);
+  });
+
   it('refuses what riak_core refuses, and changes nothing', async () => {
     const before = (await status(n1)).text;
     const node = (n: NodeProcess) => ['--node', `127.0.0.1:${n.spec.httpPort}`];

@@ -13,6 +13,7 @@ export * from './cluster.controller';
 export * from './http/json-error.filter';
 export * from './http/admin.controller';
 export * from './http/health.controller';
+export * from './http/metrics.controller';
 export * from './riak-core.module';
 export * from './bootstrap';
 export * from './patterns';

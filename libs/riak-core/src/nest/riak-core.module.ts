@@ -21,6 +21,7 @@ import { HandoffManager } from './handoff/handoff-manager.service';
 import { ClusterController } from './cluster.controller';
 import { AdminController } from './http/admin.controller';
 import { HealthController } from './http/health.controller';
+import { MetricsController } from './http/metrics.controller';
 import { ServiceRegistry } from './vnode/service-registry';
 import { VnodeMaster } from './vnode/vnode-master.service';
 import { NodeWatcher } from './node-watcher.service';
@@ -66,7 +67,7 @@ export class RiakCoreModule {
     return {
       module: RiakCoreModule,
       global: true,
-      controllers: [ClusterController, ...(options.http === false ? [] : [AdminController, HealthController])],
+      controllers: [ClusterController, ...(options.http === false ? [] : [AdminController, HealthController, MetricsController])],
       providers: [
         { provide: NODE_CONFIG, useValue: config },
         { provide: RUNTIME_OPTIONS, useValue: { ...DEFAULT_RUNTIME_OPTIONS, ...options.runtime } },

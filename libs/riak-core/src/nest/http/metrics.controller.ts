@@ -1,0 +1,66 @@
+/**
+ * `GET /metrics` (SPEC §6): Prometheus metrics of this node — the process (prom-client defaults)
+ * and the ring as this node sees it, read at scrape time from the providers that own that state.
+ */
+import { Controller, Get, Header, OnModuleInit } from '@nestjs/common';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { clusterNodes, memberOf, ownershipOf, ringReady } from '../../lib';
+import { RingManager } from '../ring-manager.service';
+import { LivenessService } from '../liveness.service';
+import { VnodeMaster } from '../vnode/vnode-master.service';
+import { HandoffManager } from '../handoff/handoff-manager.service';
+
+@Controller()
+export class MetricsController implements OnModuleInit {
+  /** one registry per node (several nodes may share a process in simulations and tests) */
+  private readonly registry = new Registry();
+
+  constructor(
+    private readonly rings: RingManager,
+    private readonly liveness: LivenessService,
+    private readonly master: VnodeMaster,
+    private readonly handoff: HandoffManager,
+  ) {}
+
+  onModuleInit(): void {
+    collectDefaultMetrics({ register: this.registry, prefix: 'ringnest_' });
+    const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => void) =>
+      new Gauge({
+        name,
+        help,
+        labelNames,
+        registers: [this.registry],
+        collect() {
+          collect(this);
+        },
+      });
+    gauge('ringnest_ring_members', 'Members of the ring by status', ['status'], (g) => {
+      g.reset();
+      for (const n of clusterNodes(this.rings.current)) g.inc({ status: memberOf(this.rings.current, n)?.status ?? 'unknown' });
+    });
+    gauge('ringnest_ring_ready', '1 when every member has seen the current ring', [], (g) => g.set(ringReady(this.rings.current).ready ? 1 : 0));
+    gauge('ringnest_ring_partitions_owned', 'Partitions this node owns', [], (g) =>
+      g.set(ownershipOf(this.rings.current).owners.filter((o) => o === this.rings.self).length),
+    );
+    gauge('ringnest_transfers_pending', 'Ownership transfers pending in the ring', [], (g) => g.set(ownershipOf(this.rings.current).next.length));
+    gauge('ringnest_handoffs_active', 'Handoffs running on this node', ['type'], (g) => {
+      g.reset();
+      for (const t of this.handoff.transfers()) if (t.status === 'active') g.inc({ type: t.type });
+    });
+    gauge('ringnest_nodes_unreachable', 'Members this node cannot reach', [], (g) => g.set(this.liveness.unreachable().length));
+    gauge('ringnest_vnodes_running', 'Vnodes running on this node by service', ['service'], (g) => {
+      g.reset();
+      for (const r of this.master.running()) g.inc({ service: r.service });
+    });
+    gauge('ringnest_vnode_queue_depth', 'Commands waiting in vnode mailboxes by service', ['service'], (g) => {
+      g.reset();
+      for (const r of this.master.running()) g.inc({ service: r.service }, r.worker.queued);
+    });
+  }
+
+  @Get('metrics')
+  @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
