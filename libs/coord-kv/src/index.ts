@@ -4,6 +4,7 @@
  */
 export * from './lib/quorum';
 export * from './lib/kv-options';
+export * from './lib/dvv';
 export * from './nest/kv.errors';
 export * from './nest/gather';
 export * from './nest/kv.service';

@@ -8,8 +8,10 @@
  * | `{op:'get', key}`                         | `{found: true, object}` (tombstones too) or `{found: false}` |
  * | `{op:'delete', key, context?, updatedAt?}`| `{ok: true}` once the tombstone is durable  |
  * | `{op:'list', limit?}`                     | `{keys, truncated}`: live keys in key order, at most `limit` |
+ * | `{op:'coordinate', key, write}`           | `{ok: true, object}`: the version this coordinating replica stored |
  */
 import type { StoredObject } from './stored-object';
+import type { ClientWrite } from './version-policy';
 import { isStoredObject } from './stored-object';
 
 /** The service name the KV vnode registers under. */
@@ -50,7 +52,18 @@ export interface KvListCommand {
   readonly limit?: number;
 }
 
-export type KvCommand = KvPutCommand | KvGetCommand | KvDeleteCommand | KvListCommand;
+/**
+ * The coordinating replica of a client write: apply `write` to what this vnode holds with the
+ * version policy (as `actor`, default this vnode's id), store the result, and answer it so the
+ * coordinator can replicate it with `put`.
+ */
+export interface KvCoordinateCommand {
+  readonly op: 'coordinate';
+  readonly key: string;
+  readonly write: ClientWrite;
+}
+
+export type KvCommand = KvPutCommand | KvGetCommand | KvDeleteCommand | KvListCommand | KvCoordinateCommand;
 
 export interface KvOkReply {
   readonly ok: true;
@@ -61,10 +74,21 @@ export interface KvListReply {
   /** true when more live keys exist than were listed */
   readonly truncated: boolean;
 }
-export type KvReply = KvOkReply | KvGetReply | KvListReply;
+/** The version the coordinating replica stored. */
+export interface KvCoordinateReply {
+  readonly ok: true;
+  readonly object: StoredObject;
+}
+export type KvReply = KvOkReply | KvGetReply | KvListReply | KvCoordinateReply;
 
 /** The reply type of a command type, for callers of `syncCommand`. */
-export type KvReplyOf<C extends KvCommand> = C extends KvGetCommand ? KvGetReply : C extends KvListCommand ? KvListReply : KvOkReply;
+export type KvReplyOf<C extends KvCommand> = C extends KvGetCommand
+  ? KvGetReply
+  : C extends KvListCommand
+    ? KvListReply
+    : C extends KvCoordinateCommand
+      ? KvCoordinateReply
+      : KvOkReply;
 
 const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null;
 
@@ -78,6 +102,10 @@ export function isKvCommand(x: unknown): x is KvCommand {
       return typeof x['key'] === 'string';
     case 'delete':
       return typeof x['key'] === 'string' && (x['updatedAt'] === undefined || (typeof x['updatedAt'] === 'number' && Number.isFinite(x['updatedAt'])));
+    case 'coordinate': {
+      const w = x['write'];
+      return typeof x['key'] === 'string' && isRecord(w) && typeof w['tombstone'] === 'boolean';
+    }
     case 'list':
       return x['limit'] === undefined || (Number.isInteger(x['limit']) && (x['limit'] as number) >= 1 && (x['limit'] as number) <= KV_LIST_LIMIT);
     default:
@@ -86,6 +114,6 @@ export function isKvCommand(x: unknown): x is KvCommand {
 }
 
 /** True for the commands that change the partition (a handing-off vnode applies them and forwards them). */
-export function isKvWrite(cmd: KvCommand): cmd is KvPutCommand | KvDeleteCommand {
-  return cmd.op === 'put' || cmd.op === 'delete';
+export function isKvWrite(cmd: KvCommand): cmd is KvPutCommand | KvDeleteCommand | KvCoordinateCommand {
+  return cmd.op === 'put' || cmd.op === 'delete' || cmd.op === 'coordinate';
 }

@@ -3,11 +3,11 @@
  * the node then runs the `kv` vnodes, and {@link KvStorage} (its `partitionsWithData()` among them)
  * can be injected anywhere in the application.
  */
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { VnodeServiceModule } from '@ringnest/riak-core';
-import { KV_SERVICE } from '../lib';
+import { KV_SERVICE, VersionPolicy } from '../lib';
 import { KvStorage } from './kv-storage.service';
-import { KvVnode } from './kv.vnode';
+import { KV_VERSION_POLICY, KvVnode } from './kv.vnode';
 
 /** The node's one {@link KvStorage} (a static module: one instance per application). */
 @Module({ providers: [KvStorage], exports: [KvStorage] })
@@ -17,4 +17,22 @@ export class KvStorageModule {}
   imports: [KvStorageModule, VnodeServiceModule.register({ name: KV_SERVICE, vnode: KvVnode, imports: [KvStorageModule], storedPartitionsFrom: KvStorage })],
   exports: [KvStorageModule],
 })
-export class KvVnodeModule {}
+export class KvVnodeModule {
+  /** The KV service with a version policy (the coordinated-KV layer passes its causal one). */
+  static register(opts: { versions: VersionPolicy }): DynamicModule {
+    return {
+      module: KvVnodeModule,
+      imports: [
+        KvStorageModule,
+        VnodeServiceModule.register({
+          name: KV_SERVICE,
+          vnode: KvVnode,
+          imports: [KvStorageModule],
+          providers: [{ provide: KV_VERSION_POLICY, useValue: opts.versions }],
+          storedPartitionsFrom: KvStorage,
+        }),
+      ],
+      exports: [KvStorageModule],
+    };
+  }
+}

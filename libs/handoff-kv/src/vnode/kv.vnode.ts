@@ -9,7 +9,7 @@
  * a crash) serves the same data, and `terminate` has nothing to release (the environment belongs to
  * {@link KvStorage}).
  */
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import {
   CommandResult,
   HandoffCommandResult,
@@ -39,10 +39,14 @@ import {
   isKvWrite,
   isStoredObject,
   keyAfter,
-  mergeStored,
+  lastWriterWins,
   tombstoneOf,
+  VersionPolicy,
 } from '../lib';
 import { KvStorage } from './kv-storage.service';
+
+/** Injection token of the {@link VersionPolicy} KV vnodes use (last writer wins when absent). */
+export const KV_VERSION_POLICY = Symbol('KV_VERSION_POLICY');
 
 /** The items of a fold, as the handoff sender sees them. */
 export interface KvFoldItem extends HandoffItem {
@@ -58,7 +62,14 @@ export class KvVnode implements Vnode<KvCommand, KvReply> {
   private store!: StorageBackend;
   private handoff: HandoffTarget | undefined;
 
-  constructor(private readonly storage: KvStorage) {}
+  private readonly versions: VersionPolicy;
+
+  constructor(
+    private readonly storage: KvStorage,
+    @Optional() @Inject(KV_VERSION_POLICY) versions?: VersionPolicy,
+  ) {
+    this.versions = versions ?? lastWriterWins;
+  }
 
   init(ctx: VnodeContext): void {
     this.ctx = ctx;
@@ -140,7 +151,7 @@ export class KvVnode implements Vnode<KvCommand, KvReply> {
         const { key, object } = decodeHandoffItem(data);
         checkKey(key);
         const seen = latest.get(key);
-        latest.set(key, seen ? mergeStored(seen, object) : object);
+        latest.set(key, this.versions.merge(seen, object));
       }
     } catch (err) {
       return { kind: 'error', reason: err instanceof Error ? err.message : String(err) };
@@ -170,8 +181,14 @@ export class KvVnode implements Vnode<KvCommand, KvReply> {
     switch (command.op) {
       case 'put': {
         const { value, tombstone, context, updatedAt } = command.object;
-        await this.store.put(command.key, { value, tombstone, context, updatedAt });
+        await this.receive(command.key, { value, tombstone, context, updatedAt });
         return OK;
+      }
+      case 'coordinate': {
+        const local = await this.store.get(command.key);
+        const object = this.versions.coordinate(local, command.write, `${this.ctx.node}/${this.ctx.index}`, Date.now());
+        await this.store.put(command.key, object);
+        return { ok: true, object };
       }
       case 'get': {
         const object = await this.store.get(command.key);
@@ -190,10 +207,12 @@ export class KvVnode implements Vnode<KvCommand, KvReply> {
     return tombstoneOf(existing, command.updatedAt ?? Date.now(), command.context);
   }
 
+  /** Merge a version decided elsewhere into what this vnode holds (the policy keeps both sides' information). */
   private async receive(key: string, incoming: StoredObject): Promise<void> {
     const existing = await this.store.get(key);
-    if (existing && mergeStored(existing, incoming) === existing) return;
-    await this.store.put(key, incoming);
+    const merged = this.versions.merge(existing, incoming);
+    if (existing && merged === existing) return;
+    await this.store.put(key, merged);
   }
 
   /** Up to `limit` live keys that `accept` takes, in key order, scanning page by page so a partition full of tombstones still ends. */

@@ -1,0 +1,32 @@
+/**
+ * How versions of a key are decided and merged: the one place the KV vnode defers to the
+ * coordinated-KV layer. The vnode stores whatever the policy returns; `context` in a
+ * {@link StoredObject} belongs to the policy.
+ *
+ * - `coordinate` runs on the coordinating replica of a write (the first vnode of the preference
+ *   list): it turns a client write and what the replica holds into the new version;
+ * - `merge` runs on every other replica (replication, read repair, handoff): it combines what the
+ *   replica holds with a version decided elsewhere, losing nothing either side knew.
+ */
+import { StoredObject, mergeStored } from './stored-object';
+
+/** A client's write as the coordinator receives it. */
+export interface ClientWrite {
+  /** the new value (absent for a delete) */
+  readonly value?: unknown;
+  readonly tombstone: boolean;
+  /** the context the client read (opaque to the vnode; null for a blind write) */
+  readonly context: unknown;
+}
+
+export interface VersionPolicy {
+  coordinate(local: StoredObject | undefined, write: ClientWrite, actor: string, now: number): StoredObject;
+  /** Must return `local` itself (the same object) when `incoming` adds nothing, so nothing is rewritten. */
+  merge(local: StoredObject | undefined, incoming: StoredObject): StoredObject;
+}
+
+/** Last writer wins by wall-clock time: the policy used until a causal one is configured. */
+export const lastWriterWins: VersionPolicy = {
+  coordinate: (_local, write, _actor, now) => ({ value: write.tombstone ? undefined : write.value, tombstone: write.tombstone, context: null, updatedAt: now }),
+  merge: (local, incoming) => (local ? mergeStored(local, incoming) : incoming),
+};
