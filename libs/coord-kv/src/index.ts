@@ -9,3 +9,4 @@ export * from './nest/kv.errors';
 export * from './nest/gather';
 export * from './nest/kv.service';
 export * from './nest/kv.module';
+export * from './nest/causal-versions';

@@ -3,22 +3,39 @@
  * gateway and the CLI: one coordinator per request over the key's annotated preference list
  * (sloppy quorum: fallbacks stand in for down primaries), answering at W (or R) replies.
  *
- * Versions are ordered by `updatedAt` (last writer wins) until the causal versioning of the
- * coordinated-KV issue replaces `newest`; reads repair replicas that answered with an older
- * version or none.
+ * Writes (riak_kv_put_fsm): the first vnode of the list coordinates — it applies the client's write
+ * to what it holds with the causal version policy — and the resulting version is then sent to the
+ * other N-1 vnodes, which merge it; the coordinator's own write counts towards W. Reads
+ * (riak_kv_get_fsm): R answers are merged causally; concurrent values come back as siblings with a
+ * context that resolves them; once every replica has answered, those holding less are repaired.
  */
-import { Injectable, Logger } from '@nestjs/common';
-import { AnnotatedEntry, PreflistService, RingManager, VnodeMaster } from '@ringnest/riak-core';
-import { KV_BUCKET, KV_SERVICE, KvCommand, KvGetReply, KvOkReply, StoredObject, mergeStored } from '@ringnest/handoff-kv';
+import { BadRequestException, Injectable, Logger } from '@nestjs/common';
+import { AnnotatedEntry, PreflistService, RingManager, VnodeError, VnodeMaster } from '@ringnest/riak-core';
+import { KV_BUCKET, KV_SERVICE, KvCommand, KvCoordinateReply, KvGetReply, KvOkReply, StoredObject } from '@ringnest/handoff-kv';
 import { QuorumOptions } from '../lib/kv-options';
+import { DvvError, DvvSet, VersionVector, decodeContext, encodeContext, join, liveValues, sameVersion, syncAll } from '../lib/dvv';
 import { gather } from './gather';
+import { InsufficientVnodesError, QuorumTimeoutError } from './kv.errors';
+import { objectOf, stateOf } from './causal-versions';
 
 export interface StoreResult {
   readonly acks: number;
+  /** the context of the version written */
+  readonly context: string;
 }
 
+/** A replica's answer: its single value, or its siblings. */
+export type ReplicaValue = { readonly one: unknown } | { readonly many: readonly unknown[] };
+
 export type FetchResult =
-  | { readonly kind: 'found'; readonly replicas: readonly unknown[]; readonly value: unknown }
+  | {
+      readonly kind: 'found';
+      readonly replicas: readonly ReplicaValue[];
+      /** the value when there is exactly one, else the distinct concurrent values */
+      readonly value?: unknown;
+      readonly siblings?: readonly unknown[];
+      readonly context: string;
+    }
   | { readonly kind: 'not-found' };
 
 @Injectable()
@@ -31,15 +48,13 @@ export class KvService {
     private readonly rings: RingManager,
   ) {}
 
-  async store(key: string, value: unknown, o: QuorumOptions): Promise<StoreResult> {
-    const object: StoredObject = { value, tombstone: false, context: null, updatedAt: Date.now() };
-    const got = await this.write(key, { op: 'put', key, object }, o.n, o.w, o.timeoutMs);
-    return { acks: got };
+  /** Store `value`; `context` (from a read) supersedes exactly what was read, none supersedes what the coordinating replica holds. */
+  store(key: string, value: unknown, o: QuorumOptions, context?: string): Promise<StoreResult> {
+    return this.write(key, { value, tombstone: false, context: this.context(context) }, o);
   }
 
-  async remove(key: string, o: QuorumOptions): Promise<StoreResult> {
-    const got = await this.write(key, { op: 'delete', key, updatedAt: Date.now() }, o.n, o.w, o.timeoutMs);
-    return { acks: got };
+  remove(key: string, o: QuorumOptions, context?: string): Promise<StoreResult> {
+    return this.write(key, { tombstone: true, context: this.context(context) }, o);
   }
 
   async fetch(key: string, o: QuorumOptions): Promise<FetchResult> {
@@ -47,39 +62,92 @@ export class KvService {
     const replies = this.master.command<KvGetReply>(apl, KV_SERVICE, { op: 'get', key } satisfies KvCommand, { timeoutMs: o.timeoutMs });
     const { ok } = await gather(replies, o.r, o.timeoutMs);
     void this.repairWhenSettled(key, apl, replies);
-    const found = ok.filter((r): r is Extract<KvGetReply, { found: true }> => r.found);
-    const newest = found.map((r) => r.object).reduce<StoredObject | undefined>((a, b) => (a ? mergeStored(a, b) : b), undefined);
-    if (!newest || newest.tombstone) return { kind: 'not-found' };
-    return { kind: 'found', replicas: found.filter((r) => !r.object.tombstone).map((r) => r.object.value), value: newest.value };
-  }
-
-  private apl(key: string, n: number): AnnotatedEntry[] {
-    return this.preflists.apl(KV_SERVICE, KV_BUCKET, key, n);
-  }
-
-  private async write(key: string, command: KvCommand, n: number, w: number, timeoutMs: number): Promise<number> {
-    const apl = this.apl(key, n);
-    const replies = this.master.command<KvOkReply>(apl, KV_SERVICE, command, { timeoutMs });
-    const { ok } = await gather(replies, w, timeoutMs);
-    return ok.length;
-  }
-
-  /** Once every replica has answered (or failed), bring the stale ones up to the newest version. */
-  private async repairWhenSettled(key: string, apl: readonly AnnotatedEntry[], replies: Promise<KvGetReply>[]): Promise<void> {
-    const settled = await Promise.allSettled(replies);
-    const objects = settled.map((s) => (s.status === 'fulfilled' && s.value.found ? s.value.object : undefined));
-    const newest = objects.reduce<StoredObject | undefined>((a, b) => (a && b ? mergeStored(a, b) : (a ?? b)), undefined);
-    if (!newest) return;
-    const stale = apl.filter((_, i) => settled[i].status === 'fulfilled' && (!objects[i] || mergeStored(objects[i] as StoredObject, newest) !== objects[i]));
-    if (stale.length === 0) return;
-    await Promise.allSettled(this.master.command(stale, KV_SERVICE, { op: 'put', key, object: newest } satisfies KvCommand)).then((rs) => {
-      const failed = rs.filter((r) => r.status === 'rejected').length;
-      if (failed > 0) this.logger.debug(`read repair of ${key}: ${failed} of ${stale.length} replicas not repaired`);
-    });
+    const states = ok.filter((r): r is Extract<KvGetReply, { found: true }> => r.found).map((r) => stateOf(r.object));
+    const merged = syncAll(states);
+    const live = liveValues(merged);
+    if (live.length === 0) return { kind: 'not-found' };
+    const replicas: ReplicaValue[] = [];
+    for (const s of states) {
+      const vs = liveValues(s);
+      if (vs.length === 1) replicas.push({ one: vs[0] });
+      else if (vs.length > 1) replicas.push({ many: vs });
+    }
+    const context = encodeContext(join(merged));
+    if (live.length === 1) return { kind: 'found', replicas, value: live[0], context };
+    return { kind: 'found', replicas, siblings: distinct(live), context };
   }
 
   /** The ring size, for validating n. */
   ringSize(): number {
     return this.rings.current.ringSize;
   }
+
+  private apl(key: string, n: number): AnnotatedEntry[] {
+    return this.preflists.apl(KV_SERVICE, KV_BUCKET, key, n);
+  }
+
+  private context(header: string | undefined): VersionVector | null {
+    if (header === undefined || header === '') return null;
+    try {
+      return decodeContext(header);
+    } catch (err) {
+      if (err instanceof DvvError) throw new BadRequestException({ error: { code: 'bad_context', message: `X-Ringnest-Context: ${err.message}` } });
+      throw err;
+    }
+  }
+
+  private async write(key: string, write: { value?: unknown; tombstone: boolean; context: VersionVector | null }, o: QuorumOptions): Promise<StoreResult> {
+    const apl = this.apl(key, o.n);
+    if (apl.length < o.w) throw new InsufficientVnodesError(apl.length, o.w);
+    const deadline = Date.now() + o.timeoutMs;
+    const [coordinator, ...others] = apl;
+    let object: StoredObject;
+    try {
+      ({ object } = await this.master.syncCommand<KvCoordinateReply>(coordinator, KV_SERVICE, { op: 'coordinate', key, write } satisfies KvCommand, { timeoutMs: o.timeoutMs }));
+    } catch (err) {
+      if (err instanceof VnodeError && err.code === 'timeout') throw new QuorumTimeoutError(0, o.w, o.timeoutMs);
+      throw new InsufficientVnodesError(0, o.w);
+    }
+    const context = encodeContext(join(stateOf(object)));
+    if (o.w === 1) {
+      // Replicate without waiting: W is met by the coordinator.
+      void Promise.allSettled(this.master.command<KvOkReply>(others, KV_SERVICE, { op: 'put', key, object } satisfies KvCommand));
+      return { acks: 1, context };
+    }
+    const remaining = Math.max(1, deadline - Date.now());
+    const replies = this.master.command<KvOkReply>(others, KV_SERVICE, { op: 'put', key, object } satisfies KvCommand, { timeoutMs: remaining });
+    try {
+      const { ok } = await gather(replies, o.w - 1, remaining);
+      return { acks: 1 + ok.length, context };
+    } catch (err) {
+      if (err instanceof QuorumTimeoutError) throw new QuorumTimeoutError(1 + err.have, o.w, o.timeoutMs);
+      if (err instanceof InsufficientVnodesError) throw new InsufficientVnodesError(1 + err.have, o.w);
+      throw err;
+    }
+  }
+
+  /** Once every replica has answered (or failed), bring those holding less than the merge up to it. */
+  private async repairWhenSettled(key: string, apl: readonly AnnotatedEntry[], replies: Promise<KvGetReply>[]): Promise<void> {
+    const settled = await Promise.allSettled(replies);
+    const states: (DvvSet<unknown> | undefined)[] = settled.map((s) => (s.status === 'fulfilled' && s.value.found ? stateOf(s.value.object) : undefined));
+    const present = states.filter((s): s is DvvSet<unknown> => s !== undefined);
+    if (present.length === 0) return;
+    const merged = syncAll(present);
+    const stale = apl.filter((_, i) => settled[i].status === 'fulfilled' && (!states[i] || !sameVersion(states[i] as DvvSet<unknown>, merged)));
+    if (stale.length === 0) return;
+    const object = objectOf(merged, Date.now());
+    const results = await Promise.allSettled(this.master.command(stale, KV_SERVICE, { op: 'put', key, object } satisfies KvCommand));
+    const failed = results.filter((r) => r.status === 'rejected').length;
+    if (failed > 0) this.logger.debug(`read repair of ${key}: ${failed} of ${stale.length} replicas not repaired`);
+  }
+}
+
+function distinct(values: readonly unknown[]): unknown[] {
+  const seen = new Set<string>();
+  return values.filter((v) => {
+    const k = JSON.stringify(v);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }

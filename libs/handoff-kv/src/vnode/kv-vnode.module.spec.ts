@@ -24,7 +24,7 @@ const obj = (value: unknown): StoredObject => ({ value, tombstone: false, contex
 
 describe('KvVnodeModule', () => {
   const boot = async (config: NodeConfig): Promise<TestingModule> => {
-    const app = await Test.createTestingModule({ imports: [fakeCore(config), KvVnodeModule] }).compile();
+    const app = await Test.createTestingModule({ imports: [fakeCore(config), KvVnodeModule.register()] }).compile();
     await app.init();
     return app;
   };
@@ -55,7 +55,7 @@ describe('KvVnodeModule', () => {
 });
 
 describe('the kv service on 2 simulated nodes (memory storage)', () => {
-  const sim = new SimulatedCluster({ ringSize: 8, network: { seed: 3, minDelayMs: 0, maxDelayMs: 1 }, imports: () => [{ module: KvVnodeModule }] });
+  const sim = new SimulatedCluster({ ringSize: 8, network: { seed: 3, minDelayMs: 0, maxDelayMs: 1 }, imports: () => [KvVnodeModule.register()] });
   let nodes: SimNode[];
 
   beforeAll(async () => {

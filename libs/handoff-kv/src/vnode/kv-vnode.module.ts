@@ -5,7 +5,7 @@
  */
 import { DynamicModule, Module } from '@nestjs/common';
 import { VnodeServiceModule } from '@ringnest/riak-core';
-import { KV_SERVICE, VersionPolicy } from '../lib';
+import { KV_SERVICE, VersionPolicy, lastWriterWins } from '../lib';
 import { KvStorage } from './kv-storage.service';
 import { KV_VERSION_POLICY, KvVnode } from './kv.vnode';
 
@@ -13,13 +13,13 @@ import { KV_VERSION_POLICY, KvVnode } from './kv.vnode';
 @Module({ providers: [KvStorage], exports: [KvStorage] })
 export class KvStorageModule {}
 
-@Module({
-  imports: [KvStorageModule, VnodeServiceModule.register({ name: KV_SERVICE, vnode: KvVnode, imports: [KvStorageModule], storedPartitionsFrom: KvStorage })],
-  exports: [KvStorageModule],
-})
+/**
+ * Registers the `kv` service. Only dynamic (`register`), so one application registers it once,
+ * with the version policy of its choice (last writer wins by default).
+ */
+@Module({})
 export class KvVnodeModule {
-  /** The KV service with a version policy (the coordinated-KV layer passes its causal one). */
-  static register(opts: { versions: VersionPolicy }): DynamicModule {
+  static register(opts: { versions?: VersionPolicy } = {}): DynamicModule {
     return {
       module: KvVnodeModule,
       imports: [
@@ -28,7 +28,7 @@ export class KvVnodeModule {
           name: KV_SERVICE,
           vnode: KvVnode,
           imports: [KvStorageModule],
-          providers: [{ provide: KV_VERSION_POLICY, useValue: opts.versions }],
+          providers: [{ provide: KV_VERSION_POLICY, useValue: opts.versions ?? lastWriterWins }],
           storedPartitionsFrom: KvStorage,
         }),
       ],

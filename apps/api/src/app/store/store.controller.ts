@@ -2,9 +2,12 @@
  * `PUT/GET/DELETE /api/store/:key` (SPEC §6): validate, delegate to the KV service, shape the
  * body. Quorum failures are HTTP exceptions carrying the SPEC error body (503, 504).
  */
-import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, Put, Query, UsePipes, ValidationPipe } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Delete, Get, Headers, HttpCode, Param, Put, Query, UsePipes, ValidationPipe } from '@nestjs/common';
 import { KvService, QuorumOptions, checkKey, checkQuorum } from '@ringnest/coord-kv';
 import { StoreQueryDto } from './store-query.dto';
+
+/** The causal context a client read, sent back to supersede exactly that (SPEC §6). */
+export const CONTEXT_HEADER = 'x-ringnest-context';
 
 @Controller('api/store')
 @UsePipes(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true }))
@@ -13,24 +16,25 @@ export class StoreController {
 
   @Put(':key')
   @HttpCode(200)
-  async store(@Param('key') key: string, @Query() q: StoreQueryDto, @Body() body: unknown) {
+  async store(@Param('key') key: string, @Query() q: StoreQueryDto, @Body() body: unknown, @Headers(CONTEXT_HEADER) context?: string) {
     const o = this.options(key, q);
     if (body === undefined || body === null || body === '') throw new BadRequestException('a JSON body is required');
-    const { acks } = await this.kv.store(key, body, o);
-    return { data: new Array<boolean>(acks).fill(true) };
+    const { acks, context: written } = await this.kv.store(key, body, o, context);
+    return { data: new Array<boolean>(acks).fill(true), context: written };
   }
 
   @Get(':key')
   async fetch(@Param('key') key: string, @Query() q: StoreQueryDto) {
     const result = await this.kv.fetch(key, this.options(key, q));
     if (result.kind === 'not-found') return { data: 'not_found' };
-    return { data: result.replicas.map((v) => ({ [key]: v })), value: result.value };
+    const data = result.replicas.map((r) => ({ [key]: 'one' in r ? r.one : r.many }));
+    return result.siblings ? { data, siblings: result.siblings, context: result.context } : { data, value: result.value, context: result.context };
   }
 
   @Delete(':key')
   @HttpCode(200)
-  async remove(@Param('key') key: string, @Query() q: StoreQueryDto) {
-    const { acks } = await this.kv.remove(key, this.options(key, q));
+  async remove(@Param('key') key: string, @Query() q: StoreQueryDto, @Headers(CONTEXT_HEADER) context?: string) {
+    const { acks } = await this.kv.remove(key, this.options(key, q), context);
     return { data: new Array<boolean>(acks).fill(true) };
   }
 

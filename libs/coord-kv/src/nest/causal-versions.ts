@@ -1,0 +1,50 @@
+/**
+ * The KV store's version policy: dotted version vector sets (docs/versioning.md). A stored object's
+ * `context` holds the key's DVV set on that replica; `value` is its single live value when there is
+ * exactly one (informational), `tombstone` whether only deletes remain.
+ *
+ * Dots must never repeat for a key. The actor of a coordinating vnode is its id plus this
+ * process's incarnation (fresh at every start), and its counter only goes up for the life of the
+ * process (the `floor`), so neither a restart nor a reaped-and-recreated key can mint a dot twice.
+ */
+import { Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { ClientWrite, StoredObject, VersionPolicy } from '@ringnest/handoff-kv';
+import { DvvSet, VersionVector, checkState, counterOf, empty, isTombstoneOnly, join, liveValues, newTombstone, newValue, newWithContext, sameVersion, sync, update } from '../lib/dvv';
+
+/** The DVV set a stored object carries; an object written before causal versions counts as one sibling. */
+export function stateOf(o: StoredObject): DvvSet<unknown> {
+  try {
+    return checkState(o.context);
+  } catch {
+    const dot = ['legacy', 1] as const;
+    return { context: [dot], siblings: [o.tombstone ? { dot, tombstone: true } : { dot, tombstone: false, value: o.value }] };
+  }
+}
+
+export function objectOf(s: DvvSet<unknown>, updatedAt: number): StoredObject {
+  const live = liveValues(s);
+  return { value: live.length === 1 ? live[0] : undefined, tombstone: isTombstoneOnly(s), context: s, updatedAt };
+}
+
+@Injectable()
+export class CausalVersions implements VersionPolicy {
+  private readonly incarnation = randomBytes(6).toString('base64url').replace(/[^A-Za-z0-9]/g, 'x');
+  private floor = 0;
+
+  coordinate(local: StoredObject | undefined, write: ClientWrite, vnodeId: string, now: number): StoredObject {
+    const ctx = (write.context ?? null) as VersionVector | null;
+    const w = write.tombstone ? newTombstone<unknown>(ctx) : ctx ? newWithContext<unknown>(write.value, ctx) : newValue<unknown>(write.value);
+    const actor = `${vnodeId}:${this.incarnation}`;
+    const next = update(local ? stateOf(local) : empty<unknown>(), w, actor, this.floor);
+    this.floor = Math.max(this.floor, counterOf(join(next), actor));
+    return objectOf(next, now);
+  }
+
+  merge(local: StoredObject | undefined, incoming: StoredObject): StoredObject {
+    if (!local) return objectOf(stateOf(incoming), incoming.updatedAt);
+    const l = stateOf(local);
+    const m = sync(l, stateOf(incoming));
+    return sameVersion(m, l) ? local : objectOf(m, Math.max(local.updatedAt, incoming.updatedAt));
+  }
+}
