@@ -1,0 +1,2 @@
+export * from './line-server';
+export * from './line-server.config';

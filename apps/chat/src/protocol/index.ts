@@ -1,0 +1,5 @@
+/** The chat line protocol (SPEC §7): framing, name rules, the command interpreter and its replies. */
+export * from './line-splitter';
+export * from './names';
+export * from './interpreter';
+export * as replies from './replies';

@@ -1,0 +1,135 @@
+/**
+ * One chat client's conversation, independent of its transport: runs each line through the
+ * protocol interpreter, carries out the resulting actions against the `RoomDirectory`, and writes
+ * the bytes in protocol order. Lines are handled one at a time, in arrival order; room events that
+ * arrive while a line is being handled are held and written after that line's own reply, so a
+ * command's reply always precedes the broadcasts it causes.
+ */
+import { ChatAction, ConnectionState, initialState, interpret, MAX_LINE_BYTES, replies } from '../protocol';
+import { ConnectionId, RoomDirectory, RoomEvent } from '../rooms';
+
+export interface SessionIo {
+  /** write protocol bytes (a byte string: one char per byte) to the client */
+  write(bytes: string): void;
+  /** close the connection once everything written so far is flushed */
+  end(): void;
+}
+
+export function renderEvent(event: RoomEvent): string {
+  switch (event.kind) {
+    case 'message':
+      return replies.message(event.room, event.from, event.text);
+    case 'joined':
+      return replies.hasJoined(event.room, event.name);
+    case 'left':
+      return replies.hasLeft(event.room, event.name);
+  }
+}
+
+export class ChatSession {
+  private state: ConnectionState = initialState;
+  private queue: Promise<void> = Promise.resolve();
+  private busy = false;
+  private held: RoomEvent[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly connection: ConnectionId,
+    private readonly node: string,
+    private readonly rooms: RoomDirectory,
+    private readonly io: SessionIo,
+  ) {
+    rooms.attach(connection, (event) => this.onEvent(event));
+  }
+
+  /** Greet the client; call once, first. */
+  open(): void {
+    this.io.write(replies.greeting());
+  }
+
+  /** Queue one complete line (byte string, without its line end). Resolves once it is handled. */
+  line(line: string): Promise<void> {
+    return this.enqueue(() => this.handle(line));
+  }
+
+  /** Queue the answer to a line that was too long and discarded. */
+  tooLong(): Promise<void> {
+    return this.enqueue(async () => this.io.write(replies.tooLong(MAX_LINE_BYTES)));
+  }
+
+  /** The connection is gone: leave every room (the others are told) and drop pending work. */
+  close(): Promise<void> {
+    if (this.closed) return this.queue;
+    this.closed = true;
+    const run = this.queue.then(() => this.rooms.detach(this.connection));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Runs after the work queued before it; a failure rejects only the returned promise. */
+  private enqueue(work: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(async () => {
+      if (this.closed) return;
+      this.busy = true;
+      try {
+        await work();
+      } finally {
+        this.busy = false;
+        this.flushHeld();
+      }
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private onEvent(event: RoomEvent): void {
+    if (this.closed) return;
+    if (this.busy) this.held.push(event);
+    else this.io.write(renderEvent(event));
+  }
+
+  private flushHeld(): void {
+    const held = this.held;
+    this.held = [];
+    if (!this.closed) for (const event of held) this.io.write(renderEvent(event));
+  }
+
+  private async handle(line: string): Promise<void> {
+    const result = interpret(this.state, line);
+    this.state = result.state;
+    for (const bytes of result.replies) this.io.write(bytes);
+    for (const action of result.actions) await this.act(action, result.state.name ?? '');
+  }
+
+  private async act(action: ChatAction, name: string): Promise<void> {
+    const member = { name, connection: this.connection, node: this.node };
+    switch (action.kind) {
+      case 'join': {
+        const joined = await this.rooms.join(action.room, member);
+        if (joined.kind === 'joined') this.io.write(replies.history(action.room, joined.history));
+        return;
+      }
+      case 'say':
+        return this.rooms.say(action.room, name, action.text);
+      case 'leave':
+        await this.rooms.leave(action.room, member);
+        return;
+      case 'show-unread':
+        this.io.write(replies.unread(await this.rooms.unread(action.room, member)));
+        return;
+      case 'who':
+        this.io.write(replies.who(action.room, await this.rooms.who(action.room)));
+        return;
+      case 'rooms':
+        this.io.write(replies.rooms(await this.rooms.rooms()));
+        return;
+      case 'rename':
+        return this.rooms.rename(this.connection, action.to);
+      case 'quit':
+        this.io.end();
+        this.closed = true;
+        await this.rooms.detach(this.connection);
+        return;
+    }
+  }
+}
