@@ -128,13 +128,13 @@ export class TestCluster {
   readonly nodes: NodeProcess[] = [];
 
   async node(name: string, opts: { env?: Record<string, string>; app?: 'api' | 'chat'; dataDir?: string } = {}): Promise<NodeProcess> {
-    const [httpPort, clusterPort] = await freePorts(2);
+    const [httpPort, clusterPort, chatPort] = await freePorts(3);
     const n = new NodeProcess({
       name: name.includes('@') ? name : `${name}@127.0.0.1`,
       httpPort,
       clusterPort,
       dataDir: opts.dataDir ?? join(this.dir, name),
-      env: { RING_SIZE: '64', STORAGE: 'memory', ...opts.env },
+      env: { RING_SIZE: '64', STORAGE: 'memory', ...(opts.app === 'chat' ? { CHAT_PORT: String(chatPort) } : {}), ...opts.env },
       app: opts.app ?? 'api',
     });
     this.nodes.push(n);
