@@ -4,6 +4,7 @@
  * dropped; nothing waits past the deadline, whatever the replicas do.
  */
 import { QuorumState, addFailure, addSuccess, startQuorum, verdict } from '../lib/quorum';
+import { VnodeError } from '@ringnest/riak-core';
 import { InsufficientVnodesError, QuorumTimeoutError } from './kv.errors';
 
 export interface Gathered<T> {
@@ -23,10 +24,12 @@ export function gather<T>(replies: Promise<T>[], need: number, timeoutMs: number
       clearTimeout(timer);
       fn();
     };
+    let timedOut = false;
     const check = () => {
       const v = verdict(state);
       if (v === 'met') finish(() => resolve({ ok: state.ok, settled }));
-      else if (v === 'impossible') finish(() => reject(new InsufficientVnodesError(state.ok.length + (state.asked - state.ok.length - state.failed.length), need)));
+      // Replicas that did not answer in time make the request a timeout (504), not unavailable (503).
+      else if (v === 'impossible') finish(() => reject(timedOut ? new QuorumTimeoutError(state.ok.length, need, timeoutMs) : new InsufficientVnodesError(state.ok.length, need)));
     };
     const timer = setTimeout(() => finish(() => reject(new QuorumTimeoutError(state.ok.length, need, timeoutMs))), timeoutMs);
     if (replies.length < need) {
@@ -44,6 +47,7 @@ export function gather<T>(replies: Promise<T>[], need: number, timeoutMs: number
         (err: unknown) => {
           settled.set(i, { ok: false, reason: err instanceof Error ? err.message : String(err) });
           if (done) return;
+          if (err instanceof VnodeError && err.code === 'timeout') timedOut = true;
           state = addFailure(state, err instanceof Error ? err.message : String(err));
           check();
         },

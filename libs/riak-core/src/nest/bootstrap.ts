@@ -68,7 +68,8 @@ function answerClientError(err: { code?: string }, socket: Socket): void {
 export async function startNode(opts: StartNodeOptions): Promise<NestFastifyApplication> {
   const { config } = opts;
   checkDataDir(config.dataDir);
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, clientErrorHandler: answerClientError });
+  // Route parameters (KV keys) are validated by the app (1024 bytes, SPEC §6), not cut at fastify's 100.
+  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, maxParamLength: 8192, clientErrorHandler: answerClientError });
   const app = await NestFactory.create<NestFastifyApplication>(opts.module, adapter, {
     logger: logLevels(),
     abortOnError: false,

@@ -1,0 +1,119 @@
+/**
+ * The coordinated KV store over HTTP on a real 3-node cluster (issue 5, SPEC §6): quorum answers,
+ * every error row with nothing written, sloppy quorum through a kill -9, a frozen replica bounded by
+ * the timeout, and 1,000 concurrent writes.
+ */
+import { TestCluster, NodeProcess, ringnest, waitFor, waitSettled } from './support/cluster';
+import { kvGet, kvPut, pool } from './support/kv';
+
+async function req(n: NodeProcess, method: string, path: string, body?: string, headers: Record<string, string> = {}) {
+  const res = await fetch(`${n.http}${path}`, { method, headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }, body });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+describe('the KV store on 3 nodes', () => {
+  const cluster = new TestCluster();
+  let a: NodeProcess, b: NodeProcess, c: NodeProcess;
+  beforeAll(async () => {
+    [a, b, c] = [await cluster.started('ka'), await cluster.started('kb'), await cluster.started('kc')];
+    for (const n of [b, c]) expect((await ringnest(['--node', `127.0.0.1:${n.spec.httpPort}`, 'join', a.clusterAddr])).code).toBe(0);
+    await waitSettled([a, b, c], 60000);
+  }, 120000);
+  afterAll(() => cluster.stopAll());
+
+  it('answers a PUT with exactly W acks and a GET from another node with R entries and the value', async () => {
+    const w2 = await req(a, 'PUT', '/api/store/my_key?n=3&w=2', '{"a":"b"}');
+    expect(w2.status).toBe(200);
+    expect(w2.body.data).toEqual([true, true]);
+    expect(typeof w2.body.context).toBe('string');
+    const w3 = await req(a, 'PUT', '/api/store/my_key?n=3&w=3', '{"a":"b"}');
+    expect(w3.body.data).toEqual([true, true, true]);
+    const r2 = await req(b, 'GET', '/api/store/my_key?n=3&r=2');
+    expect(r2.status).toBe(200);
+    expect(r2.body.data).toEqual([{ my_key: { a: 'b' } }, { my_key: { a: 'b' } }]);
+    expect(r2.body.value).toEqual({ a: 'b' });
+    const r1 = await req(c, 'GET', '/api/store/my_key?n=3&r=1');
+    expect(r1.body.data).toEqual([{ my_key: { a: 'b' } }]);
+    expect(await req(c, 'GET', '/api/store/missing_key')).toEqual({ status: 200, body: { data: 'not_found' } });
+    const del = await req(b, 'DELETE', '/api/store/my_key?n=3&w=3');
+    expect(del.body.data).toEqual([true, true, true]);
+    expect((await req(a, 'GET', '/api/store/my_key?r=3')).body).toEqual({ data: 'not_found' });
+  });
+
+  it('refuses every bad request of SPEC §6 with a JSON error, and writes nothing', async () => {
+    const cases: [string, string, string | undefined, number][] = [
+      ['PUT', '/api/store/r1?w=x', '{"v":1}', 400],
+      ['PUT', '/api/store/r2?n=3&w=4', '{"v":1}', 400],
+      ['PUT', '/api/store/r3?n=9', '{"v":1}', 400],
+      ['PUT', '/api/store/r4?n=0', '{"v":1}', 400],
+      ['PUT', '/api/store/r5?w=', '{"v":1}', 400],
+      ['PUT', '/api/store/r6', '{bad json', 400],
+      ['PUT', '/api/store/r7', undefined, 400],
+      ['PUT', `/api/store/${'k'.repeat(1025)}`, '{"v":1}', 400],
+      ['PUT', '/api/store/r8', JSON.stringify({ big: 'x'.repeat(1024 * 1024) }), 413],
+      ['GET', '/api/store/r1?r=4', undefined, 400],
+      ['GET', '/api/nowhere', undefined, 404],
+      ['POST', '/api/store/r1', '{"v":1}', 404],
+    ];
+    for (const [method, path, body, status] of cases) {
+      const r = await req(a, method, path, body);
+      expect([method, path.slice(0, 40), r.status]).toEqual([method, path.slice(0, 40), status]);
+      const err = r.body.error as { code?: unknown; message?: unknown };
+      expect(typeof err?.code).toBe('string');
+      expect(typeof err?.message).toBe('string');
+    }
+    for (const k of ['r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8']) expect((await req(b, 'GET', `/api/store/${k}?r=3`)).body).toEqual({ data: 'not_found' });
+    expect((await a.get('/health')).status).toBe(200);
+  });
+
+  it('answers 1,000 concurrent PUTs over 3 nodes with exactly W acks, and every key reads back its own value', async () => {
+    const keys = Array.from({ length: 1000 }, (_, i) => `conc-${i}`);
+    const bad: string[] = [];
+    await pool(keys, 100, async (k, i) => {
+      const r = await kvPut([a, b, c][i % 3], k, { k }, 'n=3&w=2');
+      if (r.status !== 200 || JSON.stringify((r.body as { data: unknown }).data) !== '[true,true]') bad.push(`${k} ${r.status} ${JSON.stringify(r.body)}`);
+    });
+    expect(bad.slice(0, 3)).toEqual([]);
+    await pool(keys, 50, async (k, i) => {
+      const r = await kvGet([b, c, a][i % 3], k, 'r=2');
+      if (JSON.stringify(r.body.value) !== JSON.stringify({ k })) bad.push(`${k} ${JSON.stringify(r.body)}`);
+    });
+    expect(bad.slice(0, 3)).toEqual([]);
+  });
+
+  it('bounds a request by its timeout when a replica is frozen (kill -STOP), and serves other requests meanwhile', async () => {
+    c.signal('SIGSTOP');
+    try {
+      const started = Date.now();
+      const r = await req(a, 'PUT', '/api/store/frozen?n=3&w=3&timeout=2000', '{"v":1}');
+      const took = Date.now() - started;
+      expect(took).toBeLessThan(2000 + 1000);
+      expect([200, 504]).toContain(r.status);
+      if (r.status === 504) expect((r.body.error as { code: string }).code).toBe('timeout');
+      expect((await req(a, 'GET', '/api/store/conc-1?r=1')).status).toBe(200);
+    } finally {
+      c.signal('SIGCONT');
+    }
+    await waitFor('kc to answer again', async () => (await req(c, 'GET', '/api/store/conc-2?r=1')).status === 200, 20000);
+  });
+
+  it('keeps serving every key through fallbacks after kill -9 of one node, w=3 included', async () => {
+    await c.kill9();
+    await waitFor('kc down for ka and kb', async () => {
+      const s = await Promise.all([a, b].map((n) => n.get<{ unreachable: string[] }>('/api/cluster/status')));
+      return s.every((x) => x.body.unreachable.includes('kc@127.0.0.1'));
+    }, 15000);
+    const keys = Array.from({ length: 200 }, (_, i) => `conc-${i}`);
+    const bad: string[] = [];
+    await pool(keys, 20, async (k, i) => {
+      const put = await kvPut([a, b][i % 2], `after-${k}`, { i }, 'n=3&w=2');
+      if (put.status !== 200) bad.push(`put ${k} ${put.status}`);
+      const get = await kvGet([b, a][i % 2], k, 'r=2');
+      if (get.status !== 200 || JSON.stringify(get.body.value) !== JSON.stringify({ k })) bad.push(`get ${k} ${get.status} ${JSON.stringify(get.body)}`);
+      const w3 = await kvPut(a, `w3-${k}`, { w3: true }, 'n=3&w=3');
+      if (w3.status !== 200 || (w3.body as { data: unknown[] }).data.length !== 3) bad.push(`w3 ${k} ${w3.status}`);
+    });
+    expect(bad.slice(0, 5)).toEqual([]);
+  });
+});
