@@ -3,11 +3,7 @@
  * joins; measured from the join until the ring settles with nothing stray left (ownership handoff
  * of about half the data). Real node processes on loopback, LMDB storage.
  */
-import { spawn, ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, openSync, closeSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { ClusterNode, startNode, stopNodes, until } from './cluster-nodes';
 
 export interface HandoffBenchResult {
   readonly keys: number;
@@ -20,64 +16,20 @@ export interface HandoffBenchResult {
   readonly megabytesPerSecond: number;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
-}
-
-async function until(what: string, cond: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await cond()) return;
-    } catch {
-      /* not yet */
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-interface Node {
-  name: string;
-  http: string;
-  cluster: string;
-  child: ChildProcess;
-}
-
-async function startNode(root: string, dir: string, name: string): Promise<Node> {
-  const [httpPort, clusterPort] = [await freePort(), await freePort()];
-  const out = openSync(join(dir, `${name}.log`), 'a');
-  const child = spawn(process.execPath, [join(root, 'dist/apps/api/main.js')], {
-    env: { ...process.env, RINGNEST_NAME: `${name}@127.0.0.1`, HTTP_PORT: String(httpPort), CLUSTER_PORT: String(clusterPort), DATA_DIR: join(dir, name), STORAGE: 'lmdb', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', out, out],
-  });
-  closeSync(out);
-  const node = { name: `${name}@127.0.0.1`, http: `http://127.0.0.1:${httpPort}`, cluster: `127.0.0.1:${clusterPort}`, child };
-  await until(`${name} to start`, async () => (await fetch(`${node.http}/health`)).status === 200, 30000);
-  return node;
-}
-
 interface Vnode {
   service: string;
   owned: boolean;
   size: number | null;
 }
 
-async function vnodes(n: Node): Promise<Vnode[]> {
+async function vnodes(n: ClusterNode): Promise<Vnode[]> {
   return ((await (await fetch(`${n.http}/api/cluster/vnodes`)).json()) as { vnodes: Vnode[] }).vnodes.filter((v) => v.service === 'kv');
 }
 
 export async function handoffBench(root: string, keys: number, valueBytes: number): Promise<HandoffBenchResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'ringnest-bench-'));
-  const nodes: Node[] = [];
+  const nodes: ClusterNode[] = [];
   try {
-    const a = await startNode(root, dir, 'bench1');
+    const a = await startNode(root, 'bench1');
     nodes.push(a);
     const value = JSON.stringify({ v: 'x'.repeat(Math.max(0, valueBytes - 8)) });
     const loadStart = Date.now();
@@ -93,7 +45,7 @@ export async function handoffBench(root: string, keys: number, valueBytes: numbe
       }),
     );
     const loadSeconds = (Date.now() - loadStart) / 1000;
-    const b = await startNode(root, dir, 'bench2');
+    const b = await startNode(root, 'bench2');
     nodes.push(b);
     const joinStart = Date.now();
     const join = await fetch(`${b.http}/api/cluster/join`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ target: a.cluster }) });
@@ -121,7 +73,6 @@ export async function handoffBench(root: string, keys: number, valueBytes: numbe
       megabytesPerSecond: movedBytes / 1e6 / handoffSeconds,
     };
   } finally {
-    for (const n of nodes) n.child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    stopNodes(nodes);
   }
 }

@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { preflistBench } from './preflist.bench';
 import { handoffBench } from './handoff.bench';
+import { httpBench } from './http.bench';
 
 function table(rows: { name: string; perSecond: number; lookups: number; seconds: number }[]): string {
   const w = Math.max(...rows.map((r) => r.name.length));
@@ -36,7 +37,18 @@ async function main(argv: string[]): Promise<number> {
     console.log(`written ${file}`);
     return 0;
   }
-  console.error(`unknown benchmark '${which}'; known: preflist, handoff`);
+  if (which === 'http') {
+    const seconds = Number(argv[1] ?? 10);
+    const rows = await httpBench(process.cwd(), seconds);
+    console.log(`HTTP on a local 3-node cluster (LMDB, 50 connections spread over the nodes, ${seconds} s each, autocannon in the same process group; node ${process.version})`);
+    const w = Math.max(...rows.map((r) => r.name.length));
+    for (const r of rows) console.log(`${r.name.padEnd(w)}  ${Math.round(r.requestsPerSecond).toLocaleString('en-US').padStart(8)} req/s  p50 ${r.p50ms} ms  p99 ${r.p99ms} ms  errors ${r.errors}  non-2xx ${r.non2xx}`);
+    const file = join(outDir, 'http.json');
+    writeFileSync(file, JSON.stringify({ bench: 'http', at: new Date().toISOString(), seconds, rows }, null, 2));
+    console.log(`written ${file}`);
+    return 0;
+  }
+  console.error(`unknown benchmark '${which}'; known: preflist, handoff, http`);
   return 2;
 }
 
