@@ -4,6 +4,7 @@
  * the timeout, and 1,000 concurrent writes.
  */
 import { TestCluster, NodeProcess, ringnest, waitFor, waitSettled } from './support/cluster';
+import WebSocket from 'ws';
 import { kvGet, kvPut, pool } from './support/kv';
 
 async function req(n: NodeProcess, method: string, path: string, body?: string, headers: Record<string, string> = {}) {
@@ -80,6 +81,37 @@ describe('the KV store on 3 nodes', () => {
       if (JSON.stringify(r.body.value) !== JSON.stringify({ k })) bad.push(`${k} ${JSON.stringify(r.body)}`);
     });
     expect(bad.slice(0, 3)).toEqual([]);
+  });
+
+  it('serves /ws/kv: store, fetch, watch (changes written through another node), and an error event for a bad frame', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${a.spec.httpPort}/ws/kv`);
+    const inbox: { event: string; data: Record<string, unknown> }[] = [];
+    ws.on('message', (m) => inbox.push(JSON.parse(m.toString()) as { event: string; data: Record<string, unknown> }));
+    await new Promise((r) => ws.once('open', r));
+    const next = async (event: string) => {
+      await waitFor(`a ${event} event`, () => inbox.some((m) => m.event === event), 10000);
+      return inbox.splice(inbox.findIndex((m) => m.event === event), 1)[0].data;
+    };
+    try {
+      ws.send(JSON.stringify({ event: 'watch', data: { key: 'watched' } }));
+      expect(await next('watching')).toEqual({ key: 'watched' });
+      ws.send(JSON.stringify({ event: 'store', data: { key: 'ws-key', value: { via: 'ws' }, n: 3, w: 3 } }));
+      expect((await next('stored')).data).toEqual([true, true, true]);
+      ws.send(JSON.stringify({ event: 'fetch', data: { key: 'ws-key', r: 3 } }));
+      const fetched = await next('fetched');
+      expect(fetched.value).toEqual({ via: 'ws' });
+      expect(fetched.data).toHaveLength(3);
+      const put = await kvPut(b, 'watched', { v: 42 }, 'n=3&w=2');
+      expect(put.status).toBe(200);
+      const changed = await next('changed');
+      expect(changed).toEqual({ key: 'watched', value: { v: 42 }, context: (put.body as { context: string }).context });
+      ws.send('not json');
+      expect((await next('error')).code).toBe('bad_frame');
+      ws.send(JSON.stringify({ event: 'store', data: { key: 'ws-key', value: 1, n: 3, w: 4 } }));
+      expect(await next('error')).toEqual({ code: 'bad_request', message: 'w must be between 1 and n (3)' });
+    } finally {
+      ws.close();
+    }
   });
 
   it('bounds a request by its timeout when a replica is frozen (kill -STOP), and serves other requests meanwhile', async () => {

@@ -3,7 +3,13 @@
  * Configuration from the environment (SPEC §2).
  */
 import 'reflect-metadata';
+import { WsAdapter } from '@nestjs/platform-ws';
 import { runFromEnv } from '@ringnest/riak-core';
 import { ApiModule } from './app/api.module';
 
-runFromEnv({ app: 'api', httpPort: 4000, clusterPort: 9000 }, (config, runtime) => ({ module: ApiModule.register(config, runtime) }));
+runFromEnv({ app: 'api', httpPort: 4000, clusterPort: 9000 }, (config, runtime) => ({
+  module: ApiModule.register(config, runtime),
+  configure: (app) => {
+    app.useWebSocketAdapter(new WsAdapter(app));
+  },
+}));

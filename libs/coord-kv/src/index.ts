@@ -10,3 +10,5 @@ export * from './nest/gather';
 export * from './nest/kv.service';
 export * from './nest/kv.module';
 export * from './nest/causal-versions';
+export * from './nest/kv-watch.service';
+export * from './nest/kv-watch.controller';

@@ -3,10 +3,13 @@ import { Module } from '@nestjs/common';
 import { KvVnodeModule } from '@ringnest/handoff-kv';
 import { KvService } from './kv.service';
 import { CausalVersions } from './causal-versions';
+import { KvWatchService } from './kv-watch.service';
+import { KvWatchController } from './kv-watch.controller';
 
 @Module({
   imports: [KvVnodeModule.register({ versions: new CausalVersions() })],
-  providers: [KvService],
-  exports: [KvService],
+  controllers: [KvWatchController],
+  providers: [KvService, KvWatchService],
+  exports: [KvService, KvWatchService],
 })
 export class KvModule {}

@@ -15,6 +15,7 @@ import { KV_BUCKET, KV_SERVICE, KvCommand, KvCoordinateReply, KvGetReply, KvOkRe
 import { QuorumOptions } from '../lib/kv-options';
 import { DvvError, DvvSet, VersionVector, decodeContext, encodeContext, join, liveValues, sameVersion, syncAll } from '../lib/dvv';
 import { gather } from './gather';
+import { KvWatchService } from './kv-watch.service';
 import { InsufficientVnodesError, QuorumTimeoutError } from './kv.errors';
 import { objectOf, stateOf } from './causal-versions';
 
@@ -46,6 +47,7 @@ export class KvService {
     private readonly preflists: PreflistService,
     private readonly master: VnodeMaster,
     private readonly rings: RingManager,
+    private readonly watches: KvWatchService,
   ) {}
 
   /** Store `value`; `context` (from a read) supersedes exactly what was read, none supersedes what the coordinating replica holds. */
@@ -109,16 +111,20 @@ export class KvService {
       throw new InsufficientVnodesError(0, o.w);
     }
     const context = encodeContext(join(stateOf(object)));
+    const acknowledged = (acks: number): StoreResult => {
+      this.watches.publish({ key, value: write.tombstone ? undefined : write.value, deleted: write.tombstone, context });
+      return { acks, context };
+    };
     if (o.w === 1) {
       // Replicate without waiting: W is met by the coordinator.
       void Promise.allSettled(this.master.command<KvOkReply>(others, KV_SERVICE, { op: 'put', key, object } satisfies KvCommand));
-      return { acks: 1, context };
+      return acknowledged(1);
     }
     const remaining = Math.max(1, deadline - Date.now());
     const replies = this.master.command<KvOkReply>(others, KV_SERVICE, { op: 'put', key, object } satisfies KvCommand, { timeoutMs: remaining });
     try {
       const { ok } = await gather(replies, o.w - 1, remaining);
-      return { acks: 1 + ok.length, context };
+      return acknowledged(1 + ok.length);
     } catch (err) {
       if (err instanceof QuorumTimeoutError) throw new QuorumTimeoutError(1 + err.have, o.w, o.timeoutMs);
       if (err instanceof InsufficientVnodesError) throw new InsufficientVnodesError(1 + err.have, o.w);

@@ -5,6 +5,7 @@
 import { BadRequestException, Body, Controller, Delete, Get, Headers, HttpCode, Param, Put, Query, UsePipes, ValidationPipe } from '@nestjs/common';
 import { KvService, QuorumOptions, checkKey, checkQuorum } from '@ringnest/coord-kv';
 import { StoreQueryDto } from './store-query.dto';
+import { deletedBody, fetchedBody, storedBody } from './store-bodies';
 
 /** The causal context a client read, sent back to supersede exactly that (SPEC §6). */
 export const CONTEXT_HEADER = 'x-ringnest-context';
@@ -19,23 +20,18 @@ export class StoreController {
   async store(@Param('key') key: string, @Query() q: StoreQueryDto, @Body() body: unknown, @Headers(CONTEXT_HEADER) context?: string) {
     const o = this.options(key, q);
     if (body === undefined || body === null || body === '') throw new BadRequestException('a JSON body is required');
-    const { acks, context: written } = await this.kv.store(key, body, o, context);
-    return { data: new Array<boolean>(acks).fill(true), context: written };
+    return storedBody(await this.kv.store(key, body, o, context));
   }
 
   @Get(':key')
   async fetch(@Param('key') key: string, @Query() q: StoreQueryDto) {
-    const result = await this.kv.fetch(key, this.options(key, q));
-    if (result.kind === 'not-found') return { data: 'not_found' };
-    const data = result.replicas.map((r) => ({ [key]: 'one' in r ? r.one : r.many }));
-    return result.siblings ? { data, siblings: result.siblings, context: result.context } : { data, value: result.value, context: result.context };
+    return fetchedBody(key, await this.kv.fetch(key, this.options(key, q)));
   }
 
   @Delete(':key')
   @HttpCode(200)
   async remove(@Param('key') key: string, @Query() q: StoreQueryDto, @Headers(CONTEXT_HEADER) context?: string) {
-    const { acks } = await this.kv.remove(key, this.options(key, q), context);
-    return { data: new Array<boolean>(acks).fill(true) };
+    return deletedBody(await this.kv.remove(key, this.options(key, q), context));
   }
 
   private options(key: string, q: StoreQueryDto): QuorumOptions {

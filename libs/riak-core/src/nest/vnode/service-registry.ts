@@ -21,6 +21,7 @@ export interface VnodeServiceDefinition {
 export class ServiceRegistry {
   private readonly services = new Map<string, VnodeServiceDefinition>();
   private readonly down = new Set<string>();
+  private readonly announced = new Set<string>();
   /** names of the services up on this node */
   readonly up$ = new BehaviorSubject<readonly string[]>([]);
 
@@ -51,7 +52,18 @@ export class ServiceRegistry {
     return this.up$.value;
   }
 
+  /**
+   * Announce (or withdraw) a service that runs no vnodes, so other nodes' node watchers see it
+   * (riak_core_node_watcher:service_up for a plain process), e.g. "this node has KV watchers".
+   */
+  announce(name: string, up: boolean): void {
+    if (this.services.has(name)) throw new Error(`service '${name}' runs vnodes: use setUp`);
+    if (up) this.announced.add(name);
+    else this.announced.delete(name);
+    this.publish();
+  }
+
   private publish(): void {
-    this.up$.next([...this.services.keys()].filter((n) => !this.down.has(n)).sort());
+    this.up$.next([...[...this.services.keys()].filter((n) => !this.down.has(n)), ...this.announced].sort());
   }
 }

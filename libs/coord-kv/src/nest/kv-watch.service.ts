@@ -1,0 +1,112 @@
+/**
+ * Watches on keys (SPEC §6 `/ws/kv` `watch`): every new value of a watched key, written through any
+ * node, reaches the watchers on this node. A node that gets its first watcher tells every member
+ * (and waits, bounded, for their answers, so a write made right after `watch` is not missed) and
+ * announces the `kv-watch` service (which covers members that join or restart later). The node
+ * that coordinated a write tells itself and every interested node (one small message each), and
+ * each node delivers to its local watchers.
+ */
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CLUSTER_CLIENT, ClusterClient, NodeWatcher, RingManager, ServiceRegistry, clusterNodes, memberOf } from '@ringnest/riak-core';
+
+export const KV_WATCH_SERVICE = 'kv-watch';
+export const KV_CHANGED_PATTERN = 'kv.changed';
+export const KV_INTEREST_PATTERN = 'kv.interest';
+
+/** A new version of a key: its value (absent when deleted) and its context. */
+export interface KvChange {
+  readonly key: string;
+  readonly value?: unknown;
+  readonly deleted: boolean;
+  readonly context: string;
+}
+
+export type KvWatcher = (change: KvChange) => void;
+
+export function isKvChange(x: unknown): x is KvChange {
+  if (!x || typeof x !== 'object') return false;
+  const c = x as Record<string, unknown>;
+  return typeof c['key'] === 'string' && typeof c['context'] === 'string' && typeof c['deleted'] === 'boolean';
+}
+
+@Injectable()
+export class KvWatchService {
+  private readonly logger = new Logger(KvWatchService.name);
+  private readonly watchers = new Map<string, Set<KvWatcher>>();
+  /** nodes that told this node they have watchers */
+  private readonly interested = new Set<string>();
+
+  constructor(
+    @Inject(CLUSTER_CLIENT) private readonly client: ClusterClient,
+    private readonly rings: RingManager,
+    private readonly registry: ServiceRegistry,
+    private readonly nodes: NodeWatcher,
+  ) {}
+
+  /** Watch `key`; resolves, once every reachable member knows, with the function that stops watching. */
+  async watch(key: string, watcher: KvWatcher): Promise<() => void> {
+    const first = this.watchers.size === 0;
+    let set = this.watchers.get(key);
+    if (!set) {
+      set = new Set();
+      this.watchers.set(key, set);
+    }
+    set.add(watcher);
+    if (first) {
+      this.registry.announce(KV_WATCH_SERVICE, true);
+      await this.tellMembers(true);
+    }
+    return () => {
+      const s = this.watchers.get(key);
+      if (!s?.delete(watcher)) return;
+      if (s.size === 0) this.watchers.delete(key);
+      if (this.watchers.size === 0) {
+        this.registry.announce(KV_WATCH_SERVICE, false);
+        void this.tellMembers(false);
+      }
+    };
+  }
+
+  /** Another node has (or no longer has) watchers. */
+  interest(node: string, on: boolean): void {
+    if (on) this.interested.add(node);
+    else this.interested.delete(node);
+  }
+
+  private async tellMembers(on: boolean): Promise<void> {
+    const ring = this.rings.current;
+    await Promise.allSettled(
+      clusterNodes(ring)
+        .filter((n) => n !== this.rings.self)
+        .map((n) => {
+          const addr = memberOf(ring, n)?.addr;
+          return addr ? this.client.request(addr, KV_INTEREST_PATTERN, { node: this.rings.self, on }, { timeoutMs: 2000 }) : Promise.resolve();
+        }),
+    );
+  }
+
+  /** A write coordinated here: tell local watchers and every node that has watchers. */
+  publish(change: KvChange): void {
+    this.deliver(change);
+    const ring = this.rings.current;
+    for (const node of new Set([...this.interested, ...this.nodes.upNodes(KV_WATCH_SERVICE)])) {
+      if (node === this.rings.self) continue;
+      const addr = memberOf(ring, node)?.addr;
+      if (!addr) continue;
+      this.client.request(addr, KV_CHANGED_PATTERN, change, { timeoutMs: 5000 }).catch((err: unknown) => {
+        this.logger.debug(`telling ${node} about a change of ${change.key} failed: ${(err as Error).message}`);
+      });
+    }
+  }
+
+  /** A change announced by another node (or this one). */
+  deliver(change: KvChange): void {
+    for (const w of this.watchers.get(change.key) ?? []) {
+      try {
+        w(change);
+      } catch (err) {
+        this.logger.warn(`a watcher of ${change.key} failed: ${(err as Error).message}`);
+      }
+    }
+  }
+}
