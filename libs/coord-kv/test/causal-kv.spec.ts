@@ -64,10 +64,28 @@ describe('causal KV on 3 simulated nodes', () => {
     expect(after.kind === 'found' && after.siblings).toBeFalsy();
   }, 60000);
 
-  it('deletes with a tombstone: later reads say not found', async () => {
+  it('deletes with a tombstone: later reads say not found, and the tombstone is reaped once all N replicas hold it', async () => {
     await kv(a).store('gone', 1, q());
     await kv(b).remove('gone', q({ w: 3 }));
     expect(await kv(c).fetch('gone', q({ r: 3 }))).toEqual({ kind: 'not-found' });
+    const apl = a.get(PreflistService).apl(KV_SERVICE, KV_BUCKET, 'gone', 3);
+    expect(apl.every((e) => e.type === 'primary')).toBe(true);
+    await until('the tombstone to be reaped on every replica', async () => {
+      const replies = await Promise.all(apl.map((e) => a.get(VnodeMaster).syncCommand<{ found: boolean }>(e, KV_SERVICE, { op: 'get', key: 'gone' })));
+      return replies.every((r) => !r.found);
+    });
+    expect(await kv(a).fetch('gone', q({ r: 3 }))).toEqual({ kind: 'not-found' });
+  });
+
+  it('never reaps a tombstone that a newer write superseded on some replica', async () => {
+    await kv(a).store('back', 'v1', q({ w: 3 }));
+    await kv(a).remove('back', q({ w: 3 }));
+    await kv(b).store('back', 'v2', q({ w: 1 }));
+    await until('the new value everywhere', async () => {
+      const r = await kv(c).fetch('back', q({ r: 3 }));
+      return r.kind === 'found' && r.value === 'v2' && r.replicas.length === 3;
+    });
+    expect(await kv(a).fetch('back', q({ r: 3 }))).toMatchObject({ kind: 'found', value: 'v2' });
   });
 
   it('repairs a replica that lost the key after one read at r=3', async () => {

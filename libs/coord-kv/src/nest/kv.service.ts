@@ -7,13 +7,14 @@
  * to what it holds with the causal version policy — and the resulting version is then sent to the
  * other N-1 vnodes, which merge it; the coordinator's own write counts towards W. Reads
  * (riak_kv_get_fsm): R answers are merged causally; concurrent values come back as siblings with a
- * context that resolves them; once every replica has answered, those holding less are repaired.
+ * context that resolves them; once every replica has answered, those holding less are repaired,
+ * and a delete that all N primaries hold is reaped (the tombstone is removed for good).
  */
 import { BadRequestException, Injectable, Logger } from '@nestjs/common';
 import { AnnotatedEntry, PreflistService, RingManager, VnodeError, VnodeMaster } from '@ringnest/riak-core';
 import { KV_BUCKET, KV_SERVICE, KvCommand, KvCoordinateReply, KvGetReply, KvOkReply, StoredObject } from '@ringnest/handoff-kv';
 import { QuorumOptions } from '../lib/kv-options';
-import { DvvError, DvvSet, VersionVector, decodeContext, encodeContext, join, liveValues, sameVersion, syncAll } from '../lib/dvv';
+import { DvvError, DvvSet, VersionVector, canReap, decodeContext, encodeContext, join, liveValues, sameVersion, syncAll } from '../lib/dvv';
 import { gather } from './gather';
 import { KvWatchService } from './kv-watch.service';
 import { InsufficientVnodesError, QuorumTimeoutError } from './kv.errors';
@@ -63,7 +64,7 @@ export class KvService {
     const apl = this.apl(key, o.n);
     const replies = this.master.command<KvGetReply>(apl, KV_SERVICE, { op: 'get', key } satisfies KvCommand, { timeoutMs: o.timeoutMs });
     const { ok } = await gather(replies, o.r, o.timeoutMs);
-    void this.repairWhenSettled(key, apl, replies);
+    void this.repairWhenSettled(key, o.n, apl, replies);
     const states = ok.filter((r): r is Extract<KvGetReply, { found: true }> => r.found).map((r) => stateOf(r.object));
     const merged = syncAll(states);
     const live = liveValues(merged);
@@ -133,12 +134,17 @@ export class KvService {
   }
 
   /** Once every replica has answered (or failed), bring those holding less than the merge up to it. */
-  private async repairWhenSettled(key: string, apl: readonly AnnotatedEntry[], replies: Promise<KvGetReply>[]): Promise<void> {
+  private async repairWhenSettled(key: string, n: number, apl: readonly AnnotatedEntry[], replies: Promise<KvGetReply>[]): Promise<void> {
     const settled = await Promise.allSettled(replies);
     const states: (DvvSet<unknown> | undefined)[] = settled.map((s) => (s.status === 'fulfilled' && s.value.found ? stateOf(s.value.object) : undefined));
     const present = states.filter((s): s is DvvSet<unknown> => s !== undefined);
     if (present.length === 0) return;
     const merged = syncAll(present);
+    // Every primary of the key answered with the same tombstone: the delete is everywhere, reap it.
+    if (apl.length === n && apl.every((e) => e.type === 'primary') && canReap(states, n)) {
+      await Promise.allSettled(this.master.command(apl, KV_SERVICE, { op: 'reap', key, context: merged } satisfies KvCommand));
+      return;
+    }
     const stale = apl.filter((_, i) => settled[i].status === 'fulfilled' && (!states[i] || !sameVersion(states[i] as DvvSet<unknown>, merged)));
     if (stale.length === 0) return;
     const object = objectOf(merged, Date.now());

@@ -9,6 +9,7 @@
  * | `{op:'delete', key, context?, updatedAt?}`| `{ok: true}` once the tombstone is durable  |
  * | `{op:'list', limit?}`                     | `{keys, truncated}`: live keys in key order, at most `limit` |
  * | `{op:'coordinate', key, write}`           | `{ok: true, object}`: the version this coordinating replica stored |
+ * | `{op:'reap', key, context}`               | `{ok: true}`: the key is gone if it held exactly that tombstone |
  */
 import type { StoredObject } from './stored-object';
 import type { ClientWrite } from './version-policy';
@@ -63,7 +64,17 @@ export interface KvCoordinateCommand {
   readonly write: ClientWrite;
 }
 
-export type KvCommand = KvPutCommand | KvGetCommand | KvDeleteCommand | KvListCommand | KvCoordinateCommand;
+/**
+ * Remove `key` for good if this vnode holds exactly a tombstone with `context` (the coordinator saw
+ * the same tombstone on all N replicas): compare-and-delete, so a newer write is never reaped.
+ */
+export interface KvReapCommand {
+  readonly op: 'reap';
+  readonly key: string;
+  readonly context: unknown;
+}
+
+export type KvCommand = KvPutCommand | KvGetCommand | KvDeleteCommand | KvListCommand | KvCoordinateCommand | KvReapCommand;
 
 export interface KvOkReply {
   readonly ok: true;
@@ -102,6 +113,8 @@ export function isKvCommand(x: unknown): x is KvCommand {
       return typeof x['key'] === 'string';
     case 'delete':
       return typeof x['key'] === 'string' && (x['updatedAt'] === undefined || (typeof x['updatedAt'] === 'number' && Number.isFinite(x['updatedAt'])));
+    case 'reap':
+      return typeof x['key'] === 'string' && 'context' in x;
     case 'coordinate': {
       const w = x['write'];
       return typeof x['key'] === 'string' && isRecord(w) && typeof w['tombstone'] === 'boolean';

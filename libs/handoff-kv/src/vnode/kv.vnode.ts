@@ -184,6 +184,11 @@ export class KvVnode implements Vnode<KvCommand, KvReply> {
         await this.receive(command.key, { value, tombstone, context, updatedAt });
         return OK;
       }
+      case 'reap': {
+        const local = await this.store.get(command.key);
+        if (local?.tombstone && canonicalEqual(local.context, command.context)) await this.store.delete(command.key);
+        return OK;
+      }
       case 'coordinate': {
         const local = await this.store.get(command.key);
         const object = this.versions.coordinate(local, command.write, `${this.ctx.node}/${this.ctx.index}`, Date.now());
@@ -250,4 +255,9 @@ function describe(x: unknown): string {
   } catch {
     return String(x);
   }
+}
+
+/** Structural equality of two plain values (contexts are JSON-like data). */
+function canonicalEqual(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
