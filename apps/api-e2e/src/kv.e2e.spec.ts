@@ -42,6 +42,22 @@ describe('the KV store on 3 nodes', () => {
     expect((await req(a, 'GET', '/api/store/my_key?r=3')).body).toEqual({ data: 'not_found' });
   });
 
+  it('offers the same through ./ringnest kv store|fetch|delete, printing the HTTP bodies', async () => {
+    const at = ['--node', `127.0.0.1:${b.spec.httpPort}`];
+    const stored = await ringnest([...at, 'kv', 'store', 'cli_key', '{"c":1}', '3', '2']);
+    expect(stored.code).toBe(0);
+    expect(JSON.parse(stored.stdout)).toMatchObject({ data: [true, true] });
+    const fetched = await ringnest([...at, 'kv', 'fetch', 'cli_key', '3', '2']);
+    expect(JSON.parse(fetched.stdout)).toMatchObject({ data: [{ cli_key: { c: 1 } }, { cli_key: { c: 1 } }], value: { c: 1 } });
+    expect(JSON.parse((await ringnest([...at, 'kv', 'delete', 'cli_key', '3', '3'])).stdout)).toEqual({ data: [true, true, true] });
+    const gone = await ringnest([...at, 'kv', 'fetch', 'cli_key']);
+    expect(gone.code).toBe(0);
+    expect(gone.stdout.trim()).toBe('{"data":"not_found"}');
+    const bad = await ringnest([...at, 'kv', 'store', 'cli_key', '{"c":1}', '3', '4']);
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.stdout)).toEqual({ error: { code: 'bad_request', message: 'w must be between 1 and n (3)' } });
+  });
+
   it('refuses every bad request of SPEC §6 with a JSON error, and writes nothing', async () => {
     const cases: [string, string, string | undefined, number][] = [
       ['PUT', '/api/store/r1?w=x', '{"v":1}', 400],
