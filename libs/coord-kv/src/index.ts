@@ -2,7 +2,6 @@
  * @ringnest/coord-kv: quorum coordinators (N/W/R, sloppy quorum), causal versions and read repair
  * for the replicated key/value store.
  */
-export * from './lib/quorum';
 export * from './lib/kv-options';
 export * from './lib/dvv';
 export * from './nest/kv.errors';

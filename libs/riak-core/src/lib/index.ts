@@ -10,3 +10,4 @@ export * from './config';
 export * from './preflist';
 export * from './vnode';
 export * from './coverage-plan';
+export * from './quorum';

@@ -26,5 +26,6 @@ export * from './vnode/vnode-service.module';
 export * from './node-watcher.service';
 export * from './preflist.service';
 export * from './vnode/coverage.service';
+export * from './vnode/gather';
 export * from './handoff/handoff-sender';
 export * from './handoff/handoff-manager.service';
