@@ -1,3 +1,10 @@
-/** Rooms: the contract the chat protocol needs and its single-node implementation. */
+/** Rooms: the contract the chat protocol needs, its single-node implementation and the ring-backed one. */
 export * from './room-directory';
 export * from './local-room-directory';
+export * from './room-state';
+export * from './chat-commands';
+export * from './chat-store';
+export * from './chat.vnode';
+export * from './ring-room-directory';
+export * from './chat-deliver.controller';
+export * from './chat-rooms.module';

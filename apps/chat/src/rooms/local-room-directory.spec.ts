@@ -1,4 +1,5 @@
-import { HISTORY_LENGTH, LocalRoomDirectory } from './local-room-directory';
+import { LocalRoomDirectory } from './local-room-directory';
+import { HISTORY_LENGTH } from './room-state';
 import { Member, RoomEvent } from './room-directory';
 
 const NODE = 'chat1@127.0.0.1';

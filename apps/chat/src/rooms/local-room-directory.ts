@@ -7,7 +7,7 @@
  */
 import { ConnectionId, Deliver, JoinResult, LeaveResult, Member, RoomDirectory, RoomEvent, RoomMessage } from './room-directory';
 
-export const HISTORY_LENGTH = 20;
+import { HISTORY_LENGTH } from './room-state';
 
 interface StoredMessage extends RoomMessage {
   readonly seq: number;

@@ -70,3 +70,14 @@ export interface RoomDirectory {
   /** A connection changed its name: it stays in its rooms under the new name. */
   rename(connection: ConnectionId, name: string): Promise<void>;
 }
+
+/** Too few replicas of a room answered (or the room list could not be covered): the client gets a one-line reason. */
+export class RoomUnavailableError extends Error {
+  constructor(
+    readonly room: string,
+    readonly reason: string,
+  ) {
+    super(`${room} is unavailable right now (${reason})`);
+    this.name = 'RoomUnavailableError';
+  }
+}

@@ -6,7 +6,7 @@
  * command's reply always precedes the broadcasts it causes.
  */
 import { ChatAction, ConnectionState, initialState, interpret, MAX_LINE_BYTES, replies } from '../protocol';
-import { ConnectionId, RoomDirectory, RoomEvent } from '../rooms';
+import { ConnectionId, RoomDirectory, RoomEvent, RoomUnavailableError } from '../rooms';
 
 export interface SessionIo {
   /** write protocol bytes (a byte string: one char per byte) to the client */
@@ -98,7 +98,15 @@ export class ChatSession {
     const result = interpret(this.state, line);
     this.state = result.state;
     for (const bytes of result.replies) this.io.write(bytes);
-    for (const action of result.actions) await this.act(action, result.state.name ?? '');
+    for (const action of result.actions) {
+      try {
+        await this.act(action, result.state.name ?? '');
+      } catch (err) {
+        // Too few replicas answered: the client is told in one line and the connection stays.
+        if (!(err instanceof RoomUnavailableError)) throw err;
+        this.io.write(replies.reason(`sorry, ${err.message}`));
+      }
+    }
   }
 
   private async act(action: ChatAction, name: string): Promise<void> {

@@ -1,0 +1,99 @@
+/**
+ * The commands of the `chat` vnode service and their replies: what the ring room directory (the
+ * coordinator) sends to the N vnodes of a room, and what a node sends to another to deliver room
+ * events to its connections. Everything arriving from another node is checked with `isChatCommand`
+ * / `isDeliverRequest` before use.
+ */
+import { MemberEntry, MessageKey, RoomState, StoredMessage, isMemberEntry, isMessageKey, isRoomState, isStoredMessage } from './room-state';
+import { RoomEvent } from './room-directory';
+
+export const CHAT_SERVICE = 'chat';
+/** the ring bucket of rooms: a room's ring key is ("chat", room) */
+export const CHAT_BUCKET = 'chat';
+/** the cluster transport pattern of a batch of room events for one node's connections */
+export const CHAT_DELIVER_PATTERN = 'chat.deliver';
+
+export type ChatCommand =
+  /** add (or rewrite) a member and mark the history read for its name; reply: the room */
+  | { readonly op: 'join'; readonly room: string; readonly entry: MemberEntry }
+  /** rewrite a member entry (leave, rename, eviction of a gone connection); reply: the members */
+  | { readonly op: 'member'; readonly room: string; readonly entry: MemberEntry }
+  /** append a message; reply: the members */
+  | { readonly op: 'say'; readonly room: string; readonly message: StoredMessage }
+  /** reply: the room */
+  | { readonly op: 'read'; readonly room: string }
+  | { readonly op: 'mark-read'; readonly room: string; readonly name: string; readonly upTo: MessageKey }
+  /** merge a whole replica (read repair) */
+  | { readonly op: 'merge'; readonly room: string; readonly state: RoomState }
+  /** evict the present members held by a dead node from every room of this vnode */
+  | { readonly op: 'evict-node'; readonly node: string };
+
+/** Coverage request: the rooms of the covered partitions. */
+export interface ChatRoomsRequest {
+  readonly op: 'rooms';
+}
+
+export interface RoomReply {
+  readonly state: RoomState;
+}
+export interface MembersReply {
+  readonly members: readonly MemberEntry[];
+}
+export interface OkReply {
+  readonly ok: true;
+}
+export interface EvictReply {
+  /** per room that lost members: who was evicted and who is left */
+  readonly rooms: readonly { readonly room: string; readonly evicted: readonly MemberEntry[]; readonly members: readonly MemberEntry[] }[];
+}
+
+export type ChatReply = RoomReply | MembersReply | OkReply | EvictReply;
+
+/** Room events for some connections of one node. */
+export interface DeliverRequest {
+  readonly event: RoomEvent;
+  /** the node's local connection ids */
+  readonly connections: readonly string[];
+}
+
+export interface DeliverReply {
+  /** the connections the node does not hold (any more) */
+  readonly gone: readonly string[];
+}
+
+export function isChatCommand(x: unknown): x is ChatCommand {
+  if (!x || typeof x !== 'object') return false;
+  const c = x as Record<string, unknown>;
+  const room = typeof c['room'] === 'string';
+  switch (c['op']) {
+    case 'join':
+    case 'member':
+      return room && isMemberEntry(c['entry']);
+    case 'say':
+      return room && isStoredMessage(c['message']);
+    case 'read':
+      return room;
+    case 'mark-read':
+      return room && typeof c['name'] === 'string' && isMessageKey(c['upTo']);
+    case 'merge':
+      return room && isRoomState(c['state']);
+    case 'evict-node':
+      return typeof c['node'] === 'string';
+    default:
+      return false;
+  }
+}
+
+export function isRoomEvent(x: unknown): x is RoomEvent {
+  if (!x || typeof x !== 'object') return false;
+  const e = x as Record<string, unknown>;
+  if (typeof e['room'] !== 'string') return false;
+  if (e['kind'] === 'message') return typeof e['from'] === 'string' && typeof e['text'] === 'string';
+  return (e['kind'] === 'joined' || e['kind'] === 'left') && typeof e['name'] === 'string';
+}
+
+export function isDeliverRequest(x: unknown): x is DeliverRequest {
+  if (!x || typeof x !== 'object') return false;
+  const d = x as Record<string, unknown>;
+  return isRoomEvent(d['event']) && Array.isArray(d['connections']) && d['connections'].every((c) => typeof c === 'string');
+}

@@ -1,0 +1,150 @@
+/**
+ * The chat vnode: one per partition of the `chat` service, holding the replicas of the rooms whose
+ * ring key ("chat", room) falls in that partition, applying the room operations of `ChatCommand`
+ * (pure functions of room-state.ts) and implementing the handoff callbacks so rooms move like any
+ * other vnode data (ownership, hinted and repair handoff; a handed-off room is merged, never
+ * overwritten). Bad commands are answered with an error reply and change nothing; nothing here throws
+ * on input, so the vnode is never restarted by a peer's bad message.
+ */
+import { Injectable } from '@nestjs/common';
+import {
+  CommandResult,
+  HandoffCommandResult,
+  HandoffDataResult,
+  HandoffItem,
+  PartitionIndex,
+  Vnode,
+  VnodeContext,
+  keyIndex,
+  reply,
+} from '@ringnest/riak-core';
+import { pack, unpack } from 'msgpackr';
+import { CHAT_BUCKET, ChatCommand, ChatReply, EvictReply, isChatCommand } from './chat-commands';
+import { ChatStore } from './chat-store';
+import { RoomState, append, emptyRoom, evictNode, expireTombstones, isEmptyRoom, isRoomState, join, markRead, mergeRooms, presentMembers, putMember } from './room-state';
+
+export interface ChatErrorReply {
+  readonly error: string;
+}
+
+/** The ring partition of a room (its ring key is ("chat", room); room names are byte strings). */
+export function roomPartition(room: string, ringSize: number): PartitionIndex {
+  return keyIndex(CHAT_BUCKET, Buffer.from(room, 'latin1'), ringSize);
+}
+
+@Injectable()
+export class ChatVnode implements Vnode<unknown, ChatReply | ChatErrorReply> {
+  private ctx!: VnodeContext;
+  private rooms!: Map<string, RoomState>;
+
+  constructor(private readonly store: ChatStore) {}
+
+  init(ctx: VnodeContext): void {
+    this.ctx = ctx;
+    this.rooms = this.store.partition(ctx.index);
+  }
+
+  handleCommand(command: unknown): CommandResult<ChatReply | ChatErrorReply> {
+    if (!isChatCommand(command)) return reply({ error: 'not a chat command' });
+    return reply(this.apply(command));
+  }
+
+  /** During handoff: apply here and copy writes to the target; reads are answered here. */
+  handleHandoffCommand(command: unknown): HandoffCommandResult<ChatReply | ChatErrorReply> {
+    if (!isChatCommand(command)) return reply({ error: 'not a chat command' });
+    const answer = this.apply(command);
+    return command.op === 'read' ? reply(answer) : { kind: 'reply-and-forward', reply: answer };
+  }
+
+  /** Coverage `{op:'rooms'}`: the rooms of the covered partitions that hold members or history. */
+  handleCoverage(request: unknown, keySpaces: readonly PartitionIndex[]): CommandResult<string[] | ChatErrorReply> {
+    if (!request || typeof request !== 'object' || (request as { op?: unknown }).op !== 'rooms') return reply({ error: "chat coverage supports {op:'rooms'} only" });
+    const wanted = new Set(keySpaces);
+    const names: string[] = [];
+    for (const [room, state] of this.rooms) {
+      if (!wanted.has(roomPartition(room, this.ctx.ringSize))) continue;
+      if (state.history.length > 0 || presentMembers(state).length > 0) names.push(room);
+    }
+    return reply(names);
+  }
+
+  async fold(visit: (item: HandoffItem) => void | Promise<void>, keySpaces?: readonly PartitionIndex[]): Promise<void> {
+    const wanted = keySpaces && new Set(keySpaces);
+    for (const [room, state] of [...this.rooms]) {
+      if (wanted && !wanted.has(roomPartition(room, this.ctx.ringSize))) continue;
+      await visit({ key: room, value: state });
+    }
+  }
+
+  encodeHandoffItem(item: HandoffItem): Uint8Array {
+    return pack({ room: item.key, state: item.value });
+  }
+
+  /** Merges the handed-off replica into the one held here (idempotent). */
+  handleHandoffData(data: Uint8Array): HandoffDataResult {
+    let item: { room?: unknown; state?: unknown };
+    try {
+      item = unpack(data) as { room?: unknown; state?: unknown };
+    } catch (err) {
+      return { kind: 'error', reason: `chat handoff item: ${(err as Error).message}` };
+    }
+    if (typeof item?.room !== 'string' || !isRoomState(item.state)) return { kind: 'error', reason: 'chat handoff item: expected {room, state}' };
+    this.write(item.room, (r) => mergeRooms(r, item.state as RoomState));
+    return { kind: 'ok' };
+  }
+
+  isEmpty(): boolean {
+    return this.rooms.size === 0;
+  }
+
+  size(): number {
+    return this.rooms.size;
+  }
+
+  delete(): void {
+    this.rooms.clear();
+    this.store.drop(this.ctx.index);
+    this.rooms = this.store.partition(this.ctx.index);
+  }
+
+  private apply(c: ChatCommand): ChatReply {
+    switch (c.op) {
+      case 'join':
+        return { state: this.write(c.room, (r) => join(r, c.entry)) };
+      case 'member':
+        return { members: Object.values(this.write(c.room, (r) => putMember(r, c.entry)).members) };
+      case 'say':
+        return { members: Object.values(this.write(c.room, (r) => append(r, c.message)).members) };
+      case 'read':
+        return { state: this.rooms.get(c.room) ?? emptyRoom() };
+      case 'mark-read':
+        this.write(c.room, (r) => markRead(r, c.name, c.upTo));
+        return { ok: true };
+      case 'merge':
+        this.write(c.room, (r) => mergeRooms(r, c.state));
+        return { ok: true };
+      case 'evict-node':
+        return this.evict(c.node);
+    }
+  }
+
+  private evict(node: string): EvictReply {
+    const now = Date.now();
+    const rooms: EvictReply['rooms'][number][] = [];
+    for (const [room, state] of [...this.rooms]) {
+      const { room: next, evicted } = evictNode(state, node, now);
+      if (evicted.length === 0) continue;
+      this.rooms.set(room, next);
+      rooms.push({ room, evicted, members: Object.values(next.members) });
+    }
+    return { rooms };
+  }
+
+  /** Every write goes through here: apply, forget expired tombstones, drop a room left with nothing. */
+  private write(room: string, update: (r: RoomState) => RoomState): RoomState {
+    const next = expireTombstones(update(this.rooms.get(room) ?? emptyRoom()), Date.now());
+    if (isEmptyRoom(next)) this.rooms.delete(room);
+    else this.rooms.set(room, next);
+    return next;
+  }
+}

@@ -1,0 +1,313 @@
+/**
+ * The rooms of a chat cluster on the ring (SPEC §7): a room's replicas live on the N=3 chat vnodes
+ * of the preference list of its ring key ("chat", room) — fallbacks standing in for down primaries
+ * (sloppy quorum) — and every operation is coordinated by the node the acting client is connected
+ * to: it sends the operation to the N vnodes, answers once W=2 (or R=2) of them did, merges their
+ * replies (room-state.ts: a CRDT, so replicas that missed something are simply merged, and read
+ * repair brings them up to date), and fans the resulting event out to the members: one batched
+ * `chat.deliver` message per node holding member connections, then each node writes to its own
+ * sockets. Each connection is one member entry, so a member gets every event exactly once.
+ *
+ * This node is the one owner of its connections (which rooms each is in, under which name, with
+ * which entry version); the replicas only route. Members held by a node that dies are evicted by
+ * every surviving node from the replicas it holds, and announced once, by the first up primary of
+ * the room. A connection that a node reports gone when an event is delivered to it is evicted too.
+ */
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { AnnotatedEntry, CLUSTER_CLIENT, ClusterClient, CoverageService, NodeWatcher, QuorumError, RingManager, VnodeMaster, gather, getAplAnn, memberOf, ownershipOf } from '@ringnest/riak-core';
+import { randomBytes } from 'node:crypto';
+import { Subscription } from 'rxjs';
+import { CHAT_DELIVER_PATTERN, CHAT_SERVICE, ChatCommand, DeliverReply, EvictReply, MembersReply, RoomReply } from './chat-commands';
+import { ChatStore } from './chat-store';
+import { roomPartition } from './chat.vnode';
+import { ConnectionId, Deliver, JoinResult, LeaveResult, Member, RoomDirectory, RoomEvent, RoomMessage, RoomUnavailableError } from './room-directory';
+import { EVICTED, MemberEntry, RoomState, emptyRoom, fingerprint, keyOf, mergeRooms, presentMembers, unreadFor } from './room-state';
+
+/** replicas per room */
+export const ROOM_N = 3;
+/** replies a write or a read waits for */
+export const ROOM_QUORUM = 2;
+export const ROOM_TIMEOUT_MS = 3000;
+const DELIVER_TIMEOUT_MS = 5000;
+
+interface LocalConnection {
+  readonly deliver: Deliver;
+  /** room → this connection's current entry there */
+  readonly rooms: Map<string, MemberEntry>;
+}
+
+@Injectable()
+export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('ChatRooms');
+  /** makes connection and message ids unique across restarts of this node */
+  private readonly bootId = randomBytes(6).toString('base64url');
+  private readonly connections = new Map<ConnectionId, LocalConnection>();
+  private version = 0;
+  private messageSeq = 0;
+  private lastAt = 0;
+  private sub: Subscription | undefined;
+
+  constructor(
+    private readonly rings: RingManager,
+    private readonly watcher: NodeWatcher,
+    private readonly master: VnodeMaster,
+    private readonly coverage: CoverageService,
+    private readonly store: ChatStore,
+    @Inject(CLUSTER_CLIENT) private readonly client: ClusterClient,
+  ) {}
+
+  onModuleInit(): void {
+    this.sub = this.watcher.changes$.subscribe((c) => {
+      if (c.service === CHAT_SERVICE && !c.up && c.node !== this.self) void this.nodeDown(c.node);
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.sub?.unsubscribe();
+  }
+
+  attach(connection: ConnectionId, deliver: Deliver): void {
+    this.connections.set(connection, { deliver, rooms: new Map() });
+  }
+
+  async detach(connection: ConnectionId): Promise<void> {
+    const local = this.connections.get(connection);
+    if (!local) return;
+    await Promise.allSettled([...local.rooms].map(([room, entry]) => this.leave(room, { name: entry.name, connection, node: this.self })));
+    this.connections.delete(connection);
+  }
+
+  async join(room: string, member: Member): Promise<JoinResult> {
+    const local = this.local(member.connection);
+    if (local.rooms.has(room)) return { kind: 'already-member' };
+    const entry = this.entry(member.connection, member.name, true);
+    local.rooms.set(room, entry);
+    let state: RoomState;
+    try {
+      state = await this.readWrite(room, { op: 'join', room, entry });
+    } catch (err) {
+      local.rooms.delete(room);
+      throw err;
+    }
+    this.fanOut(room, state.members, { kind: 'joined', room, name: member.name });
+    return { kind: 'joined', history: state.history.map(({ from, text }) => ({ from, text })) };
+  }
+
+  async say(room: string, from: string, text: string): Promise<void> {
+    const message = { id: `${this.bootId}.${++this.messageSeq}`, at: this.clock(), from, text };
+    const members = await this.write(room, { op: 'say', room, message });
+    this.fanOut(room, members, { kind: 'message', room, from, text });
+  }
+
+  async leave(room: string, member: Member): Promise<LeaveResult> {
+    const local = this.connections.get(member.connection);
+    const current = local?.rooms.get(room);
+    if (!local || !current) return { kind: 'not-a-member' };
+    local.rooms.delete(room);
+    const members = await this.write(room, { op: 'member', room, entry: this.entry(member.connection, current.name, false) });
+    this.fanOut(room, members, { kind: 'left', room, name: current.name });
+    return { kind: 'left' };
+  }
+
+  async who(room: string): Promise<string[]> {
+    const state = await this.readWrite(room, { op: 'read', room });
+    return [...new Set(presentMembers(state).map((m) => m.name))].sort();
+  }
+
+  async rooms(): Promise<string[]> {
+    const outcome = await this.coverage.coverage<string[]>(CHAT_SERVICE, { op: 'rooms' }, ROOM_N, { timeoutMs: ROOM_TIMEOUT_MS }).catch((err: unknown) => {
+      throw new RoomUnavailableError('the room list', (err as Error).message);
+    });
+    if (outcome.kind === 'insufficient') throw new RoomUnavailableError('the room list', `${outcome.missing.length} partitions have no reachable replica`);
+    const names = new Set<string>();
+    for (const r of outcome.replies) if (Array.isArray(r.result)) for (const name of r.result) names.add(name);
+    return [...names].sort();
+  }
+
+  async unread(room: string, member: Member): Promise<RoomMessage[]> {
+    const state = await this.readWrite(room, { op: 'read', room });
+    const missed = unreadFor(state, member.name);
+    const last = state.history[state.history.length - 1];
+    if (last) await this.write(room, { op: 'mark-read', room, name: member.name, upTo: keyOf(last) }).catch(() => undefined);
+    return missed.map(({ from, text }) => ({ from, text }));
+  }
+
+  async rename(connection: ConnectionId, name: string): Promise<void> {
+    const local = this.connections.get(connection);
+    if (!local) return;
+    await Promise.all(
+      [...local.rooms].map(([room]) => {
+        const entry = this.entry(connection, name, true);
+        local.rooms.set(room, entry);
+        return this.write(room, { op: 'member', room, entry });
+      }),
+    );
+  }
+
+  /**
+   * Events for connections of this node (from this node's fan-out or a `chat.deliver` message):
+   * written to each connection still in the room; returns the connections this node does not hold.
+   */
+  deliverLocal(event: RoomEvent, connections: readonly string[]): DeliverReply {
+    const gone: string[] = [];
+    for (const id of connections) {
+      const local = this.connections.get(id);
+      if (!local) gone.push(id);
+      else if (local.rooms.has(event.room)) local.deliver(event);
+    }
+    return { gone };
+  }
+
+  /** Connections held here (for tests and metrics). */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  private get self(): string {
+    return this.rings.self;
+  }
+
+  private local(connection: ConnectionId): LocalConnection {
+    const local = this.connections.get(connection);
+    if (!local) throw new Error(`connection ${connection} is not attached`);
+    return local;
+  }
+
+  private entry(connection: ConnectionId, name: string, present: boolean): MemberEntry {
+    return { conn: `${this.bootId}.${connection}`, local: connection, node: this.self, name, v: ++this.version, present, at: Date.now() };
+  }
+
+  /** Milliseconds, never repeating or going back on this node: orders the history. */
+  private clock(): number {
+    this.lastAt = Math.max(Date.now(), this.lastAt + 1);
+    return this.lastAt;
+  }
+
+  /** The room's annotated preference list: N vnodes, fallbacks for down primaries. */
+  private apl(room: string, up = this.watcher.upNodes(CHAT_SERVICE)): AnnotatedEntry[] {
+    const owners = ownershipOf(this.rings.current).owners;
+    return getAplAnn(owners, roomPartition(room, owners.length), ROOM_N, up);
+  }
+
+  /** The first primary of the room that is up: it announces what happens to the room without a client (a node's death). */
+  private announcer(room: string, up: ReadonlySet<string>): string | undefined {
+    const owners = ownershipOf(this.rings.current).owners;
+    return getAplAnn(owners, roomPartition(room, owners.length), ROOM_N, new Set(owners)).find((e) => up.has(e.node))?.node;
+  }
+
+  private send<R>(room: string, command: ChatCommand): { apl: AnnotatedEntry[]; replies: Promise<R>[] } {
+    const apl = this.apl(room);
+    return { apl, replies: this.master.command<R>(apl, CHAT_SERVICE, command, { timeoutMs: ROOM_TIMEOUT_MS }) };
+  }
+
+  private async quorum<R>(room: string, replies: Promise<R>[]): Promise<readonly R[]> {
+    try {
+      return (await gather(replies, ROOM_QUORUM, ROOM_TIMEOUT_MS)).ok;
+    } catch (err) {
+      if (err instanceof QuorumError) throw new RoomUnavailableError(room, err.message);
+      throw err;
+    }
+  }
+
+  /** A write answered with the members: the merge of W replicas' members. */
+  private async write(room: string, command: ChatCommand): Promise<Record<string, MemberEntry>> {
+    const ok = await this.quorum(room, this.send<Partial<MembersReply>>(room, command).replies);
+    let merged = emptyRoom();
+    for (const r of ok) if (Array.isArray(r.members)) merged = mergeRooms(merged, { members: Object.fromEntries(r.members.map((m) => [m.conn, m])), history: [], readUpTo: {} });
+    return { ...merged.members };
+  }
+
+  /** An operation answered with whole replicas: their merge; replicas found behind it are repaired. */
+  private async readWrite(room: string, command: ChatCommand): Promise<RoomState> {
+    const { apl, replies } = this.send<Partial<RoomReply>>(room, command);
+    const ok = await this.quorum(room, replies);
+    const merged = ok.reduce((acc, r) => (r.state ? mergeRooms(acc, r.state) : acc), emptyRoom());
+    void this.repair(room, apl, replies);
+    return merged;
+  }
+
+  /** Once every replica answered, send the merge to those that differ from it (read repair). */
+  private async repair(room: string, apl: readonly AnnotatedEntry[], replies: Promise<Partial<RoomReply>>[]): Promise<void> {
+    const settled = await Promise.allSettled(replies);
+    const states = settled.map((s) => (s.status === 'fulfilled' ? s.value.state : undefined));
+    const merged = states.reduce<RoomState>((acc, s) => (s ? mergeRooms(acc, s) : acc), emptyRoom());
+    const target = fingerprint(merged);
+    const stale = apl.filter((_, i) => states[i] && fingerprint(states[i] as RoomState) !== target);
+    if (stale.length === 0) return;
+    await Promise.allSettled(this.master.command(stale, CHAT_SERVICE, { op: 'merge', room, state: merged } satisfies ChatCommand, { timeoutMs: ROOM_TIMEOUT_MS }));
+  }
+
+  /** Deliver `event` to each present member once: local connections directly, one message per other node. */
+  private fanOut(room: string, members: Readonly<Record<string, MemberEntry>>, event: RoomEvent): void {
+    const byNode = new Map<string, MemberEntry[]>();
+    for (const m of Object.values(members)) {
+      if (!m.present) continue;
+      const list = byNode.get(m.node);
+      if (list) list.push(m);
+      else byNode.set(m.node, [m]);
+    }
+    const ring = this.rings.current;
+    for (const [node, entries] of byNode) {
+      const connections = entries.map((m) => m.local);
+      if (node === this.self) {
+        this.evictGone(room, entries, this.deliverLocal(event, connections).gone);
+        continue;
+      }
+      const addr = memberOf(ring, node)?.addr;
+      if (!addr) continue;
+      this.client
+        .request(addr, CHAT_DELIVER_PATTERN, { event, connections }, { timeoutMs: DELIVER_TIMEOUT_MS })
+        .then((reply) => this.evictGone(room, entries, (reply as Partial<DeliverReply>)?.gone ?? []))
+        .catch((err: unknown) => this.logger.debug(`delivering to ${node} failed: ${(err as Error).message}`));
+    }
+  }
+
+  /** Connections their node no longer holds are evicted from the room (no one is told: they left when they closed). */
+  private evictGone(room: string, entries: readonly MemberEntry[], gone: readonly string[]): void {
+    if (gone.length === 0) return;
+    const ids = new Set(gone);
+    for (const m of entries) {
+      if (!ids.has(m.local)) continue;
+      const entry: MemberEntry = { ...m, v: EVICTED, present: false, at: Date.now() };
+      void this.write(room, { op: 'member', room, entry }).catch(() => undefined);
+    }
+  }
+
+  /**
+   * A node died: every replica held here drops its members, and for the rooms this node announces
+   * the survivors are told `left` and every replica of the room gets the eviction.
+   */
+  private async nodeDown(node: string): Promise<void> {
+    const up = this.watcher.upNodes(CHAT_SERVICE);
+    const announced = new Set<string>();
+    for (const index of await this.store.partitionsWithData()) {
+      let reply: EvictReply;
+      try {
+        reply = await this.master.syncCommand<EvictReply>({ index, node: this.self }, CHAT_SERVICE, { op: 'evict-node', node } satisfies ChatCommand, { timeoutMs: ROOM_TIMEOUT_MS });
+      } catch (err) {
+        this.logger.warn(`evicting the members of ${node} from partition ${index}: ${(err as Error).message}`);
+        continue;
+      }
+      for (const { room, evicted, members } of reply.rooms ?? []) {
+        if (this.announcer(room, up) !== this.self) continue;
+        const fresh = evicted.filter((m) => !announced.has(`${room}\n${m.conn}`));
+        if (fresh.length === 0) continue;
+        for (const m of fresh) announced.add(`${room}\n${m.conn}`);
+        void this.announceEviction(room, fresh, members);
+      }
+    }
+  }
+
+  private async announceEviction(room: string, evicted: readonly MemberEntry[], local: readonly MemberEntry[]): Promise<void> {
+    let members: Record<string, MemberEntry> = Object.fromEntries(local.map((m) => [m.conn, m]));
+    for (const m of evicted) {
+      const entry: MemberEntry = { ...m, v: EVICTED, present: false, at: Date.now() };
+      try {
+        members = mergeRooms({ members, history: [], readUpTo: {} }, { members: await this.write(room, { op: 'member', room, entry }), history: [], readUpTo: {} }).members as Record<string, MemberEntry>;
+      } catch (err) {
+        this.logger.debug(`evicting ${m.name} from ${room}: ${(err as Error).message}`);
+      }
+    }
+    for (const name of new Set(evicted.map((m) => m.name))) this.fanOut(room, members, { kind: 'left', room, name });
+  }
+}

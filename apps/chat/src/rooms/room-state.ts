@@ -1,0 +1,198 @@
+/**
+ * One replica of a room, as a state-based CRDT (pure: no clock, no I/O; times are passed in).
+ * Replicas on the N chat vnodes of the room's preference list take the same operations in any
+ * order, lose some, and are brought together by `mergeRooms` (handoff, read repair); merge is
+ * commutative, associative and idempotent (property-tested in room-state.spec.ts).
+ *
+ * - Membership: one register per connection (`MemberEntry`, keyed by a cluster-unique connection id).
+ *   Only the node holding the connection writes it, with increasing versions (join, rename, leave),
+ *   so a higher version is always the newer fact and concurrent joins and leaves of different
+ *   connections merge. The one write from elsewhere — a dead node's members evicted, or a connection
+ *   its node reported gone — uses `EVICTED`, above every version, because such a connection can
+ *   never act again. A left member is kept as a tombstone for `TOMBSTONE_TTL_MS` so a lagging replica
+ *   cannot bring it back; after that it is forgotten (and a stale copy that still resurfaces is
+ *   caught at delivery: its node answers that the connection is gone, and it is evicted).
+ * - History: messages keyed by a cluster-unique id, ordered by (time, id), the newest
+ *   `HISTORY_LENGTH` kept: a message that several coordinators or handoffs deliver twice is stored once.
+ * - Read marks: per name, the position of the newest message delivered to that name (max wins).
+ */
+
+export const HISTORY_LENGTH = 20;
+/** how long a left member's tombstone is kept */
+export const TOMBSTONE_TTL_MS = 60 * 1000;
+/** the version of a member removed because its node died or its connection is gone: final */
+export const EVICTED = Number.MAX_SAFE_INTEGER;
+
+export interface MemberEntry {
+  /** cluster-unique connection id (the holding node's boot id and its local connection id) */
+  readonly conn: string;
+  /** the connection id on its node */
+  readonly local: string;
+  /** the chat node holding the connection */
+  readonly node: string;
+  readonly name: string;
+  /** increases with every write of this entry by its node; `EVICTED` is final */
+  readonly v: number;
+  readonly present: boolean;
+  /** when it was written (ms, the writer's clock): tombstones expire by it */
+  readonly at: number;
+}
+
+/** A position in a room's history: (time, id), compared in that order. */
+export type MessageKey = readonly [number, string];
+
+export interface StoredMessage {
+  readonly id: string;
+  readonly at: number;
+  readonly from: string;
+  readonly text: string;
+}
+
+export interface RoomState {
+  readonly members: Readonly<Record<string, MemberEntry>>;
+  /** oldest first, at most HISTORY_LENGTH */
+  readonly history: readonly StoredMessage[];
+  readonly readUpTo: Readonly<Record<string, MessageKey>>;
+}
+
+export const emptyRoom = (): RoomState => ({ members: {}, history: [], readUpTo: {} });
+
+export function compareKeys(a: MessageKey, b: MessageKey): number {
+  if (a[0] !== b[0]) return a[0] < b[0] ? -1 : 1;
+  return a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
+}
+
+export const keyOf = (m: StoredMessage): MessageKey => [m.at, m.id];
+
+const maxKey = (a: MessageKey | undefined, b: MessageKey | undefined): MessageKey | undefined => (!a ? b : !b ? a : compareKeys(a, b) >= 0 ? a : b);
+
+/** The newer of two writes of one connection's entry; equal versions prefer absence, then the larger write, so the choice does not depend on order. */
+function newerEntry(a: MemberEntry | undefined, b: MemberEntry | undefined): MemberEntry | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  if (a.v !== b.v) return a.v > b.v ? a : b;
+  if (a.present !== b.present) return a.present ? b : a;
+  return JSON.stringify(a) >= JSON.stringify(b) ? a : b;
+}
+
+function mergeHistory(a: readonly StoredMessage[], b: readonly StoredMessage[]): StoredMessage[] {
+  const byId = new Map<string, StoredMessage>();
+  for (const m of [...a, ...b]) if (!byId.has(m.id)) byId.set(m.id, m);
+  const all = [...byId.values()].sort((x, y) => compareKeys(keyOf(x), keyOf(y)));
+  return all.slice(Math.max(0, all.length - HISTORY_LENGTH));
+}
+
+export function mergeRooms(a: RoomState, b: RoomState): RoomState {
+  const members: Record<string, MemberEntry> = { ...a.members };
+  for (const [conn, entry] of Object.entries(b.members)) members[conn] = newerEntry(members[conn], entry) as MemberEntry;
+  const readUpTo: Record<string, MessageKey> = { ...a.readUpTo };
+  for (const [name, key] of Object.entries(b.readUpTo)) readUpTo[name] = maxKey(readUpTo[name], key) as MessageKey;
+  return { members, history: mergeHistory(a.history, b.history), readUpTo };
+}
+
+/** Write one connection's entry (join, rename, leave, eviction). */
+export function putMember(room: RoomState, entry: MemberEntry): RoomState {
+  return mergeRooms(room, { members: { [entry.conn]: entry }, history: [], readUpTo: {} });
+}
+
+/** Join: the member's entry, and everything in the history counts as read for its name (it is shown on join). */
+export function join(room: RoomState, entry: MemberEntry): RoomState {
+  const joined = putMember(room, entry);
+  const last = joined.history[joined.history.length - 1];
+  return last ? markRead(joined, entry.name, keyOf(last)) : joined;
+}
+
+/** Append a message; it counts as read for every present member (it is delivered to them). */
+export function append(room: RoomState, message: StoredMessage): RoomState {
+  const added = mergeRooms(room, { members: {}, history: [message], readUpTo: {} });
+  const readUpTo: Record<string, MessageKey> = { ...added.readUpTo };
+  for (const m of presentMembers(added)) readUpTo[m.name] = maxKey(readUpTo[m.name], keyOf(message)) as MessageKey;
+  return { ...added, readUpTo };
+}
+
+export function markRead(room: RoomState, name: string, upTo: MessageKey): RoomState {
+  return mergeRooms(room, { members: {}, history: [], readUpTo: { [name]: upTo } });
+}
+
+/** Evict every present member held by `node` (it died); returns the new state and the entries evicted. */
+export function evictNode(room: RoomState, node: string, now: number): { room: RoomState; evicted: MemberEntry[] } {
+  const evicted = presentMembers(room).filter((m) => m.node === node);
+  let next = room;
+  for (const m of evicted) next = putMember(next, { ...m, v: EVICTED, present: false, at: now });
+  return { room: next, evicted };
+}
+
+/** Forget tombstones older than the TTL. */
+export function expireTombstones(room: RoomState, now: number): RoomState {
+  let expired = false;
+  const members: Record<string, MemberEntry> = {};
+  for (const [conn, m] of Object.entries(room.members)) {
+    if (!m.present && now - m.at > TOMBSTONE_TTL_MS) expired = true;
+    else members[conn] = m;
+  }
+  return expired ? { ...room, members } : room;
+}
+
+export function presentMembers(room: RoomState): MemberEntry[] {
+  return Object.values(room.members).filter((m) => m.present);
+}
+
+/** The messages after the name's read mark (the whole history for a name never seen). */
+export function unreadFor(room: RoomState, name: string): StoredMessage[] {
+  const mark = room.readUpTo[name];
+  return mark ? room.history.filter((m) => compareKeys(keyOf(m), mark) > 0) : [...room.history];
+}
+
+/** True when the room holds nothing worth keeping (no members, no tombstones, no history). */
+export function isEmptyRoom(room: RoomState): boolean {
+  return room.history.length === 0 && Object.keys(room.members).length === 0;
+}
+
+/** A canonical fingerprint: equal for replicas holding the same state (read repair compares them). */
+export function fingerprint(room: RoomState): string {
+  const members = Object.keys(room.members)
+    .sort()
+    .map((c) => {
+      const m = room.members[c];
+      return `${c}:${m.v}:${m.present ? 1 : 0}:${m.name}`;
+    });
+  const read = Object.keys(room.readUpTo)
+    .sort()
+    .map((n) => `${n}:${room.readUpTo[n][0]}:${room.readUpTo[n][1]}`);
+  return JSON.stringify([members, room.history.map((m) => m.id), read]);
+}
+
+/** Checks a value received from another node (handoff, repair) before it is merged. */
+export function isRoomState(x: unknown): x is RoomState {
+  if (!x || typeof x !== 'object') return false;
+  const r = x as Record<string, unknown>;
+  if (!r['members'] || typeof r['members'] !== 'object' || !Array.isArray(r['history']) || !r['readUpTo'] || typeof r['readUpTo'] !== 'object') return false;
+  for (const m of Object.values(r['members'] as Record<string, unknown>)) if (!isMemberEntry(m)) return false;
+  for (const m of r['history'] as unknown[]) if (!isStoredMessage(m)) return false;
+  for (const k of Object.values(r['readUpTo'] as Record<string, unknown>)) if (!isMessageKey(k)) return false;
+  return true;
+}
+
+export function isMemberEntry(x: unknown): x is MemberEntry {
+  if (!x || typeof x !== 'object') return false;
+  const m = x as Record<string, unknown>;
+  return (
+    typeof m['conn'] === 'string' &&
+    typeof m['local'] === 'string' &&
+    typeof m['node'] === 'string' &&
+    typeof m['name'] === 'string' &&
+    typeof m['v'] === 'number' &&
+    typeof m['present'] === 'boolean' &&
+    typeof m['at'] === 'number'
+  );
+}
+
+export function isStoredMessage(x: unknown): x is StoredMessage {
+  if (!x || typeof x !== 'object') return false;
+  const m = x as Record<string, unknown>;
+  return typeof m['id'] === 'string' && typeof m['at'] === 'number' && typeof m['from'] === 'string' && typeof m['text'] === 'string';
+}
+
+export function isMessageKey(x: unknown): x is MessageKey {
+  return Array.isArray(x) && x.length === 2 && typeof x[0] === 'number' && typeof x[1] === 'string';
+}
