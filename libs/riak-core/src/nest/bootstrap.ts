@@ -69,7 +69,7 @@ export async function startNode(opts: StartNodeOptions): Promise<NestFastifyAppl
   const { config } = opts;
   checkDataDir(config.dataDir);
   // Route parameters (KV keys) are validated by the app (1024 bytes, SPEC §6), not cut at fastify's 100.
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, maxParamLength: 8192, clientErrorHandler: answerClientError });
+  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, routerOptions: { maxParamLength: 8192 }, clientErrorHandler: answerClientError });
   const app = await NestFactory.create<NestFastifyApplication>(opts.module, adapter, {
     logger: logLevels(),
     abortOnError: false,
