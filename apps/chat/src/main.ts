@@ -3,6 +3,7 @@
  * protocol on CHAT_PORT; rooms on the ring come with the chat issue.
  */
 import 'reflect-metadata';
+import { WsAdapter } from '@nestjs/platform-ws';
 import { ConfigError, runFromEnv } from '@ringnest/riak-core';
 import { ChatModule } from './app/chat.module';
 import { chatPortFromEnv, DEFAULT_MAX_OUTPUT_BYTES } from './line-server';
@@ -18,4 +19,7 @@ try {
 
 runFromEnv({ app: 'chat', httpPort: 4100, clusterPort: 9100 }, (config, runtime) => ({
   module: ChatModule.register(config, runtime, { chatPort, maxOutputBytes: DEFAULT_MAX_OUTPUT_BYTES }),
+  configure: (app) => {
+    app.useWebSocketAdapter(new WsAdapter(app));
+  },
 }));

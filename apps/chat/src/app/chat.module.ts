@@ -1,12 +1,14 @@
 /**
- * The chat node's root module: the cluster runtime, the rooms and the TCP line server.
- * Rooms are single-node for now (`LocalRoomDirectory`); the ring-backed directory takes its place
- * behind `ROOM_DIRECTORY`.
+ * The chat node's root module: the cluster runtime, the rooms, the TCP line server and the web face
+ * (WebSocket gateway and page, `ChatWebModule`, which gets the rooms through this module's exports).
+ * Rooms live on the ring (`ChatRoomsModule`: chat vnodes, N=3); `ROOM_DIRECTORY` is the ring room
+ * directory.
  */
 import { DynamicModule, Module } from '@nestjs/common';
 import { NodeConfig, RiakCoreModule, RuntimeOptions } from '@ringnest/riak-core';
 import { chatPortFromEnv, DEFAULT_MAX_OUTPUT_BYTES, LINE_SERVER_OPTIONS, LineServer, LineServerOptions, ROOM_DIRECTORY } from '../line-server';
-import { LocalRoomDirectory } from '../rooms';
+import { ChatRoomsModule, RingRoomDirectory } from '../rooms';
+import { ChatWebModule } from '../web';
 
 export interface ChatOptions {
   readonly chatPort: number;
@@ -23,12 +25,14 @@ export class ChatModule {
     const lineServer: LineServerOptions = { host: config.bind, port: chat.chatPort, maxOutputBytes: chat.maxOutputBytes, node: config.node };
     return {
       module: ChatModule,
-      imports: [RiakCoreModule.forRoot({ config, runtime })],
+      global: true,
+      imports: [RiakCoreModule.forRoot({ config, runtime }), ChatRoomsModule, ChatWebModule],
       providers: [
         { provide: LINE_SERVER_OPTIONS, useValue: lineServer },
-        { provide: ROOM_DIRECTORY, useClass: LocalRoomDirectory },
+        { provide: ROOM_DIRECTORY, useExisting: RingRoomDirectory },
         LineServer,
       ],
+      exports: [LINE_SERVER_OPTIONS, ROOM_DIRECTORY],
     };
   }
 }

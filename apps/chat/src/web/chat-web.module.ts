@@ -1,0 +1,11 @@
+/**
+ * The chat node's web face: the WebSocket gateway at `/chat` and the browser page at `/`. Its
+ * gateway needs `ROOM_DIRECTORY` and `LINE_SERVER_OPTIONS`, which the (global) `ChatModule` that
+ * imports this module exports.
+ */
+import { Module } from '@nestjs/common';
+import { ChatGateway } from './chat.gateway';
+import { ChatPageController } from './chat-page.controller';
+
+@Module({ controllers: [ChatPageController], providers: [ChatGateway] })
+export class ChatWebModule {}
