@@ -14,13 +14,13 @@ export const CHAT_BUCKET = 'chat';
 export const CHAT_DELIVER_PATTERN = 'chat.deliver';
 
 export type ChatCommand =
-  /** add (or rewrite) a member and mark the history read for its name; reply: the room */
+  /** add (or rewrite) a member; reply: the history and the present members */
   | { readonly op: 'join'; readonly room: string; readonly entry: MemberEntry }
-  /** rewrite a member entry (leave, rename, eviction of a gone connection); reply: the members */
+  /** rewrite a member entry (leave, rename, eviction of a gone connection); reply: the present members */
   | { readonly op: 'member'; readonly room: string; readonly entry: MemberEntry }
-  /** append a message; reply: the members */
+  /** append a message; reply: the present members */
   | { readonly op: 'say'; readonly room: string; readonly message: StoredMessage }
-  /** reply: the room */
+  /** reply: the whole replica */
   | { readonly op: 'read'; readonly room: string }
   | { readonly op: 'mark-read'; readonly room: string; readonly name: string; readonly upTo: MessageKey }
   /** merge a whole replica (read repair) */
@@ -36,6 +36,10 @@ export interface ChatRoomsRequest {
 export interface RoomReply {
   readonly state: RoomState;
 }
+export interface JoinReply {
+  readonly history: readonly StoredMessage[];
+  readonly members: readonly MemberEntry[];
+}
 export interface MembersReply {
   readonly members: readonly MemberEntry[];
 }
@@ -43,11 +47,11 @@ export interface OkReply {
   readonly ok: true;
 }
 export interface EvictReply {
-  /** per room that lost members: who was evicted and who is left */
+  /** per room that lost members: who was evicted and who is present */
   readonly rooms: readonly { readonly room: string; readonly evicted: readonly MemberEntry[]; readonly members: readonly MemberEntry[] }[];
 }
 
-export type ChatReply = RoomReply | MembersReply | OkReply | EvictReply;
+export type ChatReply = RoomReply | JoinReply | MembersReply | OkReply | EvictReply;
 
 /** Room events for some connections of one node. */
 export interface DeliverRequest {

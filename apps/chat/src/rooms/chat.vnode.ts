@@ -21,7 +21,10 @@ import {
 import { pack, unpack } from 'msgpackr';
 import { CHAT_BUCKET, ChatCommand, ChatReply, EvictReply, isChatCommand } from './chat-commands';
 import { ChatStore } from './chat-store';
-import { RoomState, append, emptyRoom, evictNode, expireTombstones, isEmptyRoom, isRoomState, join, markRead, mergeRooms, presentMembers, putMember } from './room-state';
+import { RoomState, append, copyRoom, emptyRoom, evictNode, expireTombstones, isEmptyRoom, isRoomState, join, markRead, mergeRooms, presentMembers, putMember } from './room-state';
+
+/** how often a room's expired tombstones are swept (on its next write) */
+const SWEEP_INTERVAL_MS = 1000;
 
 export interface ChatErrorReply {
   readonly error: string;
@@ -36,6 +39,8 @@ export function roomPartition(room: string, ringSize: number): PartitionIndex {
 export class ChatVnode implements Vnode<unknown, ChatReply | ChatErrorReply> {
   private ctx!: VnodeContext;
   private rooms!: Map<string, RoomState>;
+  /** room → when its tombstones are next swept */
+  private readonly sweepAt = new Map<string, number>();
 
   constructor(private readonly store: ChatStore) {}
 
@@ -103,20 +108,23 @@ export class ChatVnode implements Vnode<unknown, ChatReply | ChatErrorReply> {
 
   delete(): void {
     this.rooms.clear();
+    this.sweepAt.clear();
     this.store.drop(this.ctx.index);
     this.rooms = this.store.partition(this.ctx.index);
   }
 
   private apply(c: ChatCommand): ChatReply {
     switch (c.op) {
-      case 'join':
-        return { state: this.write(c.room, (r) => join(r, c.entry)) };
+      case 'join': {
+        const room = this.write(c.room, (r) => join(r, c.entry));
+        return { history: [...room.history], members: presentMembers(room) };
+      }
       case 'member':
-        return { members: Object.values(this.write(c.room, (r) => putMember(r, c.entry)).members) };
+        return { members: presentMembers(this.write(c.room, (r) => putMember(r, c.entry))) };
       case 'say':
-        return { members: Object.values(this.write(c.room, (r) => append(r, c.message)).members) };
+        return { members: presentMembers(this.write(c.room, (r) => append(r, c.message))) };
       case 'read':
-        return { state: this.rooms.get(c.room) ?? emptyRoom() };
+        return { state: copyRoom(this.rooms.get(c.room) ?? emptyRoom()) };
       case 'mark-read':
         this.write(c.room, (r) => markRead(r, c.name, c.upTo));
         return { ok: true };
@@ -131,20 +139,25 @@ export class ChatVnode implements Vnode<unknown, ChatReply | ChatErrorReply> {
   private evict(node: string): EvictReply {
     const now = Date.now();
     const rooms: EvictReply['rooms'][number][] = [];
-    for (const [room, state] of [...this.rooms]) {
-      const { room: next, evicted } = evictNode(state, node, now);
-      if (evicted.length === 0) continue;
-      this.rooms.set(room, next);
-      rooms.push({ room, evicted, members: Object.values(next.members) });
+    for (const [room, state] of this.rooms) {
+      const evicted = evictNode(state, node, now);
+      if (evicted.length > 0) rooms.push({ room, evicted, members: presentMembers(state) });
     }
     return { rooms };
   }
 
-  /** Every write goes through here: apply, forget expired tombstones, drop a room left with nothing. */
+  /** Every update goes through here: apply (in place), now and then forget expired tombstones, drop a room left with nothing. */
   private write(room: string, update: (r: RoomState) => RoomState): RoomState {
-    const next = expireTombstones(update(this.rooms.get(room) ?? emptyRoom()), Date.now());
-    if (isEmptyRoom(next)) this.rooms.delete(room);
-    else this.rooms.set(room, next);
+    const next = update(this.rooms.get(room) ?? emptyRoom());
+    const now = Date.now();
+    if (now >= (this.sweepAt.get(room) ?? 0)) {
+      expireTombstones(next, now);
+      this.sweepAt.set(room, now + SWEEP_INTERVAL_MS);
+    }
+    if (isEmptyRoom(next)) {
+      this.rooms.delete(room);
+      this.sweepAt.delete(room);
+    } else this.rooms.set(room, next);
     return next;
   }
 }

@@ -17,11 +17,20 @@ import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nest
 import { AnnotatedEntry, CLUSTER_CLIENT, ClusterClient, CoverageService, NodeWatcher, QuorumError, RingManager, VnodeMaster, gather, getAplAnn, memberOf, ownershipOf } from '@ringnest/riak-core';
 import { randomBytes } from 'node:crypto';
 import { Subscription } from 'rxjs';
-import { CHAT_DELIVER_PATTERN, CHAT_SERVICE, ChatCommand, DeliverReply, EvictReply, MembersReply, RoomReply } from './chat-commands';
+import { CHAT_DELIVER_PATTERN, CHAT_SERVICE, ChatCommand, DeliverReply, EvictReply, JoinReply, MembersReply, RoomReply } from './chat-commands';
 import { ChatStore } from './chat-store';
 import { roomPartition } from './chat.vnode';
 import { ConnectionId, Deliver, JoinResult, LeaveResult, Member, RoomDirectory, RoomEvent, RoomMessage, RoomUnavailableError } from './room-directory';
-import { EVICTED, MemberEntry, RoomState, emptyRoom, fingerprint, keyOf, mergeRooms, presentMembers, unreadFor } from './room-state';
+import { performance } from 'node:perf_hooks';
+import { EVICTED, MemberEntry, RoomState, StoredMessage, emptyRoom, fingerprint, keyOf, mergeRooms, newerEntry, presentMembers, unreadFor } from './room-state';
+
+/** Present member entries, one per connection, the newest write of each. */
+type Members = Map<string, MemberEntry>;
+
+function mergeMembers(into: Members, entries: readonly MemberEntry[] | undefined): Members {
+  for (const m of entries ?? []) into.set(m.conn, newerEntry(into.get(m.conn), m));
+  return into;
+}
 
 /** replicas per room */
 export const ROOM_N = 3;
@@ -82,15 +91,22 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
     if (local.rooms.has(room)) return { kind: 'already-member' };
     const entry = this.entry(member.connection, member.name, true);
     local.rooms.set(room, entry);
-    let state: RoomState;
+    let ok: readonly Partial<JoinReply>[];
     try {
-      state = await this.readWrite(room, { op: 'join', room, entry });
+      ok = await this.quorum(room, this.send<Partial<JoinReply>>(room, { op: 'join', room, entry }).replies);
     } catch (err) {
       local.rooms.delete(room);
       throw err;
     }
-    this.fanOut(room, state.members, { kind: 'joined', room, name: member.name });
-    return { kind: 'joined', history: state.history.map(({ from, text }) => ({ from, text })) };
+    const members = new Map<string, MemberEntry>();
+    let history = emptyRoom();
+    for (const r of ok) {
+      mergeMembers(members, r.members);
+      history = mergeRooms(history, { members: {}, history: [...(r.history ?? [])], readUpTo: {} });
+    }
+    this.observe(history.history);
+    this.fanOut(room, members, { kind: 'joined', room, name: member.name });
+    return { kind: 'joined', history: history.history.map(({ from, text }) => ({ from, text })) };
   }
 
   async say(room: string, from: string, text: string): Promise<void> {
@@ -110,7 +126,7 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
   }
 
   async who(room: string): Promise<string[]> {
-    const state = await this.readWrite(room, { op: 'read', room });
+    const state = await this.read(room);
     return [...new Set(presentMembers(state).map((m) => m.name))].sort();
   }
 
@@ -125,7 +141,7 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
   }
 
   async unread(room: string, member: Member): Promise<RoomMessage[]> {
-    const state = await this.readWrite(room, { op: 'read', room });
+    const state = await this.read(room);
     const missed = unreadFor(state, member.name);
     const last = state.history[state.history.length - 1];
     if (last) await this.write(room, { op: 'mark-read', room, name: member.name, upTo: keyOf(last) }).catch(() => undefined);
@@ -177,10 +193,19 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
     return { conn: `${this.bootId}.${connection}`, local: connection, node: this.self, name, v: ++this.version, present, at: Date.now() };
   }
 
-  /** Milliseconds, never repeating or going back on this node: orders the history. */
+  /**
+   * Microseconds of wall-clock time, never repeating or going back on this node and never behind a
+   * message it has seen (a hybrid clock): orders the history, so a message said after another was
+   * seen sorts after it.
+   */
   private clock(): number {
-    this.lastAt = Math.max(Date.now(), this.lastAt + 1);
+    this.lastAt = Math.max(Math.floor((performance.timeOrigin + performance.now()) * 1000), this.lastAt + 1);
     return this.lastAt;
+  }
+
+  private observe(history: readonly StoredMessage[]): void {
+    const last = history[history.length - 1];
+    if (last && last.at > this.lastAt) this.lastAt = last.at;
   }
 
   /** The room's annotated preference list: N vnodes, fallbacks for down primaries. */
@@ -209,19 +234,20 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
     }
   }
 
-  /** A write answered with the members: the merge of W replicas' members. */
-  private async write(room: string, command: ChatCommand): Promise<Record<string, MemberEntry>> {
+  /** A write answered with the present members: the merge of W replicas' answers. */
+  private async write(room: string, command: ChatCommand): Promise<Members> {
     const ok = await this.quorum(room, this.send<Partial<MembersReply>>(room, command).replies);
-    let merged = emptyRoom();
-    for (const r of ok) if (Array.isArray(r.members)) merged = mergeRooms(merged, { members: Object.fromEntries(r.members.map((m) => [m.conn, m])), history: [], readUpTo: {} });
-    return { ...merged.members };
+    const members: Members = new Map();
+    for (const r of ok) mergeMembers(members, r.members);
+    return members;
   }
 
-  /** An operation answered with whole replicas: their merge; replicas found behind it are repaired. */
-  private async readWrite(room: string, command: ChatCommand): Promise<RoomState> {
-    const { apl, replies } = this.send<Partial<RoomReply>>(room, command);
+  /** Whole replicas from R vnodes, merged; replicas found behind the merge are repaired once all answered. */
+  private async read(room: string): Promise<RoomState> {
+    const { apl, replies } = this.send<Partial<RoomReply>>(room, { op: 'read', room });
     const ok = await this.quorum(room, replies);
     const merged = ok.reduce((acc, r) => (r.state ? mergeRooms(acc, r.state) : acc), emptyRoom());
+    this.observe(merged.history);
     void this.repair(room, apl, replies);
     return merged;
   }
@@ -238,9 +264,9 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
   }
 
   /** Deliver `event` to each present member once: local connections directly, one message per other node. */
-  private fanOut(room: string, members: Readonly<Record<string, MemberEntry>>, event: RoomEvent): void {
+  private fanOut(room: string, members: Members, event: RoomEvent): void {
     const byNode = new Map<string, MemberEntry[]>();
-    for (const m of Object.values(members)) {
+    for (const m of members.values()) {
       if (!m.present) continue;
       const list = byNode.get(m.node);
       if (list) list.push(m);
@@ -299,14 +325,15 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
   }
 
   private async announceEviction(room: string, evicted: readonly MemberEntry[], local: readonly MemberEntry[]): Promise<void> {
-    let members: Record<string, MemberEntry> = Object.fromEntries(local.map((m) => [m.conn, m]));
+    const members = mergeMembers(new Map(), local);
     for (const m of evicted) {
       const entry: MemberEntry = { ...m, v: EVICTED, present: false, at: Date.now() };
       try {
-        members = mergeRooms({ members, history: [], readUpTo: {} }, { members: await this.write(room, { op: 'member', room, entry }), history: [], readUpTo: {} }).members as Record<string, MemberEntry>;
+        mergeMembers(members, [...(await this.write(room, { op: 'member', room, entry })).values()]);
       } catch (err) {
         this.logger.debug(`evicting ${m.name} from ${room}: ${(err as Error).message}`);
       }
+      members.delete(m.conn);
     }
     for (const name of new Set(evicted.map((m) => m.name))) this.fanOut(room, members, { kind: 'left', room, name });
   }

@@ -14,12 +14,19 @@
  *   caught at delivery: its node answers that the connection is gone, and it is evicted).
  * - History: messages keyed by a cluster-unique id, ordered by (time, id), the newest
  *   `HISTORY_LENGTH` kept: a message that several coordinators or handoffs deliver twice is stored once.
- * - Read marks: per name, the position of the newest message delivered to that name (max wins).
+ * - Read marks: a message counts as read once delivered to a connected member, and a present member
+ *   is delivered everything (its join showed the history before). So a name with a present member
+ *   has nothing unread; when a member leaves (or is evicted), its name's mark moves to the newest
+ *   message of the replica; `show-unread` moves it too. Marks merge by max.
+ *
+ * The operations (`putMember`, `join`, `append`, `markRead`, `evictNode`) update a replica in place
+ * and cost O(1) in the room's size (O(history) at most), because a vnode applies them to rooms with
+ * thousands of members; `mergeRooms` builds a new replica and leaves its inputs alone.
  */
 
 export const HISTORY_LENGTH = 20;
 /** how long a left member's tombstone is kept */
-export const TOMBSTONE_TTL_MS = 60 * 1000;
+export const TOMBSTONE_TTL_MS = 10 * 1000;
 /** the version of a member removed because its node died or its connection is gone: final */
 export const EVICTED = Number.MAX_SAFE_INTEGER;
 
@@ -43,16 +50,17 @@ export type MessageKey = readonly [number, string];
 
 export interface StoredMessage {
   readonly id: string;
+  /** when it was said (µs, the coordinator's clock) */
   readonly at: number;
   readonly from: string;
   readonly text: string;
 }
 
 export interface RoomState {
-  readonly members: Readonly<Record<string, MemberEntry>>;
+  readonly members: Record<string, MemberEntry>;
   /** oldest first, at most HISTORY_LENGTH */
-  readonly history: readonly StoredMessage[];
-  readonly readUpTo: Readonly<Record<string, MessageKey>>;
+  history: StoredMessage[];
+  readonly readUpTo: Record<string, MessageKey>;
 }
 
 export const emptyRoom = (): RoomState => ({ members: {}, history: [], readUpTo: {} });
@@ -64,12 +72,11 @@ export function compareKeys(a: MessageKey, b: MessageKey): number {
 
 export const keyOf = (m: StoredMessage): MessageKey => [m.at, m.id];
 
-const maxKey = (a: MessageKey | undefined, b: MessageKey | undefined): MessageKey | undefined => (!a ? b : !b ? a : compareKeys(a, b) >= 0 ? a : b);
+const maxKey = (a: MessageKey | undefined, b: MessageKey): MessageKey => (!a || compareKeys(b, a) > 0 ? b : a);
 
 /** The newer of two writes of one connection's entry; equal versions prefer absence, then the larger write, so the choice does not depend on order. */
-function newerEntry(a: MemberEntry | undefined, b: MemberEntry | undefined): MemberEntry | undefined {
+export function newerEntry(a: MemberEntry | undefined, b: MemberEntry): MemberEntry {
   if (!a) return b;
-  if (!b) return a;
   if (a.v !== b.v) return a.v > b.v ? a : b;
   if (a.present !== b.present) return a.present ? b : a;
   return JSON.stringify(a) >= JSON.stringify(b) ? a : b;
@@ -84,61 +91,75 @@ function mergeHistory(a: readonly StoredMessage[], b: readonly StoredMessage[]):
 
 export function mergeRooms(a: RoomState, b: RoomState): RoomState {
   const members: Record<string, MemberEntry> = { ...a.members };
-  for (const [conn, entry] of Object.entries(b.members)) members[conn] = newerEntry(members[conn], entry) as MemberEntry;
+  for (const [conn, entry] of Object.entries(b.members)) members[conn] = newerEntry(members[conn], entry);
   const readUpTo: Record<string, MessageKey> = { ...a.readUpTo };
-  for (const [name, key] of Object.entries(b.readUpTo)) readUpTo[name] = maxKey(readUpTo[name], key) as MessageKey;
+  for (const [name, key] of Object.entries(b.readUpTo)) readUpTo[name] = maxKey(readUpTo[name], key);
   return { members, history: mergeHistory(a.history, b.history), readUpTo };
 }
 
-/** Write one connection's entry (join, rename, leave, eviction). */
+/** Write one connection's entry (join, rename, leave, eviction); a member leaving has read everything so far. */
 export function putMember(room: RoomState, entry: MemberEntry): RoomState {
-  return mergeRooms(room, { members: { [entry.conn]: entry }, history: [], readUpTo: {} });
+  const before = room.members[entry.conn];
+  const after = newerEntry(before, entry);
+  if (after === before) return room;
+  room.members[entry.conn] = after;
+  if (before?.present && !after.present) markLatestRead(room, before.name);
+  return room;
 }
 
-/** Join: the member's entry, and everything in the history counts as read for its name (it is shown on join). */
+/** Join: the member's entry (the history is shown on join, and everything after it is delivered). */
 export function join(room: RoomState, entry: MemberEntry): RoomState {
-  const joined = putMember(room, entry);
-  const last = joined.history[joined.history.length - 1];
-  return last ? markRead(joined, entry.name, keyOf(last)) : joined;
+  return putMember(room, entry);
 }
 
-/** Append a message; it counts as read for every present member (it is delivered to them). */
+/** Append a message (once; the newest HISTORY_LENGTH are kept). */
 export function append(room: RoomState, message: StoredMessage): RoomState {
-  const added = mergeRooms(room, { members: {}, history: [message], readUpTo: {} });
-  const readUpTo: Record<string, MessageKey> = { ...added.readUpTo };
-  for (const m of presentMembers(added)) readUpTo[m.name] = maxKey(readUpTo[m.name], keyOf(message)) as MessageKey;
-  return { ...added, readUpTo };
+  const h = room.history;
+  if (h.some((m) => m.id === message.id)) return room;
+  const key = keyOf(message);
+  let i = h.length;
+  while (i > 0 && compareKeys(keyOf(h[i - 1]), key) > 0) i--;
+  h.splice(i, 0, message);
+  if (h.length > HISTORY_LENGTH) h.splice(0, h.length - HISTORY_LENGTH);
+  return room;
 }
 
 export function markRead(room: RoomState, name: string, upTo: MessageKey): RoomState {
-  return mergeRooms(room, { members: {}, history: [], readUpTo: { [name]: upTo } });
+  room.readUpTo[name] = maxKey(room.readUpTo[name], upTo);
+  return room;
 }
 
-/** Evict every present member held by `node` (it died); returns the new state and the entries evicted. */
-export function evictNode(room: RoomState, node: string, now: number): { room: RoomState; evicted: MemberEntry[] } {
+function markLatestRead(room: RoomState, name: string): void {
+  const last = room.history[room.history.length - 1];
+  if (last) markRead(room, name, keyOf(last));
+}
+
+/** Evict every present member held by `node` (it died); returns the entries evicted. */
+export function evictNode(room: RoomState, node: string, now: number): MemberEntry[] {
   const evicted = presentMembers(room).filter((m) => m.node === node);
-  let next = room;
-  for (const m of evicted) next = putMember(next, { ...m, v: EVICTED, present: false, at: now });
-  return { room: next, evicted };
+  for (const m of evicted) putMember(room, { ...m, v: EVICTED, present: false, at: now });
+  return evicted;
 }
 
-/** Forget tombstones older than the TTL. */
-export function expireTombstones(room: RoomState, now: number): RoomState {
-  let expired = false;
-  const members: Record<string, MemberEntry> = {};
+/** Forget tombstones older than the TTL; returns how many were forgotten. */
+export function expireTombstones(room: RoomState, now: number): number {
+  let expired = 0;
   for (const [conn, m] of Object.entries(room.members)) {
-    if (!m.present && now - m.at > TOMBSTONE_TTL_MS) expired = true;
-    else members[conn] = m;
+    if (!m.present && now - m.at > TOMBSTONE_TTL_MS) {
+      delete room.members[conn];
+      expired++;
+    }
   }
-  return expired ? { ...room, members } : room;
+  return expired;
 }
 
 export function presentMembers(room: RoomState): MemberEntry[] {
   return Object.values(room.members).filter((m) => m.present);
 }
 
-/** The messages after the name's read mark (the whole history for a name never seen). */
+/** The messages not yet delivered to `name`: none while it has a present member, else those after its mark (all for a name never seen). */
 export function unreadFor(room: RoomState, name: string): StoredMessage[] {
+  if (presentMembers(room).some((m) => m.name === name)) return [];
   const mark = room.readUpTo[name];
   return mark ? room.history.filter((m) => compareKeys(keyOf(m), mark) > 0) : [...room.history];
 }
@@ -146,6 +167,11 @@ export function unreadFor(room: RoomState, name: string): StoredMessage[] {
 /** True when the room holds nothing worth keeping (no members, no tombstones, no history). */
 export function isEmptyRoom(room: RoomState): boolean {
   return room.history.length === 0 && Object.keys(room.members).length === 0;
+}
+
+/** A deep copy (a vnode answers with snapshots of the replicas it keeps updating). */
+export function copyRoom(room: RoomState): RoomState {
+  return { members: { ...room.members }, history: [...room.history], readUpTo: { ...room.readUpTo } };
 }
 
 /** A canonical fingerprint: equal for replicas holding the same state (read repair compares them). */
