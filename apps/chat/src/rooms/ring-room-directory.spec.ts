@@ -1,10 +1,11 @@
 /**
- * Rooms on the ring, on 4 simulated chat nodes (in-memory transport, real Nest modules): chat
+ * Rooms on the ring, on 4 (then 5) simulated chat nodes (in-memory transport, real Nest modules): chat
  * sessions on different nodes share rooms, each member gets every event exactly once, the room
  * survives the death of the node of its first replica without re-joining, and that node's members
- * are dropped with a notice.
+ * are dropped with a notice; rooms move with ownership handoff when a node joins.
  */
-import { getAplAnn, ownershipOf } from '@ringnest/riak-core';
+import { VnodeMaster, getAplAnn, ownershipOf } from '@ringnest/riak-core';
+import { CHAT_SERVICE, RoomReply } from './chat-commands';
 import { SimNode, SimulatedCluster } from '@ringnest/riak-core/testing';
 import { ChatSession } from '../session';
 import { ChatRoomsModule } from './chat-rooms.module';
@@ -52,7 +53,7 @@ async function named(node: SimNode, name: string): Promise<Client> {
   return c;
 }
 
-describe('rooms on the ring (4 simulated chat nodes)', () => {
+describe('rooms on the ring (simulated chat nodes)', () => {
   const sim = new SimulatedCluster({ app: 'chat', ringSize: 16, network: { seed: 7, minDelayMs: 0, maxDelayMs: 2 }, imports: () => [{ module: ChatRoomsModule }] });
   let nodes: SimNode[];
 
@@ -64,11 +65,12 @@ describe('rooms on the ring (4 simulated chat nodes)', () => {
   }, 60000);
   afterAll(() => sim.stop());
 
-  /** The node names of a room's primaries, in preference order. */
-  function primaries(room: string): string[] {
+  /** A room's primaries, in preference order. */
+  function primaryEntries(room: string) {
     const owners = ownershipOf(nodes[0].rings.current).owners;
-    return getAplAnn(owners, roomPartition(room, owners.length), 3, new Set(owners)).map((e) => e.node);
+    return getAplAnn(owners, roomPartition(room, owners.length), 3, new Set(owners));
   }
+  const primaries = (room: string): string[] => primaryEntries(room).map((e) => e.node);
 
   it('delivers a say once to every member on every node, after join notices, with history for later joiners', async () => {
     const [alex, bob, carol] = [await named(nodes[0], 'Alex'), await named(nodes[1], 'Bob'), await named(nodes[2], 'Carol')];
@@ -129,6 +131,33 @@ describe('rooms on the ring (4 simulated chat nodes)', () => {
     await alex.send('who Bye');
     await alex.expect('Bye: Alex\n> ');
   }, 60000);
+
+  it('moves rooms with ownership handoff: a node that joins serves the members and history of the rooms it now holds', async () => {
+    const [alex, bob] = [await named(nodes[0], 'Alex'), await named(nodes[1], 'Bob')];
+    const rooms = Array.from({ length: 12 }, (_, i) => `Move${i}`);
+    for (const room of rooms) {
+      await alex.send(`join ${room}`);
+      await bob.send(`join ${room}`);
+      await bob.send(`say ${room} hello ${room}`);
+      await alex.expect(`${room} - Bob: hello ${room}\n> `);
+    }
+    const e = await sim.start('e');
+    await e.membership.join(nodes[0].addr, true);
+    await sim.settled();
+    const moved = rooms.filter((room) => primaries(room).includes(e.name));
+    expect(moved.length).toBeGreaterThan(0);
+    for (const room of moved) {
+      const entry = primaryEntries(room).find((p) => p.node === e.name);
+      if (!entry) throw new Error('no primary on e');
+      const { state } = await e.get(VnodeMaster).syncCommand<RoomReply>(entry, CHAT_SERVICE, { op: 'read', room });
+      expect(state.history.map((m) => m.text)).toEqual([`hello ${room}`]);
+      expect(Object.values(state.members).filter((m) => m.present).map((m) => m.name).sort()).toEqual(['Alex', 'Bob']);
+    }
+    const carol = await named(e, 'Carol');
+    await carol.send(`join ${moved[0]}`);
+    await carol.expect(`the most recent messages are:\n\n${moved[0]} - Bob: hello ${moved[0]}\n> `);
+    await alex.expect(`* Carol has joined ${moved[0]}\n> `);
+  }, 90000);
 
   it('keeps a room working without re-joining when the node of its first replica dies, and drops that node’s members', async () => {
     // a room whose first primary is node d; members on every node
