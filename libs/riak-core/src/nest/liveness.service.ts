@@ -1,8 +1,9 @@
 /**
  * The liveness detector: probes every other member of the ring and keeps this node's view of who
  * is reachable. A refused connection marks a peer down at once; silence marks it down after
- * `downAfterMs`. A peer starts as up (optimistic, like a fresh Erlang distribution link) until a
- * probe says otherwise. Changes are published on `changes$` for the node watcher.
+ * `downAfterMs`; a request from the peer marks it up and ends the backoff of this node's link to
+ * it. A peer starts as up (optimistic, like a fresh Erlang distribution link) until a probe says
+ * otherwise. Changes are published on `changes$` for the node watcher.
  */
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Subject } from 'rxjs';
@@ -69,11 +70,18 @@ export class LivenessService implements OnModuleInit, OnModuleDestroy {
     return clusterNodes(this.rings.current).filter((n) => !this.isUp(n));
   }
 
-  /** Evidence from elsewhere (e.g. a successful exchange) that a peer is alive. */
+  /**
+   * Evidence from elsewhere (the peer's own request to this node) that a peer is alive. The link to
+   * it is told first: after a restart the peer is usually heard from while that link still backs
+   * off from the outage, and would otherwise refuse every request to it — this node's probes
+   * included, which would mark the peer down again — until its backoff timer fires.
+   */
   heardFrom(node: string): void {
     if (node === this.config.node) return;
     const s = this.state(node);
     s.lastOk = Date.now();
+    const addr = memberOf(this.rings.current, node)?.addr;
+    if (addr) this.client.peerAlive(addr);
     this.set(node, s, true);
   }
 

@@ -5,7 +5,8 @@
  *   partition i from this node, every service's vnode i is handed off to the new owner; the
  *   transfer service then marks the transfer complete and the claimant moves ownership. Once the
  *   ring says the new owner owns i, the old vnode is told `handoffFinished`, `delete`s its data and
- *   is retired: data leaves a node only after the ring has moved it.
+ *   is retired: data leaves a node only after the ring has moved it. If the ring drops the
+ *   transfer instead (a new plan), the old vnode keeps its data and stops forwarding to the target.
  * - Hinted handoff: a vnode this node runs (or holds data for) for a partition it does not own was
  *   a fallback; when the owner is up for the service again (node watcher event, or the periodic
  *   check) its data is handed back, then deleted here.
@@ -100,6 +101,8 @@ export class HandoffManager implements HandoffRunner, OnModuleInit, OnModuleDest
       await this.handoff(def.name, t.index, { type: 'ownership', index: t.index, node: t.to }, targetAddr);
     }
     this.handedOff.set(t.index, t);
+    // The ring may have dropped the transfer while it ran; no ring change may follow to say so.
+    await this.finishMoved();
   }
 
   /** Apply a batch received from a sending node to the local vnode. */
@@ -226,16 +229,37 @@ export class HandoffManager implements HandoffRunner, OnModuleInit, OnModuleDest
     }
   }
 
-  /** Ownership handoffs whose partition the ring has now moved: finish, delete and retire the old vnodes. */
+  /**
+   * Ownership handoffs whose transfer has left the ring: when the ring moved the partition to the
+   * target, finish, delete and retire the old vnodes; when it moved on another way (the claimant
+   * planned again without this transfer), keep the data and stop forwarding to the target, which
+   * will not own the partition — the vnode serves every command itself again.
+   */
   private async finishMoved(): Promise<void> {
     const o = ownershipOf(this.rings.current);
     for (const [index, t] of [...this.handedOff]) {
+      if (this.handedOff.get(index) !== t) continue; // finished meanwhile by another call
       const pending = o.next.some((x) => x.index === index && x.from === this.config.node);
       if (pending) continue;
       this.handedOff.delete(index);
-      if (o.owners[index] !== t.to) continue; // the ring moved on another way: keep the data
-      for (const def of this.registry.all()) await this.retire(def.name, index, { type: 'ownership', index, node: t.to });
+      const target: HandoffTarget = { type: 'ownership', index, node: t.to };
+      if (o.owners[index] !== t.to) {
+        for (const def of this.registry.all()) await this.cancelForwarding(def.name, target);
+        continue;
+      }
+      for (const def of this.registry.all()) await this.retire(def.name, index, target);
     }
+  }
+
+  /** End the forwarding a completed handoff to `target` left on the local vnode, if it is still the vnode's handoff. */
+  private async cancelForwarding(service: string, target: HandoffTarget): Promise<void> {
+    const worker = this.master.running().find((r) => r.service === service && r.index === target.index)?.worker;
+    const state = worker?.inHandoff?.target;
+    if (!worker || !state || state.type !== target.type || state.node !== target.node || state.index !== target.index) return;
+    worker.setHandoff(undefined);
+    await worker.call((v) => v.handoffCancelled?.()).catch((err: unknown) => {
+      this.logger.warn(`${service}/${target.index}: handoffCancelled failed: ${(err as Error).message}`);
+    });
   }
 
   private async retire(service: string, index: PartitionIndex, target: HandoffTarget): Promise<void> {

@@ -6,12 +6,16 @@
  * Connection life cycle (one connection at a time, opened lazily):
  *   idle ──request──▶ connecting ──handshake ok──▶ ready ──socket closed──▶ idle (or connecting
  *   again at once if requests were in flight)
- *   connecting ──failure──▶ backoff ──timer──▶ connecting if requests arrived meanwhile, else idle
+ *   connecting ──failure──▶ backoff ──timer or peerAlive()──▶ connecting if requests arrived
+ *   meanwhile, else idle
  * Invariants:
  * - requests wait for the connection only while it is being attempted; a failed attempt fails
  *   them at once with its reason ('unreachable', 'auth', ...), and while in backoff new requests
  *   fail at once too (fast, never by timeout) — each records demand, so the backoff timer makes
  *   the next attempt; with no demand the peer goes idle and no timer runs;
+ * - the backoff only stands for "the peer was unreachable a moment ago": once the peer is known to
+ *   be up again (peerAlive(), e.g. it has just sent this node a request) the backoff ends at once,
+ *   so a peer that restarted is not refused with the old failure until the timer fires;
  * - backoff delays grow 100 ms → 5 s (configurable) and reset after a successful handshake;
  * - requests in flight when the connection closes fail with 'closed' (they may have run);
  * - a reply to a request that already timed out is dropped;
@@ -156,6 +160,18 @@ export class ClusterClientProxy extends ClientProxy<ClusterClientProxyEvents, Cl
     } catch (err) {
       return Promise.reject(err);
     }
+  }
+
+  /**
+   * The peer is known to be up again: end the backoff now instead of when its timer fires. The
+   * failure count stays until a handshake succeeds, so a peer that is up but cannot be reached
+   * from here still backs off between attempts.
+   */
+  peerAlive(): void {
+    if (this.state !== 'backoff') return;
+    this.clearBackoffTimer();
+    this.logger.debug?.(`${this.addr} is up again; ending the reconnect backoff`);
+    this.retry();
   }
 
   /** Drop the connection (if any) and fail what is pending with 'closed'. */
@@ -333,11 +349,15 @@ export class ClusterClientProxy extends ClientProxy<ClusterClientProxyEvents, Cl
     this._status$.next('disconnected');
     this.backoffTimer = setTimeout(() => {
       this.backoffTimer = null;
-      if (this.state !== 'backoff') return;
-      if (this.demand) void this.startAttempt();
-      else this.state = 'idle';
+      if (this.state === 'backoff') this.retry();
     }, delay);
     this.backoffTimer.unref();
+  }
+
+  /** Leave the backoff: attempt again if requests arrived meanwhile, else wait idle for the next one. */
+  private retry(): void {
+    if (this.demand) void this.startAttempt();
+    else this.state = 'idle';
   }
 
   private onReply(message: ReplyMessage | ErrorReplyMessage): void {

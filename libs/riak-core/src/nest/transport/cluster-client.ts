@@ -19,6 +19,12 @@ export interface ClusterClient {
    * return value. Rejects only with ClusterRequestError.
    */
   request<T = unknown>(addr: string, pattern: string, data: unknown, opts?: ClusterRequestOptions): Promise<T>;
+  /**
+   * Evidence from elsewhere that the node at addr is up (it has just sent this node a request):
+   * a link to addr that is backing off after failed attempts stops failing requests fast with that
+   * old failure, and the next request connects at once. Changes nothing for any other link.
+   */
+  peerAlive(addr: string): void;
   /** Drop the connection to addr (e.g. a node was removed); its pending requests fail with 'closed'. */
   disconnect(addr: string): void;
   /** Close every connection; pending and later requests fail with 'closed'. */

@@ -245,6 +245,35 @@ describe('ClusterServer + TcpClusterClient', () => {
     expect(answer).toBe('after');
   });
 
+  it('ends the backoff towards a peer known to be up again: a restarted peer is not refused with the old failure', async () => {
+    const port = await freePort();
+    const addr = `127.0.0.1:${port}`;
+    // A backoff far longer than the test: only peerAlive() can end it.
+    const c = client({ minBackoffMs: 60_000, maxBackoffMs: 60_000 });
+    expect(await codeOf(c.request(addr, 'echo', 'down'))).toBe('unreachable');
+    await startNode({ port });
+    const stale = await failure(c.request(addr, 'echo', 'up, but the link is backing off'));
+    expect(stale.code).toBe('unreachable');
+    expect(stale.message).toMatch(/ECONNREFUSED.*reconnecting with backoff/);
+
+    c.peerAlive(`127.0.0.1:${await freePort()}`); // no link there: none is created
+    expect(c.addresses()).toEqual([addr]);
+    c.peerAlive(addr);
+    await expect(c.request(addr, 'echo', 'after')).resolves.toBe('after');
+    c.peerAlive(addr); // connected: nothing to end
+    await expect(c.request(addr, 'echo', 'still')).resolves.toBe('still');
+  });
+
+  it('after peerAlive with no request waiting, the next request connects at once', async () => {
+    const port = await freePort();
+    const addr = `127.0.0.1:${port}`;
+    const c = client({ minBackoffMs: 60_000, maxBackoffMs: 60_000 });
+    expect(await codeOf(c.request(addr, 'echo', 'down'))).toBe('unreachable');
+    await startNode({ port });
+    c.peerAlive(addr);
+    await expect(c.request(addr, 'echo', 'after')).resolves.toBe('after');
+  });
+
   it('gives up on a server that never completes the handshake', async () => {
     const silentSockets: Socket[] = [];
     const silentServer: NetServer = createServer((socket) => {

@@ -57,6 +57,11 @@ export class InMemoryClusterClient implements ClusterClient, InMemoryClientEndpo
     return handle.promise;
   }
 
+  /** Nothing to do: there is no backoff here, every request tries the route. */
+  peerAlive(): void {
+    // no reconnect state to reset
+  }
+
   disconnect(addr: string): void {
     const table = this.tables.get(addr);
     if (!table) return;

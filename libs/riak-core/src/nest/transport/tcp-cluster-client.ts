@@ -56,6 +56,11 @@ export class TcpClusterClient implements ClusterClient, OnApplicationShutdown {
     return [...this.peers.keys()];
   }
 
+  /** Ends the backoff of an existing peer entry; creates none. */
+  peerAlive(addr: string): void {
+    if (!this.closed) this.peers.get(addr)?.peerAlive();
+  }
+
   disconnect(addr: string): void {
     const peer = this.peers.get(addr);
     if (!peer) return;

@@ -1,0 +1,158 @@
+/**
+ * The handoff manager around one ownership transfer, with the ring under the test's control: after
+ * the handoff the old vnode forwards writes to the target until the ring moves the partition; if
+ * the ring drops the transfer instead (the claimant planned again), forwarding must stop — a vnode
+ * left forwarding copies every later write to a node that does not own the partition (with a
+ * coordinating KV write, a second concurrent version of it: siblings of one write).
+ */
+import { Logger } from '@nestjs/common';
+import { Subject } from 'rxjs';
+import { CommandResult, HandoffCommandResult, HandoffItem, NodeConfig, Ring, Transfer, Vnode, freshRing, ownershipOf, reply, ringSize, setMember, setOwnership } from '../../lib';
+import { ClusterClient } from '../transport';
+import { RingChange, RingManager } from '../ring-manager.service';
+import { LivenessService } from '../liveness.service';
+import { NodeWatcher } from '../node-watcher.service';
+import { DEFAULT_RUNTIME_OPTIONS } from '../runtime-options';
+import { Patterns } from '../patterns';
+import { ServiceRegistry } from '../vnode/service-registry';
+import { VnodeMaster } from '../vnode/vnode-master.service';
+import { HandoffManager } from './handoff-manager.service';
+
+const A = 'a@test';
+const B = 'b@test';
+const INDEX = 1;
+
+type Cmd = { op: 'put'; key: string; value: string } | { op: 'get'; key: string };
+
+class MapVnode implements Vnode<Cmd> {
+  private readonly data = new Map<string, string>();
+  handleCommand(cmd: Cmd): CommandResult {
+    if (cmd.op === 'put') this.data.set(cmd.key, cmd.value);
+    return reply(this.data.get(cmd.key) ?? null);
+  }
+  handleHandoffCommand(cmd: Cmd): HandoffCommandResult {
+    const r = this.handleCommand(cmd);
+    return cmd.op === 'put' && r.kind === 'reply' ? { kind: 'reply-and-forward', reply: r.reply } : r;
+  }
+  async fold(visit: (item: HandoffItem) => void | Promise<void>): Promise<void> {
+    for (const [key, value] of this.data) await visit({ key, value });
+  }
+  encodeHandoffItem(item: HandoffItem): Uint8Array {
+    return Buffer.from(JSON.stringify(item));
+  }
+}
+
+/** What reaches the target node: handoff batches and forwarded commands. */
+class TargetClient implements ClusterClient {
+  readonly forwarded: unknown[] = [];
+  readonly batches: number[] = [];
+  request<T>(_addr: string, pattern: string, data: unknown): Promise<T> {
+    if (pattern === Patterns.handoffData) this.batches.push((data as { items: unknown[] }).items.length);
+    else if (pattern === Patterns.vnodeCommand) this.forwarded.push((data as { command: unknown }).command);
+    else return Promise.reject(new Error(`unexpected ${pattern}`));
+    return Promise.resolve({ applied: 0 } as T);
+  }
+  peerAlive(): void {
+    // no links
+  }
+  disconnect(): void {
+    // no links
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+class FakeRings {
+  readonly changes$ = new Subject<RingChange>();
+  readonly self = A;
+  constructor(public current: Ring) {}
+  set(ring: Ring): void {
+    const previous = this.current;
+    this.current = ring;
+    this.changes$.next({ ring, previous, gossip: 'none' });
+  }
+}
+
+function ringWith(next: readonly Transfer[]): Ring {
+  const base = setMember(freshRing({ app: 't', clusterId: 'c', ringSize: ringSize(8), node: A, addr: 'a:1' }), A, B, { status: 'valid', addr: 'b:1', autoJoin: false });
+  const o = ownershipOf(base);
+  return setOwnership(base, A, { ...o, epoch: o.epoch + 1, next });
+}
+
+async function until(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('HandoffManager: an ownership transfer the ring drops after the handoff', () => {
+  let manager: HandoffManager | undefined;
+  let master: VnodeMaster | undefined;
+
+  beforeAll(() => Logger.overrideLogger(false));
+  afterEach(async () => {
+    manager?.onModuleDestroy();
+    await master?.onModuleDestroy();
+    manager = master = undefined;
+  });
+
+  /** Node A, about to hand partition INDEX to B; the test moves the ring. */
+  function setup() {
+    const transfer: Transfer = { index: INDEX, from: A, to: B, status: 'awaiting' };
+    const rings = new FakeRings(ringWith([transfer]));
+    const config = { node: A } as NodeConfig;
+    const options = { ...DEFAULT_RUNTIME_OPTIONS, hintedHandoffIntervalMs: 60_000 };
+    const client = new TargetClient();
+    const registry = new ServiceRegistry();
+    registry.register({ name: 'map', create: () => new MapVnode() });
+    const liveness = { isUp: () => true } as unknown as LivenessService;
+    const watcher = { changes$: new Subject(), isUp: () => true } as unknown as NodeWatcher;
+    const m = new VnodeMaster(config, options, client, rings as unknown as RingManager, registry, liveness);
+    const h = new HandoffManager(config, options, client, rings as unknown as RingManager, registry, m, watcher);
+    h.onModuleInit();
+    master = m;
+    manager = h;
+    return {
+      transfer,
+      rings,
+      client,
+      master: m,
+      manager: h,
+      put: (key: string) => m.syncCommand({ index: INDEX, node: A }, 'map', { op: 'put', key, value: key }),
+      get: (key: string) => m.syncCommand({ index: INDEX, node: A }, 'map', { op: 'get', key }),
+      handoffState: () => m.running().find((r) => r.index === INDEX)?.worker.inHandoff,
+    };
+  }
+
+  it('stops forwarding to the planned target and serves every write locally again', async () => {
+    const t = setup();
+    await t.put('before');
+    await t.manager.run(t.transfer, 'b:1');
+    expect(t.client.batches).toEqual([1]);
+    // Handed off, the ring not moved yet: writes are served here and copied to the target.
+    await t.put('while-pending');
+    expect(t.client.forwarded).toEqual([{ op: 'put', key: 'while-pending', value: 'while-pending' }]);
+
+    // The claimant plans again without this transfer: the partition stays here.
+    t.rings.set(ringWith([]));
+    await until('the vnode to leave its handoff state', () => t.handoffState() === undefined);
+    await t.put('after');
+    expect(t.client.forwarded).toHaveLength(1);
+    await expect(Promise.all(['before', 'while-pending', 'after'].map(t.get))).resolves.toEqual(['before', 'while-pending', 'after']);
+    expect(t.master.running().map((r) => r.index)).toEqual([INDEX]);
+  });
+
+  it('also when the transfer was dropped while its handoff ran (no ring change follows)', async () => {
+    const t = setup();
+    await t.put('before');
+    const running = t.manager.run(t.transfer, 'b:1');
+    t.rings.set(ringWith([])); // dropped before the handoff finished
+    await running;
+    expect(t.handoffState()).toBeUndefined();
+    await t.put('after');
+    expect(t.client.forwarded).toEqual([]);
+  });
+});
