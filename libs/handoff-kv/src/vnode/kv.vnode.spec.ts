@@ -81,6 +81,11 @@ describe.each<StorageKind>(['memory', 'lmdb'])('KvVnode on %s storage', (kind) =
     expect(await v.handleHandoffCommand({ op: 'get', key: 'k' })).toEqual({ kind: 'reply', reply: { found: true, object: obj(1, 1) } });
     expect(await v.handleHandoffCommand({ op: 'delete', key: 'k', updatedAt: 2 })).toEqual({ kind: 'reply-and-forward', reply: { ok: true } });
     expect(await v.handleHandoffCommand({ op: 'list' })).toEqual({ kind: 'reply', reply: { keys: [], truncated: false } });
+    // a coordinated write reaches the target as the version it produced, not as a second coordination
+    const coordinated = await v.handleHandoffCommand({ op: 'coordinate', key: 'c', write: { value: 'v', tombstone: false, context: null } });
+    if (coordinated.kind !== 'reply-and-forward') throw new Error(`expected reply-and-forward, got ${coordinated.kind}`);
+    const object = (coordinated.reply as { object: unknown }).object;
+    expect(coordinated.forward).toEqual({ op: 'put', key: 'c', object });
     v.handoffCancelled();
     expect(v.handingOffTo).toBeUndefined();
   });

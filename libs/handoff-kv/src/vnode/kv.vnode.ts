@@ -85,9 +85,16 @@ export class KvVnode implements Vnode<KvCommand, KvReply> {
     return reply(await this.apply(command));
   }
 
-  /** Writes are applied here and forwarded to the target (a write after the fold passed its key still arrives); reads are served locally. */
+  /**
+   * Writes are applied here and copied to the target (a write after the fold passed its key still
+   * arrives); reads are served locally. A write coordinated here is copied as the version it
+   * produced (a `put`), so the target never coordinates it a second time into a concurrent version.
+   */
   async handleHandoffCommand(command: KvCommand): Promise<HandoffCommandResult<KvReply>> {
     const answer = await this.apply(command);
+    if (command.op === 'coordinate' && 'object' in answer) {
+      return { kind: 'reply-and-forward', reply: answer, forward: { op: 'put', key: command.key, object: answer.object } satisfies KvCommand };
+    }
     return isKvWrite(command) ? { kind: 'reply-and-forward', reply: answer } : reply(answer);
   }
 

@@ -49,7 +49,15 @@ export type HandoffCommandResult<R = unknown> =
    * to the handoff target, so a write that lands after the fold passed its key still reaches the
    * target; if that send fails, the handoff is cancelled and retried, never completed without it
    */
-  | { readonly kind: 'reply-and-forward'; readonly reply: R }
+  | {
+      readonly kind: 'reply-and-forward';
+      readonly reply: R;
+      /**
+       * what to send to the target instead of the command itself — e.g. the outcome of a write the
+       * vnode coordinated, so that the target stores that version instead of coordinating again
+       */
+      readonly forward?: unknown;
+    }
   /** drop the command: the sender gets no reply */
   | { readonly kind: 'drop' };
 

@@ -13,6 +13,18 @@ function worker(create: () => Vnode, queueLimit?: number): VnodeWorker {
 }
 
 describe('VnodeWorker', () => {
+  it('during handoff, answers reply-and-forward at once and copies the command — or the vnode\'s replacement — to the target', async () => {
+    const copied: unknown[] = [];
+    const w = worker(() => ({
+      handleCommand: (c: unknown) => reply(c),
+      handleHandoffCommand: (c: unknown) => (c === 'coordinate' ? { kind: 'reply-and-forward', reply: 'done', forward: 'put v1' } : { kind: 'reply-and-forward', reply: 'done' }),
+    }));
+    w.setHandoff({ target: { type: 'ownership', index: 3, node: 'other' }, forward: async (c) => copied.push(c), forwardFailed: () => undefined });
+    expect(await w.command('coordinate', sender('a'))).toBe('done');
+    expect(await w.command('put v0', sender('b'))).toBe('done');
+    expect(copied).toEqual(['put v1', 'put v0']);
+  });
+
   it('runs commands one at a time, in arrival order', async () => {
     const seen: number[] = [];
     let active = 0;

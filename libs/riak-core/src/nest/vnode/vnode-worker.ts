@@ -163,7 +163,7 @@ export class VnodeWorker {
             else if (result.kind === 'drop') job.settle.reject(new VnodeError('stopped', 'command dropped during handoff'));
             else if (result.kind === 'reply-and-forward') {
               job.settle.resolve(result.reply);
-              handoff.forward(job.command, job.sender).catch((err: unknown) => handoff.forwardFailed(err));
+              handoff.forward(result.forward ?? job.command, job.sender).catch((err: unknown) => handoff.forwardFailed(err));
             } else await this.settle(vnode, result, job.sender, job.settle);
           } else {
             await this.settle(vnode, await vnode.handleCommand(job.command, job.sender), job.sender, job.settle);
