@@ -4,7 +4,7 @@
  * baseline. Load from autocannon, requests spread over the three nodes.
  */
 import autocannon from 'autocannon';
-import { ClusterNode, startNode, stopNodes, until } from './cluster-nodes';
+import { ClusterNode, joinAndSettle, startNode, stopNodes } from './cluster-nodes';
 
 export interface HttpBenchRow {
   readonly name: string;
@@ -50,14 +50,7 @@ export async function httpBench(root: string, seconds: number): Promise<HttpBenc
   const nodes: ClusterNode[] = [];
   try {
     for (const name of ['http1', 'http2', 'http3']) nodes.push(await startNode(root, name));
-    for (const n of nodes.slice(1)) {
-      const res = await fetch(`${n.http}/api/cluster/join`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ target: nodes[0].cluster }) });
-      if (res.status !== 200) throw new Error(`join failed: ${await res.text()}`);
-    }
-    await until('the cluster to settle', async () => {
-      const st = (await (await fetch(`${nodes[0].http}/api/cluster/status`)).json()) as { pendingTransfers: number; ringReady: boolean; members: { status: string }[] };
-      return st.ringReady && st.pendingTransfers === 0 && st.members.length === 3 && st.members.every((m) => m.status === 'valid');
-    }, 120000);
+    await joinAndSettle(nodes);
     const value = JSON.stringify({ v: 'x'.repeat(100) });
     const rows: HttpBenchRow[] = [];
     rows.push(await run('baseline GET /health', nodes, { method: 'GET', path: () => '/health', seconds, connections: 50 }));

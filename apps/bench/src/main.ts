@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { preflistBench } from './preflist.bench';
 import { handoffBench } from './handoff.bench';
 import { httpBench } from './http.bench';
+import { chatBench, chatTable } from './chat.bench';
 
 function table(rows: { name: string; perSecond: number; lookups: number; seconds: number }[]): string {
   const w = Math.max(...rows.map((r) => r.name.length));
@@ -48,7 +49,27 @@ async function main(argv: string[]): Promise<number> {
     console.log(`written ${file}`);
     return 0;
   }
-  console.error(`unknown benchmark '${which}'; known: preflist, handoff, http`);
+  if (which === 'chat') {
+    const count = (arg: string | undefined, fallback: number, what: string) => {
+      const n = Number(arg ?? fallback);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`chat [messages] [idle-per-node]: ${what} must be a positive integer, got '${arg}'`);
+      return n;
+    };
+    const opts = { members: 1000, messages: count(argv[1], 200, 'messages'), idlePerNode: count(argv[2], 5000, 'idle-per-node') };
+    console.log(`Zap chat on a local 3-node chat cluster (real processes and TCP clients on this machine, node ${process.version})`);
+    const result = await chatBench(process.cwd(), opts);
+    console.log(chatTable(result));
+    const file = join(outDir, 'chat.json');
+    writeFileSync(file, JSON.stringify({ bench: 'chat', at: new Date().toISOString(), opts, result }, null, 2));
+    console.log(`written ${file}`);
+    const f = result.fanout;
+    if (f.missing > 0 || f.duplicates > 0 || f.complete < f.said) {
+      console.error(`chat fan-out was not exactly once: ${f.missing} missing, ${f.duplicates} duplicate deliveries, ${f.said - f.complete} messages incomplete`);
+      return 1;
+    }
+    return 0;
+  }
+  console.error(`unknown benchmark '${which}'; known: preflist, handoff, http, chat`);
   return 2;
 }
 

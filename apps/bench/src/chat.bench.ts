@@ -1,0 +1,323 @@
+/**
+ * Zap chat (SPEC §7, §9) on a local 3-node chat cluster: real `dist/apps/chat/main.js` processes,
+ * real TCP clients (chat-line-client.ts), all on this machine and sharing its cores.
+ *
+ * - fan-out: `members` clients spread evenly over the nodes, each with its own name, join one room;
+ *   one of them says `messages` messages one at a time (the next once the previous reached every
+ *   member, or timed out). Per message: say → first delivery and say → last delivery (the time a
+ *   chunk reached the client's socket handler in this process). Every member must get every message
+ *   exactly once; missing and duplicate deliveries are counted, not assumed away.
+ * - idle connections (measured first, on nodes that have served nothing else yet): RSS (`VmRSS`) of
+ *   each node before and after `idlePerNode` clients that are connected and named but in no room,
+ *   so bytes per connection is the cost of a quiet session. They are closed before the fan-out.
+ */
+import { availableParallelism, loadavg } from 'node:os';
+import { ChatLineClient } from './chat-line-client';
+import { ClusterNode, joinAndSettle, nodeLogTail, startNode, stopNodes } from './cluster-nodes';
+import { openFilesLimit, rssBytes } from './process-limits';
+
+export interface ChatBenchOptions {
+  readonly members: number;
+  readonly messages: number;
+  readonly idlePerNode: number;
+}
+
+export interface LatencySummary {
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+}
+
+export interface ChatBenchResult {
+  readonly nodes: readonly string[];
+  /** the machine is shared: cores and 1-minute load average when the run started and ended */
+  readonly machine: { readonly cpus: number; readonly loadStart: number; readonly loadEnd: number };
+  readonly room: string;
+  readonly fanout: {
+    readonly members: number;
+    readonly membersPerNode: readonly number[];
+    readonly sender: { readonly name: string; readonly node: string };
+    readonly pacing: string;
+    readonly setupSeconds: number;
+    readonly said: number;
+    /** messages that reached every member before the per-message deadline */
+    readonly complete: number;
+    readonly sayToFirst: LatencySummary;
+    readonly sayToLast: LatencySummary;
+    readonly seconds: number;
+    readonly expectedDeliveries: number;
+    readonly delivered: number;
+    readonly deliveriesPerSecond: number;
+    readonly messagesPerSecond: number;
+    readonly missing: number;
+    readonly duplicates: number;
+    /** up to 10 examples: `<member> #<message>: <count>` */
+    readonly problems: readonly string[];
+    /** members whose connection closed during the run (a slow reader is disconnected) */
+    readonly disconnected: number;
+  };
+  readonly idle: {
+    readonly mode: 'named, in no room';
+    readonly requestedPerNode: number;
+    readonly perNode: number;
+    readonly openFiles: { readonly soft: number; readonly hard: number };
+    readonly clamped: string | undefined;
+    readonly openSeconds: number;
+    readonly nodes: readonly { readonly node: string; readonly pid: number; readonly connections: number; readonly rssBeforeBytes: number; readonly rssAfterBytes: number; readonly bytesPerConnection: number }[];
+  };
+}
+
+const NODES = 3;
+const ROOM = 'bench';
+/**
+ * Bounds for a shared, loaded machine, not expectations: one reply while clients connect and join
+ * (a node busy announcing joins to a thousand members can take seconds to greet), and one message
+ * reaching every member.
+ */
+const SETUP_STEP_MS = 30000;
+const MESSAGE_MS = 10000;
+/** stop saying after this many messages missed their deadline */
+const MAX_TIMEOUTS = 3;
+/** file descriptors a process keeps for everything but the benchmark's connections */
+const FD_RESERVE = 256;
+
+/** Nearest-rank percentile of ascending `sorted`. */
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1];
+}
+
+function summary(samples: readonly number[]): LatencySummary {
+  const s = [...samples].sort((a, b) => a - b);
+  const r = (x: number) => Math.round(x * 100) / 100;
+  return { p50Ms: r(percentile(s, 50)), p99Ms: r(percentile(s, 99)), maxMs: r(s[s.length - 1] ?? NaN) };
+}
+
+/** Run `task` over `items` with at most `concurrency` at once; the first failure fails the whole. */
+async function pool<T>(items: readonly T[], concurrency: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) await task(items[next++]);
+    }),
+  );
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Resolves once `count()` stayed the same for `quietMs` (or after `maxMs`). */
+async function quiet(count: () => number, quietMs: number, maxMs: number): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  let last = count();
+  let since = Date.now();
+  while (Date.now() < deadline && Date.now() - since < quietMs) {
+    await sleep(50);
+    const now = count();
+    if (now !== last) [last, since] = [now, Date.now()];
+  }
+}
+
+async function named(port: number, name: string): Promise<ChatLineClient> {
+  const c = await ChatLineClient.connect(port, SETUP_STEP_MS);
+  try {
+    await c.request(`set-name ${name}`, (l) => l === `ok your name is ${name}`, SETUP_STEP_MS);
+  } catch (err) {
+    c.destroy();
+    throw err;
+  }
+  return c;
+}
+
+/** Idle connections per node clamped to this process's open-files limit: it holds all the idle clients, more than any node. */
+export function clampIdle(requested: number, limits: { soft: number; hard: number }): { perNode: number; note: string | undefined } {
+  const perNode = Math.max(0, Math.min(requested, Math.floor((limits.soft - FD_RESERVE) / NODES)));
+  if (perNode === requested) return { perNode, note: undefined };
+  return {
+    perNode,
+    note: `idle connections clamped to ${perNode} per node (${requested} asked): this process holds all ${NODES} x ${perNode} clients and may open ${limits.soft} files (node raises its soft limit to the hard one, ulimit -Hn ${limits.hard}); raise the hard limit to measure more`,
+  };
+}
+
+async function fanout(nodes: readonly ClusterNode[], opts: ChatBenchOptions, log: (line: string) => void): Promise<ChatBenchResult['fanout']> {
+  const members: ChatLineClient[] = new Array<ChatLineClient>(opts.members);
+  const counts = Array.from({ length: opts.members }, () => new Uint8Array(opts.messages));
+  const firstAt = new Float64Array(opts.messages);
+  const lastAt = new Float64Array(opts.messages);
+  const reached = new Uint32Array(opts.messages);
+  let lines = 0;
+  let disconnected = 0;
+  let waiting: { seq: number; done: () => void } | undefined;
+  const senderName = 'm0';
+  const prefix = `${ROOM} - ${senderName}: msg `;
+  try {
+    const started = Date.now();
+    await pool([...members.keys()], 32, async (i) => {
+      const c = await named(nodes[i % NODES].chatPort, `m${i}`);
+      members[i] = c;
+      const mine = counts[i];
+      c.onClose = () => void disconnected++;
+      c.onLine = (line, at) => {
+        lines++;
+        if (!line.startsWith(prefix)) return;
+        const seq = Number(line.slice(prefix.length));
+        if (!(seq >= 0 && seq < opts.messages)) return;
+        if (mine[seq]++ !== 0) return;
+        if (reached[seq]++ === 0) firstAt[seq] = at;
+        if (reached[seq] === opts.members) {
+          lastAt[seq] = at;
+          if (waiting?.seq === seq) waiting.done();
+        }
+      };
+      await c.request(`join ${ROOM}`, (l) => l.startsWith(`joined ${ROOM}!`), SETUP_STEP_MS);
+    });
+    // the joined notices (about members² / 2 lines) drain before anything is timed
+    await quiet(() => lines, 500, 60000);
+    const setupSeconds = (Date.now() - started) / 1000;
+    log(`  ${opts.members} members connected, named and joined in ${setupSeconds.toFixed(1)} s; saying ${opts.messages} messages`);
+
+    const sender = members[0];
+    const sayToFirst: number[] = [];
+    const sayToLast: number[] = [];
+    let timeouts = 0;
+    let said = 0;
+    const t0 = performance.now();
+    for (let seq = 0; seq < opts.messages && timeouts < MAX_TIMEOUTS; seq++) {
+      const all = new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), MESSAGE_MS);
+        waiting = { seq, done: () => (clearTimeout(timer), resolve(true)) };
+      });
+      const at = sender.send(`say ${ROOM} msg ${seq}`);
+      said++;
+      if (await all) {
+        sayToFirst.push(firstAt[seq] - at);
+        sayToLast.push(lastAt[seq] - at);
+      } else {
+        timeouts++;
+        log(`  message ${seq} reached ${reached[seq]} of ${opts.members} members within ${MESSAGE_MS} ms`);
+      }
+      waiting = undefined;
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    // late or duplicate deliveries still count
+    await quiet(() => lines, 1000, 15000);
+
+    let delivered = 0;
+    let missing = 0;
+    let duplicates = 0;
+    const problems: string[] = [];
+    for (let i = 0; i < opts.members; i++) {
+      for (let seq = 0; seq < said; seq++) {
+        const n = counts[i][seq];
+        delivered += n;
+        if (n === 1) continue;
+        if (n === 0) missing++;
+        else duplicates += n - 1;
+        if (problems.length < 10) problems.push(`m${i} #${seq}: ${n}`);
+      }
+    }
+    const result: ChatBenchResult['fanout'] = {
+      members: opts.members,
+      membersPerNode: nodes.map((_, k) => Math.ceil((opts.members - k) / NODES)),
+      sender: { name: senderName, node: nodes[0].name },
+      pacing: 'one at a time: the next say once every member got the previous message',
+      setupSeconds,
+      said,
+      complete: sayToLast.length,
+      sayToFirst: summary(sayToFirst),
+      sayToLast: summary(sayToLast),
+      seconds,
+      expectedDeliveries: said * opts.members,
+      delivered,
+      deliveriesPerSecond: delivered / seconds,
+      messagesPerSecond: said / seconds,
+      missing,
+      duplicates,
+      problems,
+      disconnected,
+    };
+    return result;
+  } finally {
+    for (const c of members) c?.destroy();
+  }
+}
+
+async function idle(nodes: readonly ClusterNode[], perNode: number, log: (line: string) => void): Promise<{ openSeconds: number; rows: ChatBenchResult['idle']['nodes'] }> {
+  const clients: ChatLineClient[][] = nodes.map(() => []);
+  try {
+    await sleep(1000);
+    const before = nodes.map((n) => rssBytes(n.pid));
+    const started = Date.now();
+    await Promise.all(
+      nodes.map((n, k) =>
+        pool([...Array(perNode).keys()], 32, async (j) => {
+          clients[k].push(await named(n.chatPort, `idle${k + 1}_${j}`));
+        }),
+      ),
+    );
+    const openSeconds = (Date.now() - started) / 1000;
+    log(`  ${NODES} x ${perNode} idle connections opened and named in ${openSeconds.toFixed(1)} s`);
+    await sleep(1000);
+    const after = nodes.map((n) => rssBytes(n.pid));
+    return {
+      openSeconds,
+      rows: nodes.map((n, k) => {
+        const open = clients[k].filter((c) => !c.closed).length;
+        return { node: n.name, pid: n.pid, connections: open, rssBeforeBytes: before[k], rssAfterBytes: after[k], bytesPerConnection: Math.round((after[k] - before[k]) / open) };
+      }),
+    };
+  } finally {
+    for (const c of clients.flat()) c.destroy();
+    // let the nodes see the closes before the fan-out is timed
+    await sleep(2000);
+  }
+}
+
+export async function chatBench(root: string, opts: ChatBenchOptions, log: (line: string) => void = console.log): Promise<ChatBenchResult> {
+  const loadStart = loadavg()[0];
+  const limits = openFilesLimit();
+  const { perNode, note } = clampIdle(opts.idlePerNode, limits);
+  log(`  open files: limit ${limits.soft} (hard ${limits.hard}); the idle phase holds about ${NODES * perNode + FD_RESERVE} in this process`);
+  if (note) log(`  ${note}`);
+  const nodes: ClusterNode[] = [];
+  try {
+    for (let k = 1; k <= NODES; k++) nodes.push(await startNode(root, `zapbench${k}`, { app: 'chat' }));
+    await joinAndSettle(nodes);
+    log(`  ${NODES} chat nodes started and settled (pids ${nodes.map((n) => n.pid).join(', ')})`);
+    // idle first, on nodes that have served nothing yet: the fan-out leaves work and garbage behind
+    const idleRun = await idle(nodes, perNode, log);
+    const fan = await fanout(nodes, opts, log);
+    return {
+      nodes: nodes.map((n) => n.name),
+      machine: { cpus: availableParallelism(), loadStart, loadEnd: loadavg()[0] },
+      room: ROOM,
+      fanout: fan,
+      idle: { mode: 'named, in no room', requestedPerNode: opts.idlePerNode, perNode, openFiles: limits, clamped: note, openSeconds: idleRun.openSeconds, nodes: idleRun.rows },
+    };
+  } catch (err) {
+    for (const n of nodes) log(`--- ${n.name} (pid ${n.pid}) log, last lines:\n${nodeLogTail(n, 20)}`);
+    throw err;
+  } finally {
+    stopNodes(nodes);
+  }
+}
+
+/** The printed table. */
+export function chatTable(r: ChatBenchResult): string {
+  const f = r.fanout;
+  const n = (x: number) => Math.round(x).toLocaleString('en-US');
+  const ms = (x: number) => `${x.toFixed(1)} ms`.padStart(10);
+  const mb = (x: number) => `${(x / 1024 / 1024).toFixed(1)} MiB`.padStart(10);
+  const rows = [
+    `machine: ${r.machine.cpus} cores, shared; load average ${r.machine.loadStart.toFixed(1)} at the start, ${r.machine.loadEnd.toFixed(1)} at the end`,
+    `fan-out: ${n(f.members)} members of one room (${f.membersPerNode.join('/')} per node), sender ${f.sender.name} on ${f.sender.node}, ${f.said} messages ${f.pacing}`,
+    `                          p50         p99         max`,
+    `  say -> first delivery ${ms(f.sayToFirst.p50Ms)}  ${ms(f.sayToFirst.p99Ms)}  ${ms(f.sayToFirst.maxMs)}`,
+    `  say -> last delivery  ${ms(f.sayToLast.p50Ms)}  ${ms(f.sayToLast.p99Ms)}  ${ms(f.sayToLast.maxMs)}`,
+    `  ${f.complete} of ${f.said} messages reached every member in time; ${n(f.delivered)} of ${n(f.expectedDeliveries)} deliveries in ${f.seconds.toFixed(1)} s: ${n(f.deliveriesPerSecond)} deliveries/s (${f.messagesPerSecond.toFixed(1)} messages/s)`,
+    `  exactly once: ${f.missing === 0 && f.duplicates === 0 ? 'yes' : 'NO'} (missing ${f.missing}, duplicates ${f.duplicates}${f.problems.length ? `; e.g. ${f.problems.join(', ')}` : ''}); members disconnected ${f.disconnected}`,
+    `idle connections (${r.idle.mode}): ${n(r.idle.perNode)} per node${r.idle.clamped ? ` (clamped: ${r.idle.requestedPerNode} asked)` : ''}, opened in ${r.idle.openSeconds.toFixed(1)} s; open-files limit ${r.idle.openFiles.soft}`,
+    `  node                  connections  rss before   rss after  per connection`,
+    ...r.idle.nodes.map((x) => `  ${x.node.padEnd(22)}${n(x.connections).padStart(11)}  ${mb(x.rssBeforeBytes)}  ${mb(x.rssAfterBytes)}  ${`${(x.bytesPerConnection / 1024).toFixed(1)} KiB`.padStart(14)}`),
+  ];
+  return rows.join('\n');
+}
