@@ -4,12 +4,22 @@
  */
 import 'reflect-metadata';
 import { WsAdapter } from '@nestjs/platform-ws';
-import { runFromEnv } from '@ringnest/riak-core';
+import { runFromEnv, setupOpenApi } from '@ringnest/riak-core';
 import { ApiModule } from './app/api.module';
+
+const DOCS = {
+  title: 'Ringnest KV',
+  version: '0.1.0',
+  description:
+    'The HTTP API of an api node (SPEC §6): the replicated key/value store, ping, probes and the cluster admin API. ' +
+    'Errors are `{"error":{"code","message"}}`. WebSocket gateways on the same port: `/ws/kv` (store, fetch, watch) and ' +
+    '`/ws/cluster` (ring and transfer events, which feed the dashboard at `/`).',
+};
 
 runFromEnv({ app: 'api', httpPort: 4000, clusterPort: 9000 }, (config, runtime) => ({
   module: ApiModule.register(config, runtime),
   configure: (app) => {
     app.useWebSocketAdapter(new WsAdapter(app));
+    setupOpenApi(app, DOCS);
   },
 }));

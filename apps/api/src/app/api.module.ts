@@ -1,6 +1,6 @@
-/** The api node's root module: the cluster runtime plus the KV store's HTTP surface and the ping service. */
+/** The api node's root module: the cluster runtime and its dashboard, the KV store's HTTP surface and the ping service. */
 import { DynamicModule, Module } from '@nestjs/common';
-import { NodeConfig, RiakCoreModule, RuntimeOptions } from '@ringnest/riak-core';
+import { ClusterDashboardModule, NodeConfig, RiakCoreModule, RuntimeOptions } from '@ringnest/riak-core';
 import { PingModule } from './ping/ping.module';
 import { StoreModule } from './store/store.module';
 
@@ -9,7 +9,7 @@ export class ApiModule {
   static register(config: NodeConfig, runtime: Partial<RuntimeOptions> = {}): DynamicModule {
     return {
       module: ApiModule,
-      imports: [RiakCoreModule.forRoot({ config, runtime }), PingModule, StoreModule],
+      imports: [RiakCoreModule.forRoot({ config, runtime }), ClusterDashboardModule.register(), PingModule, StoreModule],
     };
   }
 }

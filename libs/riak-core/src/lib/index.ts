@@ -6,6 +6,7 @@ export * from './claim';
 export * from './claimant';
 export * from './membership';
 export * from './status-text';
+export * from './ring-view';
 export * from './config';
 export * from './preflist';
 export * from './vnode';

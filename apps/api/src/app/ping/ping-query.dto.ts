@@ -1,4 +1,5 @@
 /** The query of `GET /api/ping`, validated at the edge (SPEC §6). */
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsByteLength, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { MIN_RING_SIZE } from '@ringnest/riak-core';
@@ -10,6 +11,7 @@ export const MAX_PING_N = Math.min(8, MIN_RING_SIZE);
 const decimal = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value);
 
 export class PingQueryDto {
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PING_N, description: 'ping n consecutive partitions' })
   @IsOptional()
   @Transform(decimal)
   @Min(1, { message: `n must be between 1 and ${MAX_PING_N}` })
@@ -17,6 +19,7 @@ export class PingQueryDto {
   @IsInt({ message: 'n must be an integer' }) // checked first (decorators apply bottom-up)
   n?: number;
 
+  @ApiPropertyOptional({ description: 'ping the vnode of ring key ("ping", key) instead of ("ping", now)', maxLength: 1024 })
   @IsOptional()
   @IsString({ message: 'key must be a string' })
   @IsByteLength(1, 1024, { message: 'key must be 1 to 1024 bytes' })

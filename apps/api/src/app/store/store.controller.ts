@@ -3,13 +3,19 @@
  * body. Quorum failures are HTTP exceptions carrying the SPEC error body (503, 504).
  */
 import { BadRequestException, Body, Controller, Delete, Get, Headers, HttpCode, Param, Put, Query, UsePipes, ValidationPipe } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { KvService, QuorumOptions, checkKey, checkQuorum } from '@ringnest/coord-kv';
+import { ApiErrorResponses } from '@ringnest/riak-core';
 import { StoreQueryDto } from './store-query.dto';
 import { deletedBody, fetchedBody, storedBody } from './store-bodies';
+import { CONTEXT_HEADER_DOC, DELETED_SCHEMA, FETCHED_SCHEMA, STORED_SCHEMA } from './store.openapi';
 
 /** The causal context a client read, sent back to supersede exactly that (SPEC §6). */
 export const CONTEXT_HEADER = 'x-ringnest-context';
 
+@ApiTags('store')
+@ApiParam({ name: 'key', description: '1 to 1024 bytes; its ring key is ("store", key)' })
+@ApiErrorResponses(400, 503, 504)
 @Controller('api/store')
 @UsePipes(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true }))
 export class StoreController {
@@ -17,6 +23,11 @@ export class StoreController {
 
   @Put(':key')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Store a JSON value on N replicas; answers once W acknowledged' })
+  @ApiBody({ description: 'any JSON value, at most 1 MiB', schema: {} })
+  @ApiHeader(CONTEXT_HEADER_DOC)
+  @ApiOkResponse({ description: 'stored', schema: STORED_SCHEMA })
+  @ApiErrorResponses(413)
   async store(@Param('key') key: string, @Query() q: StoreQueryDto, @Body() body: unknown, @Headers(CONTEXT_HEADER) context?: string) {
     const o = this.options(key, q);
     if (body === undefined || body === null || body === '') throw new BadRequestException('a JSON body is required');
@@ -24,12 +35,17 @@ export class StoreController {
   }
 
   @Get(':key')
+  @ApiOperation({ summary: 'Read a value from R of its N replicas (stale replicas are repaired)' })
+  @ApiOkResponse({ description: 'the value, or not_found', schema: FETCHED_SCHEMA })
   async fetch(@Param('key') key: string, @Query() q: StoreQueryDto) {
     return fetchedBody(key, await this.kv.fetch(key, this.options(key, q)));
   }
 
   @Delete(':key')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Delete a value; answers once W replicas acknowledged; later reads say not_found' })
+  @ApiHeader(CONTEXT_HEADER_DOC)
+  @ApiOkResponse({ description: 'deleted', schema: DELETED_SCHEMA })
   async remove(@Param('key') key: string, @Query() q: StoreQueryDto, @Headers(CONTEXT_HEADER) context?: string) {
     return deletedBody(await this.kv.remove(key, this.options(key, q), context));
   }

@@ -2,7 +2,8 @@
  * The admin API behind `./ringnest` (docs/admin-api.md). Thin: validate, delegate to the
  * membership service or read the ring, render with the pure status-text functions.
  */
-import { BadRequestException, Body, Controller, Get, HttpCode, Post, Query, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, HttpCode, Post, Query, UseGuards, UsePipes, ValidationPipe, applyDecorators } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ClusterRefusal } from '../cluster-refusal.exception';
 import {
   clusterNodes,
@@ -25,7 +26,22 @@ import { HandoffManager, TransferView } from '../handoff/handoff-manager.service
 import { ServiceRegistry } from '../vnode/service-registry';
 import { VnodeMaster } from '../vnode/vnode-master.service';
 import { NodeWatcher } from '../node-watcher.service';
+import { ApiErrorResponses } from './api-error-responses.decorator';
+import { ADMIN_AUTH } from './openapi';
 
+/** OpenAPI: what the route does; it answers 200 with at least `text`. */
+const AdminRoute = (summary: string) =>
+  applyDecorators(
+    ApiOperation({ summary }),
+    ApiOkResponse({
+      description: 'at least `text`, the lines `./ringnest` prints (docs/admin-api.md)',
+      schema: { type: 'object', required: ['text'], properties: { text: { type: 'string' } }, additionalProperties: true },
+    }),
+  );
+
+@ApiTags('cluster')
+@ApiBearerAuth(ADMIN_AUTH)
+@ApiErrorResponses(400, 401, 409, 502)
 @Controller('api/cluster')
 @UseGuards(AdminTokenGuard)
 @UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
@@ -42,6 +58,7 @@ export class AdminController {
 
   /** The vnodes this node runs or holds data for, with their size and whether this node owns them. */
   @Get('vnodes')
+  @AdminRoute('The vnodes this node runs or holds data for')
   async vnodes() {
     const ring = this.rings.current;
     const owners = ownershipOf(ring).owners;
@@ -58,6 +75,7 @@ export class AdminController {
   }
 
   @Get('transfers')
+  @AdminRoute('Handoffs running on this node and ownership transfers waiting')
   transfers() {
     const transfers = this.handoff.transfers();
     return { transfers, text: formatTransfers(transfers) };
@@ -65,6 +83,7 @@ export class AdminController {
 
   /** Rebuild a partition's vnodes on this node from the neighbours' replicas. */
   @Post('repair')
+  @AdminRoute("Rebuild a partition's vnodes on this node from the neighbours' replicas")
   @HttpCode(200)
   async repair(@Body() body: RepairDto) {
     const q = this.rings.current.ringSize;
@@ -82,6 +101,7 @@ export class AdminController {
 
   /** The annotated preference list of a ring key; up means up for `service` when given, else reachable. */
   @Get('preflist')
+  @AdminRoute('The annotated preference list of a ring key')
   preflist(@Query() q: PreflistQueryDto) {
     const ring = this.rings.current;
     const up = q.service ? this.watcher.upNodes(q.service) : this.liveness.upNodes();
@@ -96,6 +116,7 @@ export class AdminController {
 
   /** The ring's ownership: owner of every partition, and pending transfers. */
   @Get('ring')
+  @AdminRoute('The owner of every partition and the pending transfers')
   ring() {
     const ring = this.rings.current;
     const o = ownershipOf(ring);
@@ -107,6 +128,7 @@ export class AdminController {
   }
 
   @Get('services')
+  @AdminRoute('The vnode services up on each node')
   services() {
     const nodes = this.watcher.services();
     const text = nodes.map((n) => `${n.node} ${n.up ? 'up' : 'down'}: ${n.services.length > 0 ? n.services.join(', ') : '(none)'}`).join('\n');
@@ -114,6 +136,7 @@ export class AdminController {
   }
 
   @Get('status')
+  @AdminRoute('This node, the ring and the membership table')
   status() {
     const ring = this.rings.current;
     const members = memberRows(ring);
@@ -133,12 +156,14 @@ export class AdminController {
   }
 
   @Get('member-status')
+  @AdminRoute('The membership table')
   memberStatus() {
     const members = memberRows(this.rings.current);
     return { members, text: formatMemberTable(members) };
   }
 
   @Get('ring-status')
+  @AdminRoute('Claimant, ring readiness, pending transfers, unreachable nodes')
   ringStatus() {
     const ring = this.rings.current;
     const o = ownershipOf(ring);
@@ -153,6 +178,7 @@ export class AdminController {
   }
 
   @Get('ringready')
+  @AdminRoute('Whether every member has seen the current ring')
   ringready() {
     const ring = this.rings.current;
     const r = formatRingReady(ring, this.liveness.unreachable());
@@ -160,30 +186,35 @@ export class AdminController {
   }
 
   @Post('join')
+  @AdminRoute('Join the cluster of the node at `target` now')
   @HttpCode(200)
   async join(@Body() body: JoinDto) {
     return { text: await this.membership.join(body.target, true) };
   }
 
   @Post('staged/join')
+  @AdminRoute('Stage a join of this node')
   @HttpCode(200)
   async stagedJoin(@Body() body: JoinDto) {
     return { text: await this.membership.join(body.target, false) };
   }
 
   @Post('staged/leave')
+  @AdminRoute('Stage a leave (of this node by default)')
   @HttpCode(200)
   async stagedLeave(@Body() body: OptionalNodeDto) {
     return { text: await this.membership.onClaimant({ op: 'stage', change: { kind: 'leave', node: body.node ?? this.rings.self } }) };
   }
 
   @Post('staged/force-remove')
+  @AdminRoute('Stage a force-remove of a node')
   @HttpCode(200)
   async forceRemove(@Body() body: NodeDto) {
     return { text: await this.membership.onClaimant({ op: 'stage', change: { kind: 'force-remove', node: body.node } }) };
   }
 
   @Post('staged/replace')
+  @AdminRoute('Stage the replacement of a node')
   @HttpCode(200)
   async replace(@Body() body: ReplaceDto) {
     return {
@@ -192,29 +223,34 @@ export class AdminController {
   }
 
   @Get('plan')
+  @AdminRoute('The plan of the staged changes')
   async plan() {
     return { text: await this.membership.onClaimant({ op: 'plan' }) };
   }
 
   @Post('commit')
+  @AdminRoute('Commit the staged changes')
   @HttpCode(200)
   async commit() {
     return { text: await this.membership.onClaimant({ op: 'commit' }) };
   }
 
   @Post('clear')
+  @AdminRoute('Clear the staged changes')
   @HttpCode(200)
   async clear() {
     return { text: await this.membership.onClaimant({ op: 'clear' }) };
   }
 
   @Post('leave')
+  @AdminRoute('This node leaves now; its process exits once it owns nothing')
   @HttpCode(200)
   async leave() {
     return { text: await this.membership.onClaimant({ op: 'leave', node: this.rings.self }) };
   }
 
   @Post('down')
+  @AdminRoute('Mark an unreachable node down')
   @HttpCode(200)
   down(@Body() body: NodeDto) {
     return { text: this.membership.down(body.node) };

@@ -3,6 +3,7 @@
  * and the ring as this node sees it, read at scrape time from the providers that own that state.
  */
 import { Controller, Get, Header, OnModuleInit } from '@nestjs/common';
+import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { clusterNodes, memberOf, ownershipOf, ringReady } from '../../lib';
 import { RingManager } from '../ring-manager.service';
@@ -10,6 +11,7 @@ import { LivenessService } from '../liveness.service';
 import { VnodeMaster } from '../vnode/vnode-master.service';
 import { HandoffManager } from '../handoff/handoff-manager.service';
 
+@ApiTags('node')
 @Controller()
 export class MetricsController implements OnModuleInit {
   /** one registry per node (several nodes may share a process in simulations and tests) */
@@ -59,6 +61,8 @@ export class MetricsController implements OnModuleInit {
   }
 
   @Get('metrics')
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Prometheus text exposition format (ringnest_* gauges and process metrics)', schema: { type: 'string' } })
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
   metrics(): Promise<string> {
     return this.registry.metrics();
