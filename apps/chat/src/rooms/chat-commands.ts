@@ -12,6 +12,8 @@ export const CHAT_SERVICE = 'chat';
 export const CHAT_BUCKET = 'chat';
 /** the cluster transport pattern of a batch of room events for one node's connections */
 export const CHAT_DELIVER_PATTERN = 'chat.deliver';
+/** the cluster transport pattern asking a node to re-assert its members (another node thought it dead) */
+export const CHAT_RESYNC_PATTERN = 'chat.resync';
 
 export type ChatCommand =
   /** add (or rewrite) a member; reply: the history and the present members */
@@ -42,6 +44,8 @@ export interface JoinReply {
 }
 export interface MembersReply {
   readonly members: readonly MemberEntry[];
+  /** for `member`: whether the replica had the written connection present before */
+  readonly was?: boolean;
 }
 export interface OkReply {
   readonly ok: true;

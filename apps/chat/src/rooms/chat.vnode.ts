@@ -119,8 +119,10 @@ export class ChatVnode implements Vnode<unknown, ChatReply | ChatErrorReply> {
         const room = this.write(c.room, (r) => join(r, c.entry));
         return { history: [...room.history], members: presentMembers(room) };
       }
-      case 'member':
-        return { members: presentMembers(this.write(c.room, (r) => putMember(r, c.entry))) };
+      case 'member': {
+        const was = this.rooms.get(c.room)?.members[c.entry.conn]?.present ?? false;
+        return { members: presentMembers(this.write(c.room, (r) => putMember(r, c.entry))), was };
+      }
       case 'say':
         return { members: presentMembers(this.write(c.room, (r) => append(r, c.message))) };
       case 'read':

@@ -142,6 +142,7 @@ describe('rooms on the ring (simulated chat nodes)', () => {
       await alex.expect(`${room} - Bob: hello ${room}\n> `);
     }
     const e = await sim.start('e');
+    nodes.push(e);
     await e.membership.join(nodes[0].addr, true);
     await sim.settled();
     const moved = rooms.filter((room) => primaries(room).includes(e.name));
@@ -157,6 +158,26 @@ describe('rooms on the ring (simulated chat nodes)', () => {
     await carol.send(`join ${moved[0]}`);
     await carol.expect(`the most recent messages are:\n\n${moved[0]} - Bob: hello ${moved[0]}\n> `);
     await alex.expect(`* Carol has joined ${moved[0]}\n> `);
+  }, 90000);
+
+  it('a node only cut off for a while is evicted, then re-asserts its members when it is back: they rejoin without re-joining', async () => {
+    const [alex, dave] = [await named(nodes[0], 'Alex'), await named(nodes[3], 'Dave')];
+    await alex.send('join Cut');
+    await dave.send('join Cut');
+    await alex.expect('* Dave has joined Cut\n> ');
+    const others = nodes.filter((n) => n !== nodes[3]).map((n) => n.addr);
+    sim.network.partition([nodes[3].addr], others);
+    try {
+      await alex.expect('* Dave has left Cut\n> ');
+    } finally {
+      sim.network.heal();
+    }
+    // (what Dave sees meanwhile depends on whether his node holds a replica of the room)
+    await alex.expect('* Dave has joined Cut\n> ');
+    await alex.send('say Cut welcome back');
+    await dave.expect('Cut - Alex: welcome back\n> ');
+    await dave.send('who Cut');
+    await dave.expect('Cut: Alex, Dave\n> ');
   }, 90000);
 
   it('keeps a room working without re-joining when the node of its first replica dies, and drops that node’s members', async () => {

@@ -17,12 +17,12 @@ import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nest
 import { AnnotatedEntry, CLUSTER_CLIENT, ClusterClient, CoverageService, NodeWatcher, QuorumError, RingManager, VnodeMaster, gather, getAplAnn, memberOf, ownershipOf } from '@ringnest/riak-core';
 import { randomBytes } from 'node:crypto';
 import { Subscription } from 'rxjs';
-import { CHAT_DELIVER_PATTERN, CHAT_SERVICE, ChatCommand, DeliverReply, EvictReply, JoinReply, MembersReply, RoomReply } from './chat-commands';
+import { CHAT_DELIVER_PATTERN, CHAT_RESYNC_PATTERN, CHAT_SERVICE, ChatCommand, DeliverReply, EvictReply, JoinReply, MembersReply, RoomReply } from './chat-commands';
 import { ChatStore } from './chat-store';
 import { roomPartition } from './chat.vnode';
 import { ConnectionId, Deliver, JoinResult, LeaveResult, Member, RoomDirectory, RoomEvent, RoomMessage, RoomUnavailableError } from './room-directory';
 import { performance } from 'node:perf_hooks';
-import { EVICTED, MemberEntry, RoomState, StoredMessage, emptyRoom, fingerprint, keyOf, mergeRooms, newerEntry, presentMembers, unreadFor } from './room-state';
+import { MemberEntry, evicted, RoomState, StoredMessage, emptyRoom, fingerprint, keyOf, mergeRooms, newerEntry, presentMembers, unreadFor } from './room-state';
 
 /** Present member entries, one per connection, the newest write of each. */
 type Members = Map<string, MemberEntry>;
@@ -38,6 +38,8 @@ export const ROOM_N = 3;
 export const ROOM_QUORUM = 2;
 export const ROOM_TIMEOUT_MS = 3000;
 const DELIVER_TIMEOUT_MS = 5000;
+const RESYNC_PASSES = 10;
+const RESYNC_RETRY_MS = 1000;
 
 interface LocalConnection {
   readonly deliver: Deliver;
@@ -55,6 +57,10 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
   private messageSeq = 0;
   private lastAt = 0;
   private sub: Subscription | undefined;
+  /** nodes this node saw die (and evicted the members of): told to re-assert their members when they are back */
+  private readonly suspected = new Set<string>();
+  private resyncing: Promise<void> | undefined;
+  private resyncAgain = false;
 
   constructor(
     private readonly rings: RingManager,
@@ -67,7 +73,11 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
 
   onModuleInit(): void {
     this.sub = this.watcher.changes$.subscribe((c) => {
-      if (c.service === CHAT_SERVICE && !c.up && c.node !== this.self) void this.nodeDown(c.node);
+      if (c.service !== CHAT_SERVICE || c.node === this.self) return;
+      if (!c.up) {
+        this.suspected.add(c.node);
+        void this.nodeDown(c.node);
+      } else if (this.suspected.delete(c.node)) this.askToResync(c.node);
     });
   }
 
@@ -120,8 +130,9 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
     const current = local?.rooms.get(room);
     if (!local || !current) return { kind: 'not-a-member' };
     local.rooms.delete(room);
-    const members = await this.write(room, { op: 'member', room, entry: this.entry(member.connection, current.name, false) });
-    this.fanOut(room, members, { kind: 'left', room, name: current.name });
+    const { members, was } = await this.writeMember(room, this.entry(member.connection, current.name, false));
+    // Already evicted (its node was thought dead): the room was told then.
+    if (was) this.fanOut(room, members, { kind: 'left', room, name: current.name });
     return { kind: 'left' };
   }
 
@@ -158,6 +169,42 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
         return this.write(room, { op: 'member', room, entry });
       }),
     );
+  }
+
+  /**
+   * Re-assert every membership of this node's connections with newer versions: another node thought
+   * this one dead and evicted them. A member the replicas no longer had is announced as joined.
+   * Requests that arrive while one runs are folded into one more pass; a pass in which a room was
+   * unavailable is retried a second later (at most RESYNC_PASSES passes).
+   */
+  resync(): Promise<void> {
+    if (this.resyncing) {
+      this.resyncAgain = true;
+      return this.resyncing;
+    }
+    const run = async (): Promise<void> => {
+      for (let pass = 0; pass < RESYNC_PASSES; pass++) {
+        if (pass > 0) await new Promise((r) => setTimeout(r, RESYNC_RETRY_MS));
+        this.resyncAgain = false;
+        let failed = false;
+        for (const [connection, local] of [...this.connections]) {
+          for (const [room, current] of [...local.rooms]) {
+            const entry = this.entry(connection, current.name, true);
+            local.rooms.set(room, entry);
+            try {
+              const { members, was } = await this.writeMember(room, entry);
+              if (!was) this.fanOut(room, members, { kind: 'joined', room, name: current.name });
+            } catch (err) {
+              failed = true;
+              this.logger.warn(`re-asserting ${current.name} in ${room}: ${(err as Error).message}`);
+            }
+          }
+        }
+        if (!failed && !this.resyncAgain) return;
+      }
+    };
+    this.resyncing = run().finally(() => (this.resyncing = undefined));
+    return this.resyncing;
   }
 
   /**
@@ -242,6 +289,22 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
     return members;
   }
 
+  /** Write one member entry: the present members, and whether any replica had the connection present before. */
+  private async writeMember(room: string, entry: MemberEntry): Promise<{ members: Members; was: boolean }> {
+    const ok = await this.quorum(room, this.send<Partial<MembersReply>>(room, { op: 'member', room, entry }).replies);
+    const members: Members = new Map();
+    for (const r of ok) mergeMembers(members, r.members);
+    return { members, was: ok.some((r) => r.was === true) };
+  }
+
+  private askToResync(node: string): void {
+    const addr = memberOf(this.rings.current, node)?.addr;
+    if (!addr) return;
+    this.client.request(addr, CHAT_RESYNC_PATTERN, { from: this.self }, { timeoutMs: DELIVER_TIMEOUT_MS }).catch((err: unknown) => {
+      this.logger.debug(`asking ${node} to re-assert its members failed: ${(err as Error).message}`);
+    });
+  }
+
   /** Whole replicas from R vnodes, merged; replicas found behind the merge are repaired once all answered. */
   private async read(room: string): Promise<RoomState> {
     const { apl, replies } = this.send<Partial<RoomReply>>(room, { op: 'read', room });
@@ -294,8 +357,7 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
     const ids = new Set(gone);
     for (const m of entries) {
       if (!ids.has(m.local)) continue;
-      const entry: MemberEntry = { ...m, v: EVICTED, present: false, at: Date.now() };
-      void this.write(room, { op: 'member', room, entry }).catch(() => undefined);
+      void this.write(room, { op: 'member', room, entry: evicted(m, Date.now()) }).catch(() => undefined);
     }
   }
 
@@ -324,17 +386,16 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
     }
   }
 
-  private async announceEviction(room: string, evicted: readonly MemberEntry[], local: readonly MemberEntry[]): Promise<void> {
+  private async announceEviction(room: string, gone: readonly MemberEntry[], local: readonly MemberEntry[]): Promise<void> {
     const members = mergeMembers(new Map(), local);
-    for (const m of evicted) {
-      const entry: MemberEntry = { ...m, v: EVICTED, present: false, at: Date.now() };
+    for (const m of gone) {
       try {
-        mergeMembers(members, [...(await this.write(room, { op: 'member', room, entry })).values()]);
+        mergeMembers(members, [...(await this.write(room, { op: 'member', room, entry: evicted(m, Date.now()) })).values()]);
       } catch (err) {
         this.logger.debug(`evicting ${m.name} from ${room}: ${(err as Error).message}`);
       }
       members.delete(m.conn);
     }
-    for (const name of new Set(evicted.map((m) => m.name))) this.fanOut(room, members, { kind: 'left', room, name });
+    for (const name of new Set(gone.map((m) => m.name))) this.fanOut(room, members, { kind: 'left', room, name });
   }
 }

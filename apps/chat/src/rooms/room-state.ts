@@ -8,8 +8,9 @@
  *   Only the node holding the connection writes it, with increasing versions (join, rename, leave),
  *   so a higher version is always the newer fact and concurrent joins and leaves of different
  *   connections merge. The one write from elsewhere — a dead node's members evicted, or a connection
- *   its node reported gone — uses `EVICTED`, above every version, because such a connection can
- *   never act again. A left member is kept as a tombstone for `TOMBSTONE_TTL_MS` so a lagging replica
+ *   its node reported gone — is `evicted(entry)`: the same version, absent (at equal versions absence
+ *   wins). So the eviction beats every copy of what it evicted, and a node that was only thought dead
+ *   re-asserts its members with newer versions (`resync`). A left member is kept as a tombstone for `TOMBSTONE_TTL_MS` so a lagging replica
  *   cannot bring it back; after that it is forgotten (and a stale copy that still resurfaces is
  *   caught at delivery: its node answers that the connection is gone, and it is evicted).
  * - History: messages keyed by a cluster-unique id, ordered by (time, id), the newest
@@ -27,8 +28,8 @@
 export const HISTORY_LENGTH = 20;
 /** how long a left member's tombstone is kept */
 export const TOMBSTONE_TTL_MS = 10 * 1000;
-/** the version of a member removed because its node died or its connection is gone: final */
-export const EVICTED = Number.MAX_SAFE_INTEGER;
+/** A member removed by another node (its node died, or its connection is gone): the same version, absent. */
+export const evicted = (m: MemberEntry, now: number): MemberEntry => ({ ...m, present: false, at: now });
 
 export interface MemberEntry {
   /** cluster-unique connection id (the holding node's boot id and its local connection id) */
@@ -38,7 +39,7 @@ export interface MemberEntry {
   /** the chat node holding the connection */
   readonly node: string;
   readonly name: string;
-  /** increases with every write of this entry by its node; `EVICTED` is final */
+  /** increases with every write of this entry by its node (an eviction keeps the version it evicts) */
   readonly v: number;
   readonly present: boolean;
   /** when it was written (ms, the writer's clock): tombstones expire by it */
@@ -136,9 +137,9 @@ function markLatestRead(room: RoomState, name: string): void {
 
 /** Evict every present member held by `node` (it died); returns the entries evicted. */
 export function evictNode(room: RoomState, node: string, now: number): MemberEntry[] {
-  const evicted = presentMembers(room).filter((m) => m.node === node);
-  for (const m of evicted) putMember(room, { ...m, v: EVICTED, present: false, at: now });
-  return evicted;
+  const gone = presentMembers(room).filter((m) => m.node === node);
+  for (const m of gone) putMember(room, evicted(m, now));
+  return gone;
 }
 
 /** Forget tombstones older than the TTL; returns how many were forgotten. */
