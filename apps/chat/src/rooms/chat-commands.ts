@@ -16,11 +16,13 @@ export const CHAT_DELIVER_PATTERN = 'chat.deliver';
 export const CHAT_RESYNC_PATTERN = 'chat.resync';
 
 export type ChatCommand =
-  /** add (or rewrite) a member; reply: the history and the present members */
+  /** add (or rewrite) a member; reply: the history and the fan-out targets */
   | { readonly op: 'join'; readonly room: string; readonly entry: MemberEntry }
-  /** rewrite a member entry (leave, rename, eviction of a gone connection); reply: the present members */
+  /** rewrite a member entry (leave, rename, re-assert); reply: the fan-out targets */
   | { readonly op: 'member'; readonly room: string; readonly entry: MemberEntry }
-  /** append a message; reply: the present members */
+  /** evict connections (their node died, or says they are gone) at the version this replica holds; reply: the fan-out targets */
+  | { readonly op: 'evict'; readonly room: string; readonly conns: readonly string[] }
+  /** append a message; reply: the fan-out targets */
   | { readonly op: 'say'; readonly room: string; readonly message: StoredMessage }
   /** reply: the whole replica */
   | { readonly op: 'read'; readonly room: string }
@@ -38,12 +40,15 @@ export interface ChatRoomsRequest {
 export interface RoomReply {
   readonly state: RoomState;
 }
+/** The present members' connections, by the node holding them: all a fan-out needs (kept small: a room may have thousands). */
+export type Targets = Record<string, string[]>;
+
 export interface JoinReply {
   readonly history: readonly StoredMessage[];
-  readonly members: readonly MemberEntry[];
+  readonly targets: Targets;
 }
-export interface MembersReply {
-  readonly members: readonly MemberEntry[];
+export interface TargetsReply {
+  readonly targets: Targets;
   /** for `member`: whether the replica had the written connection present before */
   readonly was?: boolean;
 }
@@ -52,10 +57,10 @@ export interface OkReply {
 }
 export interface EvictReply {
   /** per room that lost members: who was evicted and who is present */
-  readonly rooms: readonly { readonly room: string; readonly evicted: readonly MemberEntry[]; readonly members: readonly MemberEntry[] }[];
+  readonly rooms: readonly { readonly room: string; readonly evicted: readonly MemberEntry[]; readonly targets: Targets }[];
 }
 
-export type ChatReply = RoomReply | JoinReply | MembersReply | OkReply | EvictReply;
+export type ChatReply = RoomReply | JoinReply | TargetsReply | OkReply | EvictReply;
 
 /** Room events for some connections of one node. */
 export interface DeliverRequest {
@@ -81,6 +86,8 @@ export function isChatCommand(x: unknown): x is ChatCommand {
       return room && isStoredMessage(c['message']);
     case 'read':
       return room;
+    case 'evict':
+      return room && Array.isArray(c['conns']) && c['conns'].every((x) => typeof x === 'string');
     case 'mark-read':
       return room && typeof c['name'] === 'string' && isMessageKey(c['upTo']);
     case 'merge':

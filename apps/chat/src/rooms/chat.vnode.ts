@@ -21,7 +21,7 @@ import {
 import { pack, unpack } from 'msgpackr';
 import { CHAT_BUCKET, ChatCommand, ChatReply, EvictReply, isChatCommand } from './chat-commands';
 import { ChatStore } from './chat-store';
-import { RoomState, append, copyRoom, emptyRoom, evictNode, expireTombstones, isEmptyRoom, isRoomState, join, markRead, mergeRooms, presentMembers, putMember } from './room-state';
+import { RoomState, append, copyRoom, emptyRoom, evictConns, evictNode, expireTombstones, isEmptyRoom, isRoomState, join, markRead, mergeRooms, presentMembers, putMember, targetsOf } from './room-state';
 
 /** how often a room's expired tombstones are swept (on its next write) */
 const SWEEP_INTERVAL_MS = 1000;
@@ -117,14 +117,16 @@ export class ChatVnode implements Vnode<unknown, ChatReply | ChatErrorReply> {
     switch (c.op) {
       case 'join': {
         const room = this.write(c.room, (r) => join(r, c.entry));
-        return { history: [...room.history], members: presentMembers(room) };
+        return { history: [...room.history], targets: targetsOf(room) };
       }
       case 'member': {
         const was = this.rooms.get(c.room)?.members[c.entry.conn]?.present ?? false;
-        return { members: presentMembers(this.write(c.room, (r) => putMember(r, c.entry))), was };
+        return { targets: targetsOf(this.write(c.room, (r) => putMember(r, c.entry))), was };
       }
+      case 'evict':
+        return { targets: targetsOf(this.write(c.room, (r) => (evictConns(r, c.conns, Date.now()), r))) };
       case 'say':
-        return { members: presentMembers(this.write(c.room, (r) => append(r, c.message))) };
+        return { targets: targetsOf(this.write(c.room, (r) => append(r, c.message))) };
       case 'read':
         return { state: copyRoom(this.rooms.get(c.room) ?? emptyRoom()) };
       case 'mark-read':
@@ -143,7 +145,7 @@ export class ChatVnode implements Vnode<unknown, ChatReply | ChatErrorReply> {
     const rooms: EvictReply['rooms'][number][] = [];
     for (const [room, state] of this.rooms) {
       const evicted = evictNode(state, node, now);
-      if (evicted.length > 0) rooms.push({ room, evicted, members: presentMembers(state) });
+      if (evicted.length > 0) rooms.push({ room, evicted, targets: targetsOf(state) });
     }
     return { rooms };
   }

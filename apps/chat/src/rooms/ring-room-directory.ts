@@ -17,20 +17,28 @@ import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nest
 import { AnnotatedEntry, CLUSTER_CLIENT, ClusterClient, CoverageService, NodeWatcher, QuorumError, RingManager, VnodeMaster, gather, getAplAnn, memberOf, ownershipOf } from '@ringnest/riak-core';
 import { randomBytes } from 'node:crypto';
 import { Subscription } from 'rxjs';
-import { CHAT_DELIVER_PATTERN, CHAT_RESYNC_PATTERN, CHAT_SERVICE, ChatCommand, DeliverReply, EvictReply, JoinReply, MembersReply, RoomReply } from './chat-commands';
+import { CHAT_DELIVER_PATTERN, CHAT_RESYNC_PATTERN, CHAT_SERVICE, ChatCommand, DeliverReply, EvictReply, JoinReply, RoomReply, Targets, TargetsReply } from './chat-commands';
 import { ChatStore } from './chat-store';
 import { roomPartition } from './chat.vnode';
 import { ConnectionId, Deliver, JoinResult, LeaveResult, Member, RoomDirectory, RoomEvent, RoomMessage, RoomUnavailableError } from './room-directory';
 import { performance } from 'node:perf_hooks';
-import { MemberEntry, evicted, RoomState, StoredMessage, emptyRoom, fingerprint, keyOf, mergeRooms, newerEntry, presentMembers, unreadFor } from './room-state';
+import { MemberEntry, RoomState, StoredMessage, emptyRoom, fingerprint, keyOf, mergeRooms, presentMembers, unreadFor } from './room-state';
 
-/** Present member entries, one per connection, the newest write of each. */
-type Members = Map<string, MemberEntry>;
+/** Where a room event goes: node → the cluster-unique ids of its connections in the room. */
+type Fanout = Map<string, Set<string>>;
 
-function mergeMembers(into: Members, entries: readonly MemberEntry[] | undefined): Members {
-  for (const m of entries ?? []) into.set(m.conn, newerEntry(into.get(m.conn), m));
+/** The union of the replicas' answers (a connection one replica still lists gets the event; its node drops it if it left). */
+function mergeTargets(into: Fanout, from: Targets | Fanout | undefined): Fanout {
+  for (const [node, conns] of from instanceof Map ? from : Object.entries(from ?? {})) {
+    let set = into.get(node);
+    if (!set) into.set(node, (set = new Set()));
+    for (const c of conns) set.add(c);
+  }
   return into;
 }
+
+/** The connection id on its node, from a cluster-unique id (`<boot id>.<local id>`). */
+const localOf = (conn: string): string => conn.slice(conn.indexOf('.') + 1);
 
 /** replicas per room */
 export const ROOM_N = 3;
@@ -108,21 +116,21 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
       local.rooms.delete(room);
       throw err;
     }
-    const members = new Map<string, MemberEntry>();
+    const targets: Fanout = new Map();
     let history = emptyRoom();
     for (const r of ok) {
-      mergeMembers(members, r.members);
+      mergeTargets(targets, r.targets);
       history = mergeRooms(history, { members: {}, history: [...(r.history ?? [])], readUpTo: {} });
     }
     this.observe(history.history);
-    this.fanOut(room, members, { kind: 'joined', room, name: member.name });
+    this.fanOut(room, targets, { kind: 'joined', room, name: member.name });
     return { kind: 'joined', history: history.history.map(({ from, text }) => ({ from, text })) };
   }
 
   async say(room: string, from: string, text: string): Promise<void> {
     const message = { id: `${this.bootId}.${++this.messageSeq}`, at: this.clock(), from, text };
-    const members = await this.write(room, { op: 'say', room, message });
-    this.fanOut(room, members, { kind: 'message', room, from, text });
+    const { targets } = await this.write(room, { op: 'say', room, message });
+    this.fanOut(room, targets, { kind: 'message', room, from, text });
   }
 
   async leave(room: string, member: Member): Promise<LeaveResult> {
@@ -130,9 +138,9 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
     const current = local?.rooms.get(room);
     if (!local || !current) return { kind: 'not-a-member' };
     local.rooms.delete(room);
-    const { members, was } = await this.writeMember(room, this.entry(member.connection, current.name, false));
+    const { targets, was } = await this.write(room, { op: 'member', room, entry: this.entry(member.connection, current.name, false) });
     // Already evicted (its node was thought dead): the room was told then.
-    if (was) this.fanOut(room, members, { kind: 'left', room, name: current.name });
+    if (was) this.fanOut(room, targets, { kind: 'left', room, name: current.name });
     return { kind: 'left' };
   }
 
@@ -192,8 +200,8 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
             const entry = this.entry(connection, current.name, true);
             local.rooms.set(room, entry);
             try {
-              const { members, was } = await this.writeMember(room, entry);
-              if (!was) this.fanOut(room, members, { kind: 'joined', room, name: current.name });
+              const { targets, was } = await this.write(room, { op: 'member', room, entry });
+              if (!was) this.fanOut(room, targets, { kind: 'joined', room, name: current.name });
             } catch (err) {
               failed = true;
               this.logger.warn(`re-asserting ${current.name} in ${room}: ${(err as Error).message}`);
@@ -281,20 +289,12 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
     }
   }
 
-  /** A write answered with the present members: the merge of W replicas' answers. */
-  private async write(room: string, command: ChatCommand): Promise<Members> {
-    const ok = await this.quorum(room, this.send<Partial<MembersReply>>(room, command).replies);
-    const members: Members = new Map();
-    for (const r of ok) mergeMembers(members, r.members);
-    return members;
-  }
-
-  /** Write one member entry: the present members, and whether any replica had the connection present before. */
-  private async writeMember(room: string, entry: MemberEntry): Promise<{ members: Members; was: boolean }> {
-    const ok = await this.quorum(room, this.send<Partial<MembersReply>>(room, { op: 'member', room, entry }).replies);
-    const members: Members = new Map();
-    for (const r of ok) mergeMembers(members, r.members);
-    return { members, was: ok.some((r) => r.was === true) };
+  /** A write, answered at W: the fan-out targets of the replies, and (for `member`) whether any replica had the connection present before. */
+  private async write(room: string, command: ChatCommand): Promise<{ targets: Fanout; was: boolean }> {
+    const ok = await this.quorum(room, this.send<Partial<TargetsReply>>(room, command).replies);
+    const targets: Fanout = new Map();
+    for (const r of ok) mergeTargets(targets, r.targets);
+    return { targets, was: ok.some((r) => r.was === true) };
   }
 
   private askToResync(node: string): void {
@@ -327,38 +327,28 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
   }
 
   /** Deliver `event` to each present member once: local connections directly, one message per other node. */
-  private fanOut(room: string, members: Members, event: RoomEvent): void {
-    const byNode = new Map<string, MemberEntry[]>();
-    for (const m of members.values()) {
-      if (!m.present) continue;
-      const list = byNode.get(m.node);
-      if (list) list.push(m);
-      else byNode.set(m.node, [m]);
-    }
+  private fanOut(room: string, targets: Fanout, event: RoomEvent): void {
     const ring = this.rings.current;
-    for (const [node, entries] of byNode) {
-      const connections = entries.map((m) => m.local);
+    for (const [node, conns] of targets) {
+      const byLocal = new Map([...conns].map((c) => [localOf(c), c]));
+      const connections = [...byLocal.keys()];
+      const evictGone = (gone: readonly string[]) => this.evictGone(room, gone.map((l) => byLocal.get(l)).filter((c): c is string => c !== undefined));
       if (node === this.self) {
-        this.evictGone(room, entries, this.deliverLocal(event, connections).gone);
+        evictGone(this.deliverLocal(event, connections).gone);
         continue;
       }
       const addr = memberOf(ring, node)?.addr;
       if (!addr) continue;
       this.client
         .request(addr, CHAT_DELIVER_PATTERN, { event, connections }, { timeoutMs: DELIVER_TIMEOUT_MS })
-        .then((reply) => this.evictGone(room, entries, (reply as Partial<DeliverReply>)?.gone ?? []))
+        .then((reply) => evictGone((reply as Partial<DeliverReply>)?.gone ?? []))
         .catch((err: unknown) => this.logger.debug(`delivering to ${node} failed: ${(err as Error).message}`));
     }
   }
 
   /** Connections their node no longer holds are evicted from the room (no one is told: they left when they closed). */
-  private evictGone(room: string, entries: readonly MemberEntry[], gone: readonly string[]): void {
-    if (gone.length === 0) return;
-    const ids = new Set(gone);
-    for (const m of entries) {
-      if (!ids.has(m.local)) continue;
-      void this.write(room, { op: 'member', room, entry: evicted(m, Date.now()) }).catch(() => undefined);
-    }
+  private evictGone(room: string, conns: readonly string[]): void {
+    if (conns.length > 0) void this.write(room, { op: 'evict', room, conns }).catch(() => undefined);
   }
 
   /**
@@ -376,26 +366,24 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
         this.logger.warn(`evicting the members of ${node} from partition ${index}: ${(err as Error).message}`);
         continue;
       }
-      for (const { room, evicted, members } of reply.rooms ?? []) {
+      for (const { room, evicted, targets } of reply.rooms ?? []) {
         if (this.announcer(room, up) !== this.self) continue;
         const fresh = evicted.filter((m) => !announced.has(`${room}\n${m.conn}`));
         if (fresh.length === 0) continue;
         for (const m of fresh) announced.add(`${room}\n${m.conn}`);
-        void this.announceEviction(room, fresh, members);
+        void this.announceEviction(room, fresh, targets);
       }
     }
   }
 
-  private async announceEviction(room: string, gone: readonly MemberEntry[], local: readonly MemberEntry[]): Promise<void> {
-    const members = mergeMembers(new Map(), local);
-    for (const m of gone) {
-      try {
-        mergeMembers(members, [...(await this.write(room, { op: 'member', room, entry: evicted(m, Date.now()) })).values()]);
-      } catch (err) {
-        this.logger.debug(`evicting ${m.name} from ${room}: ${(err as Error).message}`);
-      }
-      members.delete(m.conn);
+  private async announceEviction(room: string, gone: readonly MemberEntry[], local: Targets): Promise<void> {
+    const targets = mergeTargets(new Map(), local);
+    try {
+      mergeTargets(targets, (await this.write(room, { op: 'evict', room, conns: gone.map((m) => m.conn) })).targets);
+    } catch (err) {
+      this.logger.debug(`evicting from ${room}: ${(err as Error).message}`);
     }
-    for (const name of new Set(gone.map((m) => m.name))) this.fanOut(room, members, { kind: 'left', room, name });
+    for (const m of gone) targets.get(m.node)?.delete(m.conn);
+    for (const name of new Set(gone.map((m) => m.name))) this.fanOut(room, targets, { kind: 'left', room, name });
   }
 }

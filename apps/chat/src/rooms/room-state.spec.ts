@@ -7,6 +7,7 @@ import {
   TOMBSTONE_TTL_MS,
   append,
   emptyRoom,
+  evictConns,
   evictNode,
   expireTombstones,
   fingerprint,
@@ -16,6 +17,7 @@ import {
   mergeRooms,
   presentMembers,
   putMember,
+  targetsOf,
   unreadFor,
 } from './room-state';
 
@@ -134,5 +136,13 @@ describe('room state CRDT', () => {
     expect(isRoomState({ members: { c1: { conn: 'c1' } }, history: [], readUpTo: {} })).toBe(false);
     expect(isRoomState({ members: {}, history: [{ id: 1 }], readUpTo: {} })).toBe(false);
     expect(isRoomState(null)).toBe(false);
+  });
+
+  it('evicts connections at the version the replica holds and lists fan-out targets by node', () => {
+    const r = putMember(putMember(putMember(emptyRoom(), entry('c1', 'Alex', 3)), entry('c2', 'Bob', 1, true, 'n2')), entry('c3', 'Cy', 2, true, 'n2'));
+    expect(targetsOf(r)).toEqual({ n1: ['c1'], n2: ['c2', 'c3'] });
+    expect(evictConns(r, ['c2', 'nobody'], 5).map((m) => m.conn)).toEqual(['c2']);
+    expect(r.members['c2']).toMatchObject({ v: 1, present: false });
+    expect(targetsOf(r)).toEqual({ n1: ['c1'], n2: ['c3'] });
   });
 });

@@ -142,6 +142,25 @@ export function evictNode(room: RoomState, node: string, now: number): MemberEnt
   return gone;
 }
 
+/** Evict these connections at the versions this replica holds; returns the entries evicted. */
+export function evictConns(room: RoomState, conns: readonly string[], now: number): MemberEntry[] {
+  const gone: MemberEntry[] = [];
+  for (const conn of conns) {
+    const m = room.members[conn];
+    if (!m?.present) continue;
+    putMember(room, evicted(m, now));
+    gone.push(m);
+  }
+  return gone;
+}
+
+/** The present members' connection ids, by node (what a fan-out needs). */
+export function targetsOf(room: RoomState): Record<string, string[]> {
+  const targets: Record<string, string[]> = {};
+  for (const m of Object.values(room.members)) if (m.present) (targets[m.node] ??= []).push(m.conn);
+  return targets;
+}
+
 /** Forget tombstones older than the TTL; returns how many were forgotten. */
 export function expireTombstones(room: RoomState, now: number): number {
   let expired = 0;
