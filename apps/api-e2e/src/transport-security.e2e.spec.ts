@@ -1,9 +1,12 @@
 /**
  * The cluster port only talks to nodes that know CLUSTER_SECRET; garbage and strangers are closed
- * and logged, and the node keeps serving (SPEC §8).
+ * and logged, and the node keeps serving (SPEC §8). With CLUSTER_TLS_*, only nodes with a
+ * certificate from the cluster CA get in.
  */
 import { connect, Socket } from 'node:net';
-import { TestCluster, NodeProcess, ringnest, status, waitFor } from './support/cluster';
+import { TestCluster, NodeProcess, ringnest, status, waitFor, waitSettled } from './support/cluster';
+import { kvGet, kvPut } from './support/kv';
+import { makeCa, makeNodeCert, tlsEnv } from './support/tls-certs';
 
 function closedWithin(socket: Socket, ms: number): Promise<boolean> {
   return new Promise((res) => {
@@ -66,5 +69,50 @@ describe('cluster transport security', () => {
     expect(answer.startsWith('HTTP/1.1 400 Bad Request')).toBe(true);
     expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({ error: { code: 'bad_request', message: 'malformed HTTP request' } });
     expect((await a.get('/health')).status).toBe(200);
+  });
+});
+
+describe('cluster transport over TLS (CLUSTER_TLS_CERT, CLUSTER_TLS_KEY, CLUSTER_TLS_CA)', () => {
+  const cluster = new TestCluster();
+  let a: NodeProcess, b: NodeProcess;
+  let env: (name: string) => Record<string, string>;
+  afterAll(() => cluster.stopAll());
+  beforeAll(async () => {
+    const ca = makeCa(cluster.dir, 'cluster-ca');
+    env = (name) => ({ CLUSTER_SECRET: 'the-tls-secret', ...tlsEnv(makeNodeCert(cluster.dir, name, ca), ca) });
+    [a, b] = await Promise.all([cluster.started('la', { env: env('la') }), cluster.started('lb', { env: env('lb') })]);
+  }, 60000);
+
+  it('forms a cluster of two TLS nodes that serve each other\'s data', async () => {
+    const join = await ringnest(['--node', `127.0.0.1:${b.spec.httpPort}`, 'join', a.clusterAddr]);
+    expect(join.code).toBe(0);
+    await waitSettled([a, b], 60000);
+    const ms = await ringnest(['--node', `127.0.0.1:${a.spec.httpPort}`, 'member-status']);
+    expect(ms.code).toBe(0);
+    expect(ms.stdout).toMatch(/^valid .*'la@127\.0\.0\.1'$/m);
+    expect(ms.stdout).toMatch(/^valid .*'lb@127\.0\.0\.1'$/m);
+    expect(ms.stdout).toContain('Valid:2 / Leaving:0');
+    expect((await kvPut(a, 'over-tls', { secret: 'sauce' }, 'n=2&w=2')).status).toBe(200);
+    const got = await kvGet(b, 'over-tls', 'n=2&r=2');
+    expect(got.status).toBe(200);
+    expect(got.body.value).toEqual({ secret: 'sauce' });
+  }, 90000);
+
+  it('refuses a node without TLS, which cannot join; the TLS nodes keep serving', async () => {
+    const plain = await cluster.started('lplain', { env: { CLUSTER_SECRET: 'the-tls-secret' } });
+    const r = await ringnest(['--node', `127.0.0.1:${plain.spec.httpPort}`, 'join', a.clusterAddr]);
+    expect(r.code).toBe(1);
+    expect((r.stdout + r.stderr).trim()).toBe(`Node ${a.clusterAddr} is not reachable!`);
+    await waitFor('the refused TLS handshake to be logged', () => /TLS handshake failed/.test(a.log()), 15000);
+    expect((await status(a)).members.map((m) => m.node).sort()).toEqual(['la@127.0.0.1', 'lb@127.0.0.1']);
+    expect(a.running && b.running && plain.running).toBe(true);
+    expect((await kvGet(b, 'over-tls', 'n=2&r=2')).body.value).toEqual({ secret: 'sauce' });
+  }, 60000);
+
+  it('exits 2 with one line naming the variable when the TLS configuration is incomplete', async () => {
+    const broken = await cluster.node('lbroken', { env: { CLUSTER_TLS_CERT: env('lbroken')['CLUSTER_TLS_CERT'] } });
+    await expect(broken.start()).rejects.toThrow(/exited early/);
+    expect(await broken.exited()).toBe(2);
+    expect(broken.log().trim()).toMatch(/^ringnest: invalid configuration: CLUSTER_TLS_KEY: must be set when CLUSTER_TLS_CERT is/);
   });
 });

@@ -1,8 +1,14 @@
 /**
  * A node's configuration, read from environment variables (SPEC §2) and validated once, here, with
- * a message that names the variable. Pure: the caller passes the environment and the app's defaults.
+ * a message that names the variable. Pure: the caller passes the environment, the app's defaults and
+ * a reader for the files some variables name (CLUSTER_TLS_*).
  */
 import { RingSize, isValidRingSize } from './chash';
+import { ClusterTlsConfig, ConfigFileReader, NO_CONFIG_FILES, parseClusterTls } from './cluster-tls-config';
+import { ConfigError } from './config-error';
+
+export { ConfigError } from './config-error';
+export * from './cluster-tls-config';
 
 export interface NodeConfig {
   readonly app: string;
@@ -18,6 +24,8 @@ export interface NodeConfig {
   readonly join: string | undefined;
   /** host:port other nodes use to reach this node's cluster transport */
   readonly clusterAddr: string;
+  /** CLUSTER_TLS_*: TLS on the cluster transport; absent = plain TCP */
+  readonly clusterTls?: ClusterTlsConfig;
 }
 
 export interface AppDefaults {
@@ -27,12 +35,6 @@ export interface AppDefaults {
 }
 
 export const DEVELOPMENT_SECRET = 'ringnest-development-secret';
-
-export class ConfigError extends Error {
-  constructor(readonly variable: string, message: string) {
-    super(`${variable}: ${message}`);
-  }
-}
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
@@ -48,8 +50,11 @@ function port(env: Record<string, string | undefined>, name: string, fallback: n
   return n;
 }
 
-/** Parse and validate; throws ConfigError naming the offending variable. */
-export function parseNodeConfig(env: Record<string, string | undefined>, d: AppDefaults): NodeConfig {
+/**
+ * Parse and validate; throws ConfigError naming the offending variable. `readFile` reads the
+ * files named by CLUSTER_TLS_* (without one, setting them is a ConfigError).
+ */
+export function parseNodeConfig(env: Record<string, string | undefined>, d: AppDefaults, readFile: ConfigFileReader = NO_CONFIG_FILES): NodeConfig {
   const node = env['RINGNEST_NAME'] || 'dev1@127.0.0.1';
   if (!/^[A-Za-z0-9_.-]+@[A-Za-z0-9_.:-]+$/.test(node)) throw new ConfigError('RINGNEST_NAME', `must look like name@host, got '${node}'`);
   const httpPort = port(env, 'HTTP_PORT', d.httpPort);
@@ -69,6 +74,7 @@ export function parseNodeConfig(env: Record<string, string | undefined>, d: AppD
   if (!isLoopback(bind) && !adminToken) throw new ConfigError('ADMIN_TOKEN', `must be set when BIND (${bind}) is not loopback`);
   const join = env['JOIN'] || undefined;
   if (join !== undefined && !/^[^:\s]+:\d+$/.test(join)) throw new ConfigError('JOIN', `must be host:port, got '${join}'`);
+  const clusterTls = parseClusterTls(env, readFile);
   const host = node.slice(node.indexOf('@') + 1);
   const advertised = bind === '0.0.0.0' || bind === '::' ? host : bind;
   return {
@@ -84,5 +90,6 @@ export function parseNodeConfig(env: Record<string, string | undefined>, d: AppD
     adminToken,
     join,
     clusterAddr: `${advertised}:${clusterPort}`,
+    ...(clusterTls ? { clusterTls } : {}),
   };
 }

@@ -6,7 +6,7 @@
 import { DynamicModule, Logger, LogLevel, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
 import { AppDefaults, ConfigError, NodeConfig, isAlone, parseNodeConfig } from '../lib';
 import { ClusterServer } from './transport';
 import { JsonErrorFilter, errorBody } from './http/json-error.filter';
@@ -77,7 +77,15 @@ export async function startNode(opts: StartNodeOptions): Promise<NestFastifyAppl
   app.useGlobalFilters(new JsonErrorFilter());
   if (opts.configure) await opts.configure(app);
   app.connectMicroservice(
-    { strategy: new ClusterServer({ host: config.bind, port: config.clusterPort, nodeName: config.node, secret: config.secret }) },
+    {
+      strategy: new ClusterServer({
+        host: config.bind,
+        port: config.clusterPort,
+        nodeName: config.node,
+        secret: config.secret,
+        ...(config.clusterTls ? { tls: config.clusterTls } : {}),
+      }),
+    },
     { inheritAppConfig: true },
   );
   try {
@@ -168,7 +176,7 @@ export function runFromEnv(defaults: AppDefaults, build: (config: NodeConfig, ru
   let config: NodeConfig;
   let runtime: Partial<RuntimeOptions>;
   try {
-    config = parseNodeConfig(process.env, defaults);
+    config = parseNodeConfig(process.env, defaults, (path) => readFileSync(path, 'utf8'));
     runtime = runtimeFromEnv(process.env);
   } catch (err) {
     if (err instanceof ConfigError) {

@@ -31,7 +31,7 @@ import { CoverageService } from './vnode/coverage.service';
 export interface RiakCoreOptions {
   readonly config: NodeConfig;
   readonly runtime?: Partial<RuntimeOptions>;
-  /** the inter-node client; a TCP client authenticated with the cluster secret by default */
+  /** the inter-node client; a TCP (or, with `config.clusterTls`, TLS) client authenticated with the cluster secret by default */
   readonly clusterClient?: ClusterClient;
   /** serve the admin and health HTTP routes (default true) */
   readonly http?: boolean;
@@ -62,7 +62,7 @@ export class RiakCoreModule {
       ? { provide: CLUSTER_CLIENT, useValue: options.clusterClient }
       : {
           provide: CLUSTER_CLIENT,
-          useFactory: () => new TcpClusterClient({ nodeName: config.node, secret: config.secret }),
+          useFactory: () => new TcpClusterClient({ nodeName: config.node, secret: config.secret, ...(config.clusterTls ? { tls: config.clusterTls } : {}) }),
         };
     return {
       module: RiakCoreModule,

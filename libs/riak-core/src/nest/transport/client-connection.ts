@@ -1,6 +1,6 @@
 /**
- * One outbound connection to a peer: TCP connect, the client side of the handshake, then a pipe
- * for request frames out and reply frames in.
+ * One outbound connection to a peer: TCP connect (TLS when configured), the client side of the
+ * handshake, then a pipe for request frames out and reply frames in.
  *
  * Invariants:
  * - `ready` settles exactly once: it resolves with the peer's proved node name, or rejects with
@@ -14,6 +14,7 @@
 import { LoggerService } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { Socket, connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import {
   ClientHandshake,
   ClusterAddress,
@@ -29,6 +30,7 @@ import {
   truncateText,
 } from '../../lib/wire';
 import { ClusterRequestError, errnoCode } from './cluster-errors';
+import { ClusterTlsOptions, clientTlsOptions, isTlsError } from './cluster-tls';
 import { FrameSocket, SendResult } from './frame-socket';
 
 export interface ClientConnectionOptions {
@@ -41,6 +43,8 @@ export interface ClientConnectionOptions {
   readonly maxFrameBytes: number;
   readonly maxQueuedBytes: number;
   readonly logger: LoggerService;
+  /** connect with TLS (the connect timeout then covers the TLS handshake too) */
+  readonly tls?: ClusterTlsOptions;
 }
 
 export interface ClientConnectionEvents {
@@ -78,13 +82,14 @@ export class ClientConnection {
     // the owner awaits `ready`; this guard only keeps an unobserved failure from being reported as unhandled
     this.ready.catch(() => undefined);
 
-    this.socket = connect({ host: options.address.host, port: options.address.port });
+    const { host, port } = options.address;
+    this.socket = options.tls ? tlsConnect(clientTlsOptions(options.tls, host, port)) : connect({ host, port });
     this.timer = setTimeout(
       () => this.fail(new ClusterRequestError('unreachable', `connecting to ${options.addr} timed out after ${options.connectTimeoutMs} ms`)),
       options.connectTimeoutMs,
     );
     this.socket.on('error', (err: Error) => this.onSocketError(err));
-    this.socket.once('connect', () => this.onConnect());
+    this.socket.once(options.tls ? 'secureConnect' : 'connect', () => this.onConnect());
     this.socket.once('close', () => this.onSocketClose());
   }
 
@@ -181,7 +186,11 @@ export class ClientConnection {
 
   private onSocketError(err: Error): void {
     if (this.state === 'connecting') {
-      this.fail(new ClusterRequestError('unreachable', `cannot connect to ${this.options.addr}: ${errnoCode(err) ?? err.message}`), false);
+      const why = this.options.tls && isTlsError(err) ? `TLS: ${err.message} (${errnoCode(err)})` : (errnoCode(err) ?? err.message);
+      this.fail(new ClusterRequestError('unreachable', `cannot connect to ${this.options.addr}: ${why}`), false);
+    } else if (!this.reason && this.state === 'handshake' && this.options.tls && isTlsError(err)) {
+      // the server refused our certificate after the TLS handshake (TLS 1.3 verifies it late)
+      this.reason = new ClusterRequestError('unreachable', `${this.options.addr} refused the TLS connection: ${err.message} (${errnoCode(err)})`);
     } else if (!this.reason) {
       this.reason = new ClusterRequestError('closed', `connection to ${this.options.addr} failed: ${errnoCode(err) ?? err.message}`);
     }
@@ -195,7 +204,10 @@ export class ClientConnection {
       this.reason ??
       (wasReady
         ? new ClusterRequestError('closed', `connection to ${this.options.addr} closed`)
-        : new ClusterRequestError('unreachable', `connection to ${this.options.addr} closed during the handshake`));
+        : new ClusterRequestError(
+            'unreachable',
+            `connection to ${this.options.addr} closed during the handshake${this.options.tls ? ' (it may have refused our TLS certificate)' : ''}`,
+          ));
     this.settleReady({ error: reason });
     this.events.closed(reason);
   }

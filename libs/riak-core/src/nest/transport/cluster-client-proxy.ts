@@ -42,6 +42,7 @@ import { Backoff } from './backoff';
 import { ClientConnection } from './client-connection';
 import { ClusterRequestOptions, DEFAULT_REQUEST_TIMEOUT_MS } from './cluster-client';
 import { ClusterRequestError } from './cluster-errors';
+import { ClusterTlsOptions } from './cluster-tls';
 import { PendingRequest, PendingRequests } from './pending-requests';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
@@ -73,6 +74,8 @@ export interface ClusterClientOptions {
   readonly minBackoffMs?: number;
   /** reconnect delay cap (default 5000) */
   readonly maxBackoffMs?: number;
+  /** connect with TLS, verifying the server's certificate against `ca` (default: plain TCP) */
+  readonly tls?: ClusterTlsOptions;
   readonly logger?: LoggerService;
 }
 
@@ -328,6 +331,7 @@ export class ClusterClientProxy extends ClientProxy<ClusterClientProxyEvents, Cl
         maxFrameBytes: this.maxFrameBytes,
         maxQueuedBytes: this.options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES,
         logger: this.logger,
+        ...(this.options.tls ? { tls: this.options.tls } : {}),
       },
       {
         reply: (message) => this.onReply(message),

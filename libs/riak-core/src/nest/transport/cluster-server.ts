@@ -1,6 +1,6 @@
 /**
  * The cluster transport's server: a Nest microservice strategy serving `@MessagePattern` handlers
- * to authenticated peers over TCP.
+ * to authenticated peers over TCP, or over TLS with client certificates when `tls` is given.
  *
  *   NestFactory.createMicroservice(AppModule, { strategy: new ClusterServer({ port, nodeName, secret }) })
  *   app.connectMicroservice({ strategy: new ClusterServer({...}) })
@@ -8,11 +8,14 @@
  * Responsibilities: listen (reporting EADDRINUSE and other listen failures through the callback
  * as a ClusterListenError with the system `code`), accept sockets and give each a
  * ServerConnection with a fresh CSPRNG nonce, and close everything on close(): the listener and
- * every socket, resolving once they are all gone (no handle outlives close()).
+ * every socket, resolving once they are all gone (no handle outlives close()). With TLS, a socket
+ * is handed to a ServerConnection only once its TLS handshake verified the client certificate; a
+ * failed TLS handshake is logged and closed, and close() also drops sockets still in it.
  */
 import { Logger, LoggerService } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { Server as NetServer, Socket, createServer } from 'node:net';
+import { Server as TlsServer, TLSSocket, createServer as createTlsServer } from 'node:tls';
 import {
   ClusterAddress,
   ClusterSecret,
@@ -26,7 +29,8 @@ import {
 } from '../../lib/wire';
 import { ClusterContext } from './cluster-context';
 import { ClusterDispatchServer } from './cluster-dispatch-server';
-import { ClusterListenError } from './cluster-errors';
+import { ClusterListenError, errnoCode } from './cluster-errors';
+import { ClusterTlsOptions, serverTlsOptions } from './cluster-tls';
 import { ServerConnection } from './server-connection';
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_QUEUED_BYTES } from './transport-defaults';
 
@@ -46,6 +50,8 @@ export interface ClusterServerOptions {
   readonly maxFrameBytes?: number;
   /** reply bytes owed to a peer beyond which the server stops reading its requests (default 16 MiB) */
   readonly maxQueuedBytes?: number;
+  /** serve TLS only, requiring a client certificate signed by `ca` (default: plain TCP) */
+  readonly tls?: ClusterTlsOptions;
   readonly logger?: LoggerService;
 }
 
@@ -64,6 +70,8 @@ export class ClusterServer extends ClusterDispatchServer<ClusterServerEvents> {
   private readonly maxQueuedBytes: number;
   private listener: NetServer | null = null;
   private readonly connections = new Set<ServerConnection>();
+  /** TLS only: accepted TCP sockets, until they close (those without a ServerConnection are in the TLS handshake) */
+  private readonly rawSockets = new Set<Socket>();
   private pendingListeners: Array<[keyof ClusterServerEvents, (...args: unknown[]) => void]> = [];
 
   constructor(private readonly options: ClusterServerOptions) {
@@ -82,7 +90,10 @@ export class ClusterServer extends ClusterDispatchServer<ClusterServerEvents> {
       callback(new Error('the cluster server is already listening'));
       return;
     }
-    const listener = createServer((socket) => this.accept(socket));
+    const tls = this.options.tls;
+    const listener = tls
+      ? this.watchTlsHandshakes(createTlsServer(serverTlsOptions(tls, this.handshakeTimeoutMs), (socket) => this.accept(socket)))
+      : createServer((socket) => this.accept(socket));
     this.listener = listener;
     for (const [event, fn] of this.pendingListeners) listener.on(event, fn);
     this.pendingListeners = [];
@@ -114,7 +125,11 @@ export class ClusterServer extends ClusterDispatchServer<ClusterServerEvents> {
     const listenerClosed = new Promise<void>((resolve) => listener.close(() => resolve()));
     const connections = [...this.connections];
     for (const connection of connections) connection.shutdown();
-    await Promise.all([listenerClosed, ...connections.map((c) => c.closed)]);
+    const connectionsClosed = Promise.all(connections.map((c) => c.closed));
+    const handshakesDropped = connectionsClosed.then(() => {
+      for (const socket of this.rawSockets) socket.destroy();
+    });
+    await Promise.all([listenerClosed, connectionsClosed, handshakesDropped]);
     this._status$.next('closed');
   }
 
@@ -134,6 +149,21 @@ export class ClusterServer extends ClusterDispatchServer<ClusterServerEvents> {
   unwrap<T>(): T {
     if (!this.listener) throw new Error('Not initialized. Call listen() before unwrap().');
     return this.listener as unknown as T;
+  }
+
+  private watchTlsHandshakes(listener: TlsServer): TlsServer {
+    listener.on('connection', (socket: Socket) => {
+      this.rawSockets.add(socket);
+      socket.once('close', () => this.rawSockets.delete(socket));
+    });
+    listener.on('tlsClientError', (err: Error, socket: TLSSocket) => {
+      if (this.listener !== listener) return;
+      // a refused client certificate is reported as the verification error (the error itself is the reset that follows)
+      const why = socket.authorizationError ?? errnoCode(err) ?? err.message;
+      const from = socket.remoteAddress ? ` from ${formatClusterAddr(socket.remoteAddress, socket.remotePort ?? 0)}` : '';
+      this.logger.warn(`refused cluster connection${from}: TLS handshake failed (${String(why)})`);
+    });
+    return listener;
   }
 
   private accept(socket: Socket): void {

@@ -1,0 +1,6 @@
+/** Invalid configuration: the message names the variable; a node exits 2 with it at start (SPEC §2). */
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`${variable}: ${message}`);
+  }
+}
