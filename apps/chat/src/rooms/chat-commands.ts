@@ -49,8 +49,8 @@ export interface JoinReply {
 }
 export interface TargetsReply {
   readonly targets: Targets;
-  /** for `member`: whether the replica had the written connection present before */
-  readonly was?: boolean;
+  /** for `member`: the replica's entry of the written connection before the write (null: none) */
+  readonly prev?: MemberEntry | null;
 }
 export interface OkReply {
   readonly ok: true;

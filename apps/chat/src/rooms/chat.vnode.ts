@@ -120,8 +120,8 @@ export class ChatVnode implements Vnode<unknown, ChatReply | ChatErrorReply> {
         return { history: [...room.history], targets: targetsOf(room) };
       }
       case 'member': {
-        const was = this.rooms.get(c.room)?.members[c.entry.conn]?.present ?? false;
-        return { targets: targetsOf(this.write(c.room, (r) => putMember(r, c.entry))), was };
+        const prev = this.rooms.get(c.room)?.members[c.entry.conn] ?? null;
+        return { targets: targetsOf(this.write(c.room, (r) => putMember(r, c.entry))), prev };
       }
       case 'evict':
         return { targets: targetsOf(this.write(c.room, (r) => (evictConns(r, c.conns, Date.now()), r))) };

@@ -32,7 +32,7 @@ class Client {
     await this.session.line(line);
   }
   /** Wait until the output holds `bytes`, then consume everything up to and including it. */
-  async expect(bytes: string, timeoutMs = 10000): Promise<void> {
+  async expect(bytes: string, timeoutMs = 20000): Promise<void> {
     await until(`${JSON.stringify(bytes)} (have ${JSON.stringify(this.out)})`, () => this.out.includes(bytes), timeoutMs);
     this.out = this.out.slice(this.out.indexOf(bytes) + bytes.length);
   }
@@ -54,7 +54,15 @@ async function named(node: SimNode, name: string): Promise<Client> {
 }
 
 describe('rooms on the ring (simulated chat nodes)', () => {
-  const sim = new SimulatedCluster({ app: 'chat', ringSize: 16, network: { seed: 7, minDelayMs: 0, maxDelayMs: 2 }, imports: () => [{ module: ChatRoomsModule }] });
+  // Down after 2.5 s of silence (as on real nodes), not the simulator's 1 s: on a loaded CI machine a
+  // shorter bound makes nodes suspect each other in the middle of a test.
+  const sim = new SimulatedCluster({
+    app: 'chat',
+    ringSize: 16,
+    network: { seed: 7, minDelayMs: 0, maxDelayMs: 2 },
+    runtime: { downAfterMs: 2500 },
+    imports: () => [{ module: ChatRoomsModule }],
+  });
   let nodes: SimNode[];
 
   beforeAll(async () => {

@@ -22,7 +22,7 @@ import { ChatStore } from './chat-store';
 import { roomPartition } from './chat.vnode';
 import { ConnectionId, Deliver, JoinResult, LeaveResult, Member, RoomDirectory, RoomEvent, RoomMessage, RoomUnavailableError } from './room-directory';
 import { performance } from 'node:perf_hooks';
-import { MemberEntry, RoomState, StoredMessage, emptyRoom, fingerprint, keyOf, mergeRooms, presentMembers, unreadFor } from './room-state';
+import { MemberEntry, RoomState, StoredMessage, emptyRoom, fingerprint, keyOf, mergeRooms, newerEntry, presentMembers, unreadFor } from './room-state';
 
 /** Where a room event goes: node → the cluster-unique ids of its connections in the room. */
 type Fanout = Map<string, Set<string>>;
@@ -200,7 +200,7 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
             const entry = this.entry(connection, current.name, true);
             local.rooms.set(room, entry);
             try {
-              const { targets, was } = await this.write(room, { op: 'member', room, entry });
+              const { targets, was } = await this.write(room, { op: 'member', room, entry }, true);
               if (!was) this.fanOut(room, targets, { kind: 'joined', room, name: current.name });
             } catch (err) {
               failed = true;
@@ -289,12 +289,29 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
     }
   }
 
-  /** A write, answered at W: the fan-out targets of the replies, and (for `member`) whether any replica had the connection present before. */
-  private async write(room: string, command: ChatCommand): Promise<{ targets: Fanout; was: boolean }> {
-    const ok = await this.quorum(room, this.send<Partial<TargetsReply>>(room, command).replies);
+  /**
+   * A write, answered at W (or, with `all`, once every replica answered or timed out, still needing
+   * W): the fan-out targets of the replies, and for `member` whether the connection was present
+   * before — in the merge of the replicas' previous entries, so an eviction one replica holds beats
+   * the stale presence another still has.
+   */
+  private async write(room: string, command: ChatCommand, all = false): Promise<{ targets: Fanout; was: boolean }> {
+    const { replies } = this.send<Partial<TargetsReply>>(room, command);
+    const ok = all ? await this.everyAnswer(room, replies) : await this.quorum(room, replies);
     const targets: Fanout = new Map();
-    for (const r of ok) mergeTargets(targets, r.targets);
-    return { targets, was: ok.some((r) => r.was === true) };
+    let prev: MemberEntry | undefined;
+    for (const r of ok) {
+      mergeTargets(targets, r.targets);
+      if (r.prev) prev = prev ? newerEntry(prev, r.prev) : r.prev;
+    }
+    return { targets, was: prev?.present ?? false };
+  }
+
+  private async everyAnswer<R>(room: string, replies: Promise<R>[]): Promise<R[]> {
+    const settled = await Promise.allSettled(replies);
+    const ok = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    if (ok.length < ROOM_QUORUM) throw new RoomUnavailableError(room, `${ok.length} of ${ROOM_QUORUM} replicas answered`);
+    return ok;
   }
 
   private askToResync(node: string): void {
