@@ -3,7 +3,7 @@
  * `npx nx serve api` started at once from one checkout form one cluster, the way users run nodes.
  */
 import { spawn, ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NodeProcess, ROOT, freePorts, ringnest, waitFor, waitSettled } from './support/cluster';
@@ -63,16 +63,18 @@ describe('./ringnest devrel', () => {
 describe('three nx serve api at once', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ringnest-serve-'));
   const children: ChildProcess[] = [];
+  /** the node processes `nx serve` started (Nx runs them in a process group of their own) */
+  const nodePids: number[] = [];
   afterAll(async () => {
-    for (const c of children) {
-      if (c.pid && c.exitCode === null) {
-        try {
-          process.kill(-c.pid, 'SIGKILL');
-        } catch {
-          /* already gone */
-        }
+    const kill = (pid: number, group: boolean) => {
+      try {
+        process.kill(group ? -pid : pid, 'SIGKILL');
+      } catch {
+        /* already gone */
       }
-    }
+    };
+    for (const c of children) if (c.pid && c.exitCode === null) kill(c.pid, true);
+    for (const pid of nodePids) kill(pid, false);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -117,7 +119,24 @@ describe('three nx serve api at once', () => {
       const codes = await Promise.all(nodes.map((n) => fetch(`${n.http}/health`).then((r) => r.status, () => 0)));
       return codes.every((c) => c === 200);
     }, 120000, () => logs.map((l) => readFileSync(l, 'utf8').slice(-1500)).join('\n----\n'));
+    nodePids.push(...nodes.map((n) => pidWithEnv(`DATA_DIR=${n.spec.dataDir}`)).filter((p): p is number => p !== undefined));
+    expect(nodePids).toHaveLength(3);
     const s = await waitSettled(nodes, 60000);
     expect(s.members.map((m) => m.node)).toEqual(['serve1@127.0.0.1', 'serve2@127.0.0.1', 'serve3@127.0.0.1']);
   });
 });
+
+/** The PID of the api node process (not its shell) whose environment holds `entry` (Linux /proc), so the test can stop it by PID. */
+function pidWithEnv(entry: string): number | undefined {
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const argv = readFileSync(`/proc/${name}/cmdline`, 'latin1').split('\0');
+      if (!/(^|\/)node$/.test(argv[0]) || !argv.includes('dist/apps/api/main.js')) continue;
+      if (readFileSync(`/proc/${name}/environ`, 'latin1').split('\0').includes(entry)) return Number(name);
+    } catch {
+      /* gone, or not ours */
+    }
+  }
+  return undefined;
+}
