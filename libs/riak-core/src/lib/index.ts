@@ -12,3 +12,4 @@ export * from './preflist';
 export * from './vnode';
 export * from './coverage-plan';
 export * from './quorum';
+export * from './transfers';

@@ -5,7 +5,7 @@
  */
 import { Controller } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload, RpcException } from '@nestjs/microservices';
-import { NodeName, Ring, StagedChange, VClock } from '../lib';
+import { NodeName, Ring, StagedChange, TransferView, VClock } from '../lib';
 import { ClusterContext } from './transport';
 import { RingManager } from './ring-manager.service';
 import { GossipReply, GossipService } from './gossip.service';
@@ -139,6 +139,12 @@ export class ClusterController {
       if (err instanceof VnodeError) throw new RpcException({ code: err.code, message: err.message });
       throw new RpcException({ code: 'handoff-failed', message: (err as Error).message });
     }
+  }
+
+  /** This node's running handoffs, for another node's cluster-wide `ringnest transfers`. */
+  @MessagePattern(Patterns.handoffTransfers)
+  handoffTransfers(): { node: NodeName; transfers: TransferView[] } {
+    return { node: this.rings.self, transfers: this.handoff.running() };
   }
 
   @MessagePattern(Patterns.handoffRepair)

@@ -36,3 +36,4 @@ export * from './vnode/coverage.service';
 export * from './vnode/gather';
 export * from './handoff/handoff-sender';
 export * from './handoff/handoff-manager.service';
+export * from './handoff/cluster-transfers.service';

@@ -13,4 +13,5 @@ export const Patterns = {
   vnodeCommand: 'vnode.command',
   handoffData: 'handoff.data',
   handoffRepair: 'handoff.repair',
+  handoffTransfers: 'handoff.transfers',
 } as const;

@@ -18,6 +18,7 @@ import { TransferService } from './transfer.service';
 import { MembershipService } from './membership.service';
 import { HANDOFF_RUNNER } from './handoff-runner';
 import { HandoffManager } from './handoff/handoff-manager.service';
+import { ClusterTransfersService } from './handoff/cluster-transfers.service';
 import { ClusterController } from './cluster.controller';
 import { AdminController } from './http/admin.controller';
 import { HealthController } from './http/health.controller';
@@ -52,6 +53,7 @@ const SERVICES = [
   PreflistService,
   CoverageService,
   HandoffManager,
+  ClusterTransfersService,
 ];
 
 @Module({})

@@ -15,7 +15,7 @@
  */
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Subscription } from 'rxjs';
-import { HandoffTarget, NodeConfig, PartitionIndex, Sender, Transfer, memberOf, ownershipOf, partitionId } from '../../lib';
+import { HandoffTarget, NodeConfig, PartitionIndex, Sender, Transfer, TransferView, memberOf, mergeTransfers, ownershipOf, partitionId, waitingTransfers } from '../../lib';
 import { CLUSTER_CLIENT, ClusterClient } from '../transport';
 import { RingManager } from '../ring-manager.service';
 import { NodeWatcher } from '../node-watcher.service';
@@ -36,22 +36,8 @@ export interface HandoffBatch {
   readonly items: Uint8Array[];
 }
 
-export interface TransferView {
-  readonly service: string;
-  readonly index: PartitionIndex;
-  readonly partition: string;
-  readonly type: HandoffTarget['type'];
-  readonly from: string;
-  readonly to: string;
-  readonly status: 'active' | 'waiting';
-  readonly items: number;
-  readonly bytes: number;
-  readonly total: number | null;
-  /** items per second since the start */
-  readonly rate: number;
-  /** 0..1 when the total is known */
-  readonly progress: number | null;
-}
+/** Kept here for existing importers; the type lives in the pure core (lib/transfers.ts). */
+export type { TransferView } from '../../lib';
 
 @Injectable()
 export class HandoffManager implements HandoffRunner, OnModuleInit, OnModuleDestroy {
@@ -164,11 +150,19 @@ export class HandoffManager implements HandoffRunner, OnModuleInit, OnModuleDest
     return { items: progress.items };
   }
 
-  /** Active handoffs and waiting ownership transfers, for `ringnest transfers`. */
+  /**
+   * This node's running handoffs and the ring's waiting ownership transfers; the cluster-wide list
+   * of `ringnest transfers` is ClusterTransfersService's.
+   */
   transfers(): TransferView[] {
+    return mergeTransfers(this.running(), [], waitingTransfers(this.rings.current)).transfers;
+  }
+
+  /** The handoffs this node is sending now, with progress (the `handoff.transfers` reply). */
+  running(): TransferView[] {
     const now = Date.now();
     const q = this.rings.current.ringSize;
-    const active: TransferView[] = [...this.active.values()].map(({ progress: p }) => {
+    return [...this.active.values()].map(({ progress: p }) => {
       const secs = Math.max((now - p.startedAt) / 1000, 0.001);
       return {
         service: p.service,
@@ -185,24 +179,6 @@ export class HandoffManager implements HandoffRunner, OnModuleInit, OnModuleDest
         progress: p.total ? Math.min(1, p.items / p.total) : p.total === 0 ? 1 : null,
       };
     });
-    const busy = new Set(active.map((a) => a.index));
-    const waiting: TransferView[] = ownershipOf(this.rings.current)
-      .next.filter((t) => t.status === 'awaiting' && !busy.has(t.index))
-      .map((t) => ({
-        service: '*',
-        index: t.index,
-        partition: partitionId(t.index, q).toString(),
-        type: 'ownership',
-        from: t.from,
-        to: t.to,
-        status: 'waiting',
-        items: 0,
-        bytes: 0,
-        total: null,
-        rate: 0,
-        progress: null,
-      }));
-    return [...active, ...waiting];
   }
 
   private async handoff(service: string, index: PartitionIndex, target: HandoffTarget, addr: string): Promise<HandoffProgress> {

@@ -23,6 +23,7 @@ import { MembershipService } from '../membership.service';
 import { AdminTokenGuard } from './admin-token.guard';
 import { JoinDto, NodeDto, OptionalNodeDto, PreflistQueryDto, RepairDto, ReplaceDto } from './admin.dto';
 import { HandoffManager, TransferView } from '../handoff/handoff-manager.service';
+import { ClusterTransfersService } from '../handoff/cluster-transfers.service';
 import { ServiceRegistry } from '../vnode/service-registry';
 import { VnodeMaster } from '../vnode/vnode-master.service';
 import { NodeWatcher } from '../node-watcher.service';
@@ -52,6 +53,7 @@ export class AdminController {
     private readonly membership: MembershipService,
     private readonly watcher: NodeWatcher,
     private readonly handoff: HandoffManager,
+    private readonly clusterTransfers: ClusterTransfersService,
     private readonly registry: ServiceRegistry,
     private readonly master: VnodeMaster,
   ) {}
@@ -75,10 +77,10 @@ export class AdminController {
   }
 
   @Get('transfers')
-  @AdminRoute('Handoffs running on this node and ownership transfers waiting')
-  transfers() {
-    const transfers = this.handoff.transfers();
-    return { transfers, text: formatTransfers(transfers) };
+  @AdminRoute("Handoffs running on every member and the ring's ownership transfers waiting")
+  async transfers() {
+    const { transfers, unreachable } = await this.clusterTransfers.transfers();
+    return { transfers, unreachable, text: formatTransfers(transfers, unreachable) };
   }
 
   /** Rebuild a partition's vnodes on this node from the neighbours' replicas. */
@@ -257,8 +259,10 @@ export class AdminController {
   }
 }
 
-function formatTransfers(ts: readonly TransferView[]): string {
-  if (ts.length === 0) return 'No transfers active';
+/** The transfer table; members that did not answer are named on a last line (their handoffs show as waiting at most). */
+function formatTransfers(ts: readonly TransferView[], unreachable: readonly string[] = []): string {
+  const down = unreachable.length === 0 ? [] : [`Not answering (their running handoffs are not shown): ${unreachable.map((n) => `'${n}'`).join(', ')}`];
+  if (ts.length === 0) return ['No transfers active', ...down].join('\n');
   const lines = ['Partition                                         Type       Status   From -> To                         Items      Bytes    Rate/s  Done'];
   for (const t of ts) {
     const done = t.progress === null ? '   -' : `${Math.round(t.progress * 100)}%`.padStart(4);
@@ -266,5 +270,5 @@ function formatTransfers(ts: readonly TransferView[]): string {
       `${t.partition.padEnd(49)} ${t.type.padEnd(10)} ${t.status.padEnd(8)} ${`${t.from} -> ${t.to}`.padEnd(34)} ${String(t.items).padStart(6)} ${String(t.bytes).padStart(10)} ${t.rate.toFixed(0).padStart(9)}  ${done}`,
     );
   }
-  return lines.join('\n');
+  return [...lines, ...down].join('\n');
 }

@@ -1,7 +1,7 @@
 /**
  * The frames of `/ws/cluster` (docs/admin-api.md, "Live cluster events"), Nest's `{"event", "data"}`
- * shape: the server sends `ring` (`{node, ...RingView}`), `transfer` (`{transfers}`, the list of
- * `GET /api/cluster/transfers`) and `error` (`{code, message}`); a client may ask for either view
+ * shape: the server sends `ring` (`{node, ...RingView}`), `transfer` (`{transfers, unreachable?}`, the
+ * list of `GET /api/cluster/transfers`) and `error` (`{code, message}`); a client may ask for either view
  * again with `{"event":"ring"}` or `{"event":"transfers"}`. Pure: no sockets, no Nest.
  */
 import type { RingView } from '../../lib';
@@ -45,7 +45,9 @@ export function decodeClusterRequest(payload: string): ClusterRequest {
 /** The `ring` frame: the view of `node`'s current ring (`node` says which node answers). */
 export const ringFrame = (node: string, view: RingView): string => JSON.stringify({ event: 'ring', data: { node, ...view } });
 
-export const transferFrame = (transfers: readonly TransferView[]): string => JSON.stringify({ event: 'transfer', data: { transfers } });
+/** The `transfer` frame; `unreachable` (members that did not report their handoffs) only when some did not. */
+export const transferFrame = (transfers: readonly TransferView[], unreachable: readonly string[] = []): string =>
+  JSON.stringify({ event: 'transfer', data: unreachable.length === 0 ? { transfers } : { transfers, unreachable } });
 
 export const clusterErrorFrame = (code: ClusterWsErrorCode, message: string): string => JSON.stringify({ event: 'error', data: { code, message } });
 
@@ -53,6 +55,7 @@ export const clusterErrorFrame = (code: ClusterWsErrorCode, message: string): st
  * What a client would see change in a transfer list: everything but the rate, which drifts with
  * the clock alone. Two lists with the same digest need not be sent twice.
  */
-export function transfersDigest(transfers: readonly TransferView[]): string {
-  return JSON.stringify(transfers.map((t) => [t.service, t.index, t.type, t.from, t.to, t.status, t.items, t.bytes, t.total]));
+export function transfersDigest(transfers: readonly TransferView[], unreachable: readonly string[] = []): string {
+  const list = transfers.map((t) => [t.service, t.index, t.type, t.from, t.to, t.status, t.items, t.bytes, t.total]);
+  return JSON.stringify(unreachable.length === 0 ? list : [list, unreachable]);
 }

@@ -5,8 +5,8 @@ import { WsAdapter } from '@nestjs/platform-ws';
 import { Subject } from 'rxjs';
 import WebSocket from 'ws';
 import { NodeConfig, Ring, freshRing, ownershipOf, ringSize, setMember, setOwnership } from '../../lib';
-import type { TransferView } from '../handoff/handoff-manager.service';
-import { HandoffManager } from '../handoff/handoff-manager.service';
+import type { ClusterTransfers, TransferView } from '../../lib';
+import { ClusterTransfersService } from '../handoff/cluster-transfers.service';
 import { RingChange, RingManager } from '../ring-manager.service';
 import { NODE_CONFIG } from '../tokens';
 import { ClusterGateway } from './cluster.gateway';
@@ -27,11 +27,12 @@ class Rings {
   }
 }
 
-/** Stands in for the handoff manager's transfer list. */
+/** Stands in for the cluster-wide transfer list. */
 class Transfers {
   list: TransferView[] = [];
-  transfers(): TransferView[] {
-    return this.list;
+  unreachable: string[] = [];
+  async transfers(): Promise<ClusterTransfers> {
+    return { transfers: this.list, unreachable: this.unreachable };
   }
 }
 
@@ -44,7 +45,7 @@ const handoff = new Transfers();
     ClusterGateway,
     { provide: NODE_CONFIG, useValue: config as unknown as NodeConfig },
     { provide: RingManager, useValue: rings },
-    { provide: HandoffManager, useValue: handoff },
+    { provide: ClusterTransfersService, useValue: handoff },
   ],
 })
 class TestApp {}
@@ -135,6 +136,7 @@ describe('ClusterGateway (/ws/cluster) in a Nest app (fastify + WsAdapter)', () 
     await until(() => gateway.connectionCount === 0, 3000, () => 'clients to be gone');
     config.adminToken = undefined;
     handoff.list = [];
+    handoff.unreachable = [];
   });
 
   afterAll(async () => {
@@ -189,6 +191,15 @@ describe('ClusterGateway (/ws/cluster) in a Nest app (fastify + WsAdapter)', () 
     expect(await c.next(1)).toEqual([{ event: 'transfer', data: { transfers: [] } }]);
     c.ws.close();
     await until(() => !gateway.polling, 3000, () => 'polling to stop');
+  });
+
+  it('names the members that did not report their handoffs, and sends again when they answer', async () => {
+    const c = await open();
+    await c.next(2);
+    handoff.unreachable = [B];
+    expect(await c.next(1)).toEqual([{ event: 'transfer', data: { transfers: [], unreachable: [B] } }]);
+    handoff.unreachable = [];
+    expect(await c.next(1)).toEqual([{ event: 'transfer', data: { transfers: [] } }]);
   });
 
   it('answers bad frames with error frames and keeps the socket', async () => {

@@ -1,9 +1,10 @@
 /**
  * `ws://host:HTTP_PORT/ws/cluster` (SPEC §6): live cluster events for the dashboard and any other
- * watcher. On connect a client gets `ring` (this node's `ringView`) and `transfer` (the transfers
- * of `GET /api/cluster/transfers`); then `ring` again whenever an adopted ring looks different, and
- * `transfer` whenever the transfer list changes. The ring comes from the ring manager's changes;
- * the handoff manager has no event source, so its list is polled, only while clients are connected.
+ * watcher. On connect a client gets `ring` (this node's `ringView`) and `transfer` (the cluster-wide
+ * transfers of `GET /api/cluster/transfers`); then `ring` again whenever an adopted ring looks
+ * different, and `transfer` whenever the transfer list changes. The ring comes from the ring
+ * manager's changes; transfers have no event source, so the list is polled (asking every member),
+ * only while clients are connected, one poll at a time.
  * When ADMIN_TOKEN is set the connection must present it (`?token=` or `Authorization: Bearer`).
  *
  * Frames are read here, not by `@SubscribeMessage` handlers: Nest's adapter silently drops frames
@@ -14,8 +15,8 @@ import { OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
 import type { IncomingMessage } from 'node:http';
 import { Subscription } from 'rxjs';
 import type { RawData, WebSocket } from 'ws';
-import { NodeConfig, ringView } from '../../lib';
-import { HandoffManager } from '../handoff/handoff-manager.service';
+import { ClusterTransfers, NodeConfig, ringView } from '../../lib';
+import { ClusterTransfersService } from '../handoff/cluster-transfers.service';
 import { RingManager } from '../ring-manager.service';
 import { NODE_CONFIG } from '../tokens';
 import { adminTokenAccepted } from './admin-token.guard';
@@ -39,11 +40,13 @@ export class ClusterGateway implements OnGatewayConnection, OnModuleInit, OnModu
   /** the last `ring` frame sent to everyone, and the digest of the last transfer list */
   private lastRing = '';
   private lastTransfers = '';
+  /** a poll is asking the members; the next tick skips rather than piling up behind a slow member */
+  private pollBusy = false;
 
   constructor(
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
     private readonly rings: RingManager,
-    private readonly handoff: HandoffManager,
+    private readonly transfers: ClusterTransfersService,
   ) {}
 
   onModuleInit(): void {
@@ -88,10 +91,12 @@ export class ClusterGateway implements OnGatewayConnection, OnModuleInit, OnModu
     socket.on('message', (data: RawData) => this.onMessage(socket, data));
     this.lastRing = ringFrame(this.rings.self, ringView(this.rings.current));
     this.send(socket, this.lastRing);
-    const transfers = this.handoff.transfers();
-    if (this.clients.size === 1) this.lastTransfers = transfersDigest(transfers);
-    this.send(socket, transferFrame(transfers));
     this.startPolling();
+    void this.readTransfers().then((view) => {
+      if (!view) return;
+      if (this.clients.size === 1) this.lastTransfers = transfersDigest(view.transfers, view.unreachable);
+      this.send(socket, transferFrame(view.transfers, view.unreachable));
+    });
   }
 
   private onMessage(socket: ClusterSocket, data: RawData): void {
@@ -99,7 +104,7 @@ export class ClusterGateway implements OnGatewayConnection, OnModuleInit, OnModu
     const request = decodeClusterRequest(text);
     if (request.kind === 'error') return this.send(socket, clusterErrorFrame(request.code, request.message));
     if (request.kind === 'ring') return this.send(socket, ringFrame(this.rings.self, ringView(this.rings.current)));
-    this.send(socket, transferFrame(this.handoff.transfers()));
+    void this.readTransfers().then((view) => view && this.send(socket, transferFrame(view.transfers, view.unreachable)));
   }
 
   private authorized(request: IncomingMessage | undefined): boolean {
@@ -123,12 +128,27 @@ export class ClusterGateway implements OnGatewayConnection, OnModuleInit, OnModu
   }
 
   private pollTransfers(): void {
-    if (this.clients.size === 0) return;
-    const transfers = this.handoff.transfers();
-    const digest = transfersDigest(transfers);
-    if (digest === this.lastTransfers) return;
-    this.lastTransfers = digest;
-    this.broadcast(transferFrame(transfers));
+    if (this.clients.size === 0 || this.pollBusy) return;
+    this.pollBusy = true;
+    void this.readTransfers()
+      .then((view) => {
+        if (!view || this.clients.size === 0) return;
+        const digest = transfersDigest(view.transfers, view.unreachable);
+        if (digest === this.lastTransfers) return;
+        this.lastTransfers = digest;
+        this.broadcast(transferFrame(view.transfers, view.unreachable));
+      })
+      .finally(() => (this.pollBusy = false));
+  }
+
+  /** The cluster-wide list, or undefined (logged) if reading it failed. */
+  private async readTransfers(): Promise<ClusterTransfers | undefined> {
+    try {
+      return await this.transfers.transfers();
+    } catch (err) {
+      this.logger.warn(`reading transfers: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    }
   }
 
   private broadcast(frame: string): void {
