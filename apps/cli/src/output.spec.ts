@@ -32,4 +32,11 @@ describe('output helpers', () => {
     expect(transferBars({ transfers: [] })).toBeUndefined();
     expect(transferBars({ text: 'x' })).toBeUndefined();
   });
+
+  it('names the members that did not answer under the bars', () => {
+    expect(transferBars({ transfers: [{ partition: 0, type: 'ownership', from: 'a', to: 'b', progress: 0 }], unreachable: ['c@h', 'd@h'] })).toEqual([
+      `ownership 0 a -> b [${'-'.repeat(30)}]   0%`,
+      "Not answering (their running handoffs are not shown): 'c@h', 'd@h'",
+    ]);
+  });
 });

@@ -106,7 +106,11 @@ function show(value: unknown): string {
 export function transferBars(json: unknown): string[] | undefined {
   const views = transferViews(json);
   if (!views) return undefined;
-  return views.map(
-    (t) => `${show(t.type).padEnd(9)} ${show(t.partition)} ${show(t.from)} -> ${show(t.to)} ${progressBar(t.progress)}`,
-  );
+  const bars = views.map((t) => `${show(t.type).padEnd(9)} ${show(t.partition)} ${show(t.from)} -> ${show(t.to)} ${progressBar(t.progress)}`);
+  // members that did not answer the cluster-wide query, as the server's text names them
+  const unreachable = asRecord(json)?.['unreachable'];
+  if (Array.isArray(unreachable) && unreachable.length > 0) {
+    bars.push(`Not answering (their running handoffs are not shown): ${unreachable.map((n) => `'${String(n)}'`).join(', ')}`);
+  }
+  return bars;
 }
