@@ -352,6 +352,11 @@ describe('Zap chat on a 4-node chat cluster (rooms on the ring, N=3)', () => {
     const arrivals = await Promise.all([alex, bob, carol].map((c) => c.expect(L.message(room, 'Bob', 'HI!')).then(() => Date.now() - sent)));
     timings.push(`say on node 2 reached nodes 1/2/3 after ${arrivals.join('/')} ms (SPEC: within 1 s)`);
     await bob.expectNothing();
+    // node 2's /metrics: Bob's TCP connection, and the say fanned out to nodes 1 and 3 (one message each, at least)
+    const metrics = await (await fetch(`${n2.http}/metrics`)).text();
+    expect(Number(/^ringnest_chat_connections\{transport="tcp"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+    expect(Number(/^ringnest_chat_deliver_messages_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2);
+    expect(Number(/^ringnest_chat_events_delivered_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
     // a later message from another node comes next: no copy of HI! in between
     carol.send(`say ${room} after`);
     await allGet([alex, bob, carol], L.message(room, 'Carol', 'after'));

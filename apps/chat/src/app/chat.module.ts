@@ -9,6 +9,7 @@ import { NodeConfig, RiakCoreModule, RuntimeOptions } from '@ringnest/riak-core'
 import { chatPortFromEnv, DEFAULT_MAX_OUTPUT_BYTES, LINE_SERVER_OPTIONS, LineServer, LineServerOptions, ROOM_DIRECTORY } from '../line-server';
 import { ChatRoomsModule, RingRoomDirectory } from '../rooms';
 import { ChatWebModule } from '../web';
+import { ChatMetrics } from './chat-metrics';
 
 export interface ChatOptions {
   readonly chatPort: number;
@@ -31,6 +32,7 @@ export class ChatModule {
         { provide: LINE_SERVER_OPTIONS, useValue: lineServer },
         { provide: ROOM_DIRECTORY, useExisting: RingRoomDirectory },
         LineServer,
+        ChatMetrics,
       ],
       exports: [LINE_SERVER_OPTIONS, ROOM_DIRECTORY],
     };

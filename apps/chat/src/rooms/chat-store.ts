@@ -26,6 +26,13 @@ export class ChatStore {
     this.partitions.delete(index);
   }
 
+  /** Room replicas held on this node (as owner or fallback). */
+  roomReplicas(): number {
+    let n = 0;
+    for (const rooms of this.partitions.values()) n += rooms.size;
+    return n;
+  }
+
   /** Partitions holding rooms (the handoff manager hands fallback data back from these). */
   async partitionsWithData(): Promise<PartitionIndex[]> {
     return [...this.partitions].filter(([, rooms]) => rooms.size > 0).map(([index]) => index);

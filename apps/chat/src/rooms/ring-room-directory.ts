@@ -65,6 +65,8 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
   private messageSeq = 0;
   private lastAt = 0;
   private sub: Subscription | undefined;
+  /** running totals for /metrics: events written to this node's connections, `chat.deliver` messages sent to other nodes */
+  readonly stats = { delivered: 0, deliverMessages: 0 };
   /** nodes this node saw die (and evicted the members of): told to re-assert their members when they are back */
   private readonly suspected = new Set<string>();
   private resyncing: Promise<void> | undefined;
@@ -224,7 +226,10 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
     for (const id of connections) {
       const local = this.connections.get(id);
       if (!local) gone.push(id);
-      else if (local.rooms.has(event.room)) local.deliver(event);
+      else if (local.rooms.has(event.room)) {
+        local.deliver(event);
+        this.stats.delivered++;
+      }
     }
     return { gone };
   }
@@ -356,6 +361,7 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
       }
       const addr = memberOf(ring, node)?.addr;
       if (!addr) continue;
+      this.stats.deliverMessages++;
       this.client
         .request(addr, CHAT_DELIVER_PATTERN, { event, connections }, { timeoutMs: DELIVER_TIMEOUT_MS })
         .then((reply) => evictGone((reply as Partial<DeliverReply>)?.gone ?? []))

@@ -14,6 +14,7 @@ export * from './http/json-error.filter';
 export * from './http/admin.controller';
 export * from './http/health.controller';
 export * from './http/metrics.controller';
+export * from './http/metrics-registry';
 export { adminTokenAccepted } from './http/admin-token.guard';
 export * from './http/api-error-responses.decorator';
 export * from './http/openapi';

@@ -23,6 +23,7 @@ import { ClusterController } from './cluster.controller';
 import { AdminController } from './http/admin.controller';
 import { HealthController } from './http/health.controller';
 import { MetricsController } from './http/metrics.controller';
+import { MetricsRegistry } from './http/metrics-registry';
 import { ServiceRegistry } from './vnode/service-registry';
 import { VnodeMaster } from './vnode/vnode-master.service';
 import { NodeWatcher } from './node-watcher.service';
@@ -54,6 +55,7 @@ const SERVICES = [
   CoverageService,
   HandoffManager,
   ClusterTransfersService,
+  MetricsRegistry,
 ];
 
 @Module({})

@@ -4,20 +4,19 @@
  */
 import { Controller, Get, Header, OnModuleInit } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, collectDefaultMetrics } from 'prom-client';
 import { clusterNodes, memberOf, ownershipOf, ringReady } from '../../lib';
 import { RingManager } from '../ring-manager.service';
 import { LivenessService } from '../liveness.service';
 import { VnodeMaster } from '../vnode/vnode-master.service';
 import { HandoffManager } from '../handoff/handoff-manager.service';
+import { MetricsRegistry } from './metrics-registry';
 
 @ApiTags('node')
 @Controller()
 export class MetricsController implements OnModuleInit {
-  /** one registry per node (several nodes may share a process in simulations and tests) */
-  private readonly registry = new Registry();
-
   constructor(
+    private readonly registry: MetricsRegistry,
     private readonly rings: RingManager,
     private readonly liveness: LivenessService,
     private readonly master: VnodeMaster,
