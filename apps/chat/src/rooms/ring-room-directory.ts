@@ -250,7 +250,7 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
   }
 
   private entry(connection: ConnectionId, name: string, present: boolean): MemberEntry {
-    return { conn: `${this.bootId}.${connection}`, local: connection, node: this.self, name, v: ++this.version, present, at: Date.now() };
+    return { conn: `${this.bootId}.${connection}`, node: this.self, name, v: ++this.version, present, at: Date.now() };
   }
 
   /**

@@ -21,7 +21,7 @@ import {
   unreadFor,
 } from './room-state';
 
-const entry = (conn: string, name: string, v: number, present = true, node = 'n1', at = 0): MemberEntry => ({ conn, local: conn, node, name, v, present, at });
+const entry = (conn: string, name: string, v: number, present = true, node = 'n1', at = 0): MemberEntry => ({ conn, node, name, v, present, at });
 const msg = (id: string, at: number, from = 'Alex', text = id): StoredMessage => ({ id, at, from, text });
 
 // Operations as the coordinators issue them: each connection's entries come from one writer with increasing versions.

@@ -32,10 +32,8 @@ export const TOMBSTONE_TTL_MS = 10 * 1000;
 export const evicted = (m: MemberEntry, now: number): MemberEntry => ({ ...m, present: false, at: now });
 
 export interface MemberEntry {
-  /** cluster-unique connection id (the holding node's boot id and its local connection id) */
+  /** cluster-unique connection id: `<holding node's boot id>.<its local connection id>` */
   readonly conn: string;
-  /** the connection id on its node */
-  readonly local: string;
   /** the chat node holding the connection */
   readonly node: string;
   readonly name: string;
@@ -224,7 +222,6 @@ export function isMemberEntry(x: unknown): x is MemberEntry {
   const m = x as Record<string, unknown>;
   return (
     typeof m['conn'] === 'string' &&
-    typeof m['local'] === 'string' &&
     typeof m['node'] === 'string' &&
     typeof m['name'] === 'string' &&
     typeof m['v'] === 'number' &&
