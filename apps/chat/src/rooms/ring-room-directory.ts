@@ -184,8 +184,9 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
   /**
    * Re-assert every membership of this node's connections with newer versions: another node thought
    * this one dead and evicted them. A member the replicas no longer had is announced as joined.
-   * Requests that arrive while one runs are folded into one more pass; a pass in which a room was
-   * unavailable is retried a second later (at most RESYNC_PASSES passes).
+   * Requests that arrive while one runs are folded into one more pass; a room that was unavailable,
+   * or whose primaries this node does not see up yet, is retried a second later (at most
+   * RESYNC_PASSES passes; the last one writes wherever the preference list points).
    */
   resync(): Promise<void> {
     if (this.resyncing) {
@@ -193,24 +194,36 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
       return this.resyncing;
     }
     const run = async (): Promise<void> => {
+      const done = new Set<string>();
       for (let pass = 0; pass < RESYNC_PASSES; pass++) {
         if (pass > 0) await new Promise((r) => setTimeout(r, RESYNC_RETRY_MS));
+        if (this.resyncAgain) done.clear();
         this.resyncAgain = false;
-        let failed = false;
+        const last = pass === RESYNC_PASSES - 1;
+        let pending = false;
         for (const [connection, local] of [...this.connections]) {
           for (const [room, current] of [...local.rooms]) {
+            const key = `${connection}\n${room}`;
+            if (done.has(key)) continue;
+            // Wait (a pass or a few) until this node sees the room's primaries again: written to
+            // fallbacks only, the eviction the primaries hold would be missed and nobody told.
+            if (!last && this.apl(room).some((e) => e.type === 'fallback')) {
+              pending = true;
+              continue;
+            }
             const entry = this.entry(connection, current.name, true);
             local.rooms.set(room, entry);
             try {
               const { targets, was } = await this.write(room, { op: 'member', room, entry }, true);
               if (!was) this.fanOut(room, targets, { kind: 'joined', room, name: current.name });
+              done.add(key);
             } catch (err) {
-              failed = true;
+              pending = true;
               this.logger.warn(`re-asserting ${current.name} in ${room}: ${(err as Error).message}`);
             }
           }
         }
-        if (!failed && !this.resyncAgain) return;
+        if (!pending && !this.resyncAgain) return;
       }
     };
     this.resyncing = run().finally(() => (this.resyncing = undefined));
