@@ -18,7 +18,7 @@
  * Keys are stored as their UTF-8 bytes (`keyEncoding: 'binary'`), so LMDB's byte order is the
  * contract's key order; values are the codec's msgpack bytes.
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { Database, RootDatabase, open } from 'lmdb';
 import type { PartitionIndex } from '@ringnest/riak-core';
@@ -34,6 +34,22 @@ import {
   encodeStoredObject,
 } from '../lib';
 import { InFlight } from './in-flight';
+import { lmdbFileProblem } from './lmdb-file-check';
+
+/** Throws when an existing data file would crash LMDB (see lmdb-file-check.ts). */
+function checkDataFile(file: string): void {
+  if (!existsSync(file)) return;
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const head = Buffer.alloc(Math.min(size, 2 * 65536));
+    readSync(fd, head, 0, head.length, 0);
+    const problem = lmdbFileProblem(head, size);
+    if (problem) throw new Error(`${file}: ${problem}`);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** The directory of the node's LMDB environment, under DATA_DIR. */
 export const LMDB_DIR = 'kv';
@@ -150,10 +166,23 @@ export class LmdbStorageEnvironment implements StorageEnvironment {
   ) {}
 
   /** Open (creating it if needed) the environment of the node whose DATA_DIR is `dataDir`. */
+  /**
+   * Open (creating it if needed) the environment of the node whose DATA_DIR is `dataDir`. Files
+   * LMDB cannot open (not an LMDB file, truncated, another version) are refused with a
+   * `storage-unusable` {@link KvError} and left as they are.
+   */
   static open(dataDir: string): LmdbStorageEnvironment {
     const path = join(dataDir, LMDB_DIR);
-    mkdirSync(path, { recursive: true });
-    const root = open<Buffer, Buffer>({ path, noSubdir: false, maxDbs: LMDB_MAX_DBS, overlappingSync: false, ...BINARY });
+    let root: RootDatabase<Buffer, Buffer> | undefined;
+    try {
+      mkdirSync(path, { recursive: true });
+      checkDataFile(join(path, 'data.mdb'));
+      root = open<Buffer, Buffer>({ path, noSubdir: false, maxDbs: LMDB_MAX_DBS, overlappingSync: false, ...BINARY });
+      for (const name of root.getKeys()) partitionOfDbName(name.toString('utf8'));
+    } catch (err) {
+      void root?.close().catch(() => undefined);
+      throw new KvError('storage-unusable', `cannot open the LMDB environment at ${path} (${(err as Error).message}); its files are kept for inspection`);
+    }
     return new LmdbStorageEnvironment(path, root);
   }
 

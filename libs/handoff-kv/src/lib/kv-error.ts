@@ -8,8 +8,9 @@
  * | `corrupt-object`  | stored bytes or a handoff item do not decode to the documented format        |
  * | `invalid-command` | a vnode command is not a {@link KvCommand}                                   |
  * | `closed`          | a backend or storage environment is used after `close()`                    |
+ * | `storage-unusable`| the storage files cannot be opened (corrupt, truncated, foreign, unreadable) |
  */
-export type KvErrorCode = 'invalid-key' | 'corrupt-object' | 'invalid-command' | 'closed';
+export type KvErrorCode = 'invalid-key' | 'corrupt-object' | 'invalid-command' | 'closed' | 'storage-unusable';
 
 export class KvError extends Error {
   constructor(

@@ -4,18 +4,26 @@
  * down, after the vnode master has stopped every vnode (Nest runs `onModuleDestroy` hooks before
  * `onApplicationShutdown`). Vnodes borrow their partition's backend from it and close nothing.
  */
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { NODE_CONFIG, NodeConfig, PartitionIndex } from '@ringnest/riak-core';
-import { StorageBackend, StorageEnvironment, StorageKind } from '../lib';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { ConfigError, NODE_CONFIG, NodeConfig, PartitionIndex } from '@ringnest/riak-core';
+import { KvError, StorageBackend, StorageEnvironment, StorageKind } from '../lib';
 import { openStorageEnvironment } from '../backends/open-storage';
 
 @Injectable()
-export class KvStorage implements OnApplicationBootstrap, OnApplicationShutdown {
+export class KvStorage implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(KvStorage.name);
-  private readonly env: StorageEnvironment;
+  private env!: StorageEnvironment;
 
-  constructor(@Inject(NODE_CONFIG) config: NodeConfig) {
-    this.env = openStorageEnvironment(config.storage, config.dataDir);
+  constructor(@Inject(NODE_CONFIG) private readonly config: NodeConfig) {}
+
+  /** Opened at init, not in the constructor: a storage that cannot open stops the start with its one-line reason. */
+  onModuleInit(): void {
+    try {
+      this.env = openStorageEnvironment(this.config.storage, this.config.dataDir);
+    } catch (err) {
+      if (err instanceof KvError && err.code === 'storage-unusable') throw new ConfigError('DATA_DIR', err.message);
+      throw err;
+    }
   }
 
   get kind(): StorageKind {

@@ -24,6 +24,7 @@ describe.each<StorageKind>(['memory', 'lmdb'])('KvVnode on %s storage', (kind) =
 
   const openStorage = (dir = dataDir): KvStorage => {
     const s = new KvStorage(nodeConfig(kind, dir, RING));
+    s.onModuleInit();
     storages.push(s);
     return s;
   };

@@ -93,8 +93,14 @@ export class RingManager implements OnModuleInit {
     await this.store.flush();
   }
 
+  /** Resolves once every adopted ring is on disk; rejects while the newest one cannot be written. */
   async flush(): Promise<void> {
     await this.store.flush();
+  }
+
+  /** false while the newest ring could not be written to disk (the node is then not ready) */
+  get persisted(): boolean {
+    return this.store.persisted;
   }
 
   private commit(next: Ring, previous: Ring, gossip: RingChange['gossip']): void {

@@ -21,9 +21,10 @@ export class HealthController {
   }
 
   @Get('ready')
-  @ApiOkResponse({ description: 'this node is a member and every member has seen the current ring', ...probe('ready') })
+  @ApiOkResponse({ description: 'this node is a member, its ring is on disk, and every member has seen the current ring', ...probe('ready') })
   @ApiErrorResponses(503)
   ready() {
+    if (!this.rings.persisted) throw new ServiceUnavailableException('the ring cannot be written to DATA_DIR (see the node log)');
     const r = ringReady(this.rings.current);
     if (!r.ready) throw new ServiceUnavailableException(`ring not ready: waiting for ${r.notSeen.join(', ')}`);
     return { status: 'ready', node: this.rings.self };
