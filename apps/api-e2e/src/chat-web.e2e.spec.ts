@@ -4,15 +4,11 @@
  * frames are answered with error frames and change nothing, a slow WebSocket reader is dropped, and
  * the page at `/` works in a real headless Chromium. Build first: `npx nx run-many -t build -p api cli chat`.
  */
-import { mkdtempSync } from 'node:fs';
-import { join } from 'node:path';
-import { BrowserContext, chromium, Page } from 'playwright-core';
+import { Browser, Page } from 'playwright-core';
+import { launchChromium } from './support/browser';
 import { ChatClients, chatLines, utf8Bytes } from './support/chat-client';
 import { NodeProcess, TestCluster, waitFor } from './support/cluster';
 import { WsChatClients } from './support/ws-chat-client';
-
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 describe('chat web face: the /chat WebSocket gateway and the page at / on a real chat node', () => {
   const cluster = new TestCluster();
@@ -222,11 +218,11 @@ describe('chat web face: the /chat WebSocket gateway and the page at / on a real
   });
 
   describe('in a real headless Chromium', () => {
-    let context: BrowserContext | undefined;
+    let browser: Browser | undefined;
 
     afterEach(async () => {
-      await context?.close();
-      context = undefined;
+      await browser?.close();
+      browser = undefined;
     });
 
     /** the page's document, as far as the check below uses it (this project has no DOM typings) */
@@ -245,12 +241,8 @@ describe('chat web face: the /chat WebSocket gateway and the page at / on a real
       tom.send('join WebRoom');
       await tom.expect(chatLines.joined('WebRoom') + chatLines.hasJoined('WebRoom', 'Tom'));
 
-      context = await chromium.launchPersistentContext(mkdtempSync(join(cluster.dir, 'chromium-')), {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: CHROMIUM_ARGS,
-      });
-      const page = context.pages()[0] ?? (await context.newPage());
+      browser = await launchChromium();
+      const page = await browser.newPage();
       await page.goto(`${node.http}/`);
       await page.waitForSelector('body[data-state="open"]', { timeout: 10000 });
       await logShows(page, "connected! 'set-name <name>' and 'join <chat name>' to get started");
@@ -283,8 +275,8 @@ describe('chat web face: the /chat WebSocket gateway and the page at / on a real
         'WebRoom - Tom: hi Wendy, ça va? <b>not bold</b>',
       ]);
 
-      await context.close();
-      context = undefined;
+      await browser.close();
+      browser = undefined;
       await tom.expect(chatLines.hasLeft('WebRoom', 'Wendy'));
     });
   });

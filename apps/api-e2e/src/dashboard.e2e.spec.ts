@@ -4,14 +4,11 @@
  * document of the HTTP API, and the dashboard at `/` draws the ring in a real headless Chromium and
  * reconnects when its node restarts. Build first: `npx nx run-many -t build -p api cli chat`.
  */
-import { mkdtempSync } from 'node:fs';
-import { join } from 'node:path';
-import { BrowserContext, chromium } from 'playwright-core';
+import { Browser } from 'playwright-core';
+import { launchChromium } from './support/browser';
 import { ClusterEventsClient, RingEventData, TransferEventData } from './support/cluster-events-client';
 import { NodeProcess, TestCluster, status, waitFor, waitSettled } from './support/cluster';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const RING_SIZE = 64;
 
 type Ring = { event: 'ring'; data: RingEventData };
@@ -169,23 +166,19 @@ describe('the api node’s dashboard, /ws/cluster and /docs on real nodes', () =
   });
 
   describe('in a real headless Chromium', () => {
-    let context: BrowserContext | undefined;
+    let browser: Browser | undefined;
 
     afterAll(async () => {
-      await context?.close();
-      context = undefined;
+      await browser?.close();
+      browser = undefined;
     });
 
     it('draws one partition per ring partition coloured by owner, lists the members, and reconnects after its node restarts', async () => {
       const members = (await status(a)).members.map((m) => m.node).sort();
       expect(members.length).toBeGreaterThanOrEqual(2);
 
-      context = await chromium.launchPersistentContext(mkdtempSync(join(cluster.dir, 'chromium-')), {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: CHROMIUM_ARGS,
-      });
-      const page = context.pages()[0] ?? (await context.newPage());
+      browser = await launchChromium();
+      const page = await browser.newPage();
       const cspViolations: string[] = [];
       page.on('console', (m) => {
         if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
