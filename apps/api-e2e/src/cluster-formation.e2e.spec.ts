@@ -34,6 +34,15 @@ describe('a cluster of three api nodes', () => {
     expect(cli.stdout.trimEnd()).toBe(EXPECTED_3);
   });
 
+  it('logs, with stdout to a file, one JSON object per line with level, time, node and message', () => {
+    for (const n of [n1, n2, n3]) {
+      const lines = n.logLines(); // throws on any line that is not such an object
+      expect(new Set(lines.map((l) => l.node))).toEqual(new Set([n.spec.name]));
+      expect(lines).toContainEqual(expect.objectContaining({ level: 'info', context: 'Node', message: `${n.spec.name} serving HTTP on 127.0.0.1:${n.spec.httpPort}, cluster transport on ${n.clusterAddr}` }));
+      expect(lines.some((l) => l.level === 'debug')).toBe(false);
+    }
+  });
+
   it('says ringready TRUE and shows the claimant in ring-status', async () => {
     const ready = await ringnest(['ringready', '--node', `127.0.0.1:${n3.spec.httpPort}`]);
     expect(ready.code).toBe(0);

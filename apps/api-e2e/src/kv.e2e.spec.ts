@@ -8,7 +8,8 @@ import WebSocket from 'ws';
 import { kvGet, kvPut, pool } from './support/kv';
 
 async function req(n: NodeProcess, method: string, path: string, body?: string, headers: Record<string, string> = {}) {
-  const res = await fetch(`${n.http}${path}`, { method, headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }, body });
+  // every request that may change something says it is JSON (a node answers 415 otherwise)
+  const res = await fetch(`${n.http}${path}`, { method, headers: { ...(method !== 'GET' ? { 'content-type': 'application/json' } : {}), ...headers }, body });
   const text = await res.text();
   return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }

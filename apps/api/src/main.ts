@@ -3,8 +3,8 @@
  * Configuration from the environment (SPEC §2).
  */
 import 'reflect-metadata';
-import { WsAdapter } from '@nestjs/platform-ws';
 import { runFromEnv, setupOpenApi } from '@ringnest/riak-core';
+import { API_APP } from './app/api.config';
 import { ApiModule } from './app/api.module';
 
 const DOCS = {
@@ -16,10 +16,7 @@ const DOCS = {
     '`/ws/cluster` (ring and transfer events, which feed the dashboard at `/`).',
 };
 
-runFromEnv({ app: 'api', httpPort: 4000, clusterPort: 9000 }, (config, runtime) => ({
+runFromEnv(API_APP, (config, runtime) => ({
   module: ApiModule.register(config, runtime),
-  configure: (app) => {
-    app.useWebSocketAdapter(new WsAdapter(app));
-    setupOpenApi(app, DOCS);
-  },
+  configure: (app) => setupOpenApi(app, DOCS),
 }));

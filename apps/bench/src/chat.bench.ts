@@ -15,17 +15,12 @@ import { availableParallelism, loadavg } from 'node:os';
 import { ChatLineClient } from './chat-line-client';
 import { ClusterNode, joinAndSettle, nodeLogTail, startNode, stopNodes } from './cluster-nodes';
 import { openFilesLimit, rssBytes } from './process-limits';
+import { LatencySummary, summary } from './latency-summary';
 
 export interface ChatBenchOptions {
   readonly members: number;
   readonly messages: number;
   readonly idlePerNode: number;
-}
-
-export interface LatencySummary {
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-  readonly maxMs: number;
 }
 
 export interface ChatBenchResult {
@@ -80,18 +75,6 @@ const MESSAGE_MS = 10000;
 const MAX_TIMEOUTS = 3;
 /** file descriptors a process keeps for everything but the benchmark's connections */
 const FD_RESERVE = 256;
-
-/** Nearest-rank percentile of ascending `sorted`. */
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1];
-}
-
-function summary(samples: readonly number[]): LatencySummary {
-  const s = [...samples].sort((a, b) => a - b);
-  const r = (x: number) => Math.round(x * 100) / 100;
-  return { p50Ms: r(percentile(s, 50)), p99Ms: r(percentile(s, 99)), maxMs: r(s[s.length - 1] ?? NaN) };
-}
 
 /** Run `task` over `items` with at most `concurrency` at once; the first failure fails the whole. */
 async function pool<T>(items: readonly T[], concurrency: number, task: (item: T) => Promise<void>): Promise<void> {

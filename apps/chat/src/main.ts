@@ -1,24 +1,23 @@
 /**
  * A chat node ("Zap chat"): a member of the chat cluster with the admin API and the TCP line
- * protocol on CHAT_PORT; rooms on the ring come with the chat issue.
+ * protocol on CHAT_PORT. Its configuration is the core's variables and the chat app's own (`CHAT_APP`).
  */
 import 'reflect-metadata';
 import { WsAdapter } from '@nestjs/platform-ws';
-import { ConfigError, runFromEnv } from '@ringnest/riak-core';
+import { runFromEnv } from '@ringnest/riak-core';
+import { CHAT_APP } from './app/chat.config';
 import { ChatModule } from './app/chat.module';
-import { chatPortFromEnv, DEFAULT_MAX_OUTPUT_BYTES } from './line-server';
+import { DEFAULT_MAX_OUTPUT_BYTES } from './line-server';
 
-let chatPort: number;
-try {
-  chatPort = chatPortFromEnv(process.env);
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  process.stderr.write(`ringnest: invalid configuration: ${err.message}\n`);
-  process.exit(2);
-}
-
-runFromEnv({ app: 'chat', httpPort: 4100, clusterPort: 9100 }, (config, runtime) => ({
-  module: ChatModule.register(config, runtime, { chatPort, maxOutputBytes: DEFAULT_MAX_OUTPUT_BYTES }),
+runFromEnv(CHAT_APP, (config, runtime, chat) => ({
+  module: ChatModule.register(config, runtime, {
+    chatPort: chat.CHAT_PORT,
+    maxOutputBytes: DEFAULT_MAX_OUTPUT_BYTES,
+    maxConnections: chat.CHAT_MAX_CONNECTIONS,
+    maxRoomsPerConnection: chat.CHAT_MAX_ROOMS_PER_CONNECTION,
+    nameTimeoutMs: chat.CHAT_NAME_TIMEOUT_MS,
+    roomTtlMs: chat.CHAT_ROOM_TTL_MS,
+  }),
   configure: (app) => {
     app.useWebSocketAdapter(new WsAdapter(app));
   },

@@ -237,8 +237,11 @@ describe('main (in-process, against a fake node)', () => {
       expect(fake.last).toMatchObject({ method: 'GET', url: '/api/store/missing' });
       await cli(['--node', node, 'kv', 'fetch', 'k', '3', '1']);
       expect(fake.last.url).toBe('/api/store/k?n=3&r=1');
+      expect(fake.last.headers['content-type']).toBeUndefined();
       await cli(['--node', node, 'kv', 'delete', 'k', '3']);
-      expect(fake.last).toMatchObject({ method: 'DELETE', url: '/api/store/k?n=3' });
+      expect(fake.last).toMatchObject({ method: 'DELETE', url: '/api/store/k?n=3', body: '' });
+      // a node refuses a request that changes something without the JSON content type (415)
+      expect(fake.last.headers['content-type']).toBe('application/json');
     });
 
     it("prints the server's JSON error body for a refused kv request and exits 1", async () => {

@@ -30,7 +30,7 @@ export type HttpOutcome =
   | { kind: 'dropped'; reason: string };
 
 export interface RequestOptions {
-  /** A request body sent verbatim as application/json. */
+  /** A request body, sent verbatim (as application/json). */
   body?: string;
   timeoutMs: number;
 }
@@ -60,13 +60,15 @@ export class AdminClient {
     private readonly token?: string,
   ) {}
 
+  /**
+   * A request to the node. Every request but a GET says `Content-Type: application/json`, body or
+   * not: a node refuses (415) a request that changes something without it.
+   */
   request(method: string, path: string, options: RequestOptions): Promise<HttpOutcome> {
     const headers: Record<string, string> = { accept: 'application/json', connection: 'close' };
     const body = options.body === undefined ? undefined : Buffer.from(options.body, 'utf8');
-    if (body !== undefined) {
-      headers['content-type'] = 'application/json';
-      headers['content-length'] = String(body.length);
-    }
+    if (method !== 'GET') headers['content-type'] = 'application/json';
+    if (body !== undefined) headers['content-length'] = String(body.length);
     if (this.token) headers['authorization'] = `Bearer ${this.token}`;
     return new Promise<HttpOutcome>((resolve) => {
       let settled = false;

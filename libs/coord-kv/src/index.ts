@@ -3,6 +3,7 @@
  * for the replicated key/value store.
  */
 export * from './lib/kv-options';
+export * from './lib/kv-value';
 export * from './lib/dvv';
 export * from './nest/kv.errors';
 export * from './nest/gather';
@@ -10,4 +11,5 @@ export * from './nest/kv.service';
 export * from './nest/kv.module';
 export * from './nest/causal-versions';
 export * from './nest/kv-watch.service';
+export * from './nest/kv-watch-session';
 export * from './nest/kv-watch.controller';

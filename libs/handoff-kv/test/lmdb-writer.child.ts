@@ -2,7 +2,8 @@
  * A node process stand-in for the kill -9 test: writes keys to partition 3 of the LMDB environment
  * in DATA_DIR (argv[2]) with several concurrent writers, printing `acked <key>` to stdout after
  * each put resolved, and never exits on its own: the test kills it with SIGKILL mid-stream.
- * Run with `node -r ts-node/register/transpile-only`.
+ * Run with `node -r ts-node/register/transpile-only -r tsconfig-paths/register` and TS_NODE_PROJECT
+ * set to lmdb-writer.child.tsconfig.json.
  */
 import { LmdbStorageEnvironment } from '../src/backends/lmdb-backend';
 

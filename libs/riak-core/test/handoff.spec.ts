@@ -3,7 +3,6 @@
  * its partition when nodes join, the old owner keeps nothing it no longer owns, writes that landed
  * on a fallback go back to the owner once it is reachable again, and nothing is lost on the way.
  */
-import { encode, decode } from 'msgpackr';
 import { Injectable, Module } from '@nestjs/common';
 import { SimulatedCluster, SimNode } from '../src/testing';
 import {
@@ -18,6 +17,8 @@ import {
   VnodeContext,
   VnodeMaster,
   VnodeServiceModule,
+  decodeMsgpack,
+  encodeMsgpack,
   keyIndex,
   ownershipOf,
   reply,
@@ -54,10 +55,10 @@ class MapVnode implements Vnode<Cmd> {
     }
   }
   encodeHandoffItem(item: HandoffItem): Uint8Array {
-    return encode([item.key, item.value]);
+    return encodeMsgpack([item.key, item.value]);
   }
   handleHandoffData(data: Uint8Array): HandoffDataResult {
-    const [key, value] = decode(data) as [string, string];
+    const [key, value] = decodeMsgpack(data) as [string, string];
     this.data.set(key, value);
     return { kind: 'ok' };
   }

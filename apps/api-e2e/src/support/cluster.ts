@@ -101,12 +101,27 @@ export class NodeProcess {
     await this.exited();
   }
 
+  /** Everything the process wrote, stdout and stderr, as text. */
   log(): string {
     try {
       return readFileSync(this.logFile, 'utf8');
     } catch {
       return '';
     }
+  }
+
+  /**
+   * The process's complete log lines, parsed. A running node writes one JSON object per line with
+   * `level`, `time`, `node` and `message`; any other line throws, naming it.
+   */
+  logLines(): LogLine[] {
+    const text = this.log();
+    return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter((l) => l !== '').map((line) => parseLogLine(line));
+  }
+
+  /** Whether the node has logged a line whose message matches `pattern`. */
+  logged(pattern: RegExp): boolean {
+    return this.logLines().some((l) => pattern.test(l.message));
   }
 
   async get<T = unknown>(path: string): Promise<{ status: number; body: T }> {
@@ -118,6 +133,37 @@ export class NodeProcess {
     const res = await fetch(`${this.http}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     return { status: res.status, body: (await res.json()) as T };
   }
+}
+
+/** One line of a node's log. */
+export interface LogLine {
+  readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+  /** ISO 8601 */
+  readonly time: string;
+  /** the node name */
+  readonly node: string;
+  readonly message: string;
+  /** the Nest logger context (`new Logger(context)`) */
+  readonly context?: string;
+  readonly [field: string]: unknown;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
+const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+/** A node's log line, checked; throws when it is not one. */
+export function parseLogLine(line: string): LogLine {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    throw new Error(`not a JSON log line: ${line}`);
+  }
+  const l = parsed as Partial<LogLine> | null;
+  if (!l || typeof l !== 'object' || !LOG_LEVELS.includes(l.level as string) || !ISO_TIME.test(String(l.time)) || typeof l.node !== 'string' || typeof l.message !== 'string') {
+    throw new Error(`not a log line with level, time, node and message: ${line}`);
+  }
+  return l as LogLine;
 }
 
 export interface ClusterStatus {

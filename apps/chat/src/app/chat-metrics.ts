@@ -1,8 +1,8 @@
 /**
  * The chat node's metrics, added to the node's `/metrics` (riak-core's `MetricsRegistry`) and read
- * at scrape time from the providers that own the state: open connections by transport, room
- * replicas held, events written to local connections, and `chat.deliver` messages sent to other
- * nodes (one per node per fan-out).
+ * at scrape time from the providers that own the state: open connections by transport, clients
+ * refused at the connection cap, room replicas held and dropped by expiry, events written to local
+ * connections, and `chat.deliver` messages sent to other nodes (one per node per fan-out).
  */
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
@@ -10,6 +10,7 @@ import { MetricsRegistry } from '@ringnest/riak-core';
 import { Counter, Gauge } from 'prom-client';
 import { LineServer } from '../line-server';
 import { ChatStore, RingRoomDirectory } from '../rooms';
+import { ConnectionSlots } from '../session';
 import { ChatGateway } from '../web';
 
 @Injectable()
@@ -51,6 +52,8 @@ export class ChatMetrics implements OnModuleInit {
         },
       });
     total('ringnest_chat_events_delivered_total', 'Room events written to connections of this node', () => get(RingRoomDirectory).stats.delivered);
+    total('ringnest_chat_connections_refused_total', 'Chat clients refused because the node had as many connections as it may (TCP and WebSocket)', () => get(ConnectionSlots).refused);
+    total('ringnest_chat_rooms_expired_total', 'Room replicas this node dropped because the room expired (no members, idle past the TTL)', () => get(ChatStore).stats.expired);
     total('ringnest_chat_deliver_messages_total', 'chat.deliver messages this node sent to other nodes (one per node per fan-out)', () => get(RingRoomDirectory).stats.deliverMessages);
   }
 }

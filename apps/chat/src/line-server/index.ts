@@ -1,2 +1,3 @@
 export * from './line-server';
 export * from './line-server.config';
+export * from './chat-connections.module';

@@ -1,13 +1,19 @@
 /**
  * One TCP client of the chat line server: the socket end of a `ChatSession`. Owns framing of the
  * incoming bytes and the bound on unwritten outgoing bytes: a reader that lets more than
- * `maxOutputBytes` pile up is disconnected rather than allowed to exhaust memory (SPEC §7).
+ * `maxOutputBytes` pile up is disconnected rather than allowed to exhaust memory. A connection the
+ * session ends (`quit`, no name in time) is half-closed once its last bytes are written, and
+ * destroyed `CLOSE_GRACE_MS` later if the client has not closed its side: a client cannot hold
+ * the socket open by ignoring the end.
  */
 import { Logger } from '@nestjs/common';
 import type { Socket } from 'node:net';
 import { LineSplitter } from '../protocol';
 import { RoomDirectory } from '../rooms';
-import { ChatSession } from '../session';
+import { ChatSession, SessionLimits } from '../session';
+
+/** how long an ended connection waits for the client to close before it is destroyed */
+export const CLOSE_GRACE_MS = 2000;
 
 export class LineConnection {
   private readonly splitter = new LineSplitter();
@@ -22,8 +28,9 @@ export class LineConnection {
     private readonly maxOutputBytes: number,
     private readonly logger: Logger,
     private readonly onClosed: (connection: LineConnection) => void,
+    limits: Partial<SessionLimits> = {},
   ) {
-    this.session = new ChatSession(id, node, rooms, { write: (bytes) => this.write(bytes), end: () => this.end() });
+    this.session = new ChatSession(id, node, rooms, { write: (bytes) => this.write(bytes), end: () => this.end() }, limits);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.logger.debug(`${id}: ${err.message}`));
@@ -61,5 +68,13 @@ export class LineConnection {
   private end(): void {
     this.ending = true;
     this.socket.end();
+    endWithGrace(this.socket);
   }
+}
+
+/** Destroy a half-closed socket if its peer has not closed within CLOSE_GRACE_MS. */
+export function endWithGrace(socket: Socket): void {
+  const timer = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
 }

@@ -2,8 +2,10 @@ import { Logger } from '@nestjs/common';
 import { ConfigError } from '@ringnest/riak-core';
 import { connect, Socket } from 'node:net';
 import { LocalRoomDirectory } from '../rooms';
+import { ConnectionSlots } from '../session';
+import { CLOSE_GRACE_MS } from './line-connection';
 import { LineServer } from './line-server';
-import { chatPortFromEnv } from './line-server.config';
+import { LineServerOptions } from './line-server.config';
 
 /** a TCP test client that collects every byte it reads */
 class TcpClient {
@@ -15,9 +17,16 @@ class TcpClient {
     socket.on('error', () => undefined);
   }
 
-  static open(port: number): Promise<TcpClient> {
+  ended = false;
+
+  /** `allowHalfOpen`: the client does not close its side when the server ends (a client ignoring the end) */
+  static open(port: number, allowHalfOpen = false): Promise<TcpClient> {
     return new Promise((resolve, reject) => {
-      const socket = connect(port, '127.0.0.1', () => resolve(new TcpClient(socket)));
+      const socket = connect({ port, host: '127.0.0.1', allowHalfOpen }, () => {
+        const client = new TcpClient(socket);
+        socket.on('end', () => (client.ended = true));
+        resolve(client);
+      });
       socket.once('error', reject);
     });
   }
@@ -61,7 +70,7 @@ describe('LineServer over TCP', () => {
   };
 
   beforeEach(async () => {
-    server = new LineServer({ host: '127.0.0.1', port: 0, maxOutputBytes: 64 * 1024, node: 'chat1@127.0.0.1' }, new LocalRoomDirectory());
+    server = new LineServer({ host: '127.0.0.1', port: 0, maxOutputBytes: 64 * 1024, node: 'chat1@127.0.0.1' }, new LocalRoomDirectory(), new ConnectionSlots());
     await server.onApplicationBootstrap();
   });
 
@@ -120,15 +129,72 @@ describe('LineServer over TCP', () => {
   });
 
   it('refuses a CHAT_PORT that is in use, naming the variable', async () => {
-    const second = new LineServer({ host: '127.0.0.1', port: server.port, maxOutputBytes: 1024, node: 'chat1@127.0.0.1' }, new LocalRoomDirectory());
+    const second = new LineServer({ host: '127.0.0.1', port: server.port, maxOutputBytes: 1024, node: 'chat1@127.0.0.1' }, new LocalRoomDirectory(), new ConnectionSlots());
     await expect(second.onApplicationBootstrap()).rejects.toThrow(new ConfigError('CHAT_PORT', `port ${server.port} is already in use`));
   });
 });
 
-describe('chatPortFromEnv', () => {
-  it('defaults to 4040 and validates', () => {
-    expect(chatPortFromEnv({})).toBe(4040);
-    expect(chatPortFromEnv({ CHAT_PORT: '5050' })).toBe(5050);
-    for (const bad of ['0', '65536', 'abc', '40.5', '-1']) expect(() => chatPortFromEnv({ CHAT_PORT: bad })).toThrow(`CHAT_PORT: must be a port number 1..65535, got '${bad}'`);
+describe('LineServer caps over TCP (small limits)', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+  let server: LineServer;
+  let slots: ConnectionSlots;
+  const clients: TcpClient[] = [];
+  const open = async (allowHalfOpen = false): Promise<TcpClient> => {
+    const c = await TcpClient.open(server.port, allowHalfOpen);
+    clients.push(c);
+    return c;
+  };
+  const start = async (options: Partial<LineServerOptions>): Promise<void> => {
+    slots = new ConnectionSlots(options.maxConnections);
+    server = new LineServer({ host: '127.0.0.1', port: 0, maxOutputBytes: 64 * 1024, node: 'chat1@127.0.0.1', ...options }, new LocalRoomDirectory(), slots);
+    await server.onApplicationBootstrap();
+  };
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.socket.destroy();
+    await server.close();
   });
+
+  it('refuses a client over the connection cap with one line and closes it; a freed slot is used again', async () => {
+    await start({ maxConnections: 2 });
+    const [a, b] = [await open(), await open()];
+    await a.until(GREETING);
+    await b.until(GREETING);
+    const refused = await open();
+    await waitFor(() => refused.closed);
+    expect(refused.received.toString('latin1')).toBe('sorry, this server is full\n');
+    expect(server.connectionCount).toBe(2);
+    expect(slots.refused).toBe(1);
+    a.send('quit\n');
+    await waitFor(() => a.closed && slots.inUse === 1);
+    const c = await open();
+    expect(await c.until('> ')).toBe(GREETING);
+    c.send('set-name Cy\n');
+    expect(await c.until('> ')).toBe('ok your name is Cy\n> ');
+  });
+
+  it('closes a client that sets no name in time with one line; a named one stays', async () => {
+    await start({ nameTimeoutMs: 200 });
+    const [idle, named] = [await open(), await open()];
+    named.send('set-name Alex\n');
+    await named.until('ok your name is Alex\n> ');
+    await waitFor(() => idle.closed);
+    expect(idle.received.toString('latin1')).toBe(`${GREETING}bye: no name set within 0.2 s\n`);
+    named.send('rooms\n');
+    expect(await named.until('no rooms\n> ')).toBe('no rooms\n> ');
+    expect(named.closed).toBe(false);
+    expect(server.connectionCount).toBe(1);
+  });
+
+  it(`destroys an ended connection whose client does not close its side within ${CLOSE_GRACE_MS} ms, freeing its slot`, async () => {
+    await start({ nameTimeoutMs: 100, maxConnections: 1 });
+    const stubborn = await open(true);
+    await waitFor(() => stubborn.ended);
+    expect(stubborn.received.toString('latin1')).toBe(`${GREETING}bye: no name set within 0.1 s\n`);
+    expect(server.connectionCount).toBe(1);
+    const ended = Date.now();
+    await waitFor(() => server.connectionCount === 0 && slots.inUse === 0, CLOSE_GRACE_MS + 5000);
+    expect(Date.now() - ended).toBeGreaterThan(CLOSE_GRACE_MS / 2);
+    const next = await open();
+    expect(await next.until('> ')).toBe(GREETING);
+  }, 15000);
 });

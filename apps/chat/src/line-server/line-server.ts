@@ -1,14 +1,18 @@
 /**
- * The chat TCP line server (SPEC §7) as a Nest provider: listens on CHAT_PORT from application
- * bootstrap until shutdown and gives every socket a `LineConnection`. A port that cannot be bound
- * is a configuration error naming CHAT_PORT.
+ * The chat TCP line server as a Nest provider: listens on CHAT_PORT from application bootstrap
+ * until shutdown and gives every socket a `LineConnection`, once it has a slot of the node's
+ * `ConnectionSlots` (shared with the WebSocket gateway); a socket without one is told
+ * `sorry, this server is full` and closed. A port that cannot be bound is a configuration error
+ * naming CHAT_PORT.
  */
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { ConfigError } from '@ringnest/riak-core';
 import { createServer, Server, Socket } from 'node:net';
+import { replies } from '../protocol';
 import { RoomDirectory } from '../rooms';
-import { LineConnection } from './line-connection';
-import { LineServerOptions } from './line-server.config';
+import { ConnectionSlots, SessionLimits } from '../session';
+import { LineConnection, endWithGrace } from './line-connection';
+import { LineServerOptions, sessionLimitsOf } from './line-server.config';
 
 export const LINE_SERVER_OPTIONS = Symbol('LINE_SERVER_OPTIONS');
 export const ROOM_DIRECTORY = Symbol('ROOM_DIRECTORY');
@@ -19,11 +23,17 @@ export class LineServer implements OnApplicationBootstrap, OnModuleDestroy, Befo
   private server: Server | undefined;
   private readonly connections = new Set<LineConnection>();
   private nextId = 1;
+  private readonly limits: SessionLimits;
+  /** a refusal was logged since the last accepted client (one warning per full period, not one per client) */
+  private warnedFull = false;
 
   constructor(
     @Inject(LINE_SERVER_OPTIONS) private readonly options: LineServerOptions,
     @Inject(ROOM_DIRECTORY) private readonly rooms: RoomDirectory,
-  ) {}
+    private readonly slots: ConnectionSlots,
+  ) {
+    this.limits = sessionLimitsOf(options);
+  }
 
   /** The bound port (useful when configured with port 0). */
   get port(): number {
@@ -77,8 +87,20 @@ export class LineServer implements OnApplicationBootstrap, OnModuleDestroy, Befo
   }
 
   private accept(socket: Socket): void {
+    if (!this.slots.take()) {
+      socket.on('error', () => undefined);
+      socket.end(replies.serverFull(), 'latin1');
+      endWithGrace(socket);
+      if (!this.warnedFull) this.logger.warn(`refusing chat clients: ${this.slots.max} connections in use`);
+      this.warnedFull = true;
+      return;
+    }
+    this.warnedFull = false;
     const id = `tcp-${this.nextId++}`;
-    const connection = new LineConnection(id, socket, this.options.node, this.rooms, this.options.maxOutputBytes, this.logger, (c) => this.connections.delete(c));
-    this.connections.add(connection);
+    const onClosed = (c: LineConnection): void => {
+      this.connections.delete(c);
+      this.slots.give();
+    };
+    this.connections.add(new LineConnection(id, socket, this.options.node, this.rooms, this.options.maxOutputBytes, this.logger, onClosed, this.limits));
   }
 }

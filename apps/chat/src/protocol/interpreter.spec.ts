@@ -1,7 +1,8 @@
 import { ConnectionState, initialState, interpret } from './interpreter';
 import { HELP_LINES } from './replies';
 
-const named: ConnectionState = { name: 'Alex' };
+const named: ConnectionState = { name: 'Alex', rooms: new Set() };
+const none = new Set<string>();
 
 describe('interpret', () => {
   it('before a name only set-name, help and quit are understood', () => {
@@ -14,11 +15,11 @@ describe('interpret', () => {
 
   it('set-name names the connection and allows renaming', () => {
     const first = interpret(initialState, 'set-name Alex');
-    expect(first).toEqual({ replies: ['ok your name is Alex\n> '], actions: [], state: { name: 'Alex' } });
+    expect(first).toEqual({ replies: ['ok your name is Alex\n> '], actions: [], state: { name: 'Alex', rooms: none } });
     expect(interpret(first.state, 'set-name Bob')).toEqual({
       replies: ['ok your name is Bob\n> '],
       actions: [{ kind: 'rename', from: 'Alex', to: 'Bob' }],
-      state: { name: 'Bob' },
+      state: { name: 'Bob', rooms: none },
     });
     expect(interpret(first.state, 'set-name Alex').actions).toEqual([]);
   });
@@ -44,12 +45,28 @@ describe('interpret', () => {
     expect(interpret(named, '')).toEqual({ replies: ['> '], actions: [], state: named });
   });
 
-  it('join replies first and asks the room layer to join', () => {
+  it('join replies first and asks the room layer to join; the connection counts the room', () => {
     expect(interpret(named, 'join CoolRoom')).toEqual({
       replies: ["joined CoolRoom! 'say CoolRoom <message>' to chat\n> "],
       actions: [{ kind: 'join', room: 'CoolRoom' }],
-      state: named,
+      state: { name: 'Alex', rooms: new Set(['CoolRoom']) },
     });
+  });
+
+  it('refuses a join beyond the rooms limit with one line and changes nothing; joining again, or after a leave, is allowed', () => {
+    const limits = { maxRoomsPerConnection: 2 };
+    let state = named;
+    for (const room of ['A', 'B']) state = interpret(state, `join ${room}`, limits).state;
+    expect(state.rooms).toEqual(new Set(['A', 'B']));
+    expect(interpret(state, 'join C', limits)).toEqual({ replies: ['sorry, you are in too many rooms (max 2)\n> '], actions: [], state });
+    expect(interpret(state, 'join A', limits)).toEqual({ replies: ["joined A! 'say A <message>' to chat\n> "], actions: [{ kind: 'join', room: 'A' }], state });
+    state = interpret(state, 'leave B', limits).state;
+    expect(state.rooms).toEqual(new Set(['A']));
+    expect(interpret(state, 'join C', limits).actions).toEqual([{ kind: 'join', room: 'C' }]);
+    // the default limit is 100
+    state = named;
+    for (let i = 0; i < 100; i++) state = interpret(state, `join R${i}`).state;
+    expect(interpret(state, 'join R100').replies).toEqual(['sorry, you are in too many rooms (max 100)\n> ']);
   });
 
   it('say keeps the text byte for byte after the single space that follows the room', () => {

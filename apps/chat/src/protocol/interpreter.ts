@@ -14,9 +14,21 @@ import * as reply from './replies';
 export interface ConnectionState {
   /** the name chosen with `set-name`, none before */
   readonly name: string | undefined;
+  /** the rooms it joined and has not left (whoever runs the interpreter removes a room whose join failed) */
+  readonly rooms: ReadonlySet<string>;
 }
 
-export const initialState: ConnectionState = { name: undefined };
+export const initialState: ConnectionState = { name: undefined, rooms: new Set() };
+
+/** rooms one connection may be in at once, by default */
+export const DEFAULT_MAX_ROOMS_PER_CONNECTION = 100;
+
+export interface ProtocolLimits {
+  /** a `join` beyond this many rooms is refused with one line and changes nothing */
+  readonly maxRoomsPerConnection: number;
+}
+
+export const DEFAULT_PROTOCOL_LIMITS: ProtocolLimits = { maxRoomsPerConnection: DEFAULT_MAX_ROOMS_PER_CONNECTION };
 
 /** Requests for the room layer; each is made on behalf of the connection's current name. */
 export type ChatAction =
@@ -50,7 +62,7 @@ function verbOf(line: string): { verb: string; rest: string | undefined } {
   return sp < 0 ? { verb: line, rest: undefined } : { verb: line.slice(0, sp), rest: line.slice(sp + 1) };
 }
 
-export function interpret(state: ConnectionState, line: string): Interpretation {
+export function interpret(state: ConnectionState, line: string, limits: ProtocolLimits = DEFAULT_PROTOCOL_LIMITS): Interpretation {
   const { verb, rest } = verbOf(line);
   const sorry = () => answer(state, [reply.notUnderstood(line)]);
 
@@ -61,7 +73,7 @@ export function interpret(state: ConnectionState, line: string): Interpretation 
     const check = checkName(name);
     if (!check.ok) return answer(state, [reply.reason(check.reason)]);
     const actions: ChatAction[] = state.name !== undefined && state.name !== name ? [{ kind: 'rename', from: state.name, to: name }] : [];
-    return answer({ name }, [reply.nameSet(name)], actions);
+    return answer({ ...state, name }, [reply.nameSet(name)], actions);
   }
   if (state.name === undefined) return answer(state, [reply.mustSetName()]);
   if (line === '') return answer(state, [reply.emptyLine()]);
@@ -76,8 +88,17 @@ export function interpret(state: ConnectionState, line: string): Interpretation 
       if (rest === undefined || rest === '') return sorry();
       const check = checkRoom(rest);
       if (!check.ok) return answer(state, [reply.reason(check.reason)]);
-      if (verb === 'join') return answer(state, [reply.joined(rest)], [{ kind: 'join', room: rest }]);
-      if (verb === 'leave') return answer(state, [reply.left(rest)], [{ kind: 'leave', room: rest }]);
+      if (verb === 'join') {
+        if (state.rooms.has(rest)) return answer(state, [reply.joined(rest)], [{ kind: 'join', room: rest }]);
+        if (state.rooms.size >= limits.maxRoomsPerConnection) return answer(state, [reply.tooManyRooms(limits.maxRoomsPerConnection)]);
+        return answer({ ...state, rooms: new Set(state.rooms).add(rest) }, [reply.joined(rest)], [{ kind: 'join', room: rest }]);
+      }
+      if (verb === 'leave') {
+        if (!state.rooms.has(rest)) return answer(state, [reply.left(rest)], [{ kind: 'leave', room: rest }]);
+        const rooms = new Set(state.rooms);
+        rooms.delete(rest);
+        return answer({ ...state, rooms }, [reply.left(rest)], [{ kind: 'leave', room: rest }]);
+      }
       return answer(state, [], [{ kind: verb, room: rest }]);
     }
     case 'say': {

@@ -22,6 +22,14 @@ export const tooLong = (max: number): string => `line too long (max ${max} bytes
 export const reason = (text: string): string => `${text}\n${PROMPT}`;
 export const emptyLine = (): string => PROMPT;
 export const bye = (): string => 'bye\n';
+/** `say` to a room that does not exist (never joined, or expired) */
+export const noSuchRoom = (room: string): string => `sorry, there is no room ${room}\n${PROMPT}`;
+/** `join` of one room more than a connection may be in; nothing changes */
+export const tooManyRooms = (max: number): string => `sorry, you are in too many rooms (max ${max})\n${PROMPT}`;
+/** a connection refused because the node holds as many as it may; then it is closed */
+export const serverFull = (): string => 'sorry, this server is full\n';
+/** a connection that set no name in time; then it is closed */
+export const noNameInTime = (timeoutMs: number): string => `bye: no name set within ${timeoutMs / 1000} s\n`;
 
 export const HELP_LINES: readonly string[] = [
   'set-name <name>          choose your name (1-32 of A-Z a-z 0-9 _ -)',

@@ -14,6 +14,8 @@ export const CHAT_BUCKET = 'chat';
 export const CHAT_DELIVER_PATTERN = 'chat.deliver';
 /** the cluster transport pattern asking a node to re-assert its members (another node thought it dead) */
 export const CHAT_RESYNC_PATTERN = 'chat.resync';
+/** the cluster transport pattern asking a node which of some connection ids it still holds */
+export const CHAT_HELD_PATTERN = 'chat.held';
 
 export type ChatCommand =
   /** add (or rewrite) a member; reply: the history and the fan-out targets */
@@ -22,15 +24,18 @@ export type ChatCommand =
   | { readonly op: 'member'; readonly room: string; readonly entry: MemberEntry }
   /** evict connections (their node died, or says they are gone) at the version this replica holds; reply: the fan-out targets */
   | { readonly op: 'evict'; readonly room: string; readonly conns: readonly string[] }
-  /** append a message; reply: the fan-out targets */
+  /** append a message to a live room (never creates one); reply: the fan-out targets, or `missing` */
   | { readonly op: 'say'; readonly room: string; readonly message: StoredMessage }
   /** reply: the whole replica */
   | { readonly op: 'read'; readonly room: string }
+  /** move a name's mark (never creates the room) */
   | { readonly op: 'mark-read'; readonly room: string; readonly name: string; readonly upTo: MessageKey }
   /** merge a whole replica (read repair) */
   | { readonly op: 'merge'; readonly room: string; readonly state: RoomState }
   /** evict the present members held by a dead node from every room of this vnode */
-  | { readonly op: 'evict-node'; readonly node: string };
+  | { readonly op: 'evict-node'; readonly node: string }
+  /** drop this vnode's expired rooms and tombstones by the vnode's clock; reply: `ExpireReply` */
+  | { readonly op: 'expire' };
 
 /** Coverage request: the rooms of the covered partitions. */
 export interface ChatRoomsRequest {
@@ -51,6 +56,8 @@ export interface TargetsReply {
   readonly targets: Targets;
   /** for `member`: the replica's entry of the written connection before the write (null: none) */
   readonly prev?: MemberEntry | null;
+  /** for `say`: this replica has no live room of that name, and the message was not stored */
+  readonly missing?: true;
 }
 export interface OkReply {
   readonly ok: true;
@@ -60,7 +67,14 @@ export interface EvictReply {
   readonly rooms: readonly { readonly room: string; readonly evicted: readonly MemberEntry[]; readonly targets: Targets }[];
 }
 
-export type ChatReply = RoomReply | JoinReply | TargetsReply | OkReply | EvictReply;
+export interface ExpireReply {
+  /** rooms dropped */
+  readonly expired: number;
+  /** rooms idle past the TTL that still have present members (to check that those connections still exist) */
+  readonly idle: readonly { readonly room: string; readonly members: readonly MemberEntry[] }[];
+}
+
+export type ChatReply = RoomReply | JoinReply | TargetsReply | OkReply | EvictReply | ExpireReply;
 
 /** Room events for some connections of one node. */
 export interface DeliverRequest {
@@ -94,6 +108,8 @@ export function isChatCommand(x: unknown): x is ChatCommand {
       return room && isRoomState(c['state']);
     case 'evict-node':
       return typeof c['node'] === 'string';
+    case 'expire':
+      return true;
     default:
       return false;
   }
@@ -105,6 +121,35 @@ export function isRoomEvent(x: unknown): x is RoomEvent {
   if (typeof e['room'] !== 'string') return false;
   if (e['kind'] === 'message') return typeof e['from'] === 'string' && typeof e['text'] === 'string';
   return (e['kind'] === 'joined' || e['kind'] === 'left') && typeof e['name'] === 'string';
+}
+
+/** Some rooms' members (cluster-unique connection ids) held by one node, per room. */
+export interface RoomConnections {
+  readonly room: string;
+  readonly connections: readonly string[];
+}
+
+/** `chat.held`: which of these members the node no longer holds in that room. */
+export interface HeldRequest {
+  readonly rooms: readonly RoomConnections[];
+}
+
+export interface HeldReply {
+  /** per room, the connections that are gone or no longer in the room */
+  readonly gone: readonly RoomConnections[];
+}
+
+const isRoomConnections = (x: unknown): x is RoomConnections =>
+  !!x && typeof x === 'object' && typeof (x as RoomConnections).room === 'string' && isStringArray((x as RoomConnections).connections);
+
+const isStringArray = (x: unknown): x is string[] => Array.isArray(x) && x.every((c) => typeof c === 'string');
+
+export function isHeldRequest(x: unknown): x is HeldRequest {
+  return !!x && typeof x === 'object' && Array.isArray((x as HeldRequest).rooms) && (x as HeldRequest).rooms.every(isRoomConnections);
+}
+
+export function isHeldReply(x: unknown): x is HeldReply {
+  return !!x && typeof x === 'object' && Array.isArray((x as HeldReply).gone) && (x as HeldReply).gone.every(isRoomConnections);
 }
 
 export function isDeliverRequest(x: unknown): x is DeliverRequest {

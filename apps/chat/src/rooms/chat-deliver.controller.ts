@@ -1,10 +1,11 @@
 /**
  * Receives room events other chat nodes fan out to this node's connections (`chat.deliver` on the
- * cluster transport), and requests to re-assert this node's members (`chat.resync`).
+ * cluster transport), requests to re-assert this node's members (`chat.resync`), and questions
+ * about which of its connections still exist (`chat.held`, asked for the members of idle rooms).
  */
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload, RpcException } from '@nestjs/microservices';
-import { CHAT_DELIVER_PATTERN, CHAT_RESYNC_PATTERN, DeliverReply, isDeliverRequest } from './chat-commands';
+import { CHAT_DELIVER_PATTERN, CHAT_HELD_PATTERN, CHAT_RESYNC_PATTERN, DeliverReply, HeldReply, isDeliverRequest, isHeldRequest } from './chat-commands';
 import { RingRoomDirectory } from './ring-room-directory';
 
 @Controller()
@@ -21,5 +22,11 @@ export class ChatDeliverController {
   resync(): { ok: true } {
     void this.rooms.resync();
     return { ok: true };
+  }
+
+  @MessagePattern(CHAT_HELD_PATTERN)
+  held(@Payload() data: unknown): HeldReply {
+    if (!isHeldRequest(data)) throw new RpcException({ code: 'bad-request', message: 'chat.held needs rooms and their connections' });
+    return { gone: data.rooms.map(({ room, connections }) => ({ room, connections: this.rooms.notHeld(room, connections) })) };
   }
 }

@@ -1,7 +1,9 @@
 /**
  * Rooms on the ring as Nest modules: the `chat` vnode service (its vnodes keep their rooms in the
  * node's one `ChatStore`), the ring room directory that coordinates room operations and fans events
- * out, and the transport endpoint that receives other nodes' fan-out.
+ * out, the sweeper that expires idle rooms, and the transport endpoint that receives other nodes'
+ * fan-out. The rooms' options (`ChatRoomsOptions`: TTL, sweep interval) come from a
+ * `CHAT_ROOMS_OPTIONS` provider of a global module when there is one, defaults otherwise.
  */
 import { Module } from '@nestjs/common';
 import { VnodeServiceModule } from '@ringnest/riak-core';
@@ -10,6 +12,7 @@ import { ChatDeliverController } from './chat-deliver.controller';
 import { ChatStore } from './chat-store';
 import { ChatVnode } from './chat.vnode';
 import { RingRoomDirectory } from './ring-room-directory';
+import { RoomSweeper } from './room-sweeper';
 
 /** The node's one {@link ChatStore}. */
 @Module({ providers: [ChatStore], exports: [ChatStore] })
@@ -18,7 +21,7 @@ export class ChatStoreModule {}
 @Module({
   imports: [ChatStoreModule, VnodeServiceModule.register({ name: CHAT_SERVICE, vnode: ChatVnode, imports: [ChatStoreModule], storedPartitionsFrom: ChatStore })],
   controllers: [ChatDeliverController],
-  providers: [RingRoomDirectory],
-  exports: [RingRoomDirectory],
+  providers: [RingRoomDirectory, RoomSweeper],
+  exports: [RingRoomDirectory, RoomSweeper],
 })
 export class ChatRoomsModule {}

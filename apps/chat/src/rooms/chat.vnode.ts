@@ -5,6 +5,11 @@
  * other vnode data (ownership, hinted and repair handoff; a handed-off room is merged, never
  * overwritten). Bad commands are answered with an error reply and change nothing; nothing here throws
  * on input, so the vnode is never restarted by a peer's bad message.
+ *
+ * Only `join`, `member` (the holding node's writes) and `merge`/handoff (copies of rooms that exist
+ * elsewhere) create a room; `say`, `read`, `mark-read` and `evict` never do. Every access first
+ * drops the room if it has expired by this vnode's clock (room-state.ts, `isExpired`), and every
+ * write drops what it leaves expired or empty — so a stale copy merged in is expired on arrival.
  */
 import { Injectable } from '@nestjs/common';
 import {
@@ -15,13 +20,33 @@ import {
   PartitionIndex,
   Vnode,
   VnodeContext,
+  decodeMsgpack,
+  encodeMsgpack,
   keyIndex,
   reply,
 } from '@ringnest/riak-core';
-import { pack, unpack } from 'msgpackr';
-import { CHAT_BUCKET, ChatCommand, ChatReply, EvictReply, isChatCommand } from './chat-commands';
+import { CHAT_BUCKET, ChatCommand, ChatReply, EvictReply, ExpireReply, isChatCommand } from './chat-commands';
 import { ChatStore } from './chat-store';
-import { RoomState, append, copyRoom, emptyRoom, evictConns, evictNode, expireTombstones, isEmptyRoom, isRoomState, join, markRead, mergeRooms, presentMembers, putMember, targetsOf } from './room-state';
+import {
+  RoomState,
+  append,
+  copyRoom,
+  emptyRoom,
+  evictConns,
+  evictNode,
+  expireTombstones,
+  isEmptyRoom,
+  isExpired,
+  isIdle,
+  isLiveRoom,
+  isRoomState,
+  join,
+  markRead,
+  mergeRooms,
+  presentMembers,
+  putMember,
+  targetsOf,
+} from './room-state';
 
 /** how often a room's expired tombstones are swept (on its next write) */
 const SWEEP_INTERVAL_MS = 1000;
@@ -58,17 +83,19 @@ export class ChatVnode implements Vnode<unknown, ChatReply | ChatErrorReply> {
   handleHandoffCommand(command: unknown): HandoffCommandResult<ChatReply | ChatErrorReply> {
     if (!isChatCommand(command)) return reply({ error: 'not a chat command' });
     const answer = this.apply(command);
-    return command.op === 'read' ? reply(answer) : { kind: 'reply-and-forward', reply: answer };
+    // a read, and expiry (each replica judges by its own clock), are not forwarded to the target
+    return command.op === 'read' || command.op === 'expire' ? reply(answer) : { kind: 'reply-and-forward', reply: answer };
   }
 
-  /** Coverage `{op:'rooms'}`: the rooms of the covered partitions that hold members or history. */
+  /** Coverage `{op:'rooms'}`: the live rooms (present members or history, not expired) of the covered partitions. */
   handleCoverage(request: unknown, keySpaces: readonly PartitionIndex[]): CommandResult<string[] | ChatErrorReply> {
     if (!request || typeof request !== 'object' || (request as { op?: unknown }).op !== 'rooms') return reply({ error: "chat coverage supports {op:'rooms'} only" });
     const wanted = new Set(keySpaces);
     const names: string[] = [];
-    for (const [room, state] of this.rooms) {
+    for (const room of [...this.rooms.keys()]) {
       if (!wanted.has(roomPartition(room, this.ctx.ringSize))) continue;
-      if (state.history.length > 0 || presentMembers(state).length > 0) names.push(room);
+      const state = this.current(room);
+      if (state && isLiveRoom(state)) names.push(room);
     }
     return reply(names);
   }
@@ -82,14 +109,14 @@ export class ChatVnode implements Vnode<unknown, ChatReply | ChatErrorReply> {
   }
 
   encodeHandoffItem(item: HandoffItem): Uint8Array {
-    return pack({ room: item.key, state: item.value });
+    return encodeMsgpack({ room: item.key, state: item.value });
   }
 
   /** Merges the handed-off replica into the one held here (idempotent). */
   handleHandoffData(data: Uint8Array): HandoffDataResult {
     let item: { room?: unknown; state?: unknown };
     try {
-      item = unpack(data) as { room?: unknown; state?: unknown };
+      item = decodeMsgpack(data) as { room?: unknown; state?: unknown };
     } catch (err) {
       return { kind: 'error', reason: `chat handoff item: ${(err as Error).message}` };
     }
@@ -120,28 +147,39 @@ export class ChatVnode implements Vnode<unknown, ChatReply | ChatErrorReply> {
         return { history: [...room.history], targets: targetsOf(room) };
       }
       case 'member': {
-        const prev = this.rooms.get(c.room)?.members[c.entry.conn] ?? null;
+        const prev = this.current(c.room)?.members[c.entry.conn] ?? null;
         return { targets: targetsOf(this.write(c.room, (r) => putMember(r, c.entry))), prev };
       }
-      case 'evict':
-        return { targets: targetsOf(this.write(c.room, (r) => (evictConns(r, c.conns, Date.now()), r))) };
-      case 'say':
+      case 'evict': {
+        if (!this.current(c.room)) return { targets: {} };
+        return { targets: targetsOf(this.write(c.room, (r) => (evictConns(r, c.conns, this.now()), r))) };
+      }
+      case 'say': {
+        const room = this.current(c.room);
+        if (!room || !isLiveRoom(room)) return { targets: {}, missing: true };
         return { targets: targetsOf(this.write(c.room, (r) => append(r, c.message))) };
+      }
       case 'read':
-        return { state: copyRoom(this.rooms.get(c.room) ?? emptyRoom()) };
+        return { state: copyRoom(this.current(c.room) ?? emptyRoom()) };
       case 'mark-read':
-        this.write(c.room, (r) => markRead(r, c.name, c.upTo));
+        if (this.current(c.room)) this.write(c.room, (r) => markRead(r, c.name, c.upTo));
         return { ok: true };
       case 'merge':
         this.write(c.room, (r) => mergeRooms(r, c.state));
         return { ok: true };
       case 'evict-node':
         return this.evict(c.node);
+      case 'expire':
+        return this.expire();
     }
   }
 
+  private now(): number {
+    return this.store.options.now();
+  }
+
   private evict(node: string): EvictReply {
-    const now = Date.now();
+    const now = this.now();
     const rooms: EvictReply['rooms'][number][] = [];
     for (const [room, state] of this.rooms) {
       const evicted = evictNode(state, node, now);
@@ -150,18 +188,52 @@ export class ChatVnode implements Vnode<unknown, ChatReply | ChatErrorReply> {
     return { rooms };
   }
 
-  /** Every update goes through here: apply (in place), now and then forget expired tombstones, drop a room left with nothing. */
+  /** The periodic sweep: forget expired tombstones, drop expired and empty rooms, list idle rooms that still have members. */
+  private expire(): ExpireReply {
+    const now = this.now();
+    const ttl = this.store.options.roomTtlMs;
+    let expired = 0;
+    const idle: ExpireReply['idle'][number][] = [];
+    for (const [room, state] of [...this.rooms]) {
+      expireTombstones(state, now);
+      if (isExpired(state, now, ttl)) {
+        this.forget(room, true);
+        expired++;
+      } else if (isEmptyRoom(state)) this.forget(room);
+      else if (isIdle(state, now, ttl)) idle.push({ room, members: presentMembers(state) });
+    }
+    return { expired, idle };
+  }
+
+  /** The replica of `room`, or undefined when there is none or it has expired (it is then dropped). */
+  private current(room: string): RoomState | undefined {
+    const state = this.rooms.get(room);
+    if (state && isExpired(state, this.now(), this.store.options.roomTtlMs)) {
+      this.forget(room, true);
+      return undefined;
+    }
+    return state;
+  }
+
+  private forget(room: string, expired = false): void {
+    if (this.rooms.delete(room) && expired) this.store.stats.expired++;
+    this.sweepAt.delete(room);
+  }
+
+  /**
+   * Every update goes through here: apply (in place, to the current replica or a new one), now and
+   * then forget expired tombstones, and drop a room left with nothing or left expired (a stale copy merged in).
+   */
   private write(room: string, update: (r: RoomState) => RoomState): RoomState {
-    const next = update(this.rooms.get(room) ?? emptyRoom());
-    const now = Date.now();
+    const next = update(this.current(room) ?? emptyRoom());
+    const now = this.now();
     if (now >= (this.sweepAt.get(room) ?? 0)) {
       expireTombstones(next, now);
       this.sweepAt.set(room, now + SWEEP_INTERVAL_MS);
     }
-    if (isEmptyRoom(next)) {
-      this.rooms.delete(room);
-      this.sweepAt.delete(room);
-    } else this.rooms.set(room, next);
+    if (isExpired(next, now, this.store.options.roomTtlMs)) this.forget(room, true);
+    else if (isEmptyRoom(next)) this.forget(room);
+    else this.rooms.set(room, next);
     return next;
   }
 }

@@ -6,5 +6,6 @@ export * from './chat-commands';
 export * from './chat-store';
 export * from './chat.vnode';
 export * from './ring-room-directory';
+export * from './room-sweeper';
 export * from './chat-deliver.controller';
 export * from './chat-rooms.module';

@@ -32,9 +32,20 @@ describe('LocalRoomDirectory', () => {
   });
 
   it('keeps the last 20 messages as history, oldest first', async () => {
+    await rooms.join('R', member('Alex', 'a'));
     for (let i = 0; i < HISTORY_LENGTH + 3; i++) await rooms.say('R', 'Alex', `m${i}`);
     const joined = await rooms.join('R', member('Bob', 'b'));
     expect(joined.kind === 'joined' && joined.history.map((m) => m.text)).toEqual(Array.from({ length: HISTORY_LENGTH }, (_, i) => `m${i + 3}`));
+  });
+
+  it('say, who and unread never create a room', async () => {
+    expect(await rooms.say('R', 'Alex', 'hello?')).toEqual({ kind: 'no-such-room' });
+    expect(await rooms.who('R')).toEqual([]);
+    expect(await rooms.unread('R', member('Alex', 'a'))).toEqual([]);
+    expect(await rooms.rooms()).toEqual([]);
+    await rooms.join('R', member('Alex', 'a'));
+    expect(await rooms.say('R', 'Bob', 'hi')).toEqual({ kind: 'said' });
+    expect(got['a']).toContainEqual({ kind: 'message', room: 'R', from: 'Bob', text: 'hi' });
   });
 
   it('detach leaves every room, tells the others, and stops delivery', async () => {
@@ -51,15 +62,39 @@ describe('LocalRoomDirectory', () => {
     expect(got['a']).toEqual([]);
   });
 
-  it('counts a message read for a name once it is delivered to a connection of that name', async () => {
+  it('counts a message read for a name once it is delivered to a connection of that name; a name never in the room missed nothing', async () => {
+    await rooms.join('R', member('Bob', 'b'));
     await rooms.say('R', 'Bob', 'before');
-    expect(await rooms.unread('R', member('Alex', 'a'))).toEqual([{ from: 'Bob', text: 'before' }]);
+    expect(await rooms.unread('R', member('Alex', 'a'))).toEqual([]);
     await rooms.join('R', member('Alex', 'a'));
     await rooms.say('R', 'Bob', 'delivered');
     expect(await rooms.unread('R', member('Alex', 'c'))).toEqual([]);
     await rooms.leave('R', member('Alex', 'a'));
     await rooms.say('R', 'Bob', 'missed');
     expect(await rooms.unread('R', member('Alex', 'a'))).toEqual([{ from: 'Bob', text: 'missed' }]);
+    expect(await rooms.unread('R', member('Alex', 'a'))).toEqual([]);
+  });
+
+  it('forgets a room without members once idle past the TTL, with its history and marks', async () => {
+    let now = 0;
+    rooms = new LocalRoomDirectory({ roomTtlMs: 1000, now: () => now });
+    ['a', 'b'].forEach(attach);
+    await rooms.join('R', member('Alex', 'a'));
+    await rooms.join('R', member('Bob', 'b'));
+    await rooms.say('R', 'Bob', 'hi');
+    await rooms.leave('R', member('Alex', 'a'));
+    now = 10_000;
+    // a present member keeps it
+    expect(await rooms.rooms()).toEqual(['R']);
+    await rooms.leave('R', member('Bob', 'b'));
+    now += 1000;
+    expect(await rooms.rooms()).toEqual(['R']);
+    expect(await rooms.unread('R', member('Alex', 'a'))).toEqual([]);
+    now += 1;
+    expect(await rooms.rooms()).toEqual([]);
+    expect(await rooms.say('R', 'Bob', 'anyone?')).toEqual({ kind: 'no-such-room' });
+    const again = await rooms.join('R', member('Alex', 'a'));
+    expect(again).toEqual({ kind: 'joined', history: [] });
   });
 
   it('leave of a non-member is a value, not an error', async () => {

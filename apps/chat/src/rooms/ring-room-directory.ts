@@ -12,17 +12,38 @@
  * which entry version); the replicas only route. Members held by a node that dies are evicted by
  * every surviving node from the replicas it holds, and announced once, by the first up primary of
  * the room. A connection that a node reports gone when an event is delivered to it is evicted too.
+ *
+ * Rooms expire (room-state.ts, `isExpired`): the vnodes drop them, and this coordinator applies the
+ * same rule to what it reads, so a replica that has not swept yet does not show an expired room.
+ * A present member is not expired by age, so `verifyIdleMembers` asks the nodes holding the members
+ * of idle rooms whether those connections still exist, and evicts the ones that do not: a stale
+ * copy that brought back a member who left long ago cannot keep a room alive forever.
  */
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AnnotatedEntry, CLUSTER_CLIENT, ClusterClient, CoverageService, NodeWatcher, QuorumError, RingManager, VnodeMaster, gather, getAplAnn, memberOf, ownershipOf } from '@ringnest/riak-core';
 import { randomBytes } from 'node:crypto';
 import { Subscription } from 'rxjs';
-import { CHAT_DELIVER_PATTERN, CHAT_RESYNC_PATTERN, CHAT_SERVICE, ChatCommand, DeliverReply, EvictReply, JoinReply, RoomReply, Targets, TargetsReply } from './chat-commands';
+import {
+  CHAT_DELIVER_PATTERN,
+  CHAT_HELD_PATTERN,
+  CHAT_RESYNC_PATTERN,
+  CHAT_SERVICE,
+  ChatCommand,
+  DeliverReply,
+  EvictReply,
+  ExpireReply,
+  HeldReply,
+  HeldRequest,
+  JoinReply,
+  RoomReply,
+  Targets,
+  TargetsReply,
+  isHeldReply,
+} from './chat-commands';
 import { ChatStore } from './chat-store';
 import { roomPartition } from './chat.vnode';
-import { ConnectionId, Deliver, JoinResult, LeaveResult, Member, RoomDirectory, RoomEvent, RoomMessage, RoomUnavailableError } from './room-directory';
-import { performance } from 'node:perf_hooks';
-import { MemberEntry, RoomState, StoredMessage, emptyRoom, fingerprint, keyOf, mergeRooms, newerEntry, presentMembers, unreadFor } from './room-state';
+import { ConnectionId, Deliver, JoinResult, LeaveResult, Member, RoomDirectory, RoomEvent, RoomMessage, RoomUnavailableError, SayResult } from './room-directory';
+import { MemberEntry, RoomState, StoredMessage, emptyRoom, fingerprint, isExpired, keyOf, mergeRooms, newerEntry, presentMembers, unreadFor } from './room-state';
 
 /** Where a room event goes: node → the cluster-unique ids of its connections in the room. */
 type Fanout = Map<string, Set<string>>;
@@ -122,17 +143,28 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
     let history = emptyRoom();
     for (const r of ok) {
       mergeTargets(targets, r.targets);
-      history = mergeRooms(history, { members: {}, history: [...(r.history ?? [])], readUpTo: {} });
+      history = mergeRooms(history, { ...emptyRoom(), history: [...(r.history ?? [])] });
     }
     this.observe(history.history);
     this.fanOut(room, targets, { kind: 'joined', room, name: member.name });
     return { kind: 'joined', history: history.history.map(({ from, text }) => ({ from, text })) };
   }
 
-  async say(room: string, from: string, text: string): Promise<void> {
+  /**
+   * Only replicas holding the live room store the message. When every replica of the quorum says it
+   * has no such room, the others are waited for too (one of them may hold a room the quorum has not
+   * seen yet); the room does not exist only if none has it.
+   */
+  async say(room: string, from: string, text: string): Promise<SayResult> {
     const message = { id: `${this.bootId}.${++this.messageSeq}`, at: this.clock(), from, text };
-    const { targets } = await this.write(room, { op: 'say', room, message });
+    const { replies } = this.send<Partial<TargetsReply>>(room, { op: 'say', room, message });
+    let ok = await this.quorum(room, replies);
+    if (ok.every((r) => r.missing)) ok = await this.everyAnswer(room, replies);
+    if (ok.every((r) => r.missing)) return { kind: 'no-such-room' };
+    const targets: Fanout = new Map();
+    for (const r of ok) mergeTargets(targets, r.targets);
     this.fanOut(room, targets, { kind: 'message', room, from, text });
+    return { kind: 'said' };
   }
 
   async leave(room: string, member: Member): Promise<LeaveResult> {
@@ -161,10 +193,11 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
     return [...names].sort();
   }
 
+  /** Moves the name's mark only when something was unread: a name without a mark gets none. */
   async unread(room: string, member: Member): Promise<RoomMessage[]> {
     const state = await this.read(room);
     const missed = unreadFor(state, member.name);
-    const last = state.history[state.history.length - 1];
+    const last = missed[missed.length - 1];
     if (last) await this.write(room, { op: 'mark-read', room, name: member.name, upTo: keyOf(last) }).catch(() => undefined);
     return missed.map(({ from, text }) => ({ from, text }));
   }
@@ -247,6 +280,48 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
     return { gone };
   }
 
+  /** Which of these cluster-unique connection ids are not (any more) members of `room` through this node, in this boot. */
+  notHeld(room: string, conns: readonly string[]): string[] {
+    return conns.filter((c) => !c.startsWith(`${this.bootId}.`) || !this.connections.get(localOf(c))?.rooms.has(room));
+  }
+
+  /**
+   * Rooms idle past the TTL that still have present members (from the expiry sweep of this node's
+   * replicas): ask each node holding members which of them it still holds in the room (one
+   * `chat.held` message per node for all rooms), and evict the others. Every node checks the
+   * replicas it holds (a stale copy may be on any one of them). Nobody is told: those members left
+   * long ago, only a stale copy still listed them.
+   */
+  async verifyIdleMembers(idle: ExpireReply['idle']): Promise<void> {
+    const up = this.watcher.upNodes(CHAT_SERVICE);
+    const byNode = new Map<string, Map<string, string[]>>();
+    for (const { room, members } of idle) {
+      for (const m of members) {
+        let rooms = byNode.get(m.node);
+        if (!rooms) byNode.set(m.node, (rooms = new Map()));
+        const conns = rooms.get(room);
+        if (conns) conns.push(m.conn);
+        else rooms.set(room, [m.conn]);
+      }
+    }
+    const ring = this.rings.current;
+    await Promise.allSettled(
+      [...byNode].map(async ([node, rooms]) => {
+        const asked: HeldRequest = { rooms: [...rooms].map(([room, connections]) => ({ room, connections })) };
+        let gone: HeldReply['gone'];
+        if (node === this.self) gone = asked.rooms.map(({ room, connections }) => ({ room, connections: this.notHeld(room, connections) }));
+        else {
+          // a node that is down or gone from the ring: its members are evicted when it is seen down
+          const addr = memberOf(ring, node)?.addr;
+          if (!addr || !up.has(node)) return;
+          const reply = await this.client.request(addr, CHAT_HELD_PATTERN, asked, { timeoutMs: DELIVER_TIMEOUT_MS });
+          gone = isHeldReply(reply) ? reply.gone : [];
+        }
+        await Promise.allSettled(gone.filter((g) => g.connections.length > 0).map(({ room, connections }) => this.write(room, { op: 'evict', room, conns: connections })));
+      }),
+    );
+  }
+
   /** Connections held here (for tests and metrics). */
   get connectionCount(): number {
     return this.connections.size;
@@ -263,16 +338,16 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
   }
 
   private entry(connection: ConnectionId, name: string, present: boolean): MemberEntry {
-    return { conn: `${this.bootId}.${connection}`, node: this.self, name, v: ++this.version, present, at: Date.now() };
+    return { conn: `${this.bootId}.${connection}`, node: this.self, name, v: ++this.version, present, at: this.store.options.now() };
   }
 
   /**
-   * Microseconds of wall-clock time, never repeating or going back on this node and never behind a
-   * message it has seen (a hybrid clock): orders the history, so a message said after another was
-   * seen sorts after it.
+   * Microseconds of the rooms' clock (wall-clock milliseconds, `ChatRoomsOptions.now`), never
+   * repeating or going back on this node and never behind a message it has seen (a hybrid clock):
+   * orders the history, so a message said after another was seen sorts after it.
    */
   private clock(): number {
-    this.lastAt = Math.max(Math.floor((performance.timeOrigin + performance.now()) * 1000), this.lastAt + 1);
+    this.lastAt = Math.max(Math.floor(this.store.options.now() * 1000), this.lastAt + 1);
     return this.lastAt;
   }
 
@@ -340,13 +415,18 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
     });
   }
 
-  /** Whole replicas from R vnodes, merged; replicas found behind the merge are repaired once all answered. */
+  /**
+   * Whole replicas from R vnodes, merged; replicas found behind the merge are repaired once all
+   * answered. A merge that is expired by this node's clock is no room and is not repaired (a replica
+   * whose clock is behind answered with it; it drops it by the same rule soon).
+   */
   private async read(room: string): Promise<RoomState> {
     const { apl, replies } = this.send<Partial<RoomReply>>(room, { op: 'read', room });
     const ok = await this.quorum(room, replies);
     const merged = ok.reduce((acc, r) => (r.state ? mergeRooms(acc, r.state) : acc), emptyRoom());
-    this.observe(merged.history);
+    if (isExpired(merged, this.store.options.now(), this.store.options.roomTtlMs)) return emptyRoom();
     void this.repair(room, apl, replies);
+    this.observe(merged.history);
     return merged;
   }
 

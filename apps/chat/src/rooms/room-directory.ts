@@ -1,6 +1,7 @@
 /**
- * The contract between the chat protocol and the rooms (SPEC §7): membership, recent history,
- * unread tracking and delivery of room events to connections.
+ * The contract between the chat protocol and the rooms: membership, recent history, unread
+ * tracking, delivery of room events to connections, and expiry: a room with no member and no
+ * activity for a configured time (`roomTtlMs`) is deleted with its history and read marks.
  *
  * `LocalRoomDirectory` (local-room-directory.ts) keeps every room in this process and is the
  * reference implementation and test double. The ring-backed implementation replaces it later:
@@ -43,6 +44,12 @@ export type JoinResult =
 
 export type LeaveResult = { readonly kind: 'left' } | { readonly kind: 'not-a-member' };
 
+export type SayResult =
+  /** appended and delivered to the members */
+  | { readonly kind: 'said' }
+  /** there is no such room (none was ever joined, or it expired): nothing is stored or created */
+  | { readonly kind: 'no-such-room' };
+
 export interface RoomDirectory {
   /**
    * Called when a connection opens, before any other call for it: `deliver` receives every event
@@ -57,15 +64,20 @@ export interface RoomDirectory {
   /**
    * Append to the room's history and deliver a `message` to every member, each connection once;
    * the sender need not be a member. A delivered message counts as read for that member's name.
+   * A room exists while it has a present member or history; `say` never creates one.
    */
-  say(room: string, from: string, text: string): Promise<void>;
+  say(room: string, from: string, text: string): Promise<SayResult>;
   /** Leave; on `left` the remaining members get a `left` event. */
   leave(room: string, member: Member): Promise<LeaveResult>;
-  /** The distinct names of the members, sorted. */
+  /** The distinct names of the members, sorted (none for a room that does not exist; it is not created). */
   who(room: string): Promise<string[]>;
-  /** The names of the rooms, sorted. */
+  /** The names of the live rooms (present members or history, not expired), sorted. */
   rooms(): Promise<string[]>;
-  /** The messages in the room's history not yet delivered to this name; they count as read from now on. */
+  /**
+   * The messages in the room's history not yet delivered to this name; they count as read from now
+   * on. A name that was never a member of the room (it has no read mark there) missed nothing, and
+   * asking creates neither a mark nor the room.
+   */
   unread(room: string, member: Member): Promise<RoomMessage[]>;
   /** A connection changed its name: it stays in its rooms under the new name. */
   rename(connection: ConnectionId, name: string): Promise<void>;

@@ -1,7 +1,10 @@
 import fc from 'fast-check';
 import {
+  BEFORE_ALL,
   HISTORY_LENGTH,
+  MAX_READ_MARKS,
   MemberEntry,
+  MessageKey,
   RoomState,
   StoredMessage,
   TOMBSTONE_TTL_MS,
@@ -9,11 +12,16 @@ import {
   emptyRoom,
   evictConns,
   evictNode,
+  copyRoom,
   expireTombstones,
   fingerprint,
+  isExpired,
+  isIdle,
+  isLiveRoom,
   isRoomState,
   join,
   markRead,
+  mergeReadMarks,
   mergeRooms,
   presentMembers,
   putMember,
@@ -73,7 +81,9 @@ describe('room state CRDT', () => {
         const split = Math.floor(shuffled.length / 2);
         const r1 = shuffled.slice(0, split).reduce(apply, emptyRoom());
         const r2 = shuffled.slice(split).reduce(apply, emptyRoom());
-        same(mergeRooms(r1, r2), ops.reduce(apply, emptyRoom()));
+        // (read marks are left out: a leaver's mark is written by the replicas that saw it present, and merges by max)
+        const withoutMarks = (r: RoomState): RoomState => ({ ...r, readUpTo: {} });
+        same(withoutMarks(mergeRooms(r1, r2)), withoutMarks(ops.reduce(apply, emptyRoom())));
       }),
       { numRuns: 1000 },
     );
@@ -111,16 +121,113 @@ describe('room state CRDT', () => {
     expect(merged.history.map((m) => m.id)).toEqual(Array.from({ length: HISTORY_LENGTH + 5 }, (_, i) => `m${String(i).padStart(2, '0')}`).filter((_, i) => i % 2 === 0 || i % 3 !== 1).slice(-HISTORY_LENGTH));
   });
 
-  it('tracks unread per name: a present member has read everything; a leaver has read up to the newest message', () => {
+  it('tracks unread per name: a present member has read everything; a leaver has read up to the newest message; a name never here missed nothing', () => {
     let r = append(emptyRoom(), msg('m1', 1));
     r = join(r, entry('c1', 'Alex', 1));
     r = append(r, msg('m2', 2));
     expect(unreadFor(r, 'Alex')).toEqual([]);
-    expect(unreadFor(r, 'Bob').map((m) => m.id)).toEqual(['m1', 'm2']);
-    r = putMember(r, entry('c1', 'Alex', 2, false));
+    expect(unreadFor(r, 'Bob')).toEqual([]);
+    r = putMember(r, entry('c1', 'Alex', 2, false, 'n1', 1));
     r = append(r, msg('m3', 3));
     expect(unreadFor(r, 'Alex').map((m) => m.id)).toEqual(['m3']);
     expect(unreadFor(markRead(r, 'Alex', [3, 'm3']), 'Alex')).toEqual([]);
+    expect(Object.keys(r.readUpTo)).toEqual(['Alex']);
+  });
+
+  it('a replica that applies a leave after a later message does not mark that message read', () => {
+    const r = join(append(emptyRoom(), msg('before', 1_000)), entry('c1', 'Alex', 1));
+    append(r, msg('after', 3_000));
+    putMember(r, entry('c1', 'Alex', 2, false, 'n1', 2));
+    expect(r.readUpTo['Alex']).toEqual([2_000, '']);
+    expect(unreadFor(r, 'Alex').map((m) => m.id)).toEqual(['after']);
+  });
+
+  it('a member who leaves a room without history has read nothing of what comes after', () => {
+    let r = join(emptyRoom(), entry('c1', 'Alex', 1));
+    r = putMember(r, entry('c1', 'Alex', 2, false));
+    expect(r.readUpTo['Alex']).toEqual(BEFORE_ALL);
+    r = append(r, msg('m1', 1));
+    expect(unreadFor(r, 'Alex').map((m) => m.id)).toEqual(['m1']);
+  });
+
+  it(`keeps the newest ${MAX_READ_MARKS} read marks: at the cap the smallest (key, name) goes`, () => {
+    const r = append(emptyRoom(), msg('m1', 1));
+    for (let i = 0; i < MAX_READ_MARKS; i++) markRead(r, `n${String(i).padStart(4, '0')}`, [1, 'm1']);
+    markRead(r, 'late', [5, 'm5']);
+    expect(Object.keys(r.readUpTo)).toHaveLength(MAX_READ_MARKS);
+    expect(r.readUpTo['late']).toEqual([5, 'm5']);
+    expect(r.readUpTo['n0000']).toBeUndefined();
+    expect(r.readUpTo['n0001']).toEqual([1, 'm1']);
+    // moving an existing mark never drops another
+    markRead(r, 'n0001', [6, 'm6']);
+    expect(Object.keys(r.readUpTo)).toHaveLength(MAX_READ_MARKS);
+  });
+
+  it('capped mark merge is a CRDT and equals capping the uncapped merge (small cap)', () => {
+    const marksArb = fc.dictionary(
+      fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'),
+      fc.tuple(fc.integer({ min: 0, max: 5 }), fc.constantFrom('m1', 'm2')).map((k): MessageKey => k),
+    );
+    const cap = 3;
+    fc.assert(
+      fc.property(marksArb, marksArb, marksArb, (a, b, c) => {
+        const m = (x: Record<string, MessageKey>, y: Record<string, MessageKey>) => mergeReadMarks(x, y, cap);
+        expect(m(a, b)).toEqual(m(b, a));
+        expect(m(m(a, b), c)).toEqual(m(a, m(b, c)));
+        expect(m(m(a, b), m(a, b))).toEqual(m(a, b));
+        // capping the parts first loses nothing the whole would keep
+        expect(m(m(a, {}), m(b, {}))).toEqual(m(a, b));
+        expect(Object.keys(m(a, b)).length).toBeLessThanOrEqual(cap);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  describe('expiry', () => {
+    const TTL = 1000;
+
+    it('activeAt is the newest write: joins, leaves, evictions and messages (µs) move it; merge takes the max', () => {
+      const r = join(emptyRoom(), entry('c1', 'Alex', 1, true, 'n1', 100));
+      expect(r.activeAt).toBe(100);
+      append(r, msg('m1', 250_000));
+      expect(r.activeAt).toBe(250);
+      putMember(r, entry('c1', 'Alex', 2, false, 'n1', 300));
+      expect(r.activeAt).toBe(300);
+      // a stale write changes nothing, so it does not count as activity
+      putMember(r, entry('c1', 'Alex', 1, true, 'n1', 900));
+      expect(r.activeAt).toBe(300);
+      const other = join(emptyRoom(), entry('c2', 'Bob', 1, true, 'n2', 700));
+      evictNode(other, 'n2', 800);
+      expect(other.activeAt).toBe(800);
+      expect(mergeRooms(r, other).activeAt).toBe(800);
+    });
+
+    it('a room with a present member never expires; without one it expires once idle past the TTL', () => {
+      const r = join(append(emptyRoom(), msg('m1', 0)), entry('c1', 'Alex', 1, true, 'n1', 0));
+      expect(isIdle(r, TTL + 1, TTL)).toBe(true);
+      expect(isExpired(r, 10 * TTL, TTL)).toBe(false);
+      putMember(r, entry('c1', 'Alex', 2, false, 'n1', 50));
+      expect(isExpired(r, 50 + TTL, TTL)).toBe(false);
+      expect(isExpired(r, 51 + TTL, TTL)).toBe(true);
+      expect(isLiveRoom(r)).toBe(true);
+    });
+
+    it('a stale copy merged into a fresh replica keeps it fresh; merged into nothing it is expired by its own age', () => {
+      const stale = append(emptyRoom(), msg('old', 1_000));
+      markRead(stale, 'Alex', [1_000, 'old']);
+      const now = 5 * TTL;
+      expect(isExpired(mergeRooms(emptyRoom(), stale), now, TTL)).toBe(true);
+      const fresh = join(emptyRoom(), entry('c1', 'Bob', 1, true, 'n1', now));
+      expect(isExpired(mergeRooms(fresh, stale), now, TTL)).toBe(false);
+    });
+
+    it('is carried by copies and checked on arrival', () => {
+      const r = append(emptyRoom(), msg('m1', 2_000_000));
+      expect(isRoomState(copyRoom(r))).toBe(true);
+      expect(copyRoom(r).activeAt).toBe(2000);
+      expect(isRoomState({ ...copyRoom(r), activeAt: 'soon' })).toBe(false);
+      expect(isRoomState({ members: {}, history: [], readUpTo: {} })).toBe(false);
+    });
   });
 
   it('forgets tombstones after the TTL and keeps present members', () => {
@@ -133,8 +240,8 @@ describe('room state CRDT', () => {
 
   it('recognises well-formed replicas only', () => {
     expect(isRoomState(join(append(emptyRoom(), msg('m1', 1)), entry('c1', 'Alex', 1)))).toBe(true);
-    expect(isRoomState({ members: { c1: { conn: 'c1' } }, history: [], readUpTo: {} })).toBe(false);
-    expect(isRoomState({ members: {}, history: [{ id: 1 }], readUpTo: {} })).toBe(false);
+    expect(isRoomState({ members: { c1: { conn: 'c1' } }, history: [], readUpTo: {}, activeAt: 0 })).toBe(false);
+    expect(isRoomState({ members: {}, history: [{ id: 1 }], readUpTo: {}, activeAt: 0 })).toBe(false);
     expect(isRoomState(null)).toBe(false);
   });
 

@@ -18,7 +18,15 @@
  * - Read marks: a message counts as read once delivered to a connected member, and a present member
  *   is delivered everything (its join showed the history before). So a name with a present member
  *   has nothing unread; when a member leaves (or is evicted), its name's mark moves to the newest
- *   message of the replica; `show-unread` moves it too. Marks merge by max.
+ *   message of the replica said before it left (or before the first); `show-unread` moves an
+ *   existing mark, never creates one. A name without a mark was never a member here: it missed
+ *   nothing. Marks merge by max, and a room keeps the newest `MAX_READ_MARKS` (a projection that
+ *   commutes with merge, so capped replicas still converge).
+ * - Expiry: `activeAt` is the newest write the replica has seen (a join, leave, eviction or message,
+ *   by its writer's clock), merged by max. A room with no present member whose `activeAt` is older
+ *   than the TTL is expired (`isExpired`): every replica drops it by this same rule and its own clock.
+ *   The rule reads only the replica's content, so a stale copy that arrives later (handoff, read
+ *   repair) carries its old `activeAt` and is expired on arrival too, instead of resurrecting the room.
  *
  * The operations (`putMember`, `join`, `append`, `markRead`, `evictNode`) update a replica in place
  * and cost O(1) in the room's size (O(history) at most), because a vnode applies them to rooms with
@@ -28,6 +36,10 @@
 export const HISTORY_LENGTH = 20;
 /** how long a left member's tombstone is kept */
 export const TOMBSTONE_TTL_MS = 10 * 1000;
+/** read marks a room keeps (the newest); a name whose mark was dropped has nothing unread */
+export const MAX_READ_MARKS = 1000;
+/** the mark of a name that left a room without history: before every message */
+export const BEFORE_ALL: MessageKey = [0, ''];
 /** A member removed by another node (its node died, or its connection is gone): the same version, absent. */
 export const evicted = (m: MemberEntry, now: number): MemberEntry => ({ ...m, present: false, at: now });
 
@@ -60,9 +72,11 @@ export interface RoomState {
   /** oldest first, at most HISTORY_LENGTH */
   history: StoredMessage[];
   readonly readUpTo: Record<string, MessageKey>;
+  /** the newest write seen (ms, its writer's clock; 0 for none): the room expires by it */
+  activeAt: number;
 }
 
-export const emptyRoom = (): RoomState => ({ members: {}, history: [], readUpTo: {} });
+export const emptyRoom = (): RoomState => ({ members: {}, history: [], readUpTo: {}, activeAt: 0 });
 
 export function compareKeys(a: MessageKey, b: MessageKey): number {
   if (a[0] !== b[0]) return a[0] < b[0] ? -1 : 1;
@@ -91,9 +105,28 @@ function mergeHistory(a: readonly StoredMessage[], b: readonly StoredMessage[]):
 export function mergeRooms(a: RoomState, b: RoomState): RoomState {
   const members: Record<string, MemberEntry> = { ...a.members };
   for (const [conn, entry] of Object.entries(b.members)) members[conn] = newerEntry(members[conn], entry);
-  const readUpTo: Record<string, MessageKey> = { ...a.readUpTo };
-  for (const [name, key] of Object.entries(b.readUpTo)) readUpTo[name] = maxKey(readUpTo[name], key);
-  return { members, history: mergeHistory(a.history, b.history), readUpTo };
+  return { members, history: mergeHistory(a.history, b.history), readUpTo: mergeReadMarks(a.readUpTo, b.readUpTo), activeAt: Math.max(a.activeAt, b.activeAt) };
+}
+
+/** Marks merge by max per name, then the newest `max` are kept. */
+export function mergeReadMarks(a: Record<string, MessageKey>, b: Record<string, MessageKey>, max = MAX_READ_MARKS): Record<string, MessageKey> {
+  const marks: Record<string, MessageKey> = { ...a };
+  for (const [name, key] of Object.entries(b)) marks[name] = maxKey(marks[name], key);
+  return capReadMarks(marks, max);
+}
+
+/** (key, name) order of marks: the ones a capped room drops first are the smallest. */
+const compareMarks = (a: readonly [string, MessageKey], b: readonly [string, MessageKey]): number => compareKeys(a[1], b[1]) || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
+/**
+ * Keep the `max` greatest marks by (key, name). Marks only grow under merge, so a mark dropped from
+ * a part is below `max` others in the whole too: capping before or after a merge gives the same
+ * replica (property-tested), and merge stays a CRDT.
+ */
+export function capReadMarks(marks: Record<string, MessageKey>, max = MAX_READ_MARKS): Record<string, MessageKey> {
+  const entries = Object.entries(marks);
+  if (entries.length <= max) return marks;
+  return Object.fromEntries(entries.sort(compareMarks).slice(entries.length - max));
 }
 
 /** Write one connection's entry (join, rename, leave, eviction); a member leaving has read everything so far. */
@@ -102,8 +135,13 @@ export function putMember(room: RoomState, entry: MemberEntry): RoomState {
   const after = newerEntry(before, entry);
   if (after === before) return room;
   room.members[entry.conn] = after;
-  if (before?.present && !after.present) markLatestRead(room, before.name);
+  touch(room, after.at);
+  if (before?.present && !after.present) markLeft(room, before.name, after.at);
   return room;
+}
+
+function touch(room: RoomState, at: number): void {
+  if (at > room.activeAt) room.activeAt = at;
 }
 
 /** Join: the member's entry (the history is shown on join, and everything after it is delivered). */
@@ -120,17 +158,32 @@ export function append(room: RoomState, message: StoredMessage): RoomState {
   while (i > 0 && compareKeys(keyOf(h[i - 1]), key) > 0) i--;
   h.splice(i, 0, message);
   if (h.length > HISTORY_LENGTH) h.splice(0, h.length - HISTORY_LENGTH);
+  touch(room, Math.floor(message.at / 1000));
   return room;
 }
 
+/** Set (or move forward) a name's mark; at the cap the smallest mark is dropped (possibly this one). */
 export function markRead(room: RoomState, name: string, upTo: MessageKey): RoomState {
+  const had = name in room.readUpTo;
   room.readUpTo[name] = maxKey(room.readUpTo[name], upTo);
+  if (!had && Object.keys(room.readUpTo).length > MAX_READ_MARKS) {
+    let smallest: [string, MessageKey] | undefined;
+    for (const mark of Object.entries(room.readUpTo)) if (!smallest || compareMarks(mark, smallest) < 0) smallest = mark;
+    if (smallest) delete room.readUpTo[smallest[0]];
+  }
   return room;
 }
 
-function markLatestRead(room: RoomState, name: string): void {
+/**
+ * A member left (or was evicted) at `leftAt` (ms): it has read the replica's newest message, but
+ * nothing said after it left — a replica that applies the leave late, after newer messages, must
+ * not mark those read (its mark would win the max).
+ */
+function markLeft(room: RoomState, name: string, leftAt: number): void {
   const last = room.history[room.history.length - 1];
-  if (last) markRead(room, name, keyOf(last));
+  const newest = last ? keyOf(last) : BEFORE_ALL;
+  const left: MessageKey = [leftAt * 1000, ''];
+  markRead(room, name, compareKeys(newest, left) < 0 ? newest : left);
 }
 
 /** Evict every present member held by `node` (it died); returns the entries evicted. */
@@ -175,11 +228,19 @@ export function presentMembers(room: RoomState): MemberEntry[] {
   return Object.values(room.members).filter((m) => m.present);
 }
 
-/** The messages not yet delivered to `name`: none while it has a present member, else those after its mark (all for a name never seen). */
+export function hasPresentMember(room: RoomState): boolean {
+  for (const conn in room.members) if (room.members[conn].present) return true;
+  return false;
+}
+
+/**
+ * The messages not yet delivered to `name`: none while it has a present member, else those after
+ * its mark; none for a name without a mark (never a member here, so it missed nothing).
+ */
 export function unreadFor(room: RoomState, name: string): StoredMessage[] {
-  if (presentMembers(room).some((m) => m.name === name)) return [];
   const mark = room.readUpTo[name];
-  return mark ? room.history.filter((m) => compareKeys(keyOf(m), mark) > 0) : [...room.history];
+  if (!mark || presentMembers(room).some((m) => m.name === name)) return [];
+  return room.history.filter((m) => compareKeys(keyOf(m), mark) > 0);
 }
 
 /** True when the room holds nothing worth keeping (no members, no tombstones, no history). */
@@ -187,9 +248,24 @@ export function isEmptyRoom(room: RoomState): boolean {
   return room.history.length === 0 && Object.keys(room.members).length === 0;
 }
 
+/** A room exists for its users while it has a present member or history (`say` reaches it, `rooms` lists it). */
+export function isLiveRoom(room: RoomState): boolean {
+  return room.history.length > 0 || hasPresentMember(room);
+}
+
+/** Nothing written for longer than the TTL (by the reader's clock `now`). */
+export function isIdle(room: RoomState, now: number, ttlMs: number): boolean {
+  return now - room.activeAt > ttlMs;
+}
+
+/** Idle and without a present member: every replica drops it (history and read marks with it). */
+export function isExpired(room: RoomState, now: number, ttlMs: number): boolean {
+  return isIdle(room, now, ttlMs) && !hasPresentMember(room);
+}
+
 /** A deep copy (a vnode answers with snapshots of the replicas it keeps updating). */
 export function copyRoom(room: RoomState): RoomState {
-  return { members: { ...room.members }, history: [...room.history], readUpTo: { ...room.readUpTo } };
+  return { members: { ...room.members }, history: [...room.history], readUpTo: { ...room.readUpTo }, activeAt: room.activeAt };
 }
 
 /** A canonical fingerprint: equal for replicas holding the same state (read repair compares them). */
@@ -203,7 +279,7 @@ export function fingerprint(room: RoomState): string {
   const read = Object.keys(room.readUpTo)
     .sort()
     .map((n) => `${n}:${room.readUpTo[n][0]}:${room.readUpTo[n][1]}`);
-  return JSON.stringify([members, room.history.map((m) => m.id), read]);
+  return JSON.stringify([members, room.history.map((m) => m.id), read, room.activeAt]);
 }
 
 /** Checks a value received from another node (handoff, repair) before it is merged. */
@@ -211,6 +287,7 @@ export function isRoomState(x: unknown): x is RoomState {
   if (!x || typeof x !== 'object') return false;
   const r = x as Record<string, unknown>;
   if (!r['members'] || typeof r['members'] !== 'object' || !Array.isArray(r['history']) || !r['readUpTo'] || typeof r['readUpTo'] !== 'object') return false;
+  if (typeof r['activeAt'] !== 'number' || !Number.isFinite(r['activeAt'])) return false;
   for (const m of Object.values(r['members'] as Record<string, unknown>)) if (!isMemberEntry(m)) return false;
   for (const m of r['history'] as unknown[]) if (!isStoredMessage(m)) return false;
   for (const k of Object.values(r['readUpTo'] as Record<string, unknown>)) if (!isMessageKey(k)) return false;

@@ -1,5 +1,5 @@
-import { LocalRoomDirectory, RoomDirectory } from '../rooms';
-import { ChatSession } from './chat-session';
+import { JoinResult, LocalRoomDirectory, Member, RoomDirectory, RoomUnavailableError } from '../rooms';
+import { ChatSession, SessionLimits } from './chat-session';
 
 /** a simulated connection: everything written to it, and whether it was closed */
 class Client {
@@ -7,8 +7,8 @@ class Client {
   ended = false;
   readonly session: ChatSession;
 
-  constructor(id: string, rooms: RoomDirectory) {
-    this.session = new ChatSession(id, 'chat1@127.0.0.1', rooms, { write: (b) => (this.out += b), end: () => (this.ended = true) });
+  constructor(id: string, rooms: RoomDirectory, limits: Partial<SessionLimits> = {}) {
+    this.session = new ChatSession(id, 'chat1@127.0.0.1', rooms, { write: (b) => (this.out += b), end: () => (this.ended = true) }, limits);
     this.session.open();
   }
 
@@ -27,8 +27,8 @@ class Client {
 
 const GREETING = "connected! 'set-name <name>' and 'join <chat name>' to get started\n> ";
 
-async function named(rooms: RoomDirectory, id: string, name: string): Promise<Client> {
-  const c = new Client(id, rooms);
+async function named(rooms: RoomDirectory, id: string, name: string, limits: Partial<SessionLimits> = {}): Promise<Client> {
+  const c = new Client(id, rooms, limits);
   expect(c.take()).toBe(GREETING);
   expect(await c.send(`set-name ${name}`)).toBe(`ok your name is ${name}\n> `);
   return c;
@@ -150,6 +150,57 @@ describe('ChatSession with LocalRoomDirectory (SPEC §7 exchanges)', () => {
     expect(await alex.send('show-unread CoolRoom')).toBe('You missed the following messages:\n    Bob: first\n    Bob: second\n> ');
     expect(await alex.send('show-unread CoolRoom')).toBe('no unread messages\n> ');
     expect(await alex.send('show-unread Nowhere')).toBe('no unread messages\n> ');
+    // a name that was never in the room missed nothing
+    const carol = await named(rooms, 'c', 'Carol');
+    expect(await carol.send('show-unread CoolRoom')).toBe('no unread messages\n> ');
+  });
+
+  it('say to a room that does not exist answers one line and creates nothing; who and show-unread create nothing either', async () => {
+    const alex = await named(rooms, 'a', 'Alex');
+    expect(await alex.send('say Nowhere hello?')).toBe('sorry, there is no room Nowhere\n> ');
+    expect(await alex.send('who Nowhere', 'show-unread Nowhere', 'rooms')).toBe('Nowhere: no members\n> no unread messages\n> no rooms\n> ');
+    expect(await alex.send('join Nowhere')).toBe("joined Nowhere! 'say Nowhere <message>' to chat\n> * Alex has joined Nowhere\n> ");
+    expect(await alex.send('say Nowhere now it exists')).toBe('Nowhere - Alex: now it exists\n> ');
+  });
+
+  it('refuses a join beyond the rooms limit with one line; nothing changes; a leave makes room', async () => {
+    const alex = await named(rooms, 'a', 'Alex', { maxRoomsPerConnection: 2 });
+    await alex.send('join A', 'join B');
+    expect(await alex.send('join C')).toBe('sorry, you are in too many rooms (max 2)\n> ');
+    expect(await alex.send('rooms', 'who C')).toBe('rooms: A, B\n> C: no members\n> ');
+    expect(await alex.send('join A')).toBe("joined A! 'say A <message>' to chat\n> ");
+    await alex.send('leave B');
+    expect(await alex.send('join C')).toBe("joined C! 'say C <message>' to chat\n> * Alex has joined C\n> ");
+  });
+
+  it('a join the room layer could not carry out does not count against the rooms limit', async () => {
+    const local = new LocalRoomDirectory();
+    let failing = true;
+    const flaky: RoomDirectory = Object.assign(Object.create(local) as RoomDirectory, {
+      join: (room: string, member: Member): Promise<JoinResult> => (failing ? Promise.reject(new RoomUnavailableError(room, '1 of 2 replicas answered')) : local.join(room, member)),
+    });
+    const alex = await named(flaky, 'a', 'Alex', { maxRoomsPerConnection: 1 });
+    expect(await alex.send('join A')).toBe("joined A! 'say A <message>' to chat\n> sorry, A is unavailable right now (1 of 2 replicas answered)\n> ");
+    failing = false;
+    expect(await alex.send('join B')).toBe("joined B! 'say B <message>' to chat\n> * Alex has joined B\n> ");
+  });
+
+  it('closes a client that sets no name in time, with one line; a named one stays', async () => {
+    const idle = new Client('i', rooms, { nameTimeoutMs: 50 });
+    const busy = new Client('b', rooms, { nameTimeoutMs: 50 });
+    const quick = new Client('q', rooms, { nameTimeoutMs: 50 });
+    await quick.send('set-name Quick');
+    // lines other than set-name do not count
+    await busy.session.line('help');
+    await busy.session.line('join R');
+    const deadline = Date.now() + 5000;
+    while (!(idle.ended && busy.ended) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(idle.take()).toBe(`${GREETING}bye: no name set within 0.05 s\n`);
+    expect(busy.take()).toMatch(/must set a name before joining\/chatting\n> bye: no name set within 0.05 s\n$/);
+    expect(idle.ended && busy.ended).toBe(true);
+    expect(quick.ended).toBe(false);
+    expect(await quick.send('rooms')).toBe('no rooms\n> ');
+    expect(await idle.send('set-name Late')).toBe('');
   });
 
   it('who lists distinct names sorted; rooms are sorted', async () => {

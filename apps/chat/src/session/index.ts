@@ -1,1 +1,2 @@
 export * from './chat-session';
+export * from './connection-slots';

@@ -1,37 +1,50 @@
-import { Global, Logger, Module } from '@nestjs/common';
+import { DynamicModule, Global, Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { WsAdapter } from '@nestjs/platform-ws';
+import { connect, Socket } from 'node:net';
 import WebSocket from 'ws';
-import { LINE_SERVER_OPTIONS, LineServerOptions, ROOM_DIRECTORY } from '../line-server';
+import { ChatConnectionsModule, LINE_SERVER_OPTIONS, LineServer, LineServerOptions, ROOM_DIRECTORY } from '../line-server';
 import { LocalRoomDirectory } from '../rooms';
-import { ChatGateway } from './chat.gateway';
+import { ConnectionSlots } from '../session';
+import { ChatGateway, WS_CLOSE_SERVER_FULL } from './chat.gateway';
 import { ChatWebModule } from './chat-web.module';
 
 const options: LineServerOptions = { host: '127.0.0.1', port: 0, maxOutputBytes: 1024 * 1024, node: 'chat1@127.0.0.1' };
 
-/** stands in for ChatModule: provides and exports what ChatWebModule needs */
-@Global()
-@Module({
-  providers: [
-    { provide: LINE_SERVER_OPTIONS, useValue: options },
-    { provide: ROOM_DIRECTORY, useClass: LocalRoomDirectory },
-  ],
-  exports: [LINE_SERVER_OPTIONS, ROOM_DIRECTORY],
-})
-class RoomsForTest {}
-
-@Module({ imports: [RoomsForTest, ChatWebModule] })
-class TestApp {}
+/**
+ * Stands in for ChatModule: provides and exports what ChatWebModule needs (and, with `tcp`, runs
+ * the TCP line server beside the web module, as ChatModule does, on the same connection slots).
+ */
+function testApp(opts: LineServerOptions, tcp = false): DynamicModule {
+  @Global()
+  @Module({})
+  class RoomsForTest {}
+  @Module({})
+  class TestApp {}
+  const rooms: DynamicModule = {
+    module: RoomsForTest,
+    providers: [
+      { provide: LINE_SERVER_OPTIONS, useValue: opts },
+      { provide: ROOM_DIRECTORY, useClass: LocalRoomDirectory },
+    ],
+    exports: [LINE_SERVER_OPTIONS, ROOM_DIRECTORY],
+  };
+  return { module: TestApp, imports: [rooms, ChatConnectionsModule, ChatWebModule], providers: tcp ? [LineServer] : [] };
+}
 
 type Frame = { event: string; data: unknown };
 
 class Client {
   readonly frames: Frame[] = [];
   closed = false;
+  closeCode: number | undefined;
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (m) => this.frames.push(JSON.parse(m.toString()) as Frame));
-    ws.on('close', () => (this.closed = true));
+    ws.on('close', (code) => {
+      this.closed = true;
+      this.closeCode = code;
+    });
   }
 
   static open(url: string): Promise<Client> {
@@ -72,7 +85,7 @@ describe('ChatWebModule in a Nest app (fastify + WsAdapter)', () => {
 
   beforeAll(async () => {
     Logger.overrideLogger(false);
-    app = await NestFactory.create<NestFastifyApplication>(TestApp, new FastifyAdapter(), { logger: false });
+    app = await NestFactory.create<NestFastifyApplication>(testApp(options), new FastifyAdapter(), { logger: false });
     app.useWebSocketAdapter(new WsAdapter(app));
     await app.listen(0, '127.0.0.1');
     base = await app.getUrl();
@@ -120,5 +133,106 @@ describe('ChatWebModule in a Nest app (fastify + WsAdapter)', () => {
     bob.ws.close();
     expect(await alex.next(1)).toEqual([line('* Bob has left CoolRoom')]);
     expect(await app.get<symbol, LocalRoomDirectory>(ROOM_DIRECTORY).who('CoolRoom')).toEqual(['Alex']);
+  });
+});
+
+async function until(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** a raw TCP client of the line server: what it read, and whether the server closed it */
+function tcpClient(port: number): Promise<{ socket: Socket; read: () => string; closed: () => boolean }> {
+  return new Promise((resolve, reject) => {
+    let received = '';
+    let closed = false;
+    const socket = connect(port, '127.0.0.1', () => resolve({ socket, read: () => received, closed: () => closed }));
+    socket.on('data', (d: Buffer) => (received += d.toString('latin1')));
+    socket.on('close', () => (closed = true));
+    socket.once('error', reject);
+  });
+}
+
+describe('chat caps over WebSocket and TCP together (small limits)', () => {
+  let app: NestFastifyApplication;
+  let wsUrl: string;
+  let tcpPort: number;
+  const clients: Client[] = [];
+  const sockets: Socket[] = [];
+  const open = async (): Promise<Client> => {
+    const c = await Client.open(wsUrl);
+    clients.push(c);
+    return c;
+  };
+
+  beforeAll(async () => {
+    Logger.overrideLogger(false);
+    const limited: LineServerOptions = { ...options, maxConnections: 2, maxRoomsPerConnection: 1, nameTimeoutMs: 300 };
+    app = await NestFactory.create<NestFastifyApplication>(testApp(limited, true), new FastifyAdapter(), { logger: false });
+    app.useWebSocketAdapter(new WsAdapter(app));
+    await app.listen(0, '127.0.0.1');
+    wsUrl = `${(await app.getUrl()).replace('[::1]', '127.0.0.1').replace('http', 'ws')}/chat`;
+    tcpPort = app.get(LineServer).port;
+  });
+
+  afterAll(async () => {
+    for (const c of clients) c.ws.terminate();
+    for (const s of sockets) s.destroy();
+    await app.close();
+  });
+
+  it('counts TCP and WebSocket clients against one cap: over it a WS client gets one line and 1013, a TCP client one line and the close', async () => {
+    const alex = await open();
+    expect(await alex.next(1)).toEqual([line("connected! 'set-name <name>' and 'join <chat name>' to get started")]);
+    alex.send({ event: 'set-name', data: { name: 'Alex' } });
+    expect(await alex.next(1)).toEqual([line('ok your name is Alex')]);
+
+    const tcp = await tcpClient(tcpPort);
+    sockets.push(tcp.socket);
+    await until(() => tcp.read().endsWith('> '), 'the TCP greeting');
+    tcp.socket.write('set-name Bob\n');
+    await until(() => tcp.read().endsWith('ok your name is Bob\n> '), 'the TCP name');
+
+    const refused = await open();
+    await until(() => refused.closed, 'the refused WS client to be closed');
+    expect(refused.frames).toEqual([line('sorry, this server is full')]);
+    expect(refused.closeCode).toBe(WS_CLOSE_SERVER_FULL);
+
+    const refusedTcp = await tcpClient(tcpPort);
+    sockets.push(refusedTcp.socket);
+    await until(() => refusedTcp.closed(), 'the refused TCP client to be closed');
+    expect(refusedTcp.read()).toBe('sorry, this server is full\n');
+    expect(app.get(ConnectionSlots).inUse).toBe(2);
+
+    // a WS client that goes frees its slot for the next one
+    alex.ws.close();
+    await until(() => app.get(ConnectionSlots).inUse === 1, 'the slot to be freed');
+    const carol = await open();
+    expect(await carol.next(1)).toEqual([line("connected! 'set-name <name>' and 'join <chat name>' to get started")]);
+    carol.send({ event: 'set-name', data: { name: 'Carol' } });
+    carol.send({ event: 'join', data: { room: 'A' } });
+    expect(await carol.next(3)).toEqual([line('ok your name is Carol'), line("joined A! 'say A <message>' to chat"), line('* Carol has joined A')]);
+    carol.send({ event: 'join', data: { room: 'B' } });
+    expect(await carol.next(1)).toEqual([line('sorry, you are in too many rooms (max 1)')]);
+    carol.send({ event: 'rooms' });
+    expect(await carol.next(1)).toEqual([line('rooms: A')]);
+    carol.ws.close();
+    tcp.socket.destroy();
+    await until(() => app.get(ConnectionSlots).inUse === 0, 'every slot to be freed');
+  });
+
+  it('closes a WS client that sets no name in time with one line and 1000; a named one stays', async () => {
+    const idle = await open();
+    const named = await open();
+    named.send({ event: 'set-name', data: { name: 'Dan' } });
+    await until(() => idle.closed, 'the unnamed client to be closed');
+    expect(idle.frames).toEqual([line("connected! 'set-name <name>' and 'join <chat name>' to get started"), line('bye: no name set within 0.3 s')]);
+    expect(idle.closeCode).toBe(1000);
+    named.send({ event: 'rooms' });
+    expect(await named.next(3)).toEqual([line("connected! 'set-name <name>' and 'join <chat name>' to get started"), line('ok your name is Dan'), line('no rooms')]);
+    expect(named.closed).toBe(false);
   });
 });

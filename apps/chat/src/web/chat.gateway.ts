@@ -1,8 +1,10 @@
 /**
- * The chat app's WebSocket gateway, `ws://host:HTTP_PORT/chat` (SPEC §7): every socket gets a
+ * The chat app's WebSocket gateway, `ws://host:HTTP_PORT/chat`: every socket gets a
  * `WsConnection` — its own `ChatSession` on the node's `RoomDirectory`, so WS and TCP clients share
  * rooms and the protocol behaviour has one source, the interpreter. Connection ids are `ws-<n>`,
- * unique within the node beside the line server's `tcp-<n>`.
+ * unique within the node beside the line server's `tcp-<n>`. A socket needs a slot of the node's
+ * `ConnectionSlots` (shared with the TCP line server); without one it gets the line
+ * `sorry, this server is full` and is closed with 1013 (try again later).
  *
  * Frames are routed by `WsConnection`, not by `@SubscribeMessage` handlers: Nest's adapter silently
  * drops frames it cannot route, while every bad frame must be answered with an `error` frame, and
@@ -10,10 +12,16 @@
  */
 import { Inject, Logger } from '@nestjs/common';
 import { OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
-import { LINE_SERVER_OPTIONS, LineServerOptions, ROOM_DIRECTORY } from '../line-server';
+import { LINE_SERVER_OPTIONS, LineServerOptions, ROOM_DIRECTORY, sessionLimitsOf } from '../line-server';
+import { replies } from '../protocol';
 import { RoomDirectory } from '../rooms';
+import { ConnectionSlots, SessionLimits } from '../session';
+import { SessionLines } from './session-lines';
 import { ChatSocket, WsConnection } from './ws-connection';
-import { MAX_PAYLOAD_BYTES } from './ws-frames';
+import { MAX_PAYLOAD_BYTES, lineFrame } from './ws-frames';
+
+/** WebSocket close code of a refused connection: try again later */
+export const WS_CLOSE_SERVER_FULL = 1013;
 
 export const CHAT_WS_PATH = '/chat';
 
@@ -22,11 +30,17 @@ export class ChatGateway implements OnGatewayConnection {
   private readonly logger = new Logger('ChatGateway');
   private readonly connections = new Set<WsConnection>();
   private nextId = 1;
+  private readonly limits: SessionLimits;
+  /** a refusal was logged since the last accepted client */
+  private warnedFull = false;
 
   constructor(
     @Inject(LINE_SERVER_OPTIONS) private readonly options: LineServerOptions,
     @Inject(ROOM_DIRECTORY) private readonly rooms: RoomDirectory,
-  ) {}
+    private readonly slots: ConnectionSlots,
+  ) {
+    this.limits = sessionLimitsOf(options);
+  }
 
   /** Open WebSocket clients. */
   get connectionCount(): number {
@@ -34,7 +48,20 @@ export class ChatGateway implements OnGatewayConnection {
   }
 
   handleConnection(socket: ChatSocket): void {
+    if (!this.slots.take()) {
+      socket.on('error', () => undefined);
+      for (const line of new SessionLines().push(replies.serverFull())) socket.send(lineFrame(line));
+      socket.close(WS_CLOSE_SERVER_FULL, 'server full');
+      if (!this.warnedFull) this.logger.warn(`refusing chat clients: ${this.slots.max} connections in use`);
+      this.warnedFull = true;
+      return;
+    }
+    this.warnedFull = false;
     const id = `ws-${this.nextId++}`;
-    this.connections.add(new WsConnection(id, socket, this.options.node, this.rooms, this.options.maxOutputBytes, this.logger, (c) => this.connections.delete(c)));
+    const onClosed = (c: WsConnection): void => {
+      this.connections.delete(c);
+      this.slots.give();
+    };
+    this.connections.add(new WsConnection(id, socket, this.options.node, this.rooms, this.options.maxOutputBytes, this.logger, onClosed, this.limits));
   }
 }

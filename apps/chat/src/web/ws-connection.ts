@@ -7,7 +7,7 @@
 import { Logger } from '@nestjs/common';
 import type { RawData, WebSocket } from 'ws';
 import { RoomDirectory } from '../rooms';
-import { ChatSession } from '../session';
+import { ChatSession, SessionLimits } from '../session';
 import { SessionLines } from './session-lines';
 import { decodeFrame, errorFrame, lineFrame } from './ws-frames';
 
@@ -26,8 +26,9 @@ export class WsConnection {
     private readonly maxOutputBytes: number,
     private readonly logger: Logger,
     private readonly onClosed: (connection: WsConnection) => void = () => undefined,
+    limits: Partial<SessionLimits> = {},
   ) {
-    this.session = new ChatSession(id, node, rooms, { write: (bytes) => this.write(bytes), end: () => this.end() });
+    this.session = new ChatSession(id, node, rooms, { write: (bytes) => this.write(bytes), end: () => this.end() }, limits);
     socket.on('message', (data: RawData) => this.onMessage(data));
     socket.on('error', (err: Error) => this.logger.debug(`${id}: ${err.message}`));
     socket.on('close', () => {
@@ -61,7 +62,7 @@ export class WsConnection {
     }
   }
 
-  /** `quit`: close once the frames sent so far are flushed (the close frame follows them). */
+  /** `quit` or no name in time: close once the frames sent so far are flushed (the close frame follows them). */
   private end(): void {
     if (this.socket.readyState === this.socket.OPEN) this.socket.close(1000, 'bye');
   }

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { Packr } from 'msgpackr';
+import { decodeMsgpack, encodeMsgpack } from '@ringnest/riak-core';
 import {
   Actor,
   DvvError,
@@ -33,10 +33,17 @@ import {
 } from './dvv';
 
 const RUNS = { numRuns: 1000 };
-const packr = new Packr({ useRecords: false, mapsAsObjects: false });
-/** how a stored state comes back from msgpack (maps as plain objects, as the stored-object codec does) */
-const plainPackr = new Packr({ useRecords: false });
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url');
+
+/**
+ * msgpackr's structured-clone references, written by hand: level k is an array of level k-1
+ * (tagged with id k-1) and a pointer to it, so 13 bytes a level decode to 2^levels leaves.
+ */
+function referenceChain(levels: number): Buffer {
+  let v = Buffer.from([0xd6, 0x69, 0, 0, 0, 0, 0x91, 0x01]);
+  for (let k = 1; k <= levels; k++) v = Buffer.concat([Buffer.from([0xd6, 0x69, 0, 0, 0, k, 0x92]), v, Buffer.from([0xd6, 0x70, 0, 0, 0, k - 1])]);
+  return v;
+}
 const dotKey = (d: Dot): string => `${d[0]}/${d[1]}`;
 
 // ---------------------------------------------------------------------------------------------
@@ -481,7 +488,7 @@ describe('context encoding', () => {
   it('rejects garbage with a typed error only', () => {
     fc.assert(fc.property(fc.string({ maxLength: 64 }), decodesSafely), RUNS);
     fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => decodesSafely(b64(bytes))), RUNS);
-    fc.assert(fc.property(fc.anything(), (x) => decodesSafely(b64(packr.pack(x)))), RUNS);
+    fc.assert(fc.property(fc.anything(), (x) => decodesSafely(b64(encodeMsgpack(x)))), RUNS);
     fc.assert(
       fc.property(arbVv, fc.nat(), fc.integer({ min: 0, max: 255 }), (vv, at, byte) => {
         const bytes = Buffer.from(encodeContext(vv), 'base64url');
@@ -493,6 +500,28 @@ describe('context encoding', () => {
     );
   });
 
+  it('rejects a structured-clone reference chain without building or rendering it', () => {
+    const stringify = jest.spyOn(JSON, 'stringify');
+    const attack = (levels: number): string => b64(Buffer.concat([Buffer.from([0x92, 0x01]), referenceChain(levels), Buffer.from([0xc0])]));
+    const outcome = (ctx: string): unknown => {
+      try {
+        return decodeContext(ctx);
+      } catch (err) {
+        return err;
+      }
+    };
+    try {
+      expect(outcome(attack(8))).toBeInstanceOf(DvvError);
+      expect(stringify).not.toHaveBeenCalled();
+      // 2^40 leaves from a 708-character header: refused at its first extension byte
+      expect(attack(40).length).toBeLessThan(MAX_CONTEXT_CHARS);
+      expect(outcome(attack(40))).toBeInstanceOf(DvvError);
+      expect(outcome(b64(Buffer.from([0x92, 0x01, 0x91, 0x01])))).toBeInstanceOf(DvvError); // nested: a context is one flat array
+    } finally {
+      stringify.mockRestore();
+    }
+  });
+
   it('rejects each malformed shape', () => {
     const bad = [
       '',
@@ -500,20 +529,20 @@ describe('context encoding', () => {
       'kwGhYQN', // non-canonical trailing bits
       'kwGhYQM!',
       'A'.repeat(MAX_CONTEXT_CHARS + 1),
-      b64(packr.pack([2, 'a', 1])), // unknown format
-      b64(packr.pack([1, 'a'])), // odd pair
-      b64(packr.pack([1, 'b', 1, 'a', 1])), // unsorted
-      b64(packr.pack([1, 'a', 1, 'a', 2])), // duplicate
-      b64(packr.pack([1, 'a', 0])), // zero counter
-      b64(packr.pack([1, 'a', 1.5])),
-      b64(packr.pack([1, 'a', 2 ** 53])),
-      b64(packr.pack([1, '', 1])),
-      b64(packr.pack([1, 'a b', 1])),
-      b64(packr.pack({ 0: 1 })),
-      b64(Buffer.concat([packr.pack([1, 'a', 1]), Buffer.from([0])])), // trailing bytes
+      b64(encodeMsgpack([2, 'a', 1])), // unknown format
+      b64(encodeMsgpack([1, 'a'])), // odd pair
+      b64(encodeMsgpack([1, 'b', 1, 'a', 1])), // unsorted
+      b64(encodeMsgpack([1, 'a', 1, 'a', 2])), // duplicate
+      b64(encodeMsgpack([1, 'a', 0])), // zero counter
+      b64(encodeMsgpack([1, 'a', 1.5])),
+      b64(encodeMsgpack([1, 'a', 2 ** 53])),
+      b64(encodeMsgpack([1, '', 1])),
+      b64(encodeMsgpack([1, 'a b', 1])),
+      b64(encodeMsgpack({ 0: 1 })),
+      b64(Buffer.concat([encodeMsgpack([1, 'a', 1]), Buffer.from([0])])), // trailing bytes
     ];
     for (const s of bad) expect(() => decodeContext(s)).toThrow(DvvError);
-    expect(decodeContext(b64(packr.pack([1])))).toEqual([]);
+    expect(decodeContext(b64(encodeMsgpack([1])))).toEqual([]);
     expect(() => encodeContext([['b', 1], ['a', 1]])).toThrow(DvvError);
   });
 });
@@ -523,7 +552,8 @@ describe('checkState', () => {
     fc.assert(
       fc.property(arbState, (s) => {
         expect(checkState(JSON.parse(JSON.stringify(s)))).toEqual(s);
-        expect(checkState(plainPackr.unpack(plainPackr.pack(s)))).toEqual(s);
+        // how a stored state comes back from msgpack (maps as plain objects, as the stored-object codec does)
+        expect(checkState(decodeMsgpack(encodeMsgpack(s)))).toEqual(s);
         expect(checkState({ context: [...s.context].reverse(), siblings: [...s.siblings].reverse() })).toEqual(s);
       }),
       RUNS,

@@ -26,7 +26,7 @@
  * latest one): that is the integration's duty, see {@link coordinatingActor}. Should it ever be
  * broken, {@link sync} still converges (it keeps the larger encoding of the two payloads).
  */
-import { Packr } from 'msgpackr';
+import { decodeMsgpack, encodeMsgpack } from '@ringnest/riak-core';
 
 /** Who mints dots: a vnode (per-key epoch), never a client. Printable ASCII without spaces, 1..{@link MAX_ACTOR_LENGTH} chars. */
 export type Actor = string;
@@ -85,8 +85,11 @@ const CONTEXT_FORMAT = 1;
 const ACTOR_RE = /^[\x21-\x7e]+$/;
 const BASE64URL_RE = /^[A-Za-z0-9_-]+$/;
 
-/** Same options as the stored-object codec: self-contained encodings, maps decode as Maps (rejected below). */
-const packr = new Packr({ useRecords: false, mapsAsObjects: false });
+/**
+ * What the msgpack decoder may build from a client's context: one flat array of at most as many
+ * values as the longest accepted context has bytes; maps decode as Maps (and are rejected below).
+ */
+const CONTEXT_DECODE = { maxDepth: 1, maxElements: MAX_CONTEXT_CHARS, maps: 'Map' } as const;
 
 // ---------------------------------------------------------------------------------------------
 // version vectors
@@ -237,7 +240,7 @@ function samePlain(x: unknown, y: unknown): boolean {
 }
 
 function payloadBytes<V>(s: Sibling<V>): Uint8Array {
-  return packr.pack(s.tombstone ? [1] : [0, s.value]);
+  return encodeMsgpack(s.tombstone ? [1] : [0, s.value]);
 }
 
 /**
@@ -437,7 +440,7 @@ export function encodeContext(ctx: VersionVector): string {
   if (!sameVv(canonical, ctx)) badContext('context is not sorted');
   const flat: (string | number)[] = [CONTEXT_FORMAT];
   for (const [actor, counter] of canonical) flat.push(actor, counter);
-  return Buffer.from(packr.pack(flat)).toString('base64url');
+  return encodeMsgpack(flat).toString('base64url');
 }
 
 /**
@@ -453,7 +456,7 @@ export function decodeContext(str: string): VersionVector {
   if (bytes.toString('base64url') !== str) return badContext('context is not canonical base64url');
   let raw: unknown;
   try {
-    raw = packr.unpack(bytes);
+    raw = decodeMsgpack(bytes, CONTEXT_DECODE);
   } catch {
     return badContext('context is not msgpack');
   }

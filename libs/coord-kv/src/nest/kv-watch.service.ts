@@ -8,6 +8,7 @@
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CLUSTER_CLIENT, ClusterClient, NodeWatcher, RingManager, ServiceRegistry, clusterNodes, memberOf } from '@ringnest/riak-core';
+import { KvWatchSession, MAX_WATCHES_PER_CLIENT } from './kv-watch-session';
 
 export const KV_WATCH_SERVICE = 'kv-watch';
 export const KV_CHANGED_PATTERN = 'kv.changed';
@@ -35,6 +36,8 @@ export class KvWatchService {
   private readonly watchers = new Map<string, Set<KvWatcher>>();
   /** nodes that told this node they have watchers */
   private readonly interested = new Set<string>();
+  /** telling the members this node has watchers; every watch waits for it */
+  private announced: Promise<void> | undefined;
 
   constructor(
     @Inject(CLUSTER_CLIENT) private readonly client: ClusterClient,
@@ -43,28 +46,43 @@ export class KvWatchService {
     private readonly nodes: NodeWatcher,
   ) {}
 
-  /** Watch `key`; resolves, once every reachable member knows, with the function that stops watching. */
+  /**
+   * Watch `key`; resolves, once every reachable member knows, with the function that stops
+   * watching. The watch is live from the call on: a caller that goes away before this resolves
+   * must still call the function it resolves with (KvWatchSession does).
+   */
   async watch(key: string, watcher: KvWatcher): Promise<() => void> {
-    const first = this.watchers.size === 0;
+    if (this.watchers.size === 0) {
+      this.registry.announce(KV_WATCH_SERVICE, true);
+      this.announced = this.tellMembers(true);
+    }
     let set = this.watchers.get(key);
     if (!set) {
       set = new Set();
       this.watchers.set(key, set);
     }
     set.add(watcher);
-    if (first) {
-      this.registry.announce(KV_WATCH_SERVICE, true);
-      await this.tellMembers(true);
-    }
+    await this.announced;
     return () => {
       const s = this.watchers.get(key);
       if (!s?.delete(watcher)) return;
       if (s.size === 0) this.watchers.delete(key);
       if (this.watchers.size === 0) {
+        this.announced = undefined;
         this.registry.announce(KV_WATCH_SERVICE, false);
         void this.tellMembers(false);
       }
     };
+  }
+
+  /** Watched keys on this node (each with one watcher or more). */
+  get watchedKeys(): number {
+    return this.watchers.size;
+  }
+
+  /** The watches of one client, at most `limit` keys, all delivered to `watcher` (see KvWatchSession). */
+  session(watcher: KvWatcher, limit = MAX_WATCHES_PER_CLIENT): KvWatchSession {
+    return new KvWatchSession((key) => this.watch(key, watcher), limit);
   }
 
   /** Another node has (or no longer has) watchers. */

@@ -14,6 +14,7 @@ import { BadRequestException, Injectable, Logger } from '@nestjs/common';
 import { AnnotatedEntry, PreflistService, RingManager, VnodeError, VnodeMaster } from '@ringnest/riak-core';
 import { KV_BUCKET, KV_SERVICE, KvCommand, KvCoordinateReply, KvGetReply, KvOkReply, StoredObject } from '@ringnest/handoff-kv';
 import { QuorumOptions } from '../lib/kv-options';
+import { checkValue } from '../lib/kv-value';
 import { DvvError, DvvSet, VersionVector, canReap, decodeContext, encodeContext, join, liveValues, sameVersion, syncAll } from '../lib/dvv';
 import { gather } from './gather';
 import { KvWatchService } from './kv-watch.service';
@@ -51,8 +52,14 @@ export class KvService {
     private readonly watches: KvWatchService,
   ) {}
 
-  /** Store `value`; `context` (from a read) supersedes exactly what was read, none supersedes what the coordinating replica holds. */
-  store(key: string, value: unknown, o: QuorumOptions, context?: string): Promise<StoreResult> {
+  /**
+   * Store `value`; `context` (from a read) supersedes exactly what was read, none supersedes what
+   * the coordinating replica holds. A value every replica could not take (`checkValue`) is refused
+   * (400) before anything is written.
+   */
+  async store(key: string, value: unknown, o: QuorumOptions, context?: string): Promise<StoreResult> {
+    const problem = checkValue(value);
+    if (problem) throw new BadRequestException({ error: { code: 'bad_request', message: problem } });
     return this.write(key, { value, tombstone: false, context: this.context(context) }, o);
   }
 

@@ -72,8 +72,9 @@ describe('lmdb layout and durability', () => {
 
 function startWriter(dataDir: string, prefix: string): ChildProcessWithoutNullStreams {
   const script = resolve(__dirname, '../../test/lmdb-writer.child.ts');
-  return spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', script, dataDir, prefix, '4'], {
-    env: { ...process.env, TS_NODE_PROJECT: resolve(__dirname, '../../tsconfig.spec.json') },
+  // tsconfig-paths resolves @ringnest/riak-core (the msgpack codec of stored objects) from TS_NODE_PROJECT
+  return spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', script, dataDir, prefix, '4'], {
+    env: { ...process.env, TS_NODE_PROJECT: resolve(__dirname, '../../test/lmdb-writer.child.tsconfig.json') },
     stdio: 'pipe',
   });
 }

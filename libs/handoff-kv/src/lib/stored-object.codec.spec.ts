@@ -1,10 +1,20 @@
 import fc from 'fast-check';
-import { Packr } from 'msgpackr';
+import { decodeMsgpack, encodeMsgpack } from '@ringnest/riak-core';
 import { decodeHandoffItem, decodeStoredObject, encodeHandoffItem, encodeStoredObject } from './stored-object.codec';
 import { StoredObject } from './stored-object';
 
 /** JSON data as it arrives from JSON (msgpack, like JSON, has no -0) */
 const json = fc.jsonValue().map((v) => JSON.parse(JSON.stringify(v)) as unknown);
+/**
+ * msgpackr's structured-clone references, written by hand: level k is an array of level k-1
+ * (tagged with id k-1) and a pointer to it, so 13 bytes a level decode to 2^levels leaves.
+ */
+function referenceChain(levels: number): Buffer {
+  let v = Buffer.from([0xd6, 0x69, 0, 0, 0, 0, 0x91, 0x01]);
+  for (let k = 1; k <= levels; k++) v = Buffer.concat([Buffer.from([0xd6, 0x69, 0, 0, 0, k, 0x92]), v, Buffer.from([0xd6, 0x70, 0, 0, 0, k - 1])]);
+  return v;
+}
+
 const stored: fc.Arbitrary<StoredObject> = fc.record({
   value: fc.oneof(json, fc.constant(undefined)),
   tombstone: fc.boolean(),
@@ -34,23 +44,41 @@ describe('stored object and handoff item codecs', () => {
 
   it('lead with their format version', () => {
     const obj: StoredObject = { value: 'v', tombstone: false, context: { a: 1 }, updatedAt: 2 };
-    const packr = new Packr({ useRecords: false });
-    expect(packr.unpack(encodeStoredObject(obj))).toEqual([1, false, 2, { a: 1 }, 'v']);
-    expect(packr.unpack(encodeHandoffItem('k', obj))).toEqual([1, 'k', false, 2, { a: 1 }, 'v']);
+    expect(decodeMsgpack(encodeStoredObject(obj))).toEqual([1, false, 2, { a: 1 }, 'v']);
+    expect(decodeMsgpack(encodeHandoffItem('k', obj))).toEqual([1, 'k', false, 2, { a: 1 }, 'v']);
+  });
+
+  it('refuse structured-clone references and values nested too deep, before building them', () => {
+    const stringify = jest.spyOn(JSON, 'stringify');
+    try {
+      for (const levels of [8, 40]) {
+        const item = Buffer.concat([Buffer.from([0x96, 0x01, 0xa1, 0x6b, 0xc2, 0x01, 0xc0]), referenceChain(levels), Buffer.from([0xc0])]);
+        expect(() => decodeHandoffItem(item)).toThrow(expect.objectContaining({ code: 'corrupt-object' }));
+        const object = Buffer.concat([Buffer.from([0x95, 0x01, 0xc2, 0x01, 0xc0]), referenceChain(levels)]);
+        expect(() => decodeStoredObject(object)).toThrow(expect.objectContaining({ code: 'corrupt-object' }));
+        expect(stringify).not.toHaveBeenCalled();
+      }
+    } finally {
+      stringify.mockRestore();
+    }
+    let deep: unknown = 'v';
+    for (let i = 0; i < 64; i++) deep = [deep];
+    expect(() => encodeStoredObject({ value: deep, tombstone: false, context: null, updatedAt: 1 })).toThrow(expect.objectContaining({ code: 'unencodable' }));
+    const tooDeep = Buffer.concat([Buffer.from([0x95, 0x01, 0xc2, 0x01, 0xc0]), Buffer.alloc(64, 0x91), Buffer.from([0x01])]);
+    expect(() => decodeStoredObject(tooDeep)).toThrow(expect.objectContaining({ code: 'corrupt-object' }));
   });
 
   it('refuse anything else with corrupt-object', () => {
-    const packr = new Packr({ useRecords: false });
     const bad = [
       new Uint8Array([0x93, 1]),
       new Uint8Array([0xc1]),
       new Uint8Array(),
-      packr.pack([2, false, 1, null, 'v']),
-      packr.pack([1, 'yes', 1, null, 'v']),
-      packr.pack({ value: 1, tombstone: false, updatedAt: 1 }),
+      encodeMsgpack([2, false, 1, null, 'v']),
+      encodeMsgpack([1, 'yes', 1, null, 'v']),
+      encodeMsgpack({ value: 1, tombstone: false, updatedAt: 1 }),
     ];
     for (const b of bad) expect(() => decodeStoredObject(b)).toThrow(expect.objectContaining({ code: 'corrupt-object' }));
-    for (const b of [...bad, packr.pack([1, 7, false, 1, null, 'v']), encodeStoredObject({ value: 1, tombstone: false, context: null, updatedAt: 1 })]) {
+    for (const b of [...bad, encodeMsgpack([1, 7, false, 1, null, 'v']), encodeStoredObject({ value: 1, tombstone: false, context: null, updatedAt: 1 })]) {
       expect(() => decodeHandoffItem(b)).toThrow(expect.objectContaining({ code: 'corrupt-object' }));
     }
   });

@@ -1,6 +1,6 @@
 /**
- * The byte formats of the KV store, both msgpack (msgpackr) arrays led by a format version so a
- * later format can be told apart and upgraded on read:
+ * The byte formats of the KV store, both msgpack arrays led by a format version so a later format
+ * can be told apart and upgraded on read:
  *
  * - a stored object (an LMDB value; the memory backend keeps the same bytes):
  *   `[1, tombstone, updatedAt, context, value]`
@@ -9,9 +9,11 @@
  *
  * Decoding validates the shape and throws `corrupt-object`; it never returns a half-read object.
  * Values and contexts must be msgpack-representable: JSON data, `undefined`, byte arrays (Maps
- * decode as plain objects, class instances lose their class, -0 decodes as 0).
+ * decode as plain objects, class instances lose their class, -0 decodes as 0), within the default
+ * budget of riak-core's msgpack codec (at most 64 levels of nesting in all); encoding anything
+ * else throws WireError('unencodable').
  */
-import { Packr } from 'msgpackr';
+import { decodeMsgpack, encodeMsgpack } from '@ringnest/riak-core';
 import { KvError } from './kv-error';
 import type { StoredObject } from './stored-object';
 
@@ -19,11 +21,10 @@ const STORED_FORMAT = 1;
 const HANDOFF_FORMAT = 1;
 
 /**
- * Self-contained encodings (no shared record structures to be stored elsewhere). Maps decode as
- * `Map`s and become plain objects in {@link plain}: msgpackr's own object decoding renames a
- * `__proto__` key to `__proto_`, which would change users' data.
+ * Maps decode as `Map`s and become plain objects in {@link plain}: the codec's own object decoding
+ * renames a `__proto__` key to `__proto_`, which would change users' data.
  */
-const packr = new Packr({ useRecords: false, mapsAsObjects: false });
+const DECODE = { maps: 'Map' } as const;
 
 /** Decoded msgpack → plain data: Maps become objects (own properties, `__proto__` included, no prototype pollution). */
 function plain(x: unknown): unknown {
@@ -36,7 +37,7 @@ function plain(x: unknown): unknown {
 
 function unpack(bytes: Uint8Array, what: string): unknown {
   try {
-    return plain(packr.unpack(bytes));
+    return plain(decodeMsgpack(bytes, DECODE));
   } catch (err) {
     throw new KvError('corrupt-object', `${what}: not msgpack (${err instanceof Error ? err.message : String(err)})`);
   }
@@ -50,7 +51,7 @@ function objectFrom(tombstone: unknown, updatedAt: unknown, context: unknown, va
 }
 
 export function encodeStoredObject(obj: StoredObject): Uint8Array {
-  return packr.pack([STORED_FORMAT, obj.tombstone, obj.updatedAt, obj.context, obj.value]);
+  return encodeMsgpack([STORED_FORMAT, obj.tombstone, obj.updatedAt, obj.context, obj.value]);
 }
 
 export function decodeStoredObject(bytes: Uint8Array): StoredObject {
@@ -67,7 +68,7 @@ export interface KvHandoffItem {
 }
 
 export function encodeHandoffItem(key: string, obj: StoredObject): Uint8Array {
-  return packr.pack([HANDOFF_FORMAT, key, obj.tombstone, obj.updatedAt, obj.context, obj.value]);
+  return encodeMsgpack([HANDOFF_FORMAT, key, obj.tombstone, obj.updatedAt, obj.context, obj.value]);
 }
 
 export function decodeHandoffItem(bytes: Uint8Array): KvHandoffItem {

@@ -8,6 +8,9 @@ const RING = 8;
 const temp = new TempDirs();
 afterAll(() => temp.removeAll());
 
+// On lmdb every command is a synchronous commit (an fsync); a test of ~1,000 commands takes seconds on a busy machine.
+jest.setTimeout(60_000);
+
 const obj = (value: unknown, updatedAt: number, context: unknown = { n1: updatedAt }): StoredObject => ({ value, tombstone: false, context, updatedAt });
 
 describe.each<StorageKind>(['memory', 'lmdb'])('KvVnode on %s storage', (kind) => {

@@ -49,6 +49,12 @@ describe('CLUSTER_TLS_* configuration', () => {
     expect(parseNodeConfig(env(), DEFAULTS, readFile).clusterTls).toEqual({ cert: node.cert, key: node.key, ca: ca.cert });
   });
 
+  it('with TLS, a public bind needs no CLUSTER_INSECURE', () => {
+    const config = parseNodeConfig(env({ BIND: '0.0.0.0', CLUSTER_SECRET: 's3cret', ADMIN_TOKEN: 't' }), DEFAULTS, readFile);
+    expect(config.bind).toBe('0.0.0.0');
+    expect(config.clusterTls).toBeDefined();
+  });
+
   it.each(['CLUSTER_TLS_CERT', 'CLUSTER_TLS_KEY', 'CLUSTER_TLS_CA'])('only some set: names the missing %s', (name) => {
     const err = refusal(env({ [name]: undefined }));
     expect(err.variable).toBe(name);

@@ -2,8 +2,9 @@
  * Optional TLS for the cluster transport (SPEC §8): CLUSTER_TLS_CERT, CLUSTER_TLS_KEY and
  * CLUSTER_TLS_CA name PEM files. All three set → TLS with mutual certificate verification against
  * the CA; none set → plain TCP; anything in between, an unreadable file or invalid PEM is a
- * ConfigError naming the variable. The files are read through the reader the caller passes (the
- * node reads them once, at start), so this stays free of I/O.
+ * ConfigError naming the variable. The variables are declared in the configuration table
+ * (`config-table.ts`); the files are read through the reader the caller passes (the node reads them
+ * once, at start), so this stays free of I/O.
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { ConfigError } from './config-error';
@@ -17,6 +18,9 @@ export interface ClusterTlsConfig {
 
 export const CLUSTER_TLS_VARIABLES = ['CLUSTER_TLS_CERT', 'CLUSTER_TLS_KEY', 'CLUSTER_TLS_CA'] as const;
 
+/** The three settings (file paths; unset or '' = not set): the environment, or the values read through the table. */
+export type ClusterTlsSettings = { readonly [K in (typeof CLUSTER_TLS_VARIABLES)[number]]?: string | undefined };
+
 /** Reads a file as UTF-8 text; throws when it cannot. */
 export type ConfigFileReader = (path: string) => string;
 
@@ -27,7 +31,7 @@ export const NO_CONFIG_FILES: ConfigFileReader = (path) => {
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----/;
 
 /** The TLS material, or undefined when none of the variables is set; throws ConfigError. */
-export function parseClusterTls(env: Record<string, string | undefined>, readFile: ConfigFileReader): ClusterTlsConfig | undefined {
+export function parseClusterTls(env: ClusterTlsSettings, readFile: ConfigFileReader): ClusterTlsConfig | undefined {
   const set = CLUSTER_TLS_VARIABLES.filter((name) => env[name]);
   if (set.length === 0) return undefined;
   const missing = CLUSTER_TLS_VARIABLES.find((name) => !env[name]);
@@ -57,7 +61,7 @@ export function parseClusterTls(env: Record<string, string | undefined>, readFil
   return { cert, key, ca };
 }
 
-function pemCertificate(name: string, env: Record<string, string | undefined>, pem: string): X509Certificate {
+function pemCertificate(name: (typeof CLUSTER_TLS_VARIABLES)[number], env: ClusterTlsSettings, pem: string): X509Certificate {
   try {
     if (!PEM_CERTIFICATE.test(pem)) throw new Error('no PEM certificate');
     return new X509Certificate(pem);

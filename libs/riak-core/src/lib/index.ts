@@ -13,3 +13,5 @@ export * from './vnode';
 export * from './coverage-plan';
 export * from './quorum';
 export * from './transfers';
+export * from './wire/wire-error';
+export * from './wire/msgpack';

@@ -1,44 +1,60 @@
 /**
- * Starting and stopping a node process: validate the configuration (exit 2 with one line naming
- * the variable), start the HTTP server and the cluster transport, join `JOIN` if given, exit 0 on
- * SIGTERM/SIGINT after in-flight work finishes, and exit 0 once this node's leave completes.
+ * Starting and stopping a node process: read and validate the configuration through the
+ * configuration table (exit 2 with one line naming the variable), start the HTTP server and the
+ * cluster transport with every log line going to the node log (`node-logger.ts`), join `JOIN` if
+ * given, exit 0 on SIGTERM/SIGINT after in-flight work finishes, and exit 0 once this node's leave
+ * completes.
  */
-import { DynamicModule, Logger, LogLevel, Type } from '@nestjs/common';
+import { DynamicModule, Logger, Module, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
-import { AppDefaults, ConfigError, NodeConfig, isAlone, parseNodeConfig } from '../lib';
+import { accessSync, closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { CONFIG_VARIABLES, ConfigError, ConfigValues, ConfigVariableSet, NodeApp, NodeConfig, NodeLogLevel, configTable, isAlone, nodeConfigOf, readConfig } from '../lib';
 import { ClusterServer } from './transport';
-import { JsonErrorFilter, errorBody } from './http/json-error.filter';
-import type { Socket } from 'node:net';
+import { JsonErrorFilter } from './http/json-error.filter';
+import { browserPolicyOf } from './http/browser-policy';
+import { HTTP_TIMEOUT_OPTIONS, answerClientError, installHttpEdge } from './http/http-edge';
+import { NodeWsAdapter } from './http/node-ws-adapter';
 import { RingManager } from './ring-manager.service';
 import { GossipService } from './gossip.service';
 import { MembershipService, sameAddr } from './membership.service';
 import { ClusterRefusal } from './cluster-refusal.exception';
-import { RuntimeOptions, runtimeFromEnv } from './runtime-options';
+import { RuntimeOptions, runtimeOf } from './runtime-options';
+import { createNodeLog } from './node-logger';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 export interface StartNodeOptions {
   readonly config: NodeConfig;
   readonly module: DynamicModule | Type<unknown>;
-  /** extra setup of the app before it listens (gateways, pipes) */
+  /** extra setup of the app before it listens (pipes, OpenAPI); the WebSocket adapter is the node's (`NodeWsAdapter`) */
   readonly configure?: (app: NestFastifyApplication) => void | Promise<void>;
+  /** LOG_LEVEL; default info */
+  readonly logLevel?: NodeLogLevel;
 }
 
-function logLevels(): LogLevel[] {
-  const level = process.env['LOG_LEVEL'] ?? 'log';
-  const all: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-  const i = all.indexOf(level as LogLevel);
-  return all.slice(0, i < 0 ? 4 : i + 1);
-}
+/** The root module of a node: the app's module beside the node log's. */
+@Module({})
+class NodeRootModule {}
 
+/** DATA_DIR must be a directory this process can write and sync a file in (a full disk fails here). */
 function checkDataDir(dir: string): void {
+  const probe = join(dir, '.write-check');
   try {
     mkdirSync(dir, { recursive: true });
     accessSync(dir, constants.R_OK | constants.W_OK);
+    const fd = openSync(probe, 'w');
+    try {
+      writeSync(fd, Buffer.alloc(4096));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
   } catch (err) {
     throw new ConfigError('DATA_DIR', `cannot use ${dir}: ${(err as Error).message}`);
+  } finally {
+    rmSync(probe, { force: true });
   }
 }
 
@@ -49,32 +65,26 @@ function portError(err: unknown, variable: string, port: number): never {
   throw err;
 }
 
-/**
- * A request the HTTP parser cannot read (bad request line, bad headers) never reaches Nest: answer
- * it here with the same JSON error shape as every other error, and close the connection.
- */
-function answerClientError(err: { code?: string }, socket: Socket): void {
-  if (!socket.writable) {
-    socket.destroy();
-    return;
-  }
-  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
-  const body = errorBody(tooLarge ? 'headers_too_large' : 'bad_request', tooLarge ? 'request headers too large' : 'malformed HTTP request');
-  const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
-  socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-}
-
 /** Start a node; resolves once it serves HTTP and the cluster transport. */
 export async function startNode(opts: StartNodeOptions): Promise<NestFastifyApplication> {
   const { config } = opts;
   checkDataDir(config.dataDir);
+  // The node log is Nest's logger from the first line on, so the start is logged as JSON too.
+  const log = await createNodeLog(config.node, opts.logLevel ?? 'info');
   // Route parameters (KV keys) are validated by the app (1024 bytes, SPEC §6), not cut at fastify's 100.
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, routerOptions: { maxParamLength: 8192 }, clientErrorHandler: answerClientError });
-  const app = await NestFactory.create<NestFastifyApplication>(opts.module, adapter, {
-    logger: logLevels(),
-    abortOnError: false,
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: 8192 },
+    clientErrorHandler: answerClientError,
+    ...HTTP_TIMEOUT_OPTIONS,
   });
+  const policy = browserPolicyOf(config);
+  installHttpEdge(adapter, policy);
+  const root: DynamicModule = { module: NodeRootModule, imports: [log.module, opts.module] };
+  // bodyParser false: the JSON parser is the HTTP edge's (installHttpEdge), and HTML forms are not parsed at all.
+  const app = await NestFactory.create<NestFastifyApplication>(root, adapter, { logger: log.logger, abortOnError: false, bodyParser: false });
   app.useGlobalFilters(new JsonErrorFilter());
+  app.useWebSocketAdapter(new NodeWsAdapter(app, { policy, maxPayload: BODY_LIMIT_BYTES }));
   if (opts.configure) await opts.configure(app);
   app.connectMicroservice(
     {
@@ -84,6 +94,8 @@ export async function startNode(opts: StartNodeOptions): Promise<NestFastifyAppl
         nodeName: config.node,
         secret: config.secret,
         ...(config.clusterTls ? { tls: config.clusterTls } : {}),
+        maxUnauthenticated: config.clusterMaxUnauthenticated,
+        maxUnauthenticatedPerAddress: config.clusterMaxUnauthenticatedPerAddress,
       }),
     },
     { inheritAppConfig: true },
@@ -129,11 +141,17 @@ export async function runNode(opts: StartNodeOptions): Promise<void> {
     logger.log(`stopping (${why})`);
     const force = setTimeout(() => process.exit(code), 15000);
     force.unref();
+    let exitCode = code;
     try {
       await app.get(RingManager).flush();
+    } catch (err) {
+      logger.error(`${(err as Error).message}: exiting with code 1`);
+      exitCode = 1;
+    }
+    try {
       await app.close();
     } finally {
-      process.exit(code);
+      process.exit(exitCode);
     }
   };
   process.once('SIGTERM', () => void stop('SIGTERM', 0));
@@ -144,7 +162,12 @@ export async function runNode(opts: StartNodeOptions): Promise<void> {
     void (async () => {
       logger.log(`${config.node} has handed off everything and leaves the cluster`);
       await app.get(GossipService).pushToAll();
-      await rings.resetAlone();
+      try {
+        await rings.resetAlone();
+      } catch (err) {
+        logger.error(`cannot persist leaving the cluster: ${(err as Error).message}`);
+        return stop('left the cluster, ring not persisted', 1);
+      }
       await stop('left the cluster', 0);
     })();
   });
@@ -171,13 +194,26 @@ async function joinAtStart(app: NestFastifyApplication, target: string, logger: 
   logger.error(`JOIN ${target}: gave up`);
 }
 
-/** Read the configuration from the environment (exit 2 with one line when invalid) and run. */
-export function runFromEnv(defaults: AppDefaults, build: (config: NodeConfig, runtime: Partial<RuntimeOptions>) => Omit<StartNodeOptions, 'config'>): void {
+/**
+ * Read the configuration from the environment through the configuration table, the core's
+ * variables and then the app's own (`app.variables`, whose values `build` gets as `settings`), and
+ * run. Invalid configuration exits 2 with one line naming the variable.
+ */
+export function runFromEnv<V extends ConfigVariableSet = Record<never, never>>(
+  app: NodeApp<V>,
+  build: (config: NodeConfig, runtime: Partial<RuntimeOptions>, settings: ConfigValues<V>) => Omit<StartNodeOptions, 'config' | 'logLevel'>,
+): void {
+  configTable([app]); // an app redeclaring a core variable is a programming error: throws
   let config: NodeConfig;
   let runtime: Partial<RuntimeOptions>;
+  let logLevel: NodeLogLevel;
+  let settings: ConfigValues<V>;
   try {
-    config = parseNodeConfig(process.env, defaults, (path) => readFileSync(path, 'utf8'));
-    runtime = runtimeFromEnv(process.env);
+    const core = readConfig(CONFIG_VARIABLES, process.env);
+    settings = readConfig(app.variables ?? ({} as V), process.env);
+    config = nodeConfigOf(core, app, (path) => readFileSync(path, 'utf8'));
+    runtime = runtimeOf(core);
+    logLevel = core.LOG_LEVEL;
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`ringnest: invalid configuration: ${err.message}\n`);
@@ -185,5 +221,5 @@ export function runFromEnv(defaults: AppDefaults, build: (config: NodeConfig, ru
     }
     throw err;
   }
-  void runNode({ config, ...build(config, runtime) });
+  void runNode({ config, logLevel, ...build(config, runtime, settings) });
 }

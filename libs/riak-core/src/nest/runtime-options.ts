@@ -2,7 +2,7 @@
  * Timing of the cluster runtime. Defaults meet SPEC §4 (a silent node is down for routing within
  * 5 s); simulations shrink them.
  */
-import { ConfigError } from '../lib';
+import { CONFIG_VARIABLES, DEFAULT_HANDOFF_BATCH_ITEMS, DEFAULT_HANDOFF_CONCURRENCY, Env, readConfig } from '../lib';
 
 export interface RuntimeOptions {
   /** periodic gossip to one random peer */
@@ -36,27 +36,25 @@ export const DEFAULT_RUNTIME_OPTIONS: RuntimeOptions = {
   pingIntervalMs: 500,
   downAfterMs: 2500,
   claimantIntervalMs: 250,
-  transferConcurrency: 2,
+  transferConcurrency: DEFAULT_HANDOFF_CONCURRENCY,
   transferRetryMs: 1000,
   requestTimeoutMs: 5000,
   hintedHandoffIntervalMs: 5000,
-  handoffBatchItems: 1000,
+  handoffBatchItems: DEFAULT_HANDOFF_BATCH_ITEMS,
 };
 
-/**
- * Tuning from the environment: HANDOFF_CONCURRENCY (transfers at once per node, riak's
- * transfer_limit) and HANDOFF_BATCH_ITEMS. Throws ConfigError naming the variable.
- */
-export function runtimeFromEnv(env: Record<string, string | undefined>): Partial<RuntimeOptions> {
-  const out: { transferConcurrency?: number; handoffBatchItems?: number } = {};
-  const read = (name: string, max: number): number | undefined => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return undefined;
-    const n = Number(raw);
-    if (!/^\d+$/.test(raw) || n < 1 || n > max) throw new ConfigError(name, `must be an integer between 1 and ${max}, got '${raw}'`);
-    return n;
-  };
-  out.transferConcurrency = read('HANDOFF_CONCURRENCY', 64);
-  out.handoffBatchItems = read('HANDOFF_BATCH_ITEMS', 100000);
-  return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined));
+/** The variables of the configuration table that tune the runtime. */
+const RUNTIME_VARIABLES = {
+  HANDOFF_CONCURRENCY: CONFIG_VARIABLES.HANDOFF_CONCURRENCY,
+  HANDOFF_BATCH_ITEMS: CONFIG_VARIABLES.HANDOFF_BATCH_ITEMS,
+};
+
+/** The runtime tuning among a node's configuration values: HANDOFF_CONCURRENCY (riak's transfer_limit) and HANDOFF_BATCH_ITEMS. */
+export function runtimeOf(v: { readonly HANDOFF_CONCURRENCY: number; readonly HANDOFF_BATCH_ITEMS: number }): Partial<RuntimeOptions> {
+  return { transferConcurrency: v.HANDOFF_CONCURRENCY, handoffBatchItems: v.HANDOFF_BATCH_ITEMS };
+}
+
+/** The runtime tuning read from the environment; throws ConfigError naming the variable. */
+export function runtimeFromEnv(env: Env): Partial<RuntimeOptions> {
+  return runtimeOf(readConfig(RUNTIME_VARIABLES, env));
 }

@@ -1,22 +1,22 @@
 /**
  * `/ws/kv` (SPEC §6): `store {key, value, n?, w?, context?}` → `stored`, `fetch {key, n?, r?}` →
- * `fetched` (the HTTP bodies of the same operations), `watch {key}` → `changed {key, value,
- * context}` for every new value of the key written through any node. Every problem — a frame that
- * is not JSON, an unknown event, bad options, a quorum failure — answers
- * `{"event":"error","data":{"code","message"}}` on that socket; nothing else is affected.
+ * `fetched` (the HTTP bodies of the same operations), `watch {key}` → `watching`, then `changed
+ * {key, value, context}` for every new value of the key written through any node. Every problem
+ * answers `{"event":"error","data":{"code","message"}}` on that socket; nothing else is affected.
+ *
+ * The node's WebSocket adapter (`NodeWsAdapter`) parses each frame once, answers frames that are
+ * not JSON or name another event, closes a socket whose frame is over the HTTP body limit, and drops
+ * a client that stops reading; this gateway validates each event's data and delegates. A socket's
+ * watches are one `KvWatchSession`: each key once, at most MAX_WATCHES_PER_CLIENT keys
+ * (`too_many_watches` beyond), all stopped when the socket closes, even one still starting.
  */
 import { HttpException } from '@nestjs/common';
 import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
-import { KvService, QuorumOptions, KvWatchService, checkKey, checkQuorum } from '@ringnest/coord-kv';
-import type { WebSocket } from 'ws';
+import { KvChange, KvService, KvWatchService, KvWatchSession, QuorumOptions, checkKey, checkQuorum } from '@ringnest/coord-kv';
+import { FrameSocket, VNODE_ERROR_MESSAGES, VnodeError, sendFrame } from '@ringnest/riak-core';
 import { fetchedBody, storedBody } from './store-bodies';
 
-const EVENTS = new Set(['store', 'fetch', 'watch']);
-
-interface Frame {
-  event: string;
-  data: unknown;
-}
+export const KV_WS_PATH = '/ws/kv';
 
 type Reply = { event: string; data: unknown };
 
@@ -30,36 +30,35 @@ function toError(err: unknown): Reply {
     if (typeof body === 'object' && body.error?.code) return error(body.error.code, body.error.message ?? err.message);
     return error(err.getStatus() === 400 ? 'bad_request' : `http_${err.getStatus()}`, err.message);
   }
+  if (err instanceof VnodeError) return error(err.code, VNODE_ERROR_MESSAGES[err.code]);
   return error('internal', 'internal error');
 }
 
-@WebSocketGateway({ path: '/ws/kv' })
+function changedFrame(c: KvChange): string {
+  return JSON.stringify({ event: 'changed', data: { key: c.key, value: c.deleted ? null : c.value, context: c.context } });
+}
+
+@WebSocketGateway({ path: KV_WS_PATH })
 export class KvGateway implements OnGatewayConnection, OnGatewayDisconnect {
-  private readonly unwatch = new Map<WebSocket, (() => void)[]>();
+  private readonly sessions = new Map<FrameSocket, KvWatchSession>();
 
   constructor(
     private readonly kv: KvService,
     private readonly watches: KvWatchService,
   ) {}
 
-  handleConnection(client: WebSocket): void {
-    // Nest's adapter drops frames it cannot route; tell the client instead.
-    client.on('message', (raw: Buffer) => {
-      let frame: Partial<Frame>;
-      try {
-        frame = JSON.parse(raw.toString('utf8')) as Partial<Frame>;
-      } catch {
-        return this.send(client, error('bad_frame', 'frames are JSON objects {"event": ..., "data": ...}'));
-      }
-      if (!frame || typeof frame !== 'object' || typeof frame.event !== 'string' || !EVENTS.has(frame.event)) {
-        this.send(client, error('bad_frame', `unknown event; known: ${[...EVENTS].join(', ')}`));
-      }
-    });
+  /** Open sockets. */
+  get connectionCount(): number {
+    return this.sessions.size;
   }
 
-  handleDisconnect(client: WebSocket): void {
-    for (const stop of this.unwatch.get(client) ?? []) stop();
-    this.unwatch.delete(client);
+  handleConnection(client: FrameSocket): void {
+    this.sessions.set(client, this.watches.session((change) => sendFrame(client, changedFrame(change))));
+  }
+
+  handleDisconnect(client: FrameSocket): void {
+    this.sessions.get(client)?.close();
+    this.sessions.delete(client);
   }
 
   @SubscribeMessage('store')
@@ -87,14 +86,14 @@ export class KvGateway implements OnGatewayConnection, OnGatewayDisconnect {
   }
 
   @SubscribeMessage('watch')
-  async watch(@ConnectedSocket() client: WebSocket, @MessageBody() data: unknown): Promise<Reply> {
+  async watch(@ConnectedSocket() client: FrameSocket, @MessageBody() data: unknown): Promise<Reply | undefined> {
     try {
       const d = this.record(data);
       this.options(d['key'], {});
       const key = d['key'] as string;
-      const stop = await this.watches.watch(key, (c) => this.send(client, { event: 'changed', data: { key: c.key, value: c.deleted ? null : c.value, context: c.context } }));
-      this.unwatch.set(client, [...(this.unwatch.get(client) ?? []), stop]);
-      return { event: 'watching', data: { key } };
+      const outcome = await (this.sessions.get(client)?.watch(key) ?? { kind: 'closed' as const });
+      if (outcome.kind === 'too-many') return error('too_many_watches', `a connection watches at most ${outcome.limit} keys`);
+      return outcome.kind === 'watching' ? { event: 'watching', data: { key } } : undefined;
     } catch (err) {
       return toError(err);
     }
@@ -113,9 +112,5 @@ export class KvGateway implements OnGatewayConnection, OnGatewayDisconnect {
     const check = checkQuorum({ n: num('n'), w: num('w'), r: num('r'), timeoutMs: num('timeout') }, this.kv.ringSize());
     if (!check.ok) throw new HttpException({ error: { code: 'bad_request', message: check.message } }, 400);
     return check.options;
-  }
-
-  private send(client: WebSocket, reply: Reply): void {
-    if (client.readyState === client.OPEN) client.send(JSON.stringify(reply));
   }
 }

@@ -1,6 +1,8 @@
 /**
  * `PUT/GET/DELETE /api/store/:key` (SPEC §6): validate, delegate to the KV service, shape the
- * body. Quorum failures are HTTP exceptions carrying the SPEC error body (503, 504).
+ * body. Quorum failures are HTTP exceptions carrying the SPEC error body (503, 504); a value no
+ * replica could take is refused by the KV service (400). PUT and DELETE, like every request that
+ * changes something, need `Content-Type: application/json` (415, the node's HTTP edge).
  */
 import { BadRequestException, Body, Controller, Delete, Get, Headers, HttpCode, Param, Put, Query, UsePipes, ValidationPipe } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
@@ -24,10 +26,10 @@ export class StoreController {
   @Put(':key')
   @HttpCode(200)
   @ApiOperation({ summary: 'Store a JSON value on N replicas; answers once W acknowledged' })
-  @ApiBody({ description: 'any JSON value, at most 1 MiB', schema: {} })
+  @ApiBody({ description: 'any JSON value: at most 1 MiB, nested at most 48 levels, no `__proto__` key', schema: {} })
   @ApiHeader(CONTEXT_HEADER_DOC)
   @ApiOkResponse({ description: 'stored', schema: STORED_SCHEMA })
-  @ApiErrorResponses(413)
+  @ApiErrorResponses(413, 415)
   async store(@Param('key') key: string, @Query() q: StoreQueryDto, @Body() body: unknown, @Headers(CONTEXT_HEADER) context?: string) {
     const o = this.options(key, q);
     if (body === undefined || body === null || body === '') throw new BadRequestException('a JSON body is required');
@@ -46,6 +48,7 @@ export class StoreController {
   @ApiOperation({ summary: 'Delete a value; answers once W replicas acknowledged; later reads say not_found' })
   @ApiHeader(CONTEXT_HEADER_DOC)
   @ApiOkResponse({ description: 'deleted', schema: DELETED_SCHEMA })
+  @ApiErrorResponses(415)
   async remove(@Param('key') key: string, @Query() q: StoreQueryDto, @Headers(CONTEXT_HEADER) context?: string) {
     return deletedBody(await this.kv.remove(key, this.options(key, q), context));
   }

@@ -1,6 +1,30 @@
-import { FrameDecoder, encodeFrame, validMaxFrameBytes } from './framing';
-import { encodeBody } from './body-codec';
+import { ConnectionFraming, FrameReader, encodeFrame, encodeMessage, plainFrame, validMaxFrameBytes } from './framing';
+import { decodeBody, encodeBody } from './body-codec';
+import { ClientHandshake, ServerHandshake } from './handshake';
+import { WireMessage } from './messages';
+import { DEFAULT_MAX_FRAME_BYTES, MAC_TAG_BYTES, PRE_AUTH_MAX_FRAME_BYTES, PROTOCOL_VERSION } from './protocol-constants';
+import { SessionKeyPair, SessionSealer } from './session-mac';
 import { WireError } from './wire-error';
+
+/** Reads plain frames and decodes their bodies with the general decoder. */
+class FrameDecoder {
+  private readonly reader: FrameReader;
+  constructor(limit = DEFAULT_MAX_FRAME_BYTES) {
+    this.reader = new FrameReader(limit);
+  }
+  get bufferedBytes(): number {
+    return this.reader.bufferedBytes;
+  }
+  *feed(chunk: Uint8Array): Iterable<unknown> {
+    for (const payload of this.reader.feed(chunk)) {
+      try {
+        yield decodeBody(payload);
+      } catch (err) {
+        this.reader.fail(err as WireError);
+      }
+    }
+  }
+}
 
 function decodeAll(decoder: FrameDecoder, chunks: Uint8Array[]): unknown[] {
   const out: unknown[] = [];
@@ -25,7 +49,7 @@ function wireError(fn: () => unknown): WireError {
 }
 
 const samples: unknown[] = [
-  { t: 'req', v: 1, id: 1, pattern: 'a.b', data: { x: [1, 2, 3], s: 'é✓', n: null } },
+  { t: 'req', v: PROTOCOL_VERSION, id: 1, pattern: 'a.b', data: { x: [1, 2, 3], s: 'é✓', n: null } },
   { nested: { deep: { list: [true, false, 1.5, -7] } } },
   'a string',
   42,
@@ -124,7 +148,7 @@ describe('framing', () => {
     });
     expect(seen).toEqual([1, 2, [1, 2]]);
     expect(err.code).toBe('malformed');
-    expect(wireError(() => decoder.feed(encodeFrame(3))).code).toBe('malformed');
+    expect(wireError(() => decodeAll(decoder, [encodeFrame(3)])).code).toBe('malformed');
   });
 
   it('refuses to encode what msgpack cannot carry, or what exceeds the limit', () => {
@@ -147,5 +171,145 @@ describe('framing', () => {
     expect(() => validMaxFrameBytes(0)).toThrow(RangeError);
     expect(() => validMaxFrameBytes(2 ** 32)).toThrow(RangeError);
     expect(() => validMaxFrameBytes(1.5)).toThrow(RangeError);
+  });
+
+  it('a frame reader applies a new limit from the next header on', () => {
+    const reader = new FrameReader(8);
+    const big = plainFrame(Buffer.alloc(20, 1));
+    expect(wireError(() => [...reader.feed(big)]).code).toBe('oversize');
+    const other = new FrameReader(8);
+    expect([...other.feed(plainFrame(Buffer.alloc(8, 1)))]).toHaveLength(1);
+    other.limit = 20;
+    expect([...other.feed(big)]).toEqual([Buffer.alloc(20, 1)]);
+  });
+});
+
+/** A client and a server framing that have run the real handshake against each other. */
+function handshaken(maxFrameBytes?: number, nonces: [string, string] = ['aa'.repeat(32), 'bb'.repeat(32)]): { client: ConnectionFraming; server: ConnectionFraming; keys: { client: SessionKeyPair; server: SessionKeyPair } } {
+  const client = new ConnectionFraming(maxFrameBytes);
+  const server = new ConnectionFraming(maxFrameBytes);
+  const sh = new ServerHandshake({ secret: 's3cret', node: 'srv@h', nonce: nonces[0] });
+  const ch = new ClientHandshake({ secret: 's3cret', node: 'cli@h', nonce: nonces[1] });
+  const [challenge] = [...client.receive(server.frame(encodeMessage(sh.challenge())))];
+  if (challenge?.t !== 'challenge') throw new Error('no challenge');
+  const [auth] = [...server.receive(client.frame(encodeMessage(ch.answer(challenge))))];
+  if (auth?.t !== 'auth') throw new Error('no auth');
+  const verdict = sh.verify(auth);
+  if (!verdict.ok) throw new Error(verdict.reason);
+  const welcomeFrame = server.frame(encodeMessage(verdict.value.welcome));
+  server.startSession(verdict.value.keys);
+  const [welcome] = [...client.receive(welcomeFrame)];
+  if (welcome?.t !== 'welcome') throw new Error('no welcome');
+  const accepted = ch.verify(welcome);
+  if (!accepted.ok) throw new Error(accepted.reason);
+  client.startSession(accepted.value.keys);
+  return { client, server, keys: { client: accepted.value.keys, server: verdict.value.keys } };
+}
+
+const request = (id: number, data: unknown = 'x'): WireMessage => ({ t: 'req', v: PROTOCOL_VERSION, id, pattern: 'p', data });
+
+describe('connection framing', () => {
+  it('carries session frames both ways after the handshake, each tagged', () => {
+    const { client, server } = handshaken();
+    const frame = client.frame(encodeMessage(request(1, { deep: [1, { two: 2 }] })));
+    expect(frame.readUInt32BE(0)).toBe(frame.length - 4);
+    expect(frame.length).toBe(4 + encodeMessage(request(1, { deep: [1, { two: 2 }] })).length + MAC_TAG_BYTES);
+    expect([...server.receive(frame)]).toEqual([request(1, { deep: [1, { two: 2 }] })]);
+    const reply: WireMessage = { t: 'res', v: PROTOCOL_VERSION, id: 1, data: 'ok' };
+    expect([...client.receive(server.frame(encodeMessage(reply)))]).toEqual([reply]);
+  });
+
+  it('before the session: refuses a header over 4 KiB at once, without waiting for the body', () => {
+    const framing = new ConnectionFraming();
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(PRE_AUTH_MAX_FRAME_BYTES + 1, 0);
+    const err = wireError(() => [...framing.receive(header)]);
+    expect(err.code).toBe('oversize');
+    expect(framing.bufferedBytes).toBe(0);
+    // and on the way out: nothing over 4 KiB is framed before the session
+    expect(wireError(() => framing.frame(Buffer.alloc(PRE_AUTH_MAX_FRAME_BYTES + 1))).code).toBe('oversize');
+  });
+
+  it('before the session: delivers only handshake messages and bye, read by the strict decoder', () => {
+    const bye = { t: 'bye', v: PROTOCOL_VERSION, code: 'c', message: 'm' };
+    expect([...new ConnectionFraming().receive(encodeFrame(bye))]).toEqual([bye]);
+    const flatRequest = wireError(() => [...new ConnectionFraming().receive(encodeFrame({ t: 'req', v: PROTOCOL_VERSION, id: 1, pattern: 'p' }))]);
+    expect([flatRequest.code, flatRequest.message]).toEqual(['bad-shape', "'req' before authentication"]);
+    const nested = wireError(() => [...new ConnectionFraming().receive(encodeFrame(request(1, { nested: true })))]);
+    expect(nested.code).toBe('malformed');
+    expect(nested.message).toContain('not a handshake message');
+  });
+
+  it('switches at the frame boundary: a frame in the same chunk as the handshake is read as a session frame', () => {
+    const server = new ConnectionFraming();
+    const client = new ConnectionFraming();
+    const sh = new ServerHandshake({ secret: 's', node: 'srv@h', nonce: 'aa'.repeat(32) });
+    const ch = new ClientHandshake({ secret: 's', node: 'cli@h', nonce: 'bb'.repeat(32) });
+    const [challenge] = [...client.receive(server.frame(encodeMessage(sh.challenge())))];
+    if (challenge?.t !== 'challenge') throw new Error('no challenge');
+    const auth = ch.answer(challenge);
+    const authFrame = client.frame(encodeMessage(auth));
+    // what the server concludes from this auth; a client that already knew it pipelines a session frame
+    const verdict = sh.verify(auth);
+    if (!verdict.ok) throw new Error(verdict.reason);
+    const early = new SessionSealer(verdict.value.keys.receive).seal(encodeMessage(request(7)));
+    const seen: WireMessage[] = [];
+    for (const m of server.receive(Buffer.concat([authFrame, early]))) {
+      seen.push(m);
+      if (m.t === 'auth') server.startSession(verdict.value.keys);
+    }
+    expect(seen.map((m) => m.t)).toEqual(['auth', 'req']);
+    // without the switch the same bytes are refused (a tagged frame is not a handshake message)
+    const unswitched = new ConnectionFraming();
+    expect(() => [...unswitched.receive(Buffer.concat([authFrame, early]))]).toThrow(WireError);
+  });
+
+  it('in the session: refuses a frame with a wrong, missing, replayed or reordered tag, and stays failed', () => {
+    const cases: Array<(frames: Buffer[]) => Buffer[]> = [
+      (f) => [Buffer.concat([f[0].subarray(0, f[0].length - 1), Buffer.from([f[0][f[0].length - 1] ^ 1])])], // tag altered
+      (f) => {
+        const body = f[0].subarray(4, f[0].length - MAC_TAG_BYTES);
+        return [plainFrame(body)]; // no tag at all
+      },
+      (f) => [f[0], f[0]], // replayed
+      (f) => [f[1], f[0]], // reordered
+      (f) => [f[1]], // one dropped
+      (f) => {
+        const altered = Buffer.from(f[0]);
+        altered[6] ^= 0x20; // a body byte
+        return [altered];
+      },
+    ];
+    for (const tamper of cases) {
+      const { client, server } = handshaken();
+      const frames = [client.frame(encodeMessage(request(1))), client.frame(encodeMessage(request(2)))];
+      const seen: WireMessage[] = [];
+      const err = wireError(() => {
+        for (const m of server.receive(Buffer.concat(tamper(frames)))) seen.push(m);
+      });
+      expect(err.code).toBe('bad-mac');
+      expect(seen.length).toBeLessThanOrEqual(1);
+      expect(wireError(() => [...server.receive(frames[0])]).code).toBe('bad-mac');
+    }
+  });
+
+  it('refuses a frame from another connection and a frame reflected back to its sender', () => {
+    const first = handshaken();
+    const second = handshaken(undefined, ['cc'.repeat(32), 'bb'.repeat(32)]);
+    expect(wireError(() => [...second.server.receive(first.client.frame(encodeMessage(request(1))))]).code).toBe('bad-mac');
+    const { client } = handshaken();
+    expect(wireError(() => [...client.receive(client.frame(encodeMessage(request(1))))]).code).toBe('bad-mac');
+  });
+
+  it('in the session: the configured limit bounds the body, the tag comes on top', () => {
+    const { client, server } = handshaken(1024);
+    const fits = encodeMessage(request(1, 'x'.repeat(1000 - 24)));
+    expect(fits.length).toBeGreaterThan(1000);
+    expect(fits.length).toBeLessThanOrEqual(1024);
+    expect([...server.receive(client.frame(fits))]).toEqual([request(1, 'x'.repeat(1000 - 24))]);
+    expect(wireError(() => client.frame(encodeMessage(request(2, 'x'.repeat(1100))))).code).toBe('oversize');
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(1024 + MAC_TAG_BYTES + 1, 0);
+    expect(wireError(() => [...server.receive(header)]).code).toBe('oversize');
   });
 });

@@ -1,17 +1,31 @@
 /**
- * Length-prefixed framing: each frame is a 4-byte big-endian body length followed by one msgpack
- * body (body-codec.ts).
+ * Length-prefixed framing (PROTOCOL.md §Framing). Each frame is a 4-byte big-endian payload length
+ * followed by the payload. During the handshake the payload is one msgpack body; after it, the
+ * body followed by its session tag (session-mac.ts).
  *
- * FrameDecoder turns an arbitrary split of a byte stream (a frame over many chunks, many frames in
- * one chunk) back into bodies. Invariants:
- * - an announced length above `maxFrameBytes` is refused as soon as the header is read, before any
- *   of the body is buffered, so a peer cannot make us hold more than one frame's worth of bytes;
- * - a zero length, or a body that is not exactly one msgpack value, is refused;
- * - after the first error the decoder is poisoned: every later call throws the same error, so a
+ * FrameReader turns an arbitrary split of a byte stream (a frame over many chunks, many frames in
+ * one chunk) back into payloads. Invariants:
+ * - an announced length above the current limit is refused as soon as the header is read, before
+ *   any of the payload is buffered, so a peer cannot make us hold more than one frame's worth;
+ * - a zero length is refused;
+ * - after the first error the reader is poisoned: every later call throws the same error, so a
  *   stream is never resynchronised on a guess.
+ *
+ * ConnectionFraming is one connection's framing in both directions and owns the change at the end
+ * of the handshake. Invariants:
+ * - before startSession(), frames are at most PRE_AUTH_MAX_FRAME_BYTES both ways, their bodies are
+ *   read only by the strict handshake decoder (handshake-body.ts), and nothing but a handshake
+ *   message or a `bye` is delivered;
+ * - after it, every frame is sealed on the way out and its tag is checked on the way in before its
+ *   body is decoded; the limit is the configured maxFrameBytes (plus the tag);
+ * - the switch applies from the next frame on: a frame already in the same chunk as the last
+ *   handshake message is read under the session rules.
  */
 import { encodeBody, decodeBody } from './body-codec';
-import { ABSOLUTE_MAX_FRAME_BYTES, DEFAULT_MAX_FRAME_BYTES, FRAME_HEADER_BYTES } from './protocol-constants';
+import { decodeHandshakeBody } from './handshake-body';
+import { WireMessage, isPreAuthMessage, validateWireMessage } from './messages';
+import { ABSOLUTE_MAX_FRAME_BYTES, DEFAULT_MAX_FRAME_BYTES, FRAME_HEADER_BYTES, MAC_TAG_BYTES, PRE_AUTH_MAX_FRAME_BYTES } from './protocol-constants';
+import { SessionKeyPair, SessionOpener, SessionSealer } from './session-mac';
 import { WireError } from './wire-error';
 
 /** Throws WireError('oversize') unless a body of `bodyBytes` fits in a frame. */
@@ -21,7 +35,7 @@ export function checkFrameSize(bodyBytes: number, maxFrameBytes: number = DEFAUL
   }
 }
 
-/** Validates a configured frame limit (a positive integer the header can express). */
+/** Validates a configured frame limit (a positive integer the header can express, tag included). */
 export function validMaxFrameBytes(maxFrameBytes: number | undefined): number {
   const max = maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   if (!Number.isInteger(max) || max < 1 || max > ABSOLUTE_MAX_FRAME_BYTES) {
@@ -31,29 +45,48 @@ export function validMaxFrameBytes(maxFrameBytes: number | undefined): number {
 }
 
 /**
- * Encode one message as a frame. Throws WireError('unencodable') when msgpack cannot carry the
- * value and WireError('oversize') when the body exceeds `maxFrameBytes`; nothing is sent then.
+ * Encode one message body. Throws WireError('unencodable') when msgpack cannot carry the value and
+ * WireError('oversize') when the body exceeds `maxFrameBytes`; nothing is sent then.
  */
-export function encodeFrame(message: unknown, maxFrameBytes: number = DEFAULT_MAX_FRAME_BYTES): Buffer {
+export function encodeMessage(message: unknown, maxFrameBytes: number = DEFAULT_MAX_FRAME_BYTES): Buffer {
   const body = encodeBody(message);
   checkFrameSize(body.length, maxFrameBytes);
+  return body;
+}
+
+/** A frame without a tag (the handshake's): length, then body. */
+export function plainFrame(body: Uint8Array): Buffer {
   const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + body.length);
   frame.writeUInt32BE(body.length, 0);
-  body.copy(frame, FRAME_HEADER_BYTES);
+  frame.set(body, FRAME_HEADER_BYTES);
   return frame;
 }
 
-export class FrameDecoder {
-  private readonly maxFrameBytes: number;
+/** Encode one message as a frame without a tag (as sent during the handshake). */
+export function encodeFrame(message: unknown, maxFrameBytes: number = DEFAULT_MAX_FRAME_BYTES): Buffer {
+  return plainFrame(encodeMessage(message, maxFrameBytes));
+}
+
+export class FrameReader {
+  private max: number;
   /** received bytes not yet consumed, in arrival order */
   private chunks: Buffer[] = [];
   private buffered = 0;
-  /** body length announced by the header being processed; -1 while waiting for a header */
+  /** payload length announced by the header being processed; -1 while waiting for a header */
   private expected = -1;
   private failure: WireError | null = null;
 
-  constructor(maxFrameBytes?: number) {
-    this.maxFrameBytes = validMaxFrameBytes(maxFrameBytes);
+  constructor(limit: number) {
+    this.max = limit;
+  }
+
+  /** The longest payload accepted; a change applies from the next header on. */
+  get limit(): number {
+    return this.max;
+  }
+
+  set limit(limit: number) {
+    this.max = limit;
   }
 
   /** Bytes held while waiting for the rest of a frame. */
@@ -62,11 +95,11 @@ export class FrameDecoder {
   }
 
   /**
-   * Accept a chunk and iterate over the bodies now complete. The chunk is buffered immediately;
-   * decoding happens as the result is iterated, and the iteration throws a WireError at the first
-   * bad frame (bodies before it have been yielded already).
+   * Accept a chunk and iterate over the payloads now complete. The chunk is buffered immediately;
+   * headers are read as the result is iterated, and the iteration throws a WireError at the first
+   * bad header (payloads before it have been yielded already).
    */
-  feed(chunk: Uint8Array): Iterable<unknown> {
+  feed(chunk: Uint8Array): Iterable<Buffer> {
     if (this.failure) throw this.failure;
     if (chunk.length > 0) {
       this.chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
@@ -75,28 +108,28 @@ export class FrameDecoder {
     return this.drain();
   }
 
-  private *drain(): Generator<unknown, void, undefined> {
+  /** Poison the reader with an error found in a payload; every later feed() throws it. */
+  fail(err: WireError): never {
+    this.failure = err;
+    this.chunks = [];
+    this.buffered = 0;
+    throw err;
+  }
+
+  private *drain(): Generator<Buffer, void, undefined> {
     for (;;) {
       if (this.failure) throw this.failure;
       if (this.expected < 0) {
         if (this.buffered < FRAME_HEADER_BYTES) return;
         const length = this.take(FRAME_HEADER_BYTES).readUInt32BE(0);
-        if (length > this.maxFrameBytes) {
-          this.fail(new WireError('oversize', `peer announced a frame of ${length} bytes, the limit is ${this.maxFrameBytes}`));
-        }
+        if (length > this.max) this.fail(new WireError('oversize', `peer announced a frame of ${length} bytes, the limit is ${this.max}`));
         if (length === 0) this.fail(new WireError('malformed', 'frame with an empty body'));
         this.expected = length;
       }
       if (this.buffered < this.expected) return;
-      const body = this.take(this.expected);
+      const payload = this.take(this.expected);
       this.expected = -1;
-      let value: unknown;
-      try {
-        value = decodeBody(body);
-      } catch (err) {
-        this.fail(err instanceof WireError ? err : new WireError('malformed', String(err)));
-      }
-      yield value;
+      yield payload;
     }
   }
 
@@ -128,11 +161,76 @@ export class FrameDecoder {
     this.buffered -= n;
     return out;
   }
+}
 
-  private fail(err: WireError): never {
-    this.failure = err;
-    this.chunks = [];
-    this.buffered = 0;
-    throw err;
+export class ConnectionFraming {
+  private readonly maxFrameBytes: number;
+  private readonly reader = new FrameReader(PRE_AUTH_MAX_FRAME_BYTES);
+  private sealer: SessionSealer | null = null;
+  private opener: SessionOpener | null = null;
+
+  constructor(maxFrameBytes?: number) {
+    this.maxFrameBytes = validMaxFrameBytes(maxFrameBytes);
+  }
+
+  /** True once startSession() has been called. */
+  get inSession(): boolean {
+    return this.sealer !== null;
+  }
+
+  /** Bytes held while waiting for the rest of a frame. */
+  get bufferedBytes(): number {
+    return this.reader.bufferedBytes;
+  }
+
+  /**
+   * Switch both directions to session frames: the handshake has completed on this side. Frames
+   * read or written from now on are tagged with `keys`.
+   */
+  startSession(keys: SessionKeyPair): void {
+    if (this.sealer) throw new Error('the session has already started');
+    this.sealer = new SessionSealer(keys.send);
+    this.opener = new SessionOpener(keys.receive);
+    this.reader.limit = this.maxFrameBytes + MAC_TAG_BYTES;
+  }
+
+  /**
+   * The frame of an encoded body: tagged in session, plain before it. Throws WireError('oversize')
+   * for a body over the limit of the current phase (nothing is sealed then).
+   */
+  frame(body: Uint8Array): Buffer {
+    if (!this.sealer) {
+      checkFrameSize(body.length, PRE_AUTH_MAX_FRAME_BYTES);
+      return plainFrame(body);
+    }
+    checkFrameSize(body.length, this.maxFrameBytes);
+    return this.sealer.seal(body);
+  }
+
+  /**
+   * Accept a chunk and iterate over the validated messages now complete; the iteration throws a
+   * WireError at the first bad frame, after which every call throws it.
+   */
+  receive(chunk: Uint8Array): Iterable<WireMessage> {
+    return this.messages(this.reader.feed(chunk));
+  }
+
+  private *messages(payloads: Iterable<Buffer>): Generator<WireMessage, void, undefined> {
+    for (const payload of payloads) yield this.message(payload);
+  }
+
+  /** One payload as a message under the rules of the current phase; poisons the reader on failure. */
+  private message(payload: Buffer): WireMessage {
+    try {
+      return this.opener ? validateWireMessage(decodeBody(this.opener.open(payload))) : this.handshakeMessage(payload);
+    } catch (err) {
+      return this.reader.fail(err instanceof WireError ? err : new WireError('malformed', String(err)));
+    }
+  }
+
+  private handshakeMessage(payload: Buffer): WireMessage {
+    const message = validateWireMessage(decodeHandshakeBody(payload));
+    if (!isPreAuthMessage(message)) throw new WireError('bad-shape', `'${message.t}' before authentication`);
+    return message;
   }
 }

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { ClientHandshake, ServerHandshake, clientProof, proofsEqual, serverProof } from './handshake';
-import { AuthMessage, validateWireMessage } from './messages';
+import { AuthMessage, WelcomeMessage, validateWireMessage } from './messages';
+import { PROTOCOL_VERSION } from './protocol-constants';
 
 const SECRET = 'the-cluster-secret';
 const nonce = (n: number): string => n.toString(16).padStart(2, '0').repeat(32);
@@ -21,7 +22,23 @@ describe('handshake', () => {
     if (!verdict.ok) return;
     expect(verdict.value.peerNode).toBe('cli@h');
     expect(validateWireMessage(verdict.value.welcome)).toEqual(verdict.value.welcome);
-    expect(client.verify(verdict.value.welcome)).toEqual({ ok: true, value: 'srv@h' });
+    const accepted = client.verify(verdict.value.welcome);
+    expect(accepted.ok && accepted.value.peerNode).toBe('srv@h');
+  });
+
+  it('gives both sides the same session keys, one per direction, new for every connection', () => {
+    const { client, verdict } = run(SECRET, SECRET);
+    if (!verdict.ok) throw new Error(verdict.reason);
+    const accepted = client.verify(verdict.value.welcome);
+    if (!accepted.ok) throw new Error(accepted.reason);
+    const server = verdict.value.keys;
+    expect(accepted.value.keys.send).toEqual(server.receive);
+    expect(accepted.value.keys.receive).toEqual(server.send);
+    expect(server.send.equals(server.receive)).toBe(false);
+    expect(server.send).toHaveLength(32);
+    const other = run(SECRET, SECRET, nonce(5), nonce(2));
+    if (!other.verdict.ok) throw new Error(other.verdict.reason);
+    expect(other.verdict.value.keys.send.equals(server.send)).toBe(false);
   });
 
   it('computes the documented MAC inputs', () => {
@@ -43,7 +60,7 @@ describe('handshake', () => {
     const client = new ClientHandshake({ secret: SECRET, node: 'cli@h', nonce: nonce(2) });
     const auth = client.answer(server.challenge());
     // an impostor server cannot check the proof, but it can send a welcome computed with its secret
-    const forged = { t: 'welcome' as const, v: 1 as const, proof: serverProof('wrong', auth.nonce, nonce(1), 'srv@h', 'cli@h') };
+    const forged: WelcomeMessage = { t: 'welcome', v: PROTOCOL_VERSION, proof: serverProof('wrong', auth.nonce, nonce(1), 'srv@h', 'cli@h') };
     expect(client.verify(forged).ok).toBe(false);
   });
 
@@ -79,9 +96,9 @@ describe('handshake', () => {
   it('refuses a client that echoes the server nonce, and a welcome before any challenge', () => {
     const server = new ServerHandshake({ secret: SECRET, node: 'srv@h', nonce: nonce(1) });
     const proof = clientProof(SECRET, nonce(1), nonce(1), 'cli@h', 'srv@h');
-    expect(server.verify({ t: 'auth', v: 1, node: 'cli@h', nonce: nonce(1), proof }).ok).toBe(false);
+    expect(server.verify({ t: 'auth', v: PROTOCOL_VERSION, node: 'cli@h', nonce: nonce(1), proof }).ok).toBe(false);
     const client = new ClientHandshake({ secret: SECRET, node: 'cli@h', nonce: nonce(2) });
-    expect(client.verify({ t: 'welcome', v: 1, proof }).ok).toBe(false);
+    expect(client.verify({ t: 'welcome', v: PROTOCOL_VERSION, proof }).ok).toBe(false);
   });
 
   it('refuses an empty secret and invalid node names at construction', () => {

@@ -12,12 +12,16 @@
  *   reflected back as the other's;
  * - both node names are inside the MAC, so a proof cannot be replayed under another identity
  *   (node names cannot contain '|', so the concatenation is unambiguous);
- * - proofs are compared in constant time.
+ * - proofs are compared in constant time;
+ * - a successful handshake yields the connection's session keys (session-mac.ts), derived from the
+ *   secret and this handshake's nonces and names: a proof relayed by a man in the middle
+ *   authenticates a connection whose frames he cannot produce.
  * Pure: nonces are passed in by the caller, who draws them from a CSPRNG.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AuthMessage, ChallengeMessage, WelcomeMessage, isWireNodeName } from './messages';
 import { CLIENT_PROOF_LABEL, PROTOCOL_VERSION, SERVER_PROOF_LABEL } from './protocol-constants';
+import { SessionKeyPair, deriveSessionKeys } from './session-mac';
 
 export type ClusterSecret = string | Uint8Array;
 
@@ -68,14 +72,15 @@ export class ServerHandshake {
     return { t: 'challenge', v: PROTOCOL_VERSION, node: this.self.node, nonce: this.self.nonce };
   }
 
-  /** Verify the client's proof; on success the value is the welcome to send and the peer's name. */
-  verify(auth: AuthMessage): HandshakeOutcome<{ welcome: WelcomeMessage; peerNode: string }> {
+  /** Verify the client's proof; on success: the welcome to send, the peer's name, this side's session keys. */
+  verify(auth: AuthMessage): HandshakeOutcome<{ welcome: WelcomeMessage; peerNode: string; keys: SessionKeyPair }> {
     const { secret, node, nonce } = this.self;
     if (auth.nonce === nonce) return { ok: false, reason: 'client echoed the server nonce' };
     const expected = clientProof(secret, nonce, auth.nonce, auth.node, node);
     if (!proofsEqual(expected, auth.proof)) return { ok: false, reason: `node '${auth.node}' did not prove knowledge of the cluster secret` };
     const welcome: WelcomeMessage = { t: 'welcome', v: PROTOCOL_VERSION, proof: serverProof(secret, auth.nonce, nonce, node, auth.node) };
-    return { ok: true, value: { welcome, peerNode: auth.node } };
+    const keys = deriveSessionKeys(secret, { serverNonce: nonce, clientNonce: auth.nonce, clientNode: auth.node, serverNode: node });
+    return { ok: true, value: { welcome, peerNode: auth.node, keys: { send: keys.serverToClient, receive: keys.clientToServer } } };
   }
 }
 
@@ -94,13 +99,14 @@ export class ClientHandshake {
     return { t: 'auth', v: PROTOCOL_VERSION, node, nonce, proof: clientProof(secret, challenge.nonce, nonce, node, challenge.node) };
   }
 
-  /** Verify the server's proof; on success the value is the server's node name. */
-  verify(welcome: WelcomeMessage): HandshakeOutcome<string> {
+  /** Verify the server's proof; on success: the server's node name and this side's session keys. */
+  verify(welcome: WelcomeMessage): HandshakeOutcome<{ peerNode: string; keys: SessionKeyPair }> {
     const challenge = this.challenged;
     if (!challenge) return { ok: false, reason: 'welcome before challenge' };
     const { secret, node, nonce } = this.self;
     const expected = serverProof(secret, nonce, challenge.nonce, challenge.node, node);
     if (!proofsEqual(expected, welcome.proof)) return { ok: false, reason: `node '${challenge.node}' did not prove knowledge of the cluster secret` };
-    return { ok: true, value: challenge.node };
+    const keys = deriveSessionKeys(secret, { serverNonce: challenge.nonce, clientNonce: nonce, clientNode: node, serverNode: challenge.node });
+    return { ok: true, value: { peerNode: challenge.node, keys: { send: keys.clientToServer, receive: keys.serverToClient } } };
   }
 }

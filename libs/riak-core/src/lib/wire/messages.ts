@@ -1,5 +1,5 @@
 /**
- * The message shapes of protocol version 1 and their validation on arrival (PROTOCOL.md).
+ * The message shapes of protocol version 2 and their validation on arrival (PROTOCOL.md).
  *
  * `validateWireMessage` is the only way a decoded body becomes a WireMessage: it checks `v` first
  * (so a future version is reported as such, not as a bad shape), then the type tag and every
@@ -81,6 +81,13 @@ export interface ErrorReplyMessage {
 export type HandshakeMessage = ChallengeMessage | AuthMessage | WelcomeMessage;
 export type WireMessage = HandshakeMessage | ByeMessage | RequestMessage | EventMessage | ReplyMessage | ErrorReplyMessage;
 export type WireMessageType = WireMessage['t'];
+/** The messages a connection may carry before its handshake has completed. */
+export type PreAuthMessage = HandshakeMessage | ByeMessage;
+
+/** True for the message types allowed before authentication (the handshake and `bye`). */
+export function isPreAuthMessage(message: WireMessage): message is PreAuthMessage {
+  return message.t === 'challenge' || message.t === 'auth' || message.t === 'welcome' || message.t === 'bye';
+}
 
 const NONCE = /^[0-9a-f]{32,128}$/;
 const PROOF = /^[0-9a-f]{64}$/;
@@ -144,7 +151,9 @@ export function validateWireMessage(value: unknown): WireMessage {
   if (!isPlainObject(value)) bad('a message must be a map');
   const v = field(value, 'v');
   if (typeof v !== 'number' || !Number.isInteger(v)) bad("a message needs an integer 'v'");
-  if (v !== PROTOCOL_VERSION) throw new WireError('bad-version', `unsupported protocol version ${v} (this node speaks ${PROTOCOL_VERSION})`);
+  if (v !== PROTOCOL_VERSION) {
+    throw new WireError('bad-version', `unsupported protocol version ${v} (this node speaks ${PROTOCOL_VERSION}; every node of a cluster must speak the same version)`);
+  }
   const t = field(value, 't');
   const L = WIRE_LIMITS;
   switch (t) {

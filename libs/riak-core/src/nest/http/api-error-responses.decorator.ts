@@ -24,6 +24,8 @@ const WHEN: Readonly<Record<number, string>> = {
   404: 'unknown route or method',
   409: 'the cluster refused the operation (`message` is the line the CLI prints)',
   413: 'body over 1 MiB',
+  415: 'the request changes something but its `Content-Type` is not `application/json`',
+  421: 'the node is bound to loopback and the `Host` is not one of its names (ALLOWED_HOSTS)',
   502: 'a node the operation needs is unreachable',
   503: 'too few vnodes (or nodes) reachable',
   504: 'no quorum within `timeout`',

@@ -1,7 +1,7 @@
 /**
  * The live cluster view for HTTP apps: the `/ws/cluster` gateway and, unless `page: false`, the
  * dashboard page at `/`. Opt-in (an app may have its own page at `/`); needs `RiakCoreModule` and
- * a WebSocket adapter (`app.useWebSocketAdapter(new WsAdapter(app))`).
+ * the node's WebSocket adapter (`NodeWsAdapter`, which `startNode` installs).
  */
 import { DynamicModule, Module } from '@nestjs/common';
 import { ClusterGateway } from './cluster.gateway';

@@ -1,7 +1,6 @@
 import { Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { WsAdapter } from '@nestjs/platform-ws';
 import { Subject } from 'rxjs';
 import WebSocket from 'ws';
 import { NodeConfig, Ring, freshRing, ownershipOf, ringSize, setMember, setOwnership } from '../../lib';
@@ -9,7 +8,9 @@ import type { ClusterTransfers, TransferView } from '../../lib';
 import { ClusterTransfersService } from '../handoff/cluster-transfers.service';
 import { RingChange, RingManager } from '../ring-manager.service';
 import { NODE_CONFIG } from '../tokens';
+import { browserPolicyOf } from './browser-policy';
 import { ClusterGateway } from './cluster.gateway';
+import { NodeWsAdapter } from './node-ws-adapter';
 
 const A = 'a@127.0.0.1';
 const B = 'b@127.0.0.1';
@@ -111,7 +112,7 @@ function twoNodes(): Ring {
   return r;
 }
 
-describe('ClusterGateway (/ws/cluster) in a Nest app (fastify + WsAdapter)', () => {
+describe('ClusterGateway (/ws/cluster) in a Nest app (fastify + NodeWsAdapter)', () => {
   let app: NestFastifyApplication;
   let gateway: ClusterGateway;
   let url: string;
@@ -125,7 +126,9 @@ describe('ClusterGateway (/ws/cluster) in a Nest app (fastify + WsAdapter)', () 
   beforeAll(async () => {
     Logger.overrideLogger(false);
     app = await NestFactory.create<NestFastifyApplication>(TestApp, new FastifyAdapter(), { logger: false });
-    app.useWebSocketAdapter(new WsAdapter(app));
+    // the port is chosen at listen: 127.0.0.1 on any port
+    const policy = browserPolicyOf({ bind: '127.0.0.1', httpPort: 0, node: A, allowedHosts: ['127.0.0.1'] });
+    app.useWebSocketAdapter(new NodeWsAdapter(app, { policy, maxPayload: 1024 * 1024 }));
     await app.listen(0, '127.0.0.1');
     url = (await app.getUrl()).replace('[::1]', '127.0.0.1').replace('http', 'ws') + '/ws/cluster';
     gateway = app.get(ClusterGateway);

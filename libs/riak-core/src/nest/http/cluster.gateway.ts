@@ -7,26 +7,26 @@
  * only while clients are connected, one poll at a time.
  * When ADMIN_TOKEN is set the connection must present it (`?token=` or `Authorization: Bearer`).
  *
- * Frames are read here, not by `@SubscribeMessage` handlers: Nest's adapter silently drops frames
- * it cannot route, and every bad frame must be answered with an `error` frame.
+ * The node's WebSocket adapter (`NodeWsAdapter`) routes a client's `ring` and `transfers` requests
+ * to the handlers here and answers any other frame with an `error` frame; every frame goes out
+ * through `sendFrame`, which drops a client that stops reading.
  */
 import { Inject, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
+import { ConnectedSocket, OnGatewayConnection, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import type { IncomingMessage } from 'node:http';
 import { Subscription } from 'rxjs';
-import type { RawData, WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { ClusterTransfers, NodeConfig, ringView } from '../../lib';
 import { ClusterTransfersService } from '../handoff/cluster-transfers.service';
 import { RingManager } from '../ring-manager.service';
 import { NODE_CONFIG } from '../tokens';
 import { adminTokenAccepted } from './admin-token.guard';
-import { CLUSTER_WS_MAX_PAYLOAD, clusterErrorFrame, decodeClusterRequest, ringFrame, transferFrame, transfersDigest } from './cluster-frames';
+import { CLUSTER_WS_MAX_PAYLOAD, clusterErrorFrame, ringFrame, transferFrame, transfersDigest } from './cluster-frames';
+import { sendFrame } from './node-ws-adapter';
 
 export const CLUSTER_WS_PATH = '/ws/cluster';
 /** How often the transfer list is read while someone watches. */
 export const TRANSFER_POLL_MS = 500;
-/** A client that lets more than this pile up unsent is dropped rather than buffered without bound. */
-const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 /** The part of a `ws` socket the gateway uses. */
 type ClusterSocket = Pick<WebSocket, 'send' | 'close' | 'terminate' | 'on' | 'readyState' | 'bufferedAmount' | 'OPEN'>;
@@ -88,7 +88,6 @@ export class ClusterGateway implements OnGatewayConnection, OnModuleInit, OnModu
       this.clients.delete(socket);
       if (this.clients.size === 0) this.stopPolling();
     });
-    socket.on('message', (data: RawData) => this.onMessage(socket, data));
     this.lastRing = ringFrame(this.rings.self, ringView(this.rings.current));
     this.send(socket, this.lastRing);
     this.startPolling();
@@ -99,12 +98,18 @@ export class ClusterGateway implements OnGatewayConnection, OnModuleInit, OnModu
     });
   }
 
-  private onMessage(socket: ClusterSocket, data: RawData): void {
-    const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
-    const request = decodeClusterRequest(text);
-    if (request.kind === 'error') return this.send(socket, clusterErrorFrame(request.code, request.message));
-    if (request.kind === 'ring') return this.send(socket, ringFrame(this.rings.self, ringView(this.rings.current)));
-    void this.readTransfers().then((view) => view && this.send(socket, transferFrame(view.transfers, view.unreachable)));
+  /** `{"event":"ring"}`: the ring view again. */
+  @SubscribeMessage('ring')
+  ringRequest(@ConnectedSocket() socket: ClusterSocket): void {
+    if (this.clients.has(socket)) this.send(socket, ringFrame(this.rings.self, ringView(this.rings.current)));
+  }
+
+  /** `{"event":"transfers"}`: the transfer list again. */
+  @SubscribeMessage('transfers')
+  async transfersRequest(@ConnectedSocket() socket: ClusterSocket): Promise<void> {
+    if (!this.clients.has(socket)) return;
+    const view = await this.readTransfers();
+    if (view) this.send(socket, transferFrame(view.transfers, view.unreachable));
   }
 
   private authorized(request: IncomingMessage | undefined): boolean {
@@ -156,12 +161,6 @@ export class ClusterGateway implements OnGatewayConnection, OnModuleInit, OnModu
   }
 
   private send(socket: ClusterSocket, frame: string): void {
-    if (socket.readyState !== socket.OPEN) return;
-    socket.send(frame);
-    if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
-      this.logger.warn(`dropping a /ws/cluster client: ${socket.bufferedAmount} bytes unsent`);
-      this.clients.delete(socket);
-      socket.terminate();
-    }
+    if (!sendFrame(socket, frame)) this.clients.delete(socket);
   }
 }

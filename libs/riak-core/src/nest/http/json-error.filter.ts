@@ -5,6 +5,7 @@
  */
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { ClusterRefusal } from '../cluster-refusal.exception';
+import type { VnodeErrorCode } from '../../lib';
 import { VnodeError } from '../vnode/vnode-error';
 
 interface ReplyLike {
@@ -21,6 +22,7 @@ const CODES: Record<number, string> = {
   409: 'refused',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
+  421: 'misdirected_request',
   500: 'internal',
   502: 'unreachable',
   503: 'unavailable',
@@ -31,6 +33,19 @@ const CODES: Record<number, string> = {
 export function refusalStatus(r: ClusterRefusal): number {
   return r.code === 'unreachable' ? HttpStatus.BAD_GATEWAY : HttpStatus.CONFLICT;
 }
+
+/**
+ * What an HTTP client is told about a failed vnode command: a fixed line per code. The error's own
+ * message names nodes, partitions and internals; it is logged, never sent.
+ */
+export const VNODE_ERROR_MESSAGES: Readonly<Record<VnodeErrorCode, string>> = {
+  overload: 'a vnode the request needs is overloaded; retry later',
+  'vnode-crashed': 'a vnode failed while handling the request',
+  timeout: 'a vnode did not answer in time',
+  'no-service': 'the service does not run where the request was routed',
+  unreachable: 'a node the request needs is unreachable',
+  stopped: 'a vnode stopped before answering',
+};
 
 /** The HTTP status of a failed vnode command (docs/errors.md). */
 export function vnodeErrorStatus(e: VnodeError): number {
@@ -64,7 +79,8 @@ export class JsonErrorFilter implements ExceptionFilter {
     } else if (exception instanceof VnodeError) {
       status = vnodeErrorStatus(exception);
       code = exception.code;
-      message = exception.message;
+      message = VNODE_ERROR_MESSAGES[exception.code] ?? 'a vnode command failed';
+      this.logger.warn(`vnode command failed (${exception.code}): ${exception.message}`);
     } else if (exception instanceof HttpException) {
       status = exception.getStatus();
       const body = exception.getResponse();

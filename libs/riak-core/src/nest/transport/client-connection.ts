@@ -8,6 +8,9 @@
  *   handshake; 'auth' when either side's proof fails; 'bad-frame' when the peer breaks the
  *   protocol; 'closed' when close() is called first);
  * - nothing is sent but the handshake until the server has proved knowledge of the secret;
+ * - the server's `welcome` is the last plain frame: from then on every frame, both ways, is a
+ *   session frame under the keys of this handshake, and a frame whose tag fails closes the
+ *   connection ('bad-frame');
  * - `closed` is reported exactly once, after the socket has closed, with the reason;
  * - every timer is cleared by the time the socket closes.
  */
@@ -26,7 +29,7 @@ import {
   WIRE_LIMITS,
   WireError,
   WireMessage,
-  encodeFrame,
+  encodeMessage,
   truncateText,
 } from '../../lib/wire';
 import { ClusterRequestError, errnoCode } from './cluster-errors';
@@ -61,6 +64,8 @@ export class ClientConnection {
   private frames: FrameSocket | null = null;
   private readonly handshake: ClientHandshake;
   private timer: NodeJS.Timeout | null;
+  /** the server's challenge has been answered (a second one is a protocol violation) */
+  private answered = false;
   /** the first reason this connection failed or was closed; reported to `closed` */
   private reason: ClusterRequestError | null = null;
   private settleReady: (outcome: { peer: string } | { error: ClusterRequestError }) => void = () => undefined;
@@ -93,10 +98,10 @@ export class ClientConnection {
     this.socket.once('close', () => this.onSocketClose());
   }
 
-  /** Send a request or event frame; only once ready. */
-  send(frame: Buffer): SendResult {
+  /** Send an encoded request or event body; only once ready. */
+  send(body: Buffer): SendResult {
     if (this.state !== 'ready' || !this.frames) return 'closed';
-    return this.frames.send(frame);
+    return this.frames.send(body);
   }
 
   /** Bytes waiting for the socket to drain. */
@@ -153,8 +158,9 @@ export class ClientConnection {
   }
 
   private onHandshakeMessage(message: WireMessage): void {
-    if (message.t === 'challenge') {
-      this.frames?.send(encodeFrame(this.handshake.answer(message), this.options.maxFrameBytes), true);
+    if (message.t === 'challenge' && !this.answered) {
+      this.answered = true;
+      this.frames?.send(encodeMessage(this.handshake.answer(message)), true);
       return;
     }
     if (message.t === 'welcome') {
@@ -164,8 +170,9 @@ export class ClientConnection {
         return this.fail(new ClusterRequestError('auth', `${this.options.addr}: ${verdict.reason}`), true, 'auth', 'authentication failed');
       }
       this.clearTimer();
+      this.frames?.startSession(verdict.value.keys);
       this.state = 'ready';
-      this.settleReady({ peer: verdict.value });
+      this.settleReady({ peer: verdict.value.peerNode });
       return;
     }
     if (message.t === 'bye') {
@@ -223,8 +230,8 @@ export class ClientConnection {
     this.clearTimer();
     this.settleReady({ error: this.reason });
     if (sayBye && this.frames && byeCode) {
-      const message = truncateText(byeMessage ?? '', WIRE_LIMITS.messageChars);
-      this.frames.end(encodeFrame({ t: 'bye', v: PROTOCOL_VERSION, code: byeCode, message }, this.options.maxFrameBytes));
+      const message = truncateText(byeMessage ?? '', this.frames.inSession ? WIRE_LIMITS.messageChars : WIRE_LIMITS.preAuthMessageChars);
+      this.frames.end(encodeMessage({ t: 'bye', v: PROTOCOL_VERSION, code: byeCode, message }));
     } else if (this.frames) {
       this.frames.destroy();
     } else {

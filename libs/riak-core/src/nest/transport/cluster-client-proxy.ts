@@ -33,7 +33,7 @@ import {
   PROTOCOL_VERSION,
   ReplyMessage,
   WireError,
-  encodeFrame,
+  encodeMessage,
   isWireNodeName,
   parseClusterAddr,
   validMaxFrameBytes,
@@ -62,7 +62,7 @@ export interface ClusterClientOptions {
   readonly connectTimeoutMs?: number;
   /** time allowed for the handshake once connected (default 5000) */
   readonly handshakeTimeoutMs?: number;
-  /** frames longer than this are neither sent nor accepted (default 64 MiB) */
+  /** frame bodies longer than this are neither sent nor accepted once authenticated (default 64 MiB) */
   readonly maxFrameBytes?: number;
   /** bytes queued while the socket does not drain, beyond which requests fail 'overload' (default 16 MiB) */
   readonly maxQueuedBytes?: number;
@@ -230,17 +230,17 @@ export class ClusterClientProxy extends ClientProxy<ClusterClientProxyEvents, Cl
 
   protected async dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
     const pattern = this.normalizePattern(packet.pattern);
-    const frame = this.encode({ t: 'evt', v: PROTOCOL_VERSION, pattern, data: packet.data }, `event '${pattern}'`);
+    const body = this.encode({ t: 'evt', v: PROTOCOL_VERSION, pattern, data: packet.data }, `event '${pattern}'`);
     await this.connect();
-    this.transmit(frame, `event '${pattern}'`);
+    this.transmit(body, `event '${pattern}'`);
     return undefined as T;
   }
 
   private startRequest<T>(pattern: string, data: unknown, timeoutMs: number): PendingRequest<T> {
     const handle = this.pending.open<T>(pattern, timeoutMs);
-    let frame: Buffer;
+    let body: Buffer;
     try {
-      frame = this.encode({ t: 'req', v: PROTOCOL_VERSION, id: handle.id, pattern, data }, `request '${pattern}'`);
+      body = this.encode({ t: 'req', v: PROTOCOL_VERSION, id: handle.id, pattern, data }, `request '${pattern}'`);
     } catch (err) {
       this.pending.fail(handle.id, asRequestError(err, this.addr));
       return handle;
@@ -248,7 +248,7 @@ export class ClusterClientProxy extends ClientProxy<ClusterClientProxyEvents, Cl
     const send = (): void => {
       if (!this.pending.has(handle.id)) return; // timed out or cancelled meanwhile
       try {
-        this.transmit(frame, `request '${pattern}'`);
+        this.transmit(body, `request '${pattern}'`);
       } catch (err) {
         this.pending.fail(handle.id, asRequestError(err, this.addr));
       }
@@ -258,20 +258,20 @@ export class ClusterClientProxy extends ClientProxy<ClusterClientProxyEvents, Cl
     return handle;
   }
 
-  /** Encode a message; throws ClusterRequestError('bad-frame'). */
-  private encode(message: Parameters<typeof encodeFrame>[0], what: string): Buffer {
+  /** Encode a message body; throws ClusterRequestError('bad-frame'). */
+  private encode(message: unknown, what: string): Buffer {
     try {
-      return encodeFrame(message, this.maxFrameBytes);
+      return encodeMessage(message, this.maxFrameBytes);
     } catch (err) {
       const why = err instanceof WireError ? err.message : String(err);
       throw new ClusterRequestError('bad-frame', `cannot send ${what} to ${this.addr}: ${why}`);
     }
   }
 
-  /** Write a frame on the ready connection; throws ClusterRequestError('overload' | 'closed'). */
-  private transmit(frame: Buffer, what: string): void {
+  /** Send an encoded body on the ready connection; throws ClusterRequestError('overload' | 'closed'). */
+  private transmit(body: Buffer, what: string): void {
     const connection = this.state === 'ready' ? this.connection : null;
-    const result = connection ? connection.send(frame) : 'closed';
+    const result = connection ? connection.send(body) : 'closed';
     if (result === 'overload') {
       throw new ClusterRequestError(
         'overload',

@@ -7,7 +7,7 @@ import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, MessagePattern, Payload, RpcException } from '@nestjs/microservices';
 import { Socket, Server as NetServer, createServer, connect } from 'node:net';
 import { firstValueFrom, of, throwError } from 'rxjs';
-import { FrameDecoder, ServerHandshake, encodeFrame, serverProof, validateWireMessage, WireMessage } from '../../lib/wire';
+import { ConnectionFraming, PROTOCOL_VERSION, ServerHandshake, encodeFrame, serverProof, WireMessage } from '../../lib/wire';
 import { ClusterContext } from './cluster-context';
 import { ClusterRequestError, ClusterErrorCode } from './cluster-errors';
 import { ClusterServer, ClusterServerOptions } from './cluster-server';
@@ -152,9 +152,9 @@ async function rawSocket(port: number): Promise<{ socket: Socket; frames: WireMe
   const socket = connect({ host: '127.0.0.1', port });
   socket.on('error', () => undefined);
   const frames: WireMessage[] = [];
-  const decoder = new FrameDecoder();
+  const framing = new ConnectionFraming();
   socket.on('data', (chunk: Buffer) => {
-    for (const body of decoder.feed(chunk)) frames.push(validateWireMessage(body));
+    for (const message of framing.receive(chunk)) frames.push(message);
   });
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
@@ -310,14 +310,13 @@ describe('ClusterServer + TcpClusterClient', () => {
     const impostor: NetServer = createServer((socket) => {
       impostorSockets.push(socket);
       socket.on('error', () => undefined);
-      const decoder = new FrameDecoder();
+      const framing = new ConnectionFraming();
       const nonce = 'ab'.repeat(32);
       socket.write(encodeFrame(new ServerHandshake({ secret: 'other', node: 'impostor@test', nonce }).challenge()));
       socket.on('data', (chunk: Buffer) => {
-        for (const body of decoder.feed(chunk)) {
-          const m = validateWireMessage(body);
+        for (const m of framing.receive(chunk)) {
           if (m.t === 'auth') {
-            socket.write(encodeFrame({ t: 'welcome', v: 1, proof: serverProof('other', m.nonce, nonce, 'impostor@test', m.node) }));
+            socket.write(encodeFrame({ t: 'welcome', v: PROTOCOL_VERSION, proof: serverProof('other', m.nonce, nonce, 'impostor@test', m.node) }));
           }
         }
       });
@@ -350,9 +349,9 @@ describe('ClusterServer + TcpClusterClient', () => {
   it('closes a connection on a bad shape, an unknown version, or a request before authentication', async () => {
     const node = await startNode();
     const bodies: unknown[] = [
-      { t: 'auth', v: 2, node: 'x', nonce: 'ab'.repeat(32), proof: 'cd'.repeat(32) },
-      { t: 'auth', v: 1, node: 'x' },
-      { t: 'req', v: 1, id: 1, pattern: 'echo', data: 'sneaky' },
+      { t: 'auth', v: 1, node: 'x', nonce: 'ab'.repeat(32), proof: 'cd'.repeat(32) },
+      { t: 'auth', v: PROTOCOL_VERSION, node: 'x' },
+      { t: 'req', v: PROTOCOL_VERSION, id: 1, pattern: 'echo', data: 'sneaky' },
       [1, 2, 3],
     ];
     for (const body of bodies) {
@@ -362,7 +361,7 @@ describe('ClusterServer + TcpClusterClient', () => {
       expect(raw.frames.some((f) => f.t === 'res')).toBe(false);
     }
     const warnings = node.logger.warnings().join('\n');
-    expect(warnings).toContain('unsupported protocol version 2');
+    expect(warnings).toContain('unsupported protocol version 1 (this node speaks 2; every node of a cluster must speak the same version)');
     expect(warnings).toContain("'req' before authentication");
     await expect(client().request(node.addr, 'echo', 'ok')).resolves.toBe('ok');
   });
@@ -403,12 +402,11 @@ describe('ClusterServer + TcpClusterClient', () => {
     const stalled: NetServer = createServer((socket) => {
       peerSocket = socket;
       socket.on('error', () => undefined);
-      const decoder = new FrameDecoder();
+      const framing = new ConnectionFraming();
       const handshake = new ServerHandshake({ secret: SECRET, node: 'stalled@test', nonce: 'ef'.repeat(32) });
       socket.write(encodeFrame(handshake.challenge()));
       socket.on('data', (chunk: Buffer) => {
-        for (const body of decoder.feed(chunk)) {
-          const m = validateWireMessage(body);
+        for (const m of framing.receive(chunk)) {
           if (m.t !== 'auth') continue;
           const verdict = handshake.verify(m);
           if (verdict.ok) socket.write(encodeFrame(verdict.value.welcome));

@@ -6,11 +6,17 @@
  *   app.connectMicroservice({ strategy: new ClusterServer({...}) })
  *
  * Responsibilities: listen (reporting EADDRINUSE and other listen failures through the callback
- * as a ClusterListenError with the system `code`), accept sockets and give each a
- * ServerConnection with a fresh CSPRNG nonce, and close everything on close(): the listener and
- * every socket, resolving once they are all gone (no handle outlives close()). With TLS, a socket
- * is handed to a ServerConnection only once its TLS handshake verified the client certificate; a
- * failed TLS handshake is logged and closed, and close() also drops sockets still in it.
+ * as a ClusterListenError with the system `code`), admit sockets and give each a ServerConnection
+ * with a fresh CSPRNG nonce, and close everything on close(): the listener and every socket,
+ * resolving once they are all gone (no handle outlives close()). With TLS, a socket is handed to a
+ * ServerConnection only once its TLS handshake verified the client certificate; a failed TLS
+ * handshake is logged and closed, and close() also drops sockets still in it.
+ *
+ * Admission: every accepted TCP socket takes a slot of the UnauthenticatedGate (at most
+ * `maxUnauthenticated` at once, `maxUnauthenticatedPerAddress` per remote address) before any byte
+ * of it is read, TLS included, and gives it back once it has authenticated or closed. A socket over
+ * either cap is closed at once (plain TCP: after a one-frame `bye {code: 'busy'}`). Warnings that a
+ * stranger can cause (refusals, failed handshakes) are rate-limited.
  */
 import { Logger, LoggerService } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
@@ -21,10 +27,12 @@ import {
   ClusterSecret,
   EventMessage,
   NONCE_BYTES,
+  PROTOCOL_VERSION,
   RequestMessage,
-  encodeFrame,
+  encodeMessage,
   formatClusterAddr,
   isWireNodeName,
+  plainFrame,
   validMaxFrameBytes,
 } from '../../lib/wire';
 import { ClusterContext } from './cluster-context';
@@ -32,8 +40,14 @@ import { ClusterDispatchServer } from './cluster-dispatch-server';
 import { ClusterListenError, errnoCode } from './cluster-errors';
 import { ClusterTlsOptions, serverTlsOptions } from './cluster-tls';
 import { ServerConnection } from './server-connection';
-import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_QUEUED_BYTES } from './transport-defaults';
-
+import {
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_MAX_QUEUED_BYTES,
+  DEFAULT_MAX_UNAUTHENTICATED,
+  DEFAULT_MAX_UNAUTHENTICATED_PER_ADDRESS,
+} from './transport-defaults';
+import { UnauthenticatedGate } from './unauthenticated-gate';
+import { WarnThrottle } from './warn-throttle';
 
 export interface ClusterServerOptions {
   /** interface to bind (default 127.0.0.1) */
@@ -46,8 +60,12 @@ export interface ClusterServerOptions {
   readonly secret: ClusterSecret;
   /** a connection that has not authenticated within this time is closed (default 5000) */
   readonly handshakeTimeoutMs?: number;
-  /** frames with a longer body close the connection (default 64 MiB) */
+  /** frames with a longer body close the connection once authenticated (default 64 MiB; before, 4 KiB) */
   readonly maxFrameBytes?: number;
+  /** connections that have not authenticated yet, beyond which new ones are closed at once (default 64) */
+  readonly maxUnauthenticated?: number;
+  /** the same, per remote address (default 8) */
+  readonly maxUnauthenticatedPerAddress?: number;
   /** reply bytes owed to a peer beyond which the server stops reading its requests (default 16 MiB) */
   readonly maxQueuedBytes?: number;
   /** serve TLS only, requiring a client certificate signed by `ca` (default: plain TCP) */
@@ -68,9 +86,18 @@ export class ClusterServer extends ClusterDispatchServer<ClusterServerEvents> {
   private readonly handshakeTimeoutMs: number;
   private readonly maxFrameBytes: number;
   private readonly maxQueuedBytes: number;
+  private readonly gate: UnauthenticatedGate;
+  /** over-cap refusals */
+  private readonly refusals: WarnThrottle;
+  /** failures of connections that have not authenticated (bad frames, wrong proofs, TLS, timeouts) */
+  private readonly strangers: WarnThrottle;
   private listener: NetServer | null = null;
+  /** TLS only: the TLS layer that admitted TCP sockets are handed to (it never listens itself) */
+  private tlsLayer: TlsServer | null = null;
+  /** TLS only: the gate slot of each admitted socket in its TLS handshake, by remote address and port */
+  private readonly tlsSlots = new Map<string, () => void>();
   private readonly connections = new Set<ServerConnection>();
-  /** TLS only: accepted TCP sockets, until they close (those without a ServerConnection are in the TLS handshake) */
+  /** accepted TCP sockets, until they close (in TLS, those without a ServerConnection are in the TLS handshake) */
   private readonly rawSockets = new Set<Socket>();
   private pendingListeners: Array<[keyof ClusterServerEvents, (...args: unknown[]) => void]> = [];
 
@@ -83,6 +110,17 @@ export class ClusterServer extends ClusterDispatchServer<ClusterServerEvents> {
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     this.maxFrameBytes = validMaxFrameBytes(options.maxFrameBytes);
     this.maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
+    this.gate = new UnauthenticatedGate(
+      options.maxUnauthenticated ?? DEFAULT_MAX_UNAUTHENTICATED,
+      options.maxUnauthenticatedPerAddress ?? DEFAULT_MAX_UNAUTHENTICATED_PER_ADDRESS,
+    );
+    this.refusals = new WarnThrottle(this.logger, { what: 'cluster connections refused over the unauthenticated limit', burst: 1 });
+    this.strangers = new WarnThrottle(this.logger, { what: 'unauthenticated cluster connections closed', burst: 20 });
+  }
+
+  /** Connections accepted that have not authenticated yet (TLS handshakes included). */
+  get unauthenticatedCount(): number {
+    return this.gate.count;
   }
 
   listen(callback: (...optionalParams: unknown[]) => unknown): void {
@@ -91,9 +129,8 @@ export class ClusterServer extends ClusterDispatchServer<ClusterServerEvents> {
       return;
     }
     const tls = this.options.tls;
-    const listener = tls
-      ? this.watchTlsHandshakes(createTlsServer(serverTlsOptions(tls, this.handshakeTimeoutMs), (socket) => this.accept(socket)))
-      : createServer((socket) => this.accept(socket));
+    this.tlsLayer = tls ? this.tlsLayerFor(createTlsServer(serverTlsOptions(tls, this.handshakeTimeoutMs))) : null;
+    const listener = createServer((socket) => this.admit(socket));
     this.listener = listener;
     for (const [event, fn] of this.pendingListeners) listener.on(event, fn);
     this.pendingListeners = [];
@@ -101,6 +138,7 @@ export class ClusterServer extends ClusterDispatchServer<ClusterServerEvents> {
     const onError = (err: Error): void => {
       listener.off('listening', onListening);
       this.listener = null;
+      this.tlsLayer = null;
       this._status$.next('closed');
       callback(new ClusterListenError(wanted, err));
     };
@@ -122,6 +160,9 @@ export class ClusterServer extends ClusterDispatchServer<ClusterServerEvents> {
     const listener = this.listener;
     if (!listener) return;
     this.listener = null;
+    this.tlsLayer = null;
+    this.refusals.close();
+    this.strangers.close();
     const listenerClosed = new Promise<void>((resolve) => listener.close(() => resolve()));
     const connections = [...this.connections];
     for (const connection of connections) connection.shutdown();
@@ -151,26 +192,58 @@ export class ClusterServer extends ClusterDispatchServer<ClusterServerEvents> {
     return this.listener as unknown as T;
   }
 
-  private watchTlsHandshakes(listener: TlsServer): TlsServer {
-    listener.on('connection', (socket: Socket) => {
-      this.rawSockets.add(socket);
-      socket.once('close', () => this.rawSockets.delete(socket));
+  /** The TLS layer: takes admitted TCP sockets (emitted to it as 'connection'), hands back verified ones. */
+  private tlsLayerFor(layer: TlsServer): TlsServer {
+    layer.on('secureConnection', (socket: TLSSocket) => {
+      const key = slotKey(socket);
+      const release = this.tlsSlots.get(key);
+      this.tlsSlots.delete(key);
+      if (!release || this.tlsLayer !== layer) {
+        socket.destroy();
+        return;
+      }
+      this.accept(socket, release);
     });
-    listener.on('tlsClientError', (err: Error, socket: TLSSocket) => {
-      if (this.listener !== listener) return;
+    layer.on('tlsClientError', (err: Error, socket: TLSSocket) => {
+      if (this.tlsLayer !== layer) return;
       // a refused client certificate is reported as the verification error (the error itself is the reset that follows)
       const why = socket.authorizationError ?? errnoCode(err) ?? err.message;
       const from = socket.remoteAddress ? ` from ${formatClusterAddr(socket.remoteAddress, socket.remotePort ?? 0)}` : '';
-      this.logger.warn(`refused cluster connection${from}: TLS handshake failed (${String(why)})`);
+      this.strangers.warn(`refused cluster connection${from}: TLS handshake failed (${String(why)})`);
     });
-    return listener;
+    return layer;
   }
 
-  private accept(socket: Socket): void {
+  /** A new TCP socket: take a gate slot for it or close it at once, before reading anything. */
+  private admit(socket: Socket): void {
+    socket.on('error', () => undefined); // whoever owns the socket next reports its errors
     if (!this.listener) {
       socket.destroy();
       return;
     }
+    this.rawSockets.add(socket);
+    socket.once('close', () => this.rawSockets.delete(socket));
+    const address = socket.remoteAddress ?? 'unknown';
+    const admission = this.gate.admit(address);
+    if (!admission.ok) {
+      this.refusals.warn(`refused cluster connection from ${formatClusterAddr(address, socket.remotePort ?? 0)}: ${admission.reason}`);
+      if (this.tlsLayer) socket.destroy();
+      else socket.end(BUSY_FRAME, () => socket.destroy());
+      return;
+    }
+    socket.once('close', admission.release);
+    if (this.tlsLayer) {
+      const key = slotKey(socket);
+      this.tlsSlots.set(key, admission.release);
+      socket.once('close', () => this.tlsSlots.delete(key));
+      this.tlsLayer.emit('connection', socket);
+    } else {
+      this.accept(socket, admission.release);
+    }
+  }
+
+  /** An admitted socket (TLS: verified) starts its handshake; `release` gives back its gate slot. */
+  private accept(socket: Socket, release: () => void): void {
     const connection = new ServerConnection(
       socket,
       {
@@ -181,20 +254,25 @@ export class ClusterServer extends ClusterDispatchServer<ClusterServerEvents> {
         maxFrameBytes: this.maxFrameBytes,
         maxQueuedBytes: this.maxQueuedBytes,
         logger: this.logger,
+        warnUnauthenticated: (line) => this.strangers.warn(line),
       },
       {
         handleRequest: (request, ctx) => this.handleRequest(request, ctx),
         handleEvent: (event, ctx) => this.handleClusterEvent(event, ctx),
+        authenticated: release,
       },
     );
     this.connections.add(connection);
-    void connection.closed.then(() => this.connections.delete(connection));
+    void connection.closed.then(() => {
+      release();
+      this.connections.delete(connection);
+    });
   }
 
   private async handleRequest(request: RequestMessage, ctx: ClusterContext): Promise<Buffer | null> {
     const outcome = await this.dispatchRequest(request.pattern, request.data, ctx);
     try {
-      return this.encodeReply(request.id, request.pattern, outcome, (m) => encodeFrame(m, this.maxFrameBytes));
+      return this.encodeReply(request.id, request.pattern, outcome, (m) => encodeMessage(m, this.maxFrameBytes));
     } catch (err) {
       this.logger.error(`no reply at all can be sent for '${request.pattern}': ${err instanceof Error ? err.message : String(err)}`);
       return null;
@@ -204,4 +282,14 @@ export class ClusterServer extends ClusterDispatchServer<ClusterServerEvents> {
   private handleClusterEvent(event: EventMessage, ctx: ClusterContext): void {
     void this.dispatchEvent(event.pattern, event.data, ctx);
   }
+}
+
+/** The answer to a plain TCP connection over the unauthenticated limit, before it is closed. */
+const BUSY_FRAME = plainFrame(
+  encodeMessage({ t: 'bye', v: PROTOCOL_VERSION, code: 'busy', message: 'too many cluster connections have not authenticated yet; try again later' }),
+);
+
+/** A live socket's remote address and port: the same for a TCP socket and the TLS socket over it. */
+function slotKey(socket: Socket): string {
+  return `${socket.remoteAddress ?? '?'}|${socket.remotePort ?? 0}`;
 }

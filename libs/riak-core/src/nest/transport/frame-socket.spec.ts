@@ -1,6 +1,6 @@
 import { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
-import { FrameDecoder, WireError, WireMessage, encodeFrame, validateWireMessage } from '../../lib/wire';
+import { ConnectionFraming, PROTOCOL_VERSION, SessionKeyPair, SessionSealer, WireError, WireMessage, encodeFrame, encodeMessage, plainFrame } from '../../lib/wire';
 import { FrameSocket, FrameSocketEvents } from './frame-socket';
 
 /** A socket whose peer reads only when told to. */
@@ -31,7 +31,18 @@ class FakeSocket extends Duplex {
 }
 
 const silent = { log: () => undefined, error: () => undefined, warn: () => undefined };
-const req = (id: number, size = 0): WireMessage => ({ t: 'req', v: 1, id, pattern: 'p', data: 'x'.repeat(size) });
+const req = (id: number, size = 0): WireMessage => ({ t: 'req', v: PROTOCOL_VERSION, id, pattern: 'p', data: 'x'.repeat(size) });
+const body = (id: number, size = 0): Buffer => encodeMessage(req(id, size));
+/** this side's session keys, and the peer's (mirrored) */
+const KEYS: SessionKeyPair = { send: Buffer.alloc(32, 1), receive: Buffer.alloc(32, 2) };
+const PEER_KEYS: SessionKeyPair = { send: KEYS.receive, receive: KEYS.send };
+
+/** The peer's reading of what this side wrote. */
+function peerReads(written: Buffer[]): WireMessage[] {
+  const peer = new ConnectionFraming();
+  peer.startSession(PEER_KEYS);
+  return [...peer.receive(Buffer.concat(written))];
+}
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function setup(opts: { pause?: boolean; maxQueuedBytes?: number; lingerMs?: number } = {}) {
@@ -62,38 +73,49 @@ function setup(opts: { pause?: boolean; maxQueuedBytes?: number; lingerMs?: numb
 describe('FrameSocket', () => {
   it('queues while the socket does not drain, refuses beyond the bound, and flushes in order on drain', async () => {
     const { fake, frames } = setup({ pause: true, maxQueuedBytes: 3000 });
+    frames.startSession(KEYS);
     fake.resume();
-    expect(frames.send(encodeFrame(req(1, 2000)))).toBe('written'); // over the 1 KiB high-water mark: blocked now
+    expect(frames.send(body(1, 2000))).toBe('written'); // over the 1 KiB high-water mark: blocked now
     expect(fake.isPaused()).toBe(true); // the server side stops reading while it cannot write
-    expect(frames.send(encodeFrame(req(2, 1000)))).toBe('queued');
-    expect(frames.send(encodeFrame(req(3, 1000)))).toBe('queued');
-    expect(frames.send(encodeFrame(req(4, 1000)))).toBe('overload');
-    expect(frames.send(encodeFrame(req(5, 1000)), true)).toBe('queued'); // forced (replies): always kept
+    expect(frames.send(body(2, 1000))).toBe('queued');
+    expect(frames.send(body(3, 1000))).toBe('queued');
+    expect(frames.send(body(4, 1000))).toBe('overload');
+    expect(frames.send(body(5, 1000), true)).toBe('queued'); // forced (replies): always kept
     expect(frames.queuedBytes).toBeGreaterThan(3000);
     fake.drainAll();
     await tick();
     expect(frames.queuedBytes).toBe(0);
     expect(fake.isPaused()).toBe(false);
-    const decoder = new FrameDecoder();
-    const ids = [...decoder.feed(Buffer.concat(fake.written))].map((b) => {
-      const m = validateWireMessage(b);
-      return m.t === 'req' ? m.id : -1;
-    });
-    expect(ids).toEqual([1, 2, 3, 5]);
-    expect(frames.send(encodeFrame(req(6)))).toBe('written');
+    // the refused frame took no sequence number: the peer verifies every tag
+    expect(peerReads(fake.written).map((m) => (m.t === 'req' ? m.id : -1))).toEqual([1, 2, 3, 5]);
+    expect(frames.send(body(6))).toBe('written');
     frames.destroy();
   });
 
   it('delivers validated messages from any split of the stream, then stops at the first bad frame', () => {
-    const { fake, got, errors } = setup();
-    const stream = Buffer.concat([encodeFrame(req(1)), encodeFrame(req(2)), encodeFrame({ t: 'req', v: 9 }), encodeFrame(req(3))]);
+    const { fake, frames, got, errors } = setup();
+    frames.startSession(KEYS);
+    const peer = new SessionSealer(PEER_KEYS.send);
+    const stream = Buffer.concat([peer.seal(body(1)), peer.seal(body(2)), peer.seal(encodeMessage({ t: 'req', v: 9 })), peer.seal(body(3))]);
     fake.emit('data', stream.subarray(0, 7));
     fake.emit('data', stream.subarray(7));
     expect(got.map((m) => (m.t === 'req' ? m.id : -1))).toEqual([1, 2]);
     expect(errors.map((e) => e.code)).toEqual(['bad-version']);
-    fake.emit('data', encodeFrame(req(4)));
+    fake.emit('data', peer.seal(body(4)));
     expect(got).toHaveLength(2);
     expect(errors).toHaveLength(1);
+  });
+
+  it('before the session: refuses a request and a frame header over 4 KiB', () => {
+    const early = setup();
+    early.fake.emit('data', encodeFrame(req(1)));
+    expect(early.got).toHaveLength(0);
+    expect(early.errors.map((e) => e.message)).toEqual(["'req' before authentication"]);
+    const big = setup();
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(4097, 0);
+    big.fake.emit('data', header);
+    expect(big.errors.map((e) => e.code)).toEqual(['oversize']);
   });
 
   it('contains a failing owner callback: logs, closes, never throws', async () => {
@@ -111,7 +133,7 @@ describe('FrameSocket', () => {
         closed: (e) => closes.push(e),
       },
     );
-    expect(() => fake.emit('data', encodeFrame(req(1)))).not.toThrow();
+    expect(() => fake.emit('data', encodeFrame({ t: 'bye', v: PROTOCOL_VERSION, code: 'c', message: '' }))).not.toThrow();
     await tick();
     expect(logged.join()).toContain('owner bug');
     expect(fake.destroyed).toBe(true);
@@ -125,19 +147,36 @@ describe('FrameSocket', () => {
     fake.emit('close');
     expect(closes).toHaveLength(1);
     expect(closes[0]?.message).toBe('ECONNRESET');
-    expect(frames.send(encodeFrame(req(1)))).toBe('closed');
+    expect(frames.send(body(1))).toBe('closed');
   });
 
   it('end() writes the final frame and closes even if the peer never does', async () => {
     const { fake, frames, closes } = setup({ lingerMs: 20 });
     fake.drainAll();
-    const bye = encodeFrame({ t: 'bye', v: 1, code: 'x', message: 'y' });
+    const bye = encodeMessage({ t: 'bye', v: PROTOCOL_VERSION, code: 'x', message: 'y' });
     frames.end(bye);
     expect(frames.isOpen).toBe(false);
-    expect(frames.send(encodeFrame(req(1)))).toBe('closed');
-    expect(fake.written.at(-1)).toEqual(bye);
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(frames.send(body(1))).toBe('closed');
+    expect(fake.written.at(-1)).toEqual(plainFrame(bye));
+    for (let i = 0; i < 100 && !fake.destroyed; i++) await new Promise((resolve) => setTimeout(resolve, 5));
     expect(fake.destroyed).toBe(true);
     expect(closes).toHaveLength(1);
+  });
+
+  it('end() in the session seals the bye, and leaves it out when queued frames are dropped', () => {
+    const clean = setup();
+    clean.fake.drainAll();
+    clean.frames.startSession(KEYS);
+    clean.frames.send(body(1));
+    clean.frames.end(encodeMessage({ t: 'bye', v: PROTOCOL_VERSION, code: 'shutdown', message: 'bye' }));
+    expect(peerReads(clean.fake.written).map((m) => m.t)).toEqual(['req', 'bye']);
+
+    const stuck = setup({ maxQueuedBytes: 1 << 20 });
+    stuck.frames.startSession(KEYS);
+    expect(stuck.frames.send(body(1, 2000))).toBe('written');
+    expect(stuck.frames.send(body(2))).toBe('queued');
+    stuck.frames.end(encodeMessage({ t: 'bye', v: PROTOCOL_VERSION, code: 'shutdown', message: 'bye' }));
+    expect(peerReads(stuck.fake.written).map((m) => m.t)).toEqual(['req']);
+    stuck.frames.destroy();
   });
 });

@@ -1,11 +1,17 @@
 /**
  * One TCP socket carrying cluster frames: decoding and validating what arrives, writing with
  * backpressure what leaves. Used by both ends (ServerConnection, ClientConnection), which own the
- * protocol; this class owns the bytes.
+ * protocol; this class owns the bytes, and the connection's framing (ConnectionFraming): handshake
+ * frames until the owner calls startSession(), tagged session frames after.
  *
  * Invariants:
- * - every incoming frame is decoded and validated before the owner sees it; the first bad frame
- *   stops reading for good and is reported once through `protocolError` (the owner closes);
+ * - every incoming frame is decoded and validated before the owner sees it, under the rules of
+ *   the phase the connection is in (before the session: small frames, handshake messages only;
+ *   in it: a valid tag before any decoding); the first bad frame stops reading for good and is
+ *   reported once through `protocolError` (the owner closes);
+ * - owners hand over encoded bodies; a body is framed (and, in session, sealed with the next
+ *   sequence number) only once it is accepted for sending, so the frames reach the socket in the
+ *   order they were numbered and a refused send consumes no number;
  * - `socket.write()` returning false is respected: later frames wait in a queue until 'drain';
  *   the queue is bounded by `maxQueuedBytes` for ordinary sends (beyond it send() answers
  *   'overload' and nothing is held), while `force` sends (replies, handshake, bye) are always
@@ -15,14 +21,21 @@
  * - an exception thrown by the owner's callbacks is logged and closes the socket instead of
  *   escaping into the event loop;
  * - after end()/destroy() nothing more is delivered, and the socket is destroyed at the latest
- *   `lingerMs` after end() even if the peer never closes its side.
+ *   `lingerMs` after end() even if the peer never closes its side;
+ * - once reading has stopped (a bad frame, or end()), bytes that still arrive are thrown away, and
+ *   a peer that keeps sending more than DISCARD_LIMIT_BYTES of them is cut off at once, so a
+ *   refused peer cannot keep the node reading for the whole linger time.
  */
 import { LoggerService } from '@nestjs/common';
 import { Socket } from 'node:net';
-import { FrameDecoder, WireError, WireMessage, validateWireMessage } from '../../lib/wire';
+import { ConnectionFraming, FRAME_HEADER_BYTES, MAC_TAG_BYTES, SessionKeyPair, WireError, WireMessage } from '../../lib/wire';
 import { DEFAULT_LINGER_MS } from './transport-defaults';
 
+/** What a peer may still send after reading has stopped before its socket is destroyed. */
+const DISCARD_LIMIT_BYTES = 64 * 1024;
+
 export interface FrameSocketOptions {
+  /** bound on a frame body once the session has started (before it, the pre-authentication limit applies) */
   readonly maxFrameBytes: number;
   readonly maxQueuedBytes: number;
   /** stop reading while our writes are blocked (server side: do not take requests we cannot answer) */
@@ -45,7 +58,7 @@ export interface FrameSocketEvents {
 export type SendResult = 'written' | 'queued' | 'overload' | 'closed';
 
 export class FrameSocket {
-  private readonly decoder: FrameDecoder;
+  private readonly framing: ConnectionFraming;
   private readonly queue: Buffer[] = [];
   private queued = 0;
   private blocked = false;
@@ -54,13 +67,15 @@ export class FrameSocket {
   private open = true;
   private lastError: Error | undefined;
   private lingerTimer: NodeJS.Timeout | null = null;
+  /** bytes received after reading stopped */
+  private discarded = 0;
 
   constructor(
     readonly socket: Socket,
     private readonly options: FrameSocketOptions,
     private readonly events: FrameSocketEvents,
   ) {
-    this.decoder = new FrameDecoder(options.maxFrameBytes);
+    this.framing = new ConnectionFraming(options.maxFrameBytes);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.onDrain());
     socket.on('error', (err: Error) => {
@@ -79,14 +94,30 @@ export class FrameSocket {
     return this.queued;
   }
 
+  /** True once startSession() has been called. */
+  get inSession(): boolean {
+    return this.framing.inSession;
+  }
+
   /**
-   * Write one frame, or queue it while the socket is not draining. Without `force`, a frame that
-   * would take the queue over its bound is refused ('overload') unless the queue is empty.
+   * The handshake has completed on this side: frames sent and received from now on are session
+   * frames under `keys`. Call it right after the last handshake message was sent or handled.
    */
-  send(frame: Buffer, force = false): SendResult {
+  startSession(keys: SessionKeyPair): void {
+    this.framing.startSession(keys);
+  }
+
+  /**
+   * Frame one encoded body and write it, or queue it while the socket is not draining. Without
+   * `force`, a frame that would take the queue over its bound is refused ('overload') unless the
+   * queue is empty. Throws WireError('oversize') for a body over the current phase's limit.
+   */
+  send(body: Buffer, force = false): SendResult {
     if (!this.isOpen) return 'closed';
+    const size = FRAME_HEADER_BYTES + body.length + (this.framing.inSession ? MAC_TAG_BYTES : 0);
+    if (this.blocked && !force && this.queue.length > 0 && this.queued + size > this.options.maxQueuedBytes) return 'overload';
+    const frame = this.framing.frame(body);
     if (this.blocked) {
-      if (!force && this.queue.length > 0 && this.queued + frame.length > this.options.maxQueuedBytes) return 'overload';
       this.queue.push(frame);
       this.queued += frame.length;
       return 'queued';
@@ -96,15 +127,19 @@ export class FrameSocket {
   }
 
   /**
-   * Close gracefully: stop reading, drop what is queued, write `finalFrame` (a bye) if given, send
-   * FIN, and destroy the socket if it has not closed within the linger time.
+   * Close gracefully: stop reading, drop what is queued, write `finalBody` (a bye) if given, send
+   * FIN, and destroy the socket if it has not closed within the linger time. The bye is left out
+   * when it does not fit the current phase's frame limit, or when session frames were dropped.
    */
-  end(finalFrame?: Buffer): void {
+  end(finalBody?: Buffer): void {
     if (!this.open || this.ending) return;
     this.ending = true;
     this.reading = false;
+    // dropped session frames leave a gap in the sequence: a bye after them could not be verified
+    const gap = this.framing.inSession && this.queue.length > 0;
     this.dropQueue();
-    if (finalFrame && this.socket.writable) this.socket.write(finalFrame);
+    const frame = finalBody && !gap ? this.finalFrame(finalBody) : null;
+    if (frame && this.socket.writable) this.socket.write(frame);
     this.socket.end();
     this.lingerTimer = setTimeout(() => this.socket.destroy(), this.options.lingerMs ?? DEFAULT_LINGER_MS);
     this.lingerTimer.unref();
@@ -115,6 +150,14 @@ export class FrameSocket {
     this.reading = false;
     this.dropQueue();
     this.socket.destroy();
+  }
+
+  private finalFrame(body: Buffer): Buffer | null {
+    try {
+      return this.framing.frame(body);
+    } catch {
+      return null;
+    }
   }
 
   private block(): void {
@@ -133,15 +176,18 @@ export class FrameSocket {
   }
 
   private onData(chunk: Buffer): void {
-    if (!this.reading) return;
+    if (!this.reading) {
+      this.discarded += chunk.length;
+      if (this.discarded > DISCARD_LIMIT_BYTES) this.socket.destroy();
+      return;
+    }
     try {
-      for (const body of this.decoder.feed(chunk)) {
+      for (const message of this.framing.receive(chunk)) {
         if (!this.reading) return;
-        const message = validateWireMessage(body);
         this.guard(() => this.events.message(message));
       }
     } catch (err) {
-      // only the decoder and the validator throw here, and only WireErrors
+      // only the framing throws here, and only WireErrors
       this.reading = false;
       const error = err instanceof WireError ? err : new WireError('malformed', describe(err));
       this.guard(() => this.events.protocolError(error));

@@ -4,7 +4,10 @@
  * Invariants:
  * - no message but `auth` is accepted before the peer has proved knowledge of the secret; a wrong
  *   proof, any other message, a bad frame or no valid auth within `handshakeTimeoutMs` ends the
- *   connection with a `bye` and a logged warning;
+ *   connection with a `bye` and a (rate-limited) warning;
+ * - the `welcome` is the last plain frame: every frame after it, both ways, is a session frame
+ *   under the keys of this handshake, and a frame whose tag fails closes the connection;
+ * - the host hears `authenticated()` exactly once, when the proof has verified;
  * - after authentication, requests are dispatched concurrently and answered in completion order,
  *   each reply carrying its request id; replies for a connection that has closed are dropped;
  * - the peer node name handed to handlers is the authenticated one.
@@ -21,7 +24,7 @@ import {
   WIRE_LIMITS,
   WireError,
   WireMessage,
-  encodeFrame,
+  encodeMessage,
   formatClusterAddr,
   truncateText,
 } from '../../lib/wire';
@@ -37,13 +40,17 @@ export interface ServerConnectionOptions {
   readonly maxFrameBytes: number;
   readonly maxQueuedBytes: number;
   readonly logger: LoggerService;
+  /** where warnings about a peer that has not authenticated go (the server rate-limits them) */
+  readonly warnUnauthenticated: (line: string) => void;
 }
 
-/** What a connection needs from its server. Neither method throws; the promise never rejects. */
+/** What a connection needs from its server. No method throws; the promise never rejects. */
 export interface ServerConnectionHost {
-  /** run the request and return its encoded reply frame (null: no reply can be encoded) */
+  /** run the request and return its encoded reply body (null: no reply can be encoded) */
   handleRequest(request: RequestMessage, ctx: ClusterContext): Promise<Buffer | null>;
   handleEvent(event: EventMessage, ctx: ClusterContext): void;
+  /** the peer has proved knowledge of the secret */
+  authenticated(): void;
 }
 
 type State = 'handshake' | 'open' | 'closing';
@@ -93,7 +100,7 @@ export class ServerConnection {
       () => this.refuse('handshake-timeout', `no valid authentication within ${options.handshakeTimeoutMs} ms`),
       options.handshakeTimeoutMs,
     );
-    this.frames.send(encodeFrame(this.handshake.challenge(), options.maxFrameBytes), true);
+    this.frames.send(encodeMessage(this.handshake.challenge()), true);
   }
 
   /** Say bye and close (server shutdown). */
@@ -129,7 +136,9 @@ export class ServerConnection {
     this.clearHandshakeTimer();
     this.state = 'open';
     this.peerNode = verdict.value.peerNode;
-    this.frames.send(encodeFrame(verdict.value.welcome, this.options.maxFrameBytes), true);
+    this.frames.send(encodeMessage(verdict.value.welcome), true);
+    this.frames.startSession(verdict.value.keys);
+    this.host.authenticated();
     this.options.logger.debug?.(`authenticated ${this.who}`);
   }
 
@@ -152,7 +161,9 @@ export class ServerConnection {
   /** Log why, tell the peer (with `told` if the reason should stay private), and close. */
   private refuse(code: string, reason: string, told: string = reason): void {
     if (this.state === 'closing') return;
-    this.options.logger.warn(`closing cluster connection from ${this.who}: ${reason}`);
+    const line = `closing cluster connection from ${this.who}: ${reason}`;
+    if (this.state === 'handshake') this.options.warnUnauthenticated(line);
+    else this.options.logger.warn(line);
     this.end(code, told);
   }
 
@@ -162,8 +173,9 @@ export class ServerConnection {
     this.clearHandshakeTimer();
     let bye: Buffer | undefined;
     if (code !== undefined) {
-      const m: ByeMessage = { t: 'bye', v: PROTOCOL_VERSION, code, message: truncateText(message ?? '', WIRE_LIMITS.messageChars) };
-      bye = encodeFrame(m, this.options.maxFrameBytes);
+      const limit = this.frames.inSession ? WIRE_LIMITS.messageChars : WIRE_LIMITS.preAuthMessageChars;
+      const m: ByeMessage = { t: 'bye', v: PROTOCOL_VERSION, code, message: truncateText(message ?? '', limit) };
+      bye = encodeMessage(m);
     }
     this.frames.end(bye);
   }

@@ -9,3 +9,5 @@ export const DEFAULT_MIN_BACKOFF_MS = 100;
 export const DEFAULT_MAX_BACKOFF_MS = 5000;
 /** a socket ended with a bye is destroyed after this long if the peer keeps it half-open */
 export const DEFAULT_LINGER_MS = 1000;
+/** connections that have not authenticated yet, in all and from one remote address (ClusterServer) */
+export { DEFAULT_MAX_UNAUTHENTICATED, DEFAULT_MAX_UNAUTHENTICATED_PER_ADDRESS } from '../../lib/wire';

@@ -1,0 +1,82 @@
+import { createHmac } from 'node:crypto';
+import { SessionOpener, SessionSealer, deriveSessionKeys, sessionTag } from './session-mac';
+import { WireError } from './wire-error';
+
+const transcript = { serverNonce: 'aa'.repeat(32), clientNonce: 'bb'.repeat(32), clientNode: 'cli@h', serverNode: 'srv@h' };
+
+/** HKDF-SHA256 (RFC 5869) written out with HMAC, for one 32-byte block: independent of hkdfSync. */
+function hkdf32(ikm: string, salt: string, info: string): Buffer {
+  const prk = createHmac('sha256', Buffer.from(salt, 'utf8')).update(Buffer.from(ikm, 'utf8')).digest();
+  return createHmac('sha256', prk).update(Buffer.from(info, 'utf8')).update(Buffer.from([1])).digest();
+}
+
+function badMac(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof WireError && err.code === 'bad-mac') return err.message;
+    throw err;
+  }
+  throw new Error('expected bad-mac');
+}
+
+describe('session MAC', () => {
+  it('derives the documented keys: HKDF-SHA256 over the secret, salted with both nonces and names', () => {
+    const keys = deriveSessionKeys('the-secret', transcript);
+    const salt = `${'aa'.repeat(32)}|${'bb'.repeat(32)}|cli@h|srv@h`;
+    expect(keys.clientToServer).toEqual(hkdf32('the-secret', salt, 'ringnest-v2-mac-c2s'));
+    expect(keys.serverToClient).toEqual(hkdf32('the-secret', salt, 'ringnest-v2-mac-s2c'));
+    expect(deriveSessionKeys(Buffer.from('the-secret'), transcript)).toEqual(keys);
+  });
+
+  it('changes every key when anything in the transcript or the secret changes', () => {
+    const base = deriveSessionKeys('the-secret', transcript).clientToServer;
+    const variants = [
+      deriveSessionKeys('other-secret', transcript),
+      deriveSessionKeys('the-secret', { ...transcript, serverNonce: 'cc'.repeat(32) }),
+      deriveSessionKeys('the-secret', { ...transcript, clientNonce: 'cc'.repeat(32) }),
+      deriveSessionKeys('the-secret', { ...transcript, clientNode: 'evil@h' }),
+      deriveSessionKeys('the-secret', { ...transcript, serverNode: 'evil@h' }),
+    ];
+    for (const v of variants) expect(v.clientToServer.equals(base)).toBe(false);
+  });
+
+  it('tags each frame with the first 16 bytes of HMAC-SHA256(key, seq as uint64 BE · body)', () => {
+    const key = Buffer.alloc(32, 7);
+    const body = Buffer.from('hello');
+    const seq = 2 ** 32 + 5;
+    const counter = Buffer.from([0, 0, 0, 1, 0, 0, 0, 5]);
+    expect(sessionTag(key, seq, body)).toEqual(createHmac('sha256', key).update(counter).update(body).digest().subarray(0, 16));
+    const frame = new SessionSealer(key).seal(body);
+    expect(frame.readUInt32BE(0)).toBe(body.length + 16);
+    expect(frame.subarray(4, 9)).toEqual(body);
+    expect(frame.subarray(9)).toEqual(sessionTag(key, 0, body));
+  });
+
+  it('opens what its peer sealed, in order', () => {
+    const key = Buffer.alloc(32, 1);
+    const sealer = new SessionSealer(key);
+    const opener = new SessionOpener(key);
+    for (let i = 0; i < 5; i++) {
+      const body = Buffer.from(`frame ${i}`);
+      expect(opener.open(sealer.seal(body).subarray(4))).toEqual(body);
+    }
+  });
+
+  it('refuses a replayed, reordered, altered, truncated or foreign frame', () => {
+    const key = Buffer.alloc(32, 1);
+    const payloads = (() => {
+      const sealer = new SessionSealer(key);
+      return [sealer.seal(Buffer.from('one')).subarray(4), sealer.seal(Buffer.from('two')).subarray(4)];
+    })();
+    const replay = new SessionOpener(key);
+    replay.open(payloads[0]);
+    expect(badMac(() => replay.open(payloads[0]))).toContain('frame 1 failed its MAC check');
+    expect(badMac(() => new SessionOpener(key).open(payloads[1]))).toContain('frame 0');
+    const altered = Buffer.from(payloads[0]);
+    altered[0] ^= 1;
+    badMac(() => new SessionOpener(key).open(altered));
+    expect(badMac(() => new SessionOpener(key).open(payloads[0].subarray(0, 16)))).toContain('too short');
+    badMac(() => new SessionOpener(Buffer.alloc(32, 2)).open(payloads[0]));
+  });
+});

@@ -1,0 +1,70 @@
+/**
+ * The HTTP edge of a node, installed on its fastify instance before any route (`startNode`), and
+ * the HTTP server's timeouts:
+ * - every request goes through the browser policy (`browser-policy.ts`) before its body is read:
+ *   a foreign `Host` gets 421 (while bound to loopback), and a request that may change something
+ *   (any method but GET, HEAD, OPTIONS) to a route that exists gets 415 unless its `Content-Type`
+ *   is `application/json`;
+ * - JSON bodies are parsed by fastify's own parser, which refuses `__proto__` and
+ *   `constructor.prototype` keys (400), except that an empty body is no body: a route that takes
+ *   none (`POST /api/cluster/leave`) is called with the JSON content type and nothing else. The
+ *   app must be created with `bodyParser: false`, so that Nest does not register its own parsers
+ *   (which would also accept HTML forms).
+ */
+import type { FastifyAdapter } from '@nestjs/platform-fastify';
+import type { Socket } from 'node:net';
+import { BrowserPolicy, contentTypeRefusal, hostRefusal } from './browser-policy';
+import { errorBody } from './json-error.filter';
+
+/**
+ * HTTP timeouts against clients that hold connections open (slowloris), in ms: the request line and
+ * headers must arrive within 10 s and the whole request within 30 s (then 408); an idle keep-alive
+ * connection is closed after 72 s (longer than the usual load balancer's 60 s, so the balancer
+ * closes first); a connection on which nothing moves at all, after 11 min, longer than any route
+ * may take to answer (a KV request's `timeout` is at most 10 min). Upgraded WebSocket connections
+ * are exempt. Fastify's own defaults disable the first two and the last.
+ */
+export const HTTP_TIMEOUTS = { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 72_000, idleMs: 11 * 60_000 } as const;
+
+/** HTTP_TIMEOUTS as FastifyAdapter options. */
+export const HTTP_TIMEOUT_OPTIONS = {
+  http: { headersTimeout: HTTP_TIMEOUTS.headersMs },
+  requestTimeout: HTTP_TIMEOUTS.requestMs,
+  keepAliveTimeout: HTTP_TIMEOUTS.keepAliveMs,
+  connectionTimeout: HTTP_TIMEOUTS.idleMs,
+} as const;
+
+/**
+ * A request the HTTP parser cannot read (bad request line, bad headers) or that does not arrive in
+ * time never reaches Nest: answer it here with the same JSON error shape as every other error, and
+ * close the connection.
+ */
+export function answerClientError(err: { code?: string }, socket: Socket): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, code, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? ['431 Request Header Fields Too Large', 'headers_too_large', 'request headers too large']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? ['408 Request Timeout', 'request_timeout', 'the request did not arrive in time']
+        : ['400 Bad Request', 'bad_request', 'malformed HTTP request'];
+  const body = errorBody(code, message);
+  socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+export function installHttpEdge(adapter: FastifyAdapter, policy: BrowserPolicy): void {
+  const fastify = adapter.getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const refusal = hostRefusal(policy, request.headers.host) ?? (request.is404 ? undefined : contentTypeRefusal(request.method, request.headers['content-type']));
+    if (!refusal) return done();
+    void reply.code(refusal.status).header('content-type', 'application/json; charset=utf-8').send(errorBody(refusal.code, refusal.message));
+  });
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body.toString();
+    if (text === '') return done(null, undefined);
+    parseJson(request, text, done);
+  });
+}
