@@ -38,7 +38,8 @@ describe('a simulated cluster of 50 nodes', () => {
         rings.every((r) => clocksEqual(ringClock(r), ringClock(r0)))
       );
     };
-    await until('the 50-node ring to settle', settled, 120000);
+    // Bounded generously: on a loaded 2-core machine the 50 simulated nodes run up to ~3x slower than alone (~40 s).
+    await until('the 50-node ring to settle', settled, 300000);
 
     const ring = first.rings.current;
     const owners = ownershipOf(ring).owners;
@@ -48,5 +49,5 @@ describe('a simulated cluster of 50 nodes', () => {
     expect(Math.max(...counts)).toBeLessThanOrEqual(Math.ceil(64 / NODES));
     expect(spreadViolations(owners, 4)).toBe(0);
     for (const n of all) expect(ownershipOf(n.rings.current).owners).toEqual(owners);
-  }, 180000);
+  }, 360000);
 });
