@@ -54,7 +54,11 @@ function checkDataDir(dir: string): void {
   } catch (err) {
     throw new ConfigError('DATA_DIR', `cannot use ${dir}: ${(err as Error).message}`);
   } finally {
-    rmSync(probe, { force: true });
+    try {
+      rmSync(probe, { force: true });
+    } catch {
+      // DATA_DIR is not a directory (ENOTDIR): the ConfigError above already says why it cannot be used
+    }
   }
 }
 
