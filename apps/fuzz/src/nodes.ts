@@ -1,0 +1,130 @@
+/**
+ * The node processes under fuzz: one api node and one chat node, each `node dist/apps/<app>/main.js`
+ * on spare loopback ports with its own temporary DATA_DIR. Every process started here is killed by
+ * its PID when the run stops it, and also when the fuzzer exits, fails or gets SIGINT/SIGTERM (a
+ * registry of live nodes; nothing is looked up by name).
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export type NodeApp = 'api' | 'chat';
+
+export interface FuzzNode {
+  readonly app: NodeApp;
+  readonly name: string;
+  readonly httpPort: number;
+  readonly clusterPort: number;
+  /** the chat TCP line port; 0 for the api node */
+  readonly chatPort: number;
+  readonly pid: number;
+  readonly child: ChildProcess;
+  /** temporary directory: DATA_DIR is `data` inside, the log `node.log` */
+  readonly dir: string;
+  readonly logFile: string;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const live = new Set<FuzzNode>();
+let guarded = false;
+
+function kill(n: FuzzNode, keepDir: boolean): void {
+  live.delete(n);
+  if (n.child.exitCode === null && n.child.signalCode === null) {
+    try {
+      process.kill(n.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  if (!keepDir) rmSync(n.dir, { recursive: true, force: true });
+}
+
+function guard(): void {
+  if (guarded) return;
+  guarded = true;
+  process.on('exit', () => [...live].forEach((n) => kill(n, false)));
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      if (live.size > 0) console.error(`\n${sig}: stopping node process(es) ${[...live].map((n) => n.pid).join(', ')}`);
+      [...live].forEach((n) => kill(n, false));
+      process.exit(130);
+    });
+  }
+}
+
+export function isRunning(n: FuzzNode): boolean {
+  return n.child.exitCode === null && n.child.signalCode === null;
+}
+
+/** Start a node; resolves once it answers /health. LMDB storage for the api node, memory for chat. */
+export async function startNode(root: string, app: NodeApp): Promise<FuzzNode> {
+  const main = join(root, `dist/apps/${app}/main.js`);
+  if (!existsSync(main)) throw new Error(`${main} is missing: build it first (npx nx run-many -t build -p api chat)`);
+  guard();
+  const dir = mkdtempSync(join(tmpdir(), `ringnest-fuzz-${app}-`));
+  const [httpPort, clusterPort, chatPort] = [await freePort(), await freePort(), app === 'chat' ? await freePort() : 0];
+  const name = `fuzz-${app}@127.0.0.1`;
+  const logFile = join(dir, 'node.log');
+  const out = openSync(logFile, 'a');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    RINGNEST_NAME: name,
+    HTTP_PORT: String(httpPort),
+    CLUSTER_PORT: String(clusterPort),
+    DATA_DIR: join(dir, 'data'),
+    STORAGE: app === 'api' ? 'lmdb' : 'memory',
+    RING_SIZE: '64',
+    LOG_LEVEL: 'info',
+    ...(chatPort ? { CHAT_PORT: String(chatPort) } : {}),
+  };
+  delete env['CLUSTER_SECRET']; // the development secret, which the fuzzer uses to authenticate
+  delete env['ADMIN_TOKEN'];
+  delete env['JOIN'];
+  const child = spawn(process.execPath, [main], { cwd: root, env, stdio: ['ignore', out, out] });
+  closeSync(out);
+  if (child.pid === undefined) throw new Error(`could not start the ${app} node`);
+  const node: FuzzNode = { app, name, httpPort, clusterPort, chatPort, pid: child.pid, child, dir, logFile };
+  live.add(node);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (!isRunning(node)) break;
+    try {
+      if ((await fetch(`http://127.0.0.1:${httpPort}/health`, { signal: AbortSignal.timeout(2000) })).status === 200) return node;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const log = readLog(node).slice(-3000);
+  kill(node, false);
+  throw new Error(`the ${app} node did not start (exit code ${child.exitCode})\n${log}`);
+}
+
+export function readLog(n: FuzzNode): string {
+  try {
+    return readFileSync(n.logFile, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Kill the node by PID; its directory is removed unless `keepDir` (to keep a failing run's log). */
+export async function stopNode(n: FuzzNode, keepDir = false): Promise<void> {
+  const gone = isRunning(n) ? new Promise<void>((r) => n.child.once('exit', () => r())) : Promise.resolve();
+  kill(n, keepDir);
+  await gone;
+}
