@@ -90,6 +90,9 @@ export async function startNode(opts: StartNodeOptions): Promise<NestFastifyAppl
   app.useGlobalFilters(new JsonErrorFilter());
   app.useWebSocketAdapter(new NodeWsAdapter(app, { policy, maxPayload: BODY_LIMIT_BYTES }));
   if (opts.configure) await opts.configure(app);
+  // The app's global filter is HTTP-only (it answers through reply.status), so the cluster transport
+  // does not inherit it: a handler's RpcException must reach the peer with its own code, through
+  // Nest's RPC exception handling (PROTOCOL.md, "Requests and replies").
   app.connectMicroservice(
     {
       strategy: new ClusterServer({
@@ -102,7 +105,7 @@ export async function startNode(opts: StartNodeOptions): Promise<NestFastifyAppl
         maxUnauthenticatedPerAddress: config.clusterMaxUnauthenticatedPerAddress,
       }),
     },
-    { inheritAppConfig: true },
+    { inheritAppConfig: false },
   );
   try {
     await app.startAllMicroservices();

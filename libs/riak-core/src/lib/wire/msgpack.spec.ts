@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { Packr, Unpackr, pack as defaultPack, unpack as defaultUnpack } from 'msgpackr';
-import { DEFAULT_MSGPACK_BUDGET, MAX_MSGPACK_DEPTH, decodeMsgpack, encodeMsgpack, scanMsgpack } from './msgpack';
+import { DECODE_COST, DEFAULT_MSGPACK_BUDGET, MAX_MSGPACK_DEPTH, decodeMsgpack, encodeMsgpack, scanMsgpack } from './msgpack';
 import { decodeBody } from './body-codec';
 import { PROTOCOL_VERSION } from './protocol-constants';
 import { WireError, WireErrorCode } from './wire-error';
@@ -163,6 +163,53 @@ describe('msgpack codec', () => {
       refusedWith('unencodable', () => encodeMsgpack(new Array(100).fill(0), { maxElements: 100 }));
     });
 
+    it('weighs values by what they cost to build: containers, dates, 64-bit numbers and long strings count more', () => {
+      const cost = (value: unknown): number => {
+        const packed = encodeMsgpack(value);
+        let n = 1;
+        while (!fits(packed, n)) n++;
+        return n;
+      };
+      const fits = (packed: Uint8Array, maxCost: number): boolean => {
+        try {
+          decodeMsgpack(packed, { maxCost });
+          return true;
+        } catch (err) {
+          expect((err as WireError).code).toBe('over-budget');
+          expect((err as WireError).message).toBe(`msgpack value would take more than ${maxCost} units of work to decode`);
+          return false;
+        }
+      };
+      expect(cost(null)).toBe(DECODE_COST.scalar);
+      expect(cost('short')).toBe(DECODE_COST.string);
+      expect(cost({ a: 1 })).toBe(DECODE_COST.container + DECODE_COST.string + DECODE_COST.scalar);
+      expect(cost([])).toBe(DECODE_COST.container);
+      expect(cost({})).toBe(DECODE_COST.container);
+      expect(cost([1, 2, 3])).toBe(DECODE_COST.container + 3 * DECODE_COST.scalar);
+      expect(cost(1.5)).toBe(DECODE_COST.wideNumber);
+      expect(cost(new Date(1_700_000_000_000))).toBe(DECODE_COST.timestamp);
+      expect(cost('x'.repeat(3200))).toBe(DECODE_COST.string + 3200 / DECODE_COST.stringBytesPerUnit);
+      expect(cost(Buffer.alloc(100_000))).toBe(DECODE_COST.scalar);
+    });
+
+    it('refuses, before building anything, a frame-sized value that would stall the event loop', () => {
+      const unpack = jest.spyOn(Unpackr.prototype, 'unpack');
+      const count = 300_000;
+      const emptyMaps = Buffer.alloc(5 + count, 0x80);
+      emptyMaps[0] = 0xdd;
+      emptyMaps.writeUInt32BE(count, 1);
+      expect(refusedWith('over-budget', () => decodeMsgpack(emptyMaps)).message).toMatch(/units of work/);
+      const dates = Buffer.alloc(5 + count * 6);
+      dates[0] = 0xdd;
+      dates.writeUInt32BE(count, 1);
+      for (let i = 0; i < count; i++) dates.set([0xd6, 0xff, 0, 0, 0, 1], 5 + i * 6);
+      refusedWith('over-budget', () => decodeMsgpack(dates));
+      expect(unpack).not.toHaveBeenCalled();
+      unpack.mockRestore();
+      // a 1 MiB JSON document of small numbers fits
+      expect(decodeMsgpack(encodeMsgpack(new Array(520_000).fill(7)))).toHaveLength(520_000);
+    });
+
     it('refuses a declared length the remaining bytes cannot hold, before allocating', () => {
       const unpack = jest.spyOn(Unpackr.prototype, 'unpack');
       for (const input of [
@@ -186,7 +233,8 @@ describe('msgpack codec', () => {
       expect(decodeMsgpack(encodeMsgpack(nestedArrays(MAX_MSGPACK_DEPTH), { maxDepth: MAX_MSGPACK_DEPTH }), { maxDepth: MAX_MSGPACK_DEPTH })).toStrictEqual(
         nestedArrays(MAX_MSGPACK_DEPTH),
       );
-      expect(DEFAULT_MSGPACK_BUDGET).toEqual({ maxDepth: 64, maxElements: 1 << 22 });
+      expect(() => decodeMsgpack(one, { maxCost: 0 })).toThrow(RangeError);
+      expect(DEFAULT_MSGPACK_BUDGET).toEqual({ maxDepth: 64, maxElements: 1 << 21, maxCost: 1 << 21 });
     });
   });
 

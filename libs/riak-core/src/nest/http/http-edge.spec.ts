@@ -26,14 +26,14 @@ class EdgeController {
   }
 
   @Delete('value')
-  remove() {
+  remove(@Body() body: unknown) {
     this.calls++;
-    return { deleted: true };
+    return { deleted: true, body: body ?? null };
   }
 
   @Get('value')
-  get() {
-    return { value: 1 };
+  get(@Body() body: unknown) {
+    return { value: 1, body: body ?? null };
   }
 
   @Get('vnode')
@@ -82,7 +82,7 @@ describe('the HTTP edge (a Nest fastify app as startNode builds it)', () => {
       expect(res.json()).toEqual({ error: { code: 'unsupported_media_type', message: `${method} needs Content-Type: application/json` } });
     }
     expect(controller.calls).toBe(before);
-    expect((await inject('GET', '/t/value')).json()).toEqual({ value: 1 });
+    expect((await inject('GET', '/t/value')).json()).toEqual({ value: 1, body: null });
   });
 
   it('lets a JSON request through, with or without a body', async () => {
@@ -92,7 +92,15 @@ describe('the HTTP edge (a Nest fastify app as startNode builds it)', () => {
     const bare = await inject('POST', '/t/act', json);
     expect([bare.statusCode, bare.json()]).toEqual([200, { body: null }]);
     expect((await inject('PUT', '/t/value', json, '"text"')).json()).toEqual({ body: 'text' });
-    expect((await inject('DELETE', '/t/value', json)).json()).toEqual({ deleted: true });
+    expect((await inject('DELETE', '/t/value', json)).json()).toEqual({ deleted: true, body: null });
+  });
+
+  it('drops the body of GET and DELETE requests without parsing it, whatever it holds', async () => {
+    const json = { 'content-type': 'application/json' };
+    for (const payload of ['{"a":1}', '{bad', '{"__proto__":{"admin":true}}', `[${'0,'.repeat(400)}0]`]) {
+      expect((await inject('DELETE', '/t/value', json, payload)).json()).toEqual({ deleted: true, body: null });
+      expect((await inject('GET', '/t/value', json, payload)).json()).toEqual({ value: 1, body: null });
+    }
   });
 
   it('refuses __proto__ and constructor.prototype keys in a JSON body (400), and bad JSON', async () => {

@@ -12,6 +12,7 @@ import { ClusterContext } from './cluster-context';
 import { ClusterRequestError, ClusterErrorCode } from './cluster-errors';
 import { ClusterServer, ClusterServerOptions } from './cluster-server';
 import { TcpClusterClient, TcpClusterClientOptions } from './tcp-cluster-client';
+import { requestFailure } from '../../../test/request-failure';
 
 const SECRET = 'tcp-test-secret';
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -123,18 +124,8 @@ function client(opts: Partial<TcpClusterClientOptions> = {}): TcpClusterClient {
   return c;
 }
 
-async function failure(p: Promise<unknown>): Promise<ClusterRequestError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ClusterRequestError) return err;
-    throw new Error(`expected a ClusterRequestError, got ${String(err)}`);
-  }
-  throw new Error('expected the request to fail');
-}
-
 async function codeOf(p: Promise<unknown>): Promise<ClusterErrorCode> {
-  return (await failure(p)).code;
+  return (await requestFailure(p)).code;
 }
 
 /** A port nothing listens on. */
@@ -182,17 +173,17 @@ describe('ClusterServer + TcpClusterClient', () => {
   it('turns handler failures into remote errors with their code', async () => {
     const node = await startNode();
     const c = client();
-    const refused = await failure(c.request(node.addr, 'refuse', {}));
+    const refused = await requestFailure(c.request(node.addr, 'refuse', {}));
     expect([refused.code, refused.remoteCode, refused.message, refused.remoteDetails]).toEqual(['remote', 'not-owner', 'ask n2', { owner: 'n2' }]);
-    const crashed = await failure(c.request(node.addr, 'crash', {}));
+    const crashed = await requestFailure(c.request(node.addr, 'crash', {}));
     expect([crashed.code, crashed.remoteCode]).toEqual(['remote', 'internal']);
-    const rejected = await failure(c.request(node.addr, 'reject-string', {}));
+    const rejected = await requestFailure(c.request(node.addr, 'reject-string', {}));
     expect([rejected.code, rejected.remoteCode, rejected.message]).toEqual(['remote', 'internal', 'plain refusal']);
-    const streamed = await failure(c.request(node.addr, 'stream-error', {}));
+    const streamed = await requestFailure(c.request(node.addr, 'stream-error', {}));
     expect([streamed.code, streamed.remoteCode, streamed.message]).toEqual(['remote', 'stream-failed', 'no luck']);
-    const unknown = await failure(c.request(node.addr, 'no.such.pattern', {}));
+    const unknown = await requestFailure(c.request(node.addr, 'no.such.pattern', {}));
     expect([unknown.code, unknown.remoteCode]).toEqual(['remote', 'no-handler']);
-    const badReply = await failure(c.request(node.addr, 'unserialisable', {}));
+    const badReply = await requestFailure(c.request(node.addr, 'unserialisable', {}));
     expect([badReply.code, badReply.remoteCode]).toEqual(['remote', 'bad-reply']);
     // the connection survived all of it
     await expect(c.request(node.addr, 'echo', 'still here')).resolves.toBe('still here');
@@ -210,7 +201,7 @@ describe('ClusterServer + TcpClusterClient', () => {
     const node = await startNode();
     const c = client();
     const started = Date.now();
-    const late = await failure(c.request(node.addr, 'slow', 300, { timeoutMs: 100 }));
+    const late = await requestFailure(c.request(node.addr, 'slow', 300, { timeoutMs: 100 }));
     expect(late.code).toBe('timeout');
     expect(Date.now() - started).toBeLessThan(280);
     await sleep(300); // the late reply arrives now and must not disturb anything
@@ -252,7 +243,7 @@ describe('ClusterServer + TcpClusterClient', () => {
     const c = client({ minBackoffMs: 60_000, maxBackoffMs: 60_000 });
     expect(await codeOf(c.request(addr, 'echo', 'down'))).toBe('unreachable');
     await startNode({ port });
-    const stale = await failure(c.request(addr, 'echo', 'up, but the link is backing off'));
+    const stale = await requestFailure(c.request(addr, 'echo', 'up, but the link is backing off'));
     expect(stale.code).toBe('unreachable');
     expect(stale.message).toMatch(/ECONNREFUSED.*reconnecting with backoff/);
 
@@ -285,7 +276,7 @@ describe('ClusterServer + TcpClusterClient', () => {
     const port = typeof address === 'object' && address ? address.port : 0;
     try {
       const started = Date.now();
-      const err = await failure(client({ handshakeTimeoutMs: 100 }).request(`127.0.0.1:${port}`, 'echo', 1, { timeoutMs: 5000 }));
+      const err = await requestFailure(client({ handshakeTimeoutMs: 100 }).request(`127.0.0.1:${port}`, 'echo', 1, { timeoutMs: 5000 }));
       expect(err.code).toBe('unreachable');
       expect(err.message).toContain('no handshake');
       expect(Date.now() - started).toBeLessThan(1000);
@@ -298,7 +289,7 @@ describe('ClusterServer + TcpClusterClient', () => {
   it('refuses a client with the wrong secret and keeps serving good clients', async () => {
     const node = await startNode();
     const intruder = client({ secret: 'wrong-secret' });
-    const refused = await failure(intruder.request(node.addr, 'echo', 'let me in'));
+    const refused = await requestFailure(intruder.request(node.addr, 'echo', 'let me in'));
     expect(refused.code).toBe('auth');
     expect(node.logger.warnings().some((l) => l.includes('did not prove knowledge of the cluster secret'))).toBe(true);
     await expect(client().request(node.addr, 'echo', 'friend')).resolves.toBe('friend');
@@ -476,7 +467,7 @@ describe('ClusterServer + TcpClusterClient', () => {
     const node = await startNode();
     const c = client();
     await c.request(node.addr, 'echo', 'warm');
-    const pending = failure(c.request(node.addr, 'slow', 1000));
+    const pending = requestFailure(c.request(node.addr, 'slow', 1000));
     await sleep(20);
     const started = Date.now();
     await node.server.close();

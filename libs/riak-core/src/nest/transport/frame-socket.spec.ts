@@ -1,7 +1,7 @@
 import { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { ConnectionFraming, PROTOCOL_VERSION, SessionKeyPair, SessionSealer, WireError, WireMessage, encodeFrame, encodeMessage, plainFrame } from '../../lib/wire';
-import { FrameSocket, FrameSocketEvents } from './frame-socket';
+import { FrameSocket, FrameSocketEvents, READ_SLICE_MS } from './frame-socket';
 
 /** A socket whose peer reads only when told to. */
 class FakeSocket extends Duplex {
@@ -45,13 +45,24 @@ function peerReads(written: Buffer[]): WireMessage[] {
 }
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-function setup(opts: { pause?: boolean; maxQueuedBytes?: number; lingerMs?: number } = {}) {
+/** Keep the thread busy for `ms`, as a handler's synchronous work would. */
+function busy(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // spin
+  }
+}
+
+function setup(opts: { pause?: boolean; maxQueuedBytes?: number; lingerMs?: number; events?: { message?: (m: WireMessage) => void } } = {}) {
   const fake = new FakeSocket();
   const got: WireMessage[] = [];
   const errors: WireError[] = [];
   const closes: Array<Error | undefined> = [];
   const events: FrameSocketEvents = {
-    message: (m) => got.push(m),
+    message: (m) => {
+      opts.events?.message?.(m);
+      got.push(m);
+    },
     protocolError: (e) => errors.push(e),
     closed: (e) => closes.push(e),
   };
@@ -104,6 +115,28 @@ describe('FrameSocket', () => {
     fake.emit('data', peer.seal(body(4)));
     expect(got).toHaveLength(2);
     expect(errors).toHaveLength(1);
+  });
+
+  it('works off a burst of frames in slices, yielding the event loop in between, in order', async () => {
+    const { fake, frames, got } = setup({ events: { message: () => busy(1) } });
+    frames.startSession(KEYS);
+    const peer = new SessionSealer(PEER_KEYS.send);
+    const count = 5 * READ_SLICE_MS; // each takes 1 ms to handle: about five slices
+    fake.emit('data', Buffer.concat(Array.from({ length: count }, (_, i) => peer.seal(body(i)))));
+    const first = got.length;
+    expect(first).toBeGreaterThan(0);
+    expect(first).toBeLessThan(count); // the rest waits for later turns of the event loop
+    expect(fake.isPaused()).toBe(true);
+    let turns = 0;
+    while (got.length < count && turns < 100) {
+      await tick();
+      turns++;
+    }
+    expect(turns).toBeGreaterThan(1);
+    expect(got.map((m) => (m.t === 'req' ? m.id : -1))).toEqual(Array.from({ length: count }, (_, i) => i));
+    await tick(); // the last slice may have run out on the last frame
+    expect(fake.isPaused()).toBe(false);
+    frames.destroy();
   });
 
   it('before the session: refuses a request and a frame header over 4 KiB', () => {

@@ -22,6 +22,11 @@
  *   escaping into the event loop;
  * - after end()/destroy() nothing more is delivered, and the socket is destroyed at the latest
  *   `lingerMs` after end() even if the peer never closes its side;
+ * - what is sent within one turn of the event loop is written to the socket at once (corked until
+ *   the next turn): a burst of replies costs one system call, not one each;
+ * - frames are handled for at most READ_SLICE_MS at a time: a burst of thousands of small frames in
+ *   one chunk is worked off in slices, with reading paused in between, so other connections, timers
+ *   and HTTP requests get the event loop (frames stay in order: all go through the one reader);
  * - once reading has stopped (a bad frame, or end()), bytes that still arrive are thrown away, and
  *   a peer that keeps sending more than DISCARD_LIMIT_BYTES of them is cut off at once, so a
  *   refused peer cannot keep the node reading for the whole linger time.
@@ -33,6 +38,11 @@ import { DEFAULT_LINGER_MS } from './transport-defaults';
 
 /** What a peer may still send after reading has stopped before its socket is destroyed. */
 const DISCARD_LIMIT_BYTES = 64 * 1024;
+
+/** How long one connection's frames may hold the event loop before it yields. */
+export const READ_SLICE_MS = 10;
+
+const NO_BYTES = new Uint8Array(0);
 
 export interface FrameSocketOptions {
   /** bound on a frame body once the session has started (before it, the pre-authentication limit applies) */
@@ -69,6 +79,10 @@ export class FrameSocket {
   private lingerTimer: NodeJS.Timeout | null = null;
   /** bytes received after reading stopped */
   private discarded = 0;
+  /** a slice ran out: reading is paused until the rest of what is buffered has been handled */
+  private yielding = false;
+  /** writes are gathered (socket corked) until the next turn of the event loop */
+  private corked = false;
 
   constructor(
     readonly socket: Socket,
@@ -122,8 +136,19 @@ export class FrameSocket {
       this.queued += frame.length;
       return 'queued';
     }
+    this.cork();
     if (!this.socket.write(frame)) this.block();
     return 'written';
+  }
+
+  private cork(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.socket.cork();
+    setImmediate(() => {
+      this.corked = false;
+      this.socket.uncork();
+    });
   }
 
   /**
@@ -172,7 +197,7 @@ export class FrameSocket {
       this.queued -= frame.length;
       if (!this.socket.write(frame)) this.blocked = true;
     }
-    if (!this.blocked && this.options.pauseReadingWhileBlocked && this.reading) this.socket.resume();
+    if (!this.blocked && this.options.pauseReadingWhileBlocked && this.reading && !this.yielding) this.socket.resume();
   }
 
   private onData(chunk: Buffer): void {
@@ -181,10 +206,20 @@ export class FrameSocket {
       if (this.discarded > DISCARD_LIMIT_BYTES) this.socket.destroy();
       return;
     }
+    this.handle(chunk);
+  }
+
+  /** Handle what `chunk` completes (and what is still buffered) for one slice at most. */
+  private handle(chunk: Uint8Array): void {
+    const started = performance.now();
     try {
       for (const message of this.framing.receive(chunk)) {
         if (!this.reading) return;
         this.guard(() => this.events.message(message));
+        if (performance.now() - started >= READ_SLICE_MS) {
+          this.yieldReading();
+          return;
+        }
       }
     } catch (err) {
       // only the framing throws here, and only WireErrors
@@ -192,6 +227,18 @@ export class FrameSocket {
       const error = err instanceof WireError ? err : new WireError('malformed', describe(err));
       this.guard(() => this.events.protocolError(error));
     }
+  }
+
+  private yieldReading(): void {
+    if (this.yielding) return;
+    this.yielding = true;
+    this.socket.pause();
+    setImmediate(() => {
+      this.yielding = false;
+      if (!this.reading) return;
+      if (!(this.blocked && this.options.pauseReadingWhileBlocked)) this.socket.resume();
+      this.handle(NO_BYTES);
+    });
   }
 
   private onClose(): void {

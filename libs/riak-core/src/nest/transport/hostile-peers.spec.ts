@@ -20,9 +20,9 @@ import {
   encodeMessage,
   plainFrame,
 } from '../../lib/wire';
-import { ClusterRequestError } from './cluster-errors';
 import { ClusterServer, ClusterServerOptions } from './cluster-server';
 import { TcpClusterClient, TcpClusterClientOptions } from './tcp-cluster-client';
+import { requestFailure } from '../../../test/request-failure';
 
 const SECRET = 'hostile-test-secret';
 
@@ -123,16 +123,6 @@ async function until(what: string, cond: () => boolean, ms = 4000): Promise<void
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-}
-
-async function failure(p: Promise<unknown>): Promise<ClusterRequestError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ClusterRequestError) return err;
-    throw new Error(`expected a ClusterRequestError, got ${String(err)}`);
-  }
-  throw new Error('expected the request to fail');
 }
 
 /**
@@ -269,14 +259,14 @@ describe('before authentication', () => {
 
   it('a client refuses an oversize frame from a server before its welcome', async () => {
     const port = await listen((socket) => socket.write(header(64 * 1024)));
-    const err = await failure(client().request(`127.0.0.1:${port}`, 'echo', 1));
+    const err = await requestFailure(client().request(`127.0.0.1:${port}`, 'echo', 1));
     expect(err.code).toBe('bad-frame');
     expect(err.message).toContain('limit is 4096');
   });
 
   it('a client refuses a server that speaks protocol version 1, saying so', async () => {
     const port = await listen((socket) => socket.write(encodeFrame({ t: 'challenge', v: 1, node: 'old@test', nonce: 'ab'.repeat(32) })));
-    const err = await failure(client().request(`127.0.0.1:${port}`, 'echo', 1));
+    const err = await requestFailure(client().request(`127.0.0.1:${port}`, 'echo', 1));
     expect(err.code).toBe('bad-frame');
     expect(err.message).toContain('unsupported protocol version 1 (this node speaks 2');
   });
@@ -313,7 +303,7 @@ describe('unauthenticated connection limits', () => {
     await Promise.all(refused.map((r) => r.closed));
     for (const r of refused) expect(r.received).toMatchObject([{ t: 'bye', code: 'busy' }]);
     // a newcomer with the secret is refused too while every slot is taken, with a clear reason
-    const late = await failure(client().request(node.addr, 'echo', 'late'));
+    const late = await requestFailure(client().request(node.addr, 'echo', 'late'));
     expect(late.code).toBe('unreachable');
     expect(late.message).toContain('too many cluster connections have not authenticated yet');
     // the connection authenticated before the flood keeps working
@@ -445,7 +435,7 @@ describe('after authentication: every frame carries a MAC', () => {
       });
     });
     const logger = new CaptureLogger();
-    const err = await failure(client({ logger }).request(`127.0.0.1:${port}`, 'echo', 'hi'));
+    const err = await requestFailure(client({ logger }).request(`127.0.0.1:${port}`, 'echo', 'hi'));
     expect(err.code).toBe('bad-frame');
     expect(logger.warnings().join('\n')).toContain('failed its MAC check');
   });
@@ -507,7 +497,7 @@ describe('a man in the middle who relays the handshake', () => {
     const node = await startNode();
     const port = await impostor(node.port, 'inject');
     const c = client();
-    const err = await failure(c.request(`127.0.0.1:${port}`, 'record', 'pay 10'));
+    const err = await requestFailure(c.request(`127.0.0.1:${port}`, 'record', 'pay 10'));
     expect(err.code).toBe('closed');
     expect(recorded).toEqual([]);
     await until('the refusal to be logged', () => node.logger.warnings().some((l) => l.includes('failed its MAC check')));
@@ -516,7 +506,7 @@ describe('a man in the middle who relays the handshake', () => {
   it('cannot alter a request in flight', async () => {
     const node = await startNode();
     const port = await impostor(node.port, 'alter');
-    const err = await failure(client().request(`127.0.0.1:${port}`, 'record', 'pay 10'));
+    const err = await requestFailure(client().request(`127.0.0.1:${port}`, 'record', 'pay 10'));
     expect(err.code).toBe('closed');
     expect(recorded).toEqual([]);
     await until('the refusal to be logged', () => node.logger.warnings().some((l) => l.includes('failed its MAC check')));
@@ -527,7 +517,7 @@ describe('a man in the middle who relays the handshake', () => {
     const port = await impostor(node.port, 'splice');
     const first = client();
     await expect(first.request(`127.0.0.1:${port}`, 'record', 'pay 10')).resolves.toBe('recorded');
-    const err = await failure(client().request(`127.0.0.1:${port}`, 'record', 'pay 20'));
+    const err = await requestFailure(client().request(`127.0.0.1:${port}`, 'record', 'pay 20'));
     expect(err.code).toBe('closed');
     expect(recorded).toEqual(['pay 10']);
   });

@@ -6,8 +6,9 @@ import { Controller, INestMicroservice, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, MessagePattern, Payload, RpcException } from '@nestjs/microservices';
 import { ClusterContext } from './cluster-context';
-import { ClusterErrorCode, ClusterRequestError } from './cluster-errors';
+import { ClusterErrorCode } from './cluster-errors';
 import { DeliveryTrace, InMemoryClusterNetwork, InMemoryNetworkOptions } from './in-memory';
+import { requestFailure } from '../../../test/request-failure';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const silent = { log: () => undefined, error: () => undefined, warn: () => undefined, debug: () => undefined };
@@ -76,17 +77,7 @@ async function serve(net: InMemoryClusterNetwork, addr: string, node: string): P
   return app;
 }
 
-async function failure(p: Promise<unknown>): Promise<ClusterRequestError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ClusterRequestError) return err;
-    throw new Error(`expected a ClusterRequestError, got ${String(err)}`);
-  }
-  throw new Error('expected the request to fail');
-}
-
-const codeOf = async (p: Promise<unknown>): Promise<ClusterErrorCode> => (await failure(p)).code;
+const codeOf = async (p: Promise<unknown>): Promise<ClusterErrorCode> => (await requestFailure(p)).code;
 
 afterEach(async () => {
   await Promise.all(apps.splice(0).map((a) => a.close()));
@@ -111,11 +102,11 @@ describe('InMemoryClusterNetwork', () => {
     const net = network();
     await serve(net, 'a:1', 'a@sim');
     const client = net.createClient('b@sim');
-    const refused = await failure(client.request('a:1', 'refuse', null));
+    const refused = await requestFailure(client.request('a:1', 'refuse', null));
     expect([refused.code, refused.remoteCode, refused.message, refused.remoteDetails]).toEqual(['remote', 'not-owner', 'ask n2', { owner: 'n2' }]);
-    expect((await failure(client.request('a:1', 'crash', null))).remoteCode).toBe('internal');
-    expect((await failure(client.request('a:1', 'nope', null))).remoteCode).toBe('no-handler');
-    expect((await failure(client.request('a:1', 'unserialisable', null))).remoteCode).toBe('bad-reply');
+    expect((await requestFailure(client.request('a:1', 'crash', null))).remoteCode).toBe('internal');
+    expect((await requestFailure(client.request('a:1', 'nope', null))).remoteCode).toBe('no-handler');
+    expect((await requestFailure(client.request('a:1', 'unserialisable', null))).remoteCode).toBe('bad-reply');
     expect(await codeOf(client.request('a:1', 'echo', { s: Symbol('x') }))).toBe('bad-frame');
     await client.close();
   });

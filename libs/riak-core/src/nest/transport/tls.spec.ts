@@ -11,10 +11,10 @@ import { connect } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { PemFiles, TestPki } from '../../../test/tls-certs';
 import { ClusterContext } from './cluster-context';
-import { ClusterRequestError } from './cluster-errors';
 import { ClusterServer, ClusterServerOptions } from './cluster-server';
 import { ClusterTlsOptions } from './cluster-tls';
 import { TcpClusterClient, TcpClusterClientOptions } from './tcp-cluster-client';
+import { requestFailure } from '../../../test/request-failure';
 
 const SECRET = 'tls-test-secret';
 
@@ -108,16 +108,6 @@ function client(opts: Partial<TcpClusterClientOptions> = {}): TcpClusterClient {
   return c;
 }
 
-async function failure(p: Promise<unknown>): Promise<ClusterRequestError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ClusterRequestError) return err;
-    throw new Error(`expected a ClusterRequestError, got ${String(err)}`);
-  }
-  throw new Error('expected the request to fail');
-}
-
 /** Poll until `cond` holds, failing after `ms`. */
 async function until(what: string, cond: () => boolean, ms = 5000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -142,14 +132,14 @@ describe('cluster transport over TLS', () => {
 
   it('still runs the HMAC handshake: a TLS client with the wrong secret is refused', async () => {
     const node = await startNode({ tls: tls1 });
-    const err = await failure(client({ tls: tls2, secret: 'another-secret' }).request(node.addr, 'echo', 1));
+    const err = await requestFailure(client({ tls: tls2, secret: 'another-secret' }).request(node.addr, 'echo', 1));
     expect(err.code).toBe('auth');
     await expect(client({ tls: tls2 }).request(node.addr, 'echo', 'ok')).resolves.toBe('ok');
   });
 
   it('refuses a client whose certificate another CA signed, logs it and keeps serving', async () => {
     const node = await startNode({ tls: tls1 });
-    const err = await failure(client({ tls: strangerTrustingA }).request(node.addr, 'echo', 1));
+    const err = await requestFailure(client({ tls: strangerTrustingA }).request(node.addr, 'echo', 1));
     expect(err.code).toBe('unreachable');
     expect(err.message).toMatch(/TLS certificate/);
     await until('the refusal to be logged', () => node.logger.warnings().some((l) => /TLS handshake failed \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\)/.test(l)));
@@ -158,14 +148,14 @@ describe('cluster transport over TLS', () => {
 
   it('refuses a server whose certificate the client CA did not sign', async () => {
     const node = await startNode({ tls: tls1 });
-    const err = await failure(client({ tls: n3TrustingB }).request(node.addr, 'echo', 1));
+    const err = await requestFailure(client({ tls: n3TrustingB }).request(node.addr, 'echo', 1));
     expect(err.code).toBe('unreachable');
     expect(err.message).toMatch(/TLS: .*certificate/);
   });
 
   it('refuses a plain TCP client (no TLS handshake in time), logs it and keeps serving', async () => {
     const node = await startNode({ tls: tls1, handshakeTimeoutMs: 300 });
-    const err = await failure(client({ handshakeTimeoutMs: 300 }).request(node.addr, 'echo', 1));
+    const err = await requestFailure(client({ handshakeTimeoutMs: 300 }).request(node.addr, 'echo', 1));
     expect(err.code).toBe('unreachable');
     await until('the refusal to be logged', () => node.logger.warnings().some((l) => /from 127\.0\.0\.1:\d+: TLS handshake failed/.test(l)));
     await expect(client({ tls: tls2 }).request(node.addr, 'echo', 'still serving')).resolves.toBe('still serving');
@@ -173,7 +163,7 @@ describe('cluster transport over TLS', () => {
 
   it('a TLS client cannot talk to a plain server, which logs it and keeps serving', async () => {
     const node = await startNode();
-    const err = await failure(client({ tls: tls2, handshakeTimeoutMs: 300, connectTimeoutMs: 1000 }).request(node.addr, 'echo', 1));
+    const err = await requestFailure(client({ tls: tls2, handshakeTimeoutMs: 300, connectTimeoutMs: 1000 }).request(node.addr, 'echo', 1));
     expect(err.code).toBe('unreachable');
     await until('the bad frame to be logged', () => node.logger.warnings().length > 0);
     await expect(client().request(node.addr, 'echo', 'plain still works')).resolves.toBe('plain still works');
