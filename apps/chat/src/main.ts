@@ -3,7 +3,6 @@
  * protocol on CHAT_PORT. Its configuration is the core's variables and the chat app's own (`CHAT_APP`).
  */
 import 'reflect-metadata';
-import { WsAdapter } from '@nestjs/platform-ws';
 import { runFromEnv } from '@ringnest/riak-core';
 import { CHAT_APP } from './app/chat.config';
 import { ChatModule } from './app/chat.module';
@@ -18,7 +17,4 @@ runFromEnv(CHAT_APP, (config, runtime, chat) => ({
     nameTimeoutMs: chat.CHAT_NAME_TIMEOUT_MS,
     roomTtlMs: chat.CHAT_ROOM_TTL_MS,
   }),
-  configure: (app) => {
-    app.useWebSocketAdapter(new WsAdapter(app));
-  },
 }));

@@ -7,10 +7,11 @@
  * - the node's direct answer was wrong (a 500, no answer, a protocol violation): counted, grouped by
  *   message, and fuzzing goes on; at the end of the share the first input of each kind is replayed
  *   and shrunk by fast-check while it still fails the same way, within a time budget;
- * - the monitor saw a violation (exit, crash text in the log, slow /health, event-loop delay, RSS):
- *   this ends the target's share; the input in flight and those just before it are recorded as they
- *   are (a dead or degraded node cannot judge smaller inputs), and both nodes are replaced by fresh
- *   ones for the next target.
+ * - the monitor saw a violation (crash text in the log, slow /health, event-loop delay, RSS):
+ *   counted, grouped by node and kind, with the input it followed and those of the 10 s before (a
+ *   degraded node cannot judge smaller inputs, so these are not shrunk); fuzzing goes on, except
+ *   after a node exited. Both nodes are then replaced by fresh ones for the next target, so that
+ *   one target's damage is not blamed on the next.
  * At the end, correct clients must still get correct answers.
  */
 import fc from 'fast-check';
@@ -65,8 +66,8 @@ export interface RunResult {
   readonly ok: boolean;
 }
 
-/** A monitor violation seen after an input. */
-class MonitorFailure extends Error {
+/** A node exited: the target's share ends. */
+class NodeExited extends Error {
   constructor(readonly violations: readonly Violation[]) {
     super(violations.map((v) => `${v.node}: ${v.kind}: ${v.detail}`).join('; '));
   }
@@ -155,7 +156,7 @@ export async function runFuzz(options: FuzzOptions, all: readonly Target<unknown
     const late = nodes.monitor.fresh();
     if (late.length > 0 && results.length > 0) {
       const last = results[results.length - 1];
-      results[results.length - 1] = { ...last, failures: [...last.failures, monitorReport(last.name, last.seed, new MonitorFailure(late), undefined, 'the final checks', [])] };
+      results[results.length - 1] = { ...last, failures: [...last.failures, monitorReport(last.name, last.seed, late, undefined, 'the final checks', [])] };
     }
     await nodes.stop();
     const ok = results.every((r) => r.failures.length === 0) && checks.every((c) => c.ok);
@@ -177,9 +178,11 @@ async function warmUp(n: FuzzNode): Promise<void> {
   await (await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(5000) })).arrayBuffer();
 }
 
-function monitorReport(target: string, seed: number, err: MonitorFailure, path: string | undefined, input: string, recent: readonly Sent[]): FailureReport {
-  const since = Math.min(...err.violations.map((v) => v.at)) - 10_000;
-  return { target, kind: 'monitor', count: 1, message: err.message, seed, path, input, shrunk: undefined, recent: recent.filter((s) => s.at >= since).map((s) => s.text), violations: err.violations };
+/** A node-wide violation, with the inputs of the 10 s before it (a probe may reveal a stall a little late). */
+function monitorReport(target: string, seed: number, violations: readonly Violation[], path: string | undefined, input: string, recent: readonly Sent[]): FailureReport {
+  const since = Math.min(...violations.map((v) => v.at)) - 10_000;
+  const message = violations.map((v) => `${v.node}: ${v.kind}: ${v.detail}`).join('; ');
+  return { target, kind: 'monitor', count: 1, message, seed, path, input, shrunk: undefined, recent: recent.filter((s) => s.at >= since).map((s) => s.text), violations };
 }
 
 /** What makes two failing inputs the same failure: the message without its numbers and quoted parts. */
@@ -199,9 +202,20 @@ async function fuzzTarget(t: Target<unknown>, runSeed: number, sliceMs: number, 
   let inputs = 0;
   const recent: Sent[] = [];
   const failing = new Map<string, Recorded>();
+  const broken = new Map<string, FailureReport & { count: number }>();
   /** the input being sent: fast-check's time limit abandons it rather than waiting, so we wait */
   let inFlight: Promise<void> = Promise.resolve();
+  await nodes.monitor.window(false, ''); // the event-loop window of this share starts now
   nodes.monitor.fresh(); // violations before this target belong to the one before
+  const record = (v: Violation, index: number, input: string) => {
+    const sig = `${v.node} ${v.kind}`;
+    const known = broken.get(sig);
+    if (known) known.count++;
+    else {
+      broken.set(sig, { ...monitorReport(t.name, seed, [v], String(index), input, recent), count: 1 });
+      say(`${t.name}: after input #${index}: ${v.node}: ${v.kind}: ${v.detail.slice(0, 200)}`);
+    }
+  };
   const property = fc.asyncProperty(t.arbitrary, async (input) => {
     const index = inputs++;
     recent.push({ at: Date.now(), text: t.describe(input) });
@@ -220,28 +234,31 @@ async function fuzzTarget(t: Target<unknown>, runSeed: number, sliceMs: number, 
         say(`${t.name}: input #${index} failed: ${err.message.slice(0, 200)}`);
       }
     }
-    const violations = nodes.monitor.fresh();
-    if (violations.length > 0) throw new MonitorFailure(violations);
+    for (const v of nodes.monitor.fresh()) {
+      record(v, index, t.describe(input));
+      if (v.kind === 'exit') throw new NodeExited([v]); // nothing more to learn from a dead node
+    }
   });
   const started = Date.now();
-  // fast-check fails the run only for a monitor violation (or a fault of the fuzzer itself); wrong answers are recorded above
+  // fast-check fails the run only for a node that exited (or a fault of the fuzzer itself); the rest is recorded above
   const details = await fc.check(property, { seed, numRuns: 2 ** 31 - 1, interruptAfterTimeLimit: sliceMs, markInterruptAsFailure: false, endOnFailure: true });
   await inFlight;
   const seconds = (Date.now() - started) / 1000;
+  // the nodes' event-loop delay over the whole share: judged once, at its end
+  await nodes.monitor.window(true, `${t.name}'s ${seconds.toFixed(0)} s`);
+  for (const v of nodes.monitor.fresh()) record(v, inputs - 1, '(the whole share)');
   await t.close?.();
-  const failures: FailureReport[] = [];
-  if (details.failed) {
+  const failures: FailureReport[] = [...broken.values()];
+  if (details.failed && !(details.errorInstance instanceof NodeExited)) {
     const error = details.errorInstance;
     const input = details.counterexample ? t.describe(details.counterexample[0]) : '(unknown)';
-    const path = details.counterexamplePath ?? undefined;
-    if (error instanceof MonitorFailure) failures.push(monitorReport(t.name, seed, error, path, input, recent));
-    else failures.push({ target: t.name, kind: 'input', count: 1, message: `the fuzzer itself failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, seed, path, input, shrunk: undefined, recent: [], violations: [] });
+    failures.push({ target: t.name, kind: 'input', count: 1, message: `the fuzzer itself failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, seed, path: details.counterexamplePath ?? undefined, input, shrunk: undefined, recent: [], violations: [] });
   }
   const toShrink = [...failing.entries()].slice(0, MAX_SHRINKS);
   // shrinking gets at most as long as the target's own share, split between its distinct failures
   const shrinkMs = Math.min(SHRINK_MS, sliceMs / Math.max(1, toShrink.length));
   for (const [sig, r] of toShrink) {
-    const shrunk = nodes.healthy() && nodes.monitor.fresh().length === 0 ? await shrink(t, seed, r.index, sig, shrinkMs, nodes, say) : undefined;
+    const shrunk = nodes.healthy() ? await shrink(t, seed, r.index, sig, shrinkMs, nodes, say) : undefined;
     failures.push({ target: t.name, kind: 'input', count: r.count, message: r.message, seed, path: String(r.index), input: t.describe(r.input), shrunk, recent: [], violations: [] });
   }
   for (const r of [...failing.values()].slice(MAX_SHRINKS)) {

@@ -1,8 +1,9 @@
 /**
  * HTTP/1.1 requests written byte for byte (so headers, paths and bodies can be anything, which a
  * client library would refuse to send), and the judgement of the answer: a complete request must be
- * answered with a status line, and never with a 5xx other than 502/503/504 (the API's quorum and
- * upstream answers); a 500 is an exception the edge did not expect.
+ * answered with a status line (unless a reset over an unread body may have eaten it), and never
+ * with a 5xx other than 502/503/504 (the API's quorum and upstream answers); a 500 is an exception
+ * the edge did not expect.
  */
 import { exchange } from './net-exchange';
 import { InputFailure } from './target';
@@ -51,6 +52,10 @@ export async function sendHttp(port: number, req: HttpRequest, deadlineMs = 20_0
   const answer = parseAnswer(e.received);
   const what = `${req.method} ${req.path.slice(0, 120)}`;
   if (answer.status === undefined) {
+    // A server that refuses a request before reading its body (431, 413, 400 on the headers) and then
+    // closes makes the kernel reset the connection over the unread body, and the reset may discard
+    // the answer before we read it: not a fault of the node's logic, so not counted.
+    if (e.closedByServer && req.body !== undefined && req.body.length > 0) return answer;
     const problem = e.closedByServer ? 'the connection closed without an answer' : `no answer within ${deadlineMs} ms`;
     throw new InputFailure(`${what}: ${problem}`, `${req.method}: ${problem}`);
   }

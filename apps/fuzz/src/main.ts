@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { runFuzz } from './fuzz-run';
+import { lowerFuzzerPriority } from './nodes';
 import { USAGE, UsageError, parseOptions } from './options';
 import { renderReport } from './report';
 import { TARGETS } from './targets';
@@ -21,6 +22,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const root = process.cwd();
   const probeThread = join(dirname(resolve(process.argv[1])), 'probe-thread.js');
+  if (!lowerFuzzerPriority()) console.log('(cannot lower the fuzzer\'s priority here: its own CPU use competes with the nodes\')');
   const result = await runFuzz(options, TARGETS, root, probeThread, (line) => console.log(line));
   console.log('');
   console.log(renderReport(result));

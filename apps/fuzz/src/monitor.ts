@@ -9,7 +9,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { FuzzNode } from './nodes';
 import { classifyLogLine, completeLines } from './node-signals';
-import { ProbeBounds, ProbeMessage, ProbeStats, ProbeWorkerData } from './probe-worker';
+import { ProbeBounds, ProbeCommand, ProbeMessage, ProbeStats, ProbeWorkerData } from './probe-worker';
 
 export type ViolationKind = 'exit' | 'log' | 'health' | 'event-loop' | 'rss';
 
@@ -46,6 +46,7 @@ export class Monitor {
   private readonly tails = new Map<string, LogTail>();
   private readonly reports = new Map<string, NodeReport>();
   private readonly logTimer: NodeJS.Timeout;
+  /** the last statistics the probe thread sent (only used if it does not answer the stop) */
   private latest: readonly ProbeStats[] = [];
 
   /** `script` is the file the worker thread runs: this program's entry point, which starts the probe loop when it is not the main thread. */
@@ -64,6 +65,7 @@ export class Monitor {
         slowProbes: 0,
         failedProbes: 0,
         maxProbeMs: 0,
+        locallyDelayed: 0,
         p99Ms: [],
         maxEventLoopMs: 0,
         startRssMiB: 0,
@@ -98,21 +100,38 @@ export class Monitor {
     return this.violations;
   }
 
+  /**
+   * Close an event-loop window and open the next: every node's delay histogram is read and reset;
+   * with `judge`, a p99 over the bound is a violation of `label` (the window since the previous call).
+   */
+  async window(judge: boolean, label: string): Promise<void> {
+    await this.ask({ type: 'window', judge, label });
+  }
+
   /** Stop probing; the per-node figures of the whole run. */
   async stop(): Promise<NodeReport[]> {
     clearInterval(this.logTimer);
     this.readLogs();
-    const final = await new Promise<readonly ProbeStats[]>((resolve) => {
-      const timer = setTimeout(() => resolve(this.latest), 10_000);
-      this.worker.once('message', (m: ProbeMessage) => {
-        clearTimeout(timer);
-        resolve(m.type === 'stats' ? m.stats : this.latest);
-      });
-      this.worker.postMessage({ type: 'stop' });
-    });
+    const final = await this.ask({ type: 'stop' });
     await this.worker.terminate();
     for (const s of final) Object.assign(this.reports.get(s.node) ?? {}, s);
     return [...this.reports.values()];
+  }
+
+  /** Send a command; resolves with the statistics the probe thread answers (the last known ones after 10 s without an answer). */
+  private ask(cmd: ProbeCommand): Promise<readonly ProbeStats[]> {
+    return new Promise<readonly ProbeStats[]>((resolve) => {
+      const timer = setTimeout(() => resolve(this.latest), 10_000);
+      // violations may still arrive before the answer; the constructor's listener records them
+      const onStats = (m: ProbeMessage) => {
+        if (m.type !== 'stats') return;
+        clearTimeout(timer);
+        this.worker.off('message', onStats);
+        resolve(m.stats);
+      };
+      this.worker.on('message', onStats);
+      this.worker.postMessage(cmd);
+    });
   }
 
   private add(v: Violation): void {

@@ -7,7 +7,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export type NodeApp = 'api' | 'chat';
@@ -70,6 +70,32 @@ export function isRunning(n: FuzzNode): boolean {
 }
 
 /** Start a node; resolves once it answers /health. LMDB storage for the api node, memory for chat. */
+/**
+ * The fuzzer's main thread runs at a lower priority than the nodes (FUZZER_NICE): on a small
+ * machine the inputs it builds must not take the CPU from the node being judged, whose event-loop
+ * delay would then measure the fuzzer. A child inherits the lower priority; it gets the normal one
+ * back where the fuzzer may raise it (as root), and keeps the fuzzer's otherwise (the report says so).
+ */
+export const FUZZER_NICE = 10;
+
+function raisePriority(pid: number): void {
+  try {
+    setPriority(pid, 0);
+  } catch {
+    // not permitted: the node shares the fuzzer's priority
+  }
+}
+
+/** Lower this thread's priority (see FUZZER_NICE); false if that is not possible here. */
+export function lowerFuzzerPriority(): boolean {
+  try {
+    setPriority(FUZZER_NICE);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function startNode(root: string, app: NodeApp): Promise<FuzzNode> {
   const main = join(root, `dist/apps/${app}/main.js`);
   if (!existsSync(main)) throw new Error(`${main} is missing: build it first (npx nx run-many -t build -p api chat)`);
@@ -96,6 +122,7 @@ export async function startNode(root: string, app: NodeApp): Promise<FuzzNode> {
   const child = spawn(process.execPath, [main], { cwd: root, env, stdio: ['ignore', out, out] });
   closeSync(out);
   if (child.pid === undefined) throw new Error(`could not start the ${app} node`);
+  raisePriority(child.pid);
   const node: FuzzNode = { app, name, httpPort, clusterPort, chatPort, pid: child.pid, child, dir, logFile };
   live.add(node);
   const deadline = Date.now() + 60_000;

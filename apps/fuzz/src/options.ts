@@ -12,7 +12,7 @@ export interface FuzzOptions {
   readonly targets: readonly string[];
   /** every /health probe must answer within this */
   readonly healthMs: number;
-  /** the node's event-loop delay p99 (its /metrics, per scrape window) must stay at or under this */
+  /** the node's event-loop delay p99 (its /metrics, over each target's share) must stay at or under this */
   readonly eventLoopP99Ms: number;
   /** each node's resident memory must stay under this */
   readonly maxRssMiB: number;

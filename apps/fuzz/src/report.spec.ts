@@ -1,7 +1,7 @@
 import { RunResult, failureSignature } from './fuzz-run';
 import { renderReport } from './report';
 
-const node = { node: 'fuzz-api@127.0.0.1', app: 'api', pid: 10, probes: 100, slowProbes: 0, failedProbes: 0, maxProbeMs: 12.5, p99Ms: [20, 30], maxEventLoopMs: 40, startRssMiB: 100, maxRssMiB: 150, lastRssMiB: 140, logLines: 10, errorLines: 0, warnLines: 0, errorSamples: [] };
+const node = { node: 'fuzz-api@127.0.0.1', app: 'api', pid: 10, probes: 100, slowProbes: 0, failedProbes: 0, maxProbeMs: 12.5, locallyDelayed: 0, p99Ms: [20, 30], maxEventLoopMs: 40, startRssMiB: 100, maxRssMiB: 150, lastRssMiB: 140, logLines: 10, errorLines: 0, warnLines: 0, errorSamples: [] };
 
 const result: RunResult = {
   seed: 99,

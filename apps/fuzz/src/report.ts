@@ -28,7 +28,7 @@ export function renderReport(r: RunResult): string {
   out.push('');
   out.push(
     pad([
-      ['node (pid)', 'probes', 'slow', 'failed', 'max probe ms', 'loop p99 ms (max window)', 'loop p99 ms (median window)', 'loop max ms', 'RSS MiB start', 'max', 'end', 'log error lines'],
+      ['node (pid)', 'probes', 'slow', 'failed', 'max probe ms', 'loop p99 ms (worst share)', 'loop p99 ms (median share)', 'loop max ms', 'RSS MiB start', 'max', 'end', 'log error lines'],
       ...r.nodes.map((n) => [
         `${n.node} (${n.pid})`,
         String(n.probes),
@@ -45,7 +45,9 @@ export function renderReport(r: RunResult): string {
       ]),
     ]),
   );
-  out.push(`bounds: /health ≤ ${r.bounds.healthMs} ms at every probe, event-loop delay p99 ≤ ${r.bounds.eventLoopP99Ms} ms per window, RSS < ${r.bounds.maxRssMiB} MiB`);
+  out.push(`bounds: /health ≤ ${r.bounds.healthMs} ms at every probe, event-loop delay p99 ≤ ${r.bounds.eventLoopP99Ms} ms over each target's share, RSS < ${r.bounds.maxRssMiB} MiB`);
+  const delayed = r.nodes.reduce((n, x) => n + x.locallyDelayed, 0);
+  if (delayed > 0) out.push(`(${delayed} probe(s) ran while the prober itself was delayed by more than half the bound: the machine was busy; that delay is not counted against the node)`);
   out.push('');
   for (const c of r.checks) out.push(`final check ${c.name}: ${c.ok ? 'ok' : 'FAILED'} (${c.detail})`);
   for (const t of r.targets) {

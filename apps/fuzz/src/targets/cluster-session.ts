@@ -158,9 +158,13 @@ class SessionTarget {
 }
 
 async function raw(port: number, frames: readonly RawFrame[], secret: string): Promise<void> {
-  const peer = await RawClusterPeer.open(port);
+  const peer = await RawClusterPeer.open(port).catch((err: Error) => {
+    throw new InputFailure(`cannot connect to CLUSTER_PORT: ${err.message}`);
+  });
   try {
-    await peer.authenticate(CLIENT_NODE, secret);
+    await peer.authenticate(CLIENT_NODE, secret).catch((err: Error) => {
+      throw new InputFailure(`a real handshake failed: ${err.message}`);
+    });
     let pings = 0;
     for (const f of frames) {
       if (!peer.isOpen) break;
