@@ -9,6 +9,7 @@ import { launchChromium } from './support/browser';
 import { ChatClients, chatLines, utf8Bytes } from './support/chat-client';
 import { NodeProcess, TestCluster, waitFor } from './support/cluster';
 import { WsChatClients } from './support/ws-chat-client';
+import { upgrade } from './support/ws-upgrade';
 
 describe('chat web face: the /chat WebSocket gateway and the page at / on a real chat node', () => {
   const cluster = new TestCluster();
@@ -159,6 +160,13 @@ describe('chat web face: the /chat WebSocket gateway and the page at / on a real
     await alex.expectLines(['* Huge has left ErrRoom']);
 
     await expectHealthy();
+  });
+
+  it('refuses a /chat upgrade from a foreign Origin or for a foreign Host, as every WebSocket of a node', async () => {
+    expect(await upgrade(node, '/chat', { origin: 'http://evil.example' })).toEqual({ status: 403, body: { error: { code: 'forbidden_origin', message: expect.stringContaining("'http://evil.example'") } } });
+    expect((await upgrade(node, '/chat', { host: 'evil.example' })).status).toBe(421);
+    expect((await upgrade(node, '/chat', { origin: `http://127.0.0.1:${node.spec.httpPort}` })).status).toBe(101);
+    expect((await upgrade(node, '/chat', {})).status).toBe(101);
   });
 
   it('quit says bye and closes; a closed socket leaves its rooms', async () => {

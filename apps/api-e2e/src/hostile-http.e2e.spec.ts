@@ -9,6 +9,7 @@ import { Socket, connect } from 'node:net';
 import WebSocket from 'ws';
 import { NodeProcess, TestCluster, status, waitFor, waitSettled } from './support/cluster';
 import { kvGet, kvPut } from './support/kv';
+import { upgrade } from './support/ws-upgrade';
 
 type Frame = { event: string; data: Record<string, unknown> };
 
@@ -51,22 +52,6 @@ function rawRequest(n: NodeProcess, method: string, path: string, headers: Recor
 }
 
 /** A WebSocket upgrade with these headers: the status and body of a refusal, or 101. */
-function upgrade(n: NodeProcess, path: string, opts: { origin?: string; host?: string }): Promise<{ status: number; body?: unknown }> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${n.spec.httpPort}${path}`, { ...(opts.origin ? { origin: opts.origin } : {}), headers: opts.host ? { host: opts.host } : {} });
-    ws.once('open', () => {
-      ws.terminate();
-      resolve({ status: 101 });
-    });
-    ws.once('unexpected-response', (_req, res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString('utf8')));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-    });
-    ws.once('error', (err) => reject(err));
-  });
-}
-
 /** One masked text frame, as a client sends it (RFC 6455 §5.2), for a payload under 64 KiB. */
 function clientTextFrame(text: string): Buffer {
   const payload = Buffer.from(text, 'utf8');
