@@ -4,6 +4,7 @@
  */
 export * from './lib/kv-options';
 export * from './lib/kv-value';
+export * from './lib/json-text';
 export * from './lib/dvv';
 export * from './nest/kv.errors';
 export * from './nest/gather';

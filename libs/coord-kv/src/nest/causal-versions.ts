@@ -10,19 +10,26 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { ClientWrite, StoredObject, VersionPolicy } from '@ringnest/handoff-kv';
+import { JsonText, jsonTextOf } from '../lib/json-text';
 import { DvvSet, VersionVector, checkState, counterOf, empty, isTombstoneOnly, join, liveValues, newTombstone, newValue, newWithContext, sameVersion, sync, update } from '../lib/dvv';
 
-/** The DVV set a stored object carries; an object written before causal versions counts as one sibling. */
-export function stateOf(o: StoredObject): DvvSet<unknown> {
+/**
+ * The DVV set a stored object carries, its values as JSON text (json-text.ts); an object written
+ * before causal versions counts as one sibling.
+ */
+export function stateOf(o: StoredObject): DvvSet<JsonText> {
+  let s: DvvSet<unknown>;
   try {
-    return checkState(o.context);
+    s = checkState(o.context);
   } catch {
     const dot = ['legacy', 1] as const;
-    return { context: [dot], siblings: [o.tombstone ? { dot, tombstone: true } : { dot, tombstone: false, value: o.value }] };
+    s = { context: [dot], siblings: [o.tombstone ? { dot, tombstone: true } : { dot, tombstone: false, value: o.value }] };
   }
+  if (s.siblings.every((x) => x.tombstone || x.value instanceof Uint8Array)) return s as DvvSet<JsonText>;
+  return { context: s.context, siblings: s.siblings.map((x) => (x.tombstone ? x : { dot: x.dot, tombstone: false, value: jsonTextOf(x.value) })) };
 }
 
-export function objectOf(s: DvvSet<unknown>, updatedAt: number): StoredObject {
+export function objectOf<V>(s: DvvSet<V>, updatedAt: number): StoredObject {
   const live = liveValues(s);
   return { value: live.length === 1 ? live[0] : undefined, tombstone: isTombstoneOnly(s), context: s, updatedAt };
 }
@@ -34,9 +41,9 @@ export class CausalVersions implements VersionPolicy {
 
   coordinate(local: StoredObject | undefined, write: ClientWrite, vnodeId: string, now: number): StoredObject {
     const ctx = (write.context ?? null) as VersionVector | null;
-    const w = write.tombstone ? newTombstone<unknown>(ctx) : ctx ? newWithContext<unknown>(write.value, ctx) : newValue<unknown>(write.value);
+    const w = write.tombstone ? newTombstone<JsonText>(ctx) : ctx ? newWithContext(jsonTextOf(write.value), ctx) : newValue(jsonTextOf(write.value));
     const actor = `${vnodeId}:${this.incarnation}`;
-    const next = update(local ? stateOf(local) : empty<unknown>(), w, actor, this.floor);
+    const next = update(local ? stateOf(local) : empty<JsonText>(), w, actor, this.floor);
     this.floor = Math.max(this.floor, counterOf(join(next), actor));
     return objectOf(next, now);
   }

@@ -39,9 +39,9 @@ describe('KvService.store', () => {
     expect(commands).toEqual([]);
   });
 
-  it('sends a value nested as deep as allowed to the coordinating vnode', async () => {
+  it('sends a value nested as deep as allowed to the coordinating vnode, as the UTF-8 text of its JSON', async () => {
     const { kv, commands } = kvService();
     await expect(kv.store('k', nested(MAX_VALUE_DEPTH), DEFAULT_QUORUM)).rejects.toMatchObject({ status: 503 });
-    expect(commands).toEqual([{ op: 'coordinate', key: 'k', write: { value: nested(MAX_VALUE_DEPTH), tombstone: false, context: null } }]);
+    expect(commands).toEqual([{ op: 'coordinate', key: 'k', write: { value: Buffer.from(JSON.stringify(nested(MAX_VALUE_DEPTH)), 'utf8'), tombstone: false, context: null } }]);
   });
 });

@@ -15,6 +15,7 @@ import { AnnotatedEntry, PreflistService, RingManager, VnodeError, VnodeMaster }
 import { KV_BUCKET, KV_SERVICE, KvCommand, KvCoordinateReply, KvGetReply, KvOkReply, StoredObject } from '@ringnest/handoff-kv';
 import { QuorumOptions } from '../lib/kv-options';
 import { checkValue } from '../lib/kv-value';
+import { JsonText, distinctTexts, toJsonText, valueOf } from '../lib/json-text';
 import { DvvError, DvvSet, VersionVector, canReap, decodeContext, encodeContext, join, liveValues, sameVersion, syncAll } from '../lib/dvv';
 import { gather } from './gather';
 import { KvWatchService } from './kv-watch.service';
@@ -28,18 +29,25 @@ export interface StoreResult {
 }
 
 /** A replica's answer: its single value, or its siblings. */
-export type ReplicaValue = { readonly one: unknown } | { readonly many: readonly unknown[] };
+export type ReplicaValue<V = unknown> = { readonly one: V } | { readonly many: readonly V[] };
 
-export type FetchResult =
+/** What a read found. */
+export type Fetched<V> =
   | {
       readonly kind: 'found';
-      readonly replicas: readonly ReplicaValue[];
+      readonly replicas: readonly ReplicaValue<V>[];
       /** the value when there is exactly one, else the distinct concurrent values */
-      readonly value?: unknown;
-      readonly siblings?: readonly unknown[];
+      readonly value?: V;
+      readonly siblings?: readonly V[];
       readonly context: string;
     }
   | { readonly kind: 'not-found' };
+
+/** A read's values, parsed. */
+export type FetchResult = Fetched<unknown>;
+
+/** A read's values as JSON text (json-text.ts), to splice into an answer without parsing them. */
+export type FetchedText = Fetched<JsonText>;
 
 @Injectable()
 export class KvService {
@@ -60,14 +68,24 @@ export class KvService {
   async store(key: string, value: unknown, o: QuorumOptions, context?: string): Promise<StoreResult> {
     const problem = checkValue(value);
     if (problem) throw new BadRequestException({ error: { code: 'bad_request', message: problem } });
-    return this.write(key, { value, tombstone: false, context: this.context(context) }, o);
+    return this.write(key, { value: toJsonText(value), tombstone: false, context: this.context(context) }, o, value);
   }
 
   remove(key: string, o: QuorumOptions, context?: string): Promise<StoreResult> {
-    return this.write(key, { tombstone: true, context: this.context(context) }, o);
+    return this.write(key, { tombstone: true, context: this.context(context) }, o, undefined);
   }
 
+  /** Read `key`; the values parsed. */
   async fetch(key: string, o: QuorumOptions): Promise<FetchResult> {
+    const r = await this.fetchText(key, o);
+    if (r.kind === 'not-found') return r;
+    const replicas = r.replicas.map((x): ReplicaValue => ('one' in x ? { one: valueOf(x.one) } : { many: x.many.map(valueOf) }));
+    const parsed = { kind: 'found' as const, replicas, context: r.context };
+    return r.siblings ? { ...parsed, siblings: r.siblings.map(valueOf) } : { ...parsed, value: valueOf(r.value as JsonText) };
+  }
+
+  /** Read `key`; the values as JSON text. */
+  async fetchText(key: string, o: QuorumOptions): Promise<FetchedText> {
     const apl = this.apl(key, o.n);
     const replies = this.master.command<KvGetReply>(apl, KV_SERVICE, { op: 'get', key } satisfies KvCommand, { timeoutMs: o.timeoutMs });
     const { ok } = await gather(replies, o.r, o.timeoutMs);
@@ -76,7 +94,7 @@ export class KvService {
     const merged = syncAll(states);
     const live = liveValues(merged);
     if (live.length === 0) return { kind: 'not-found' };
-    const replicas: ReplicaValue[] = [];
+    const replicas: ReplicaValue<JsonText>[] = [];
     for (const s of states) {
       const vs = liveValues(s);
       if (vs.length === 1) replicas.push({ one: vs[0] });
@@ -84,7 +102,7 @@ export class KvService {
     }
     const context = encodeContext(join(merged));
     if (live.length === 1) return { kind: 'found', replicas, value: live[0], context };
-    return { kind: 'found', replicas, siblings: distinct(live), context };
+    return { kind: 'found', replicas, siblings: distinctTexts(live), context };
   }
 
   /** The ring size, for validating n. */
@@ -106,7 +124,8 @@ export class KvService {
     }
   }
 
-  private async write(key: string, write: { value?: unknown; tombstone: boolean; context: VersionVector | null }, o: QuorumOptions): Promise<StoreResult> {
+  /** Coordinate `write` (its value as JSON text); watchers are told `value`, the value itself. */
+  private async write(key: string, write: { value?: JsonText; tombstone: boolean; context: VersionVector | null }, o: QuorumOptions, value: unknown): Promise<StoreResult> {
     const apl = this.apl(key, o.n);
     if (apl.length < o.w) throw new InsufficientVnodesError(apl.length, o.w);
     const deadline = Date.now() + o.timeoutMs;
@@ -120,7 +139,7 @@ export class KvService {
     }
     const context = encodeContext(join(stateOf(object)));
     const acknowledged = (acks: number): StoreResult => {
-      this.watches.publish({ key, value: write.tombstone ? undefined : write.value, deleted: write.tombstone, context });
+      this.watches.publish({ key, value: write.tombstone ? undefined : value, deleted: write.tombstone, context });
       return { acks, context };
     };
     if (o.w === 1) {
@@ -143,8 +162,8 @@ export class KvService {
   /** Once every replica has answered (or failed), bring those holding less than the merge up to it. */
   private async repairWhenSettled(key: string, n: number, apl: readonly AnnotatedEntry[], replies: Promise<KvGetReply>[]): Promise<void> {
     const settled = await Promise.allSettled(replies);
-    const states: (DvvSet<unknown> | undefined)[] = settled.map((s) => (s.status === 'fulfilled' && s.value.found ? stateOf(s.value.object) : undefined));
-    const present = states.filter((s): s is DvvSet<unknown> => s !== undefined);
+    const states: (DvvSet<JsonText> | undefined)[] = settled.map((s) => (s.status === 'fulfilled' && s.value.found ? stateOf(s.value.object) : undefined));
+    const present = states.filter((s): s is DvvSet<JsonText> => s !== undefined);
     if (present.length === 0) return;
     const merged = syncAll(present);
     // Every primary of the key answered with the same tombstone: the delete is everywhere, reap it.
@@ -152,21 +171,11 @@ export class KvService {
       await Promise.allSettled(this.master.command(apl, KV_SERVICE, { op: 'reap', key, context: merged } satisfies KvCommand));
       return;
     }
-    const stale = apl.filter((_, i) => settled[i].status === 'fulfilled' && (!states[i] || !sameVersion(states[i] as DvvSet<unknown>, merged)));
+    const stale = apl.filter((_, i) => settled[i].status === 'fulfilled' && (!states[i] || !sameVersion(states[i] as DvvSet<JsonText>, merged)));
     if (stale.length === 0) return;
     const object = objectOf(merged, Date.now());
     const results = await Promise.allSettled(this.master.command(stale, KV_SERVICE, { op: 'put', key, object } satisfies KvCommand));
     const failed = results.filter((r) => r.status === 'rejected').length;
     if (failed > 0) this.logger.debug(`read repair of ${key}: ${failed} of ${stale.length} replicas not repaired`);
   }
-}
-
-function distinct(values: readonly unknown[]): unknown[] {
-  const seen = new Set<string>();
-  return values.filter((v) => {
-    const k = JSON.stringify(v);
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
 }

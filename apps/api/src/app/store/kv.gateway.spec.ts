@@ -1,7 +1,7 @@
 import { BadRequestException, Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { FetchResult, KvChange, KvService, KvWatchService, KvWatchSession, KvWatcher, QuorumOptions, StoreResult } from '@ringnest/coord-kv';
+import { FetchedText, KvChange, KvService, KvWatchService, KvWatchSession, KvWatcher, QuorumOptions, StoreResult } from '@ringnest/coord-kv';
 import { NodeWsAdapter, VnodeError, browserPolicyOf } from '@ringnest/riak-core';
 import WebSocket from 'ws';
 import { KV_WS_PATH, KvGateway } from './kv.gateway';
@@ -15,7 +15,7 @@ class FakeKv {
     this.stored.push({ key, value, o });
     return { acks: o.w, context: 'ctx' };
   }
-  async fetch(): Promise<FetchResult> {
+  async fetchText(): Promise<FetchedText> {
     return { kind: 'not-found' };
   }
   ringSize(): number {

@@ -14,7 +14,7 @@ import { HttpException } from '@nestjs/common';
 import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { KvChange, KvService, KvWatchService, KvWatchSession, QuorumOptions, checkKey, checkQuorum } from '@ringnest/coord-kv';
 import { FrameSocket, VNODE_ERROR_MESSAGES, VnodeError, sendFrame } from '@ringnest/riak-core';
-import { fetchedBody, storedBody } from './store-bodies';
+import { fetchedJson, storedBody } from './store-bodies';
 
 export const KV_WS_PATH = '/ws/kv';
 
@@ -79,7 +79,7 @@ export class KvGateway implements OnGatewayConnection, OnGatewayDisconnect {
     try {
       const d = this.record(data);
       const o = this.options(d['key'], d);
-      return { event: 'fetched', data: fetchedBody(d['key'] as string, await this.kv.fetch(d['key'] as string, o)) };
+      return { event: 'fetched', data: JSON.parse(fetchedJson(d['key'] as string, await this.kv.fetchText(d['key'] as string, o)).toString('utf8')) as unknown };
     } catch (err) {
       return toError(err);
     }

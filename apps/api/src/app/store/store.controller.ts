@@ -4,12 +4,12 @@
  * replica could take is refused by the KV service (400). PUT and DELETE, like every request that
  * changes something, need `Content-Type: application/json` (415, the node's HTTP edge).
  */
-import { BadRequestException, Body, Controller, Delete, Get, Headers, HttpCode, Param, Put, Query, UsePipes, ValidationPipe } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Delete, Get, Header, Headers, HttpCode, Param, Put, Query, UsePipes, ValidationPipe } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { KvService, QuorumOptions, checkKey, checkQuorum } from '@ringnest/coord-kv';
 import { ApiErrorResponses } from '@ringnest/riak-core';
 import { StoreQueryDto } from './store-query.dto';
-import { deletedBody, fetchedBody, storedBody } from './store-bodies';
+import { deletedBody, fetchedJson, storedBody } from './store-bodies';
 import { CONTEXT_HEADER_DOC, DELETED_SCHEMA, FETCHED_SCHEMA, STORED_SCHEMA } from './store.openapi';
 
 /** The causal context a client read, sent back to supersede exactly that (SPEC §6). */
@@ -39,8 +39,9 @@ export class StoreController {
   @Get(':key')
   @ApiOperation({ summary: 'Read a value from R of its N replicas (stale replicas are repaired)' })
   @ApiOkResponse({ description: 'the value, or not_found', schema: FETCHED_SCHEMA })
-  async fetch(@Param('key') key: string, @Query() q: StoreQueryDto) {
-    return fetchedBody(key, await this.kv.fetch(key, this.options(key, q)));
+  @Header('Content-Type', 'application/json; charset=utf-8')
+  async fetch(@Param('key') key: string, @Query() q: StoreQueryDto): Promise<Buffer> {
+    return fetchedJson(key, await this.kv.fetchText(key, this.options(key, q)));
   }
 
   @Delete(':key')
