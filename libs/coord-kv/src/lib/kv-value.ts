@@ -10,10 +10,11 @@ import { DECODE_COST, DEFAULT_MSGPACK_BUDGET } from '@ringnest/riak-core';
  * - no `__proto__` key, and no `constructor` key holding a `prototype` key (what fastify refuses in
  *   an HTTP body, 400): `JSON.parse` keeps `__proto__` as an ordinary key, but the cluster's msgpack
  *   decoding renames it, so the replicas would hold different values.
- * - at most MAX_VALUE_COST units of decoding work (riak-core's DECODE_COST): every cluster frame is
- *   held to the codec's work budget, so that no message stalls a node, and a value may take half of
- *   it (a read reply carries the siblings, a repair the whole version set). A 1 MiB JSON document of
- *   numbers or strings fits; one of about 130 000 empty objects or arrays or more does not.
+ * - at most MAX_VALUE_COST units of decoding work (riak-core's DECODE_COST). Replicas hold a value
+ *   as the bytes of its JSON (json-text.ts), which cost nothing to decode, but a change notification
+ *   to the watchers on other nodes carries the value itself, and every cluster frame is held to the
+ *   codec's work budget so that no message stalls a node; a value may take half of it. A 1 MiB JSON
+ *   document of numbers or strings fits; one of about 130 000 empty objects or arrays or more does not.
  * Its size in bytes needs no check of its own: at most 1 MiB of JSON (the body and frame limit), far
  * below a cluster frame (64 MiB).
  */
