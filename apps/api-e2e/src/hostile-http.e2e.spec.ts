@@ -148,6 +148,13 @@ describe('hostile input at the HTTP and WebSocket edges', () => {
     expect(cleared.status).not.toBe(415);
   });
 
+  it('takes a DELETE without a content type, as the API explorer at /docs sends it (a browser preflights a cross-site DELETE)', async () => {
+    expect((await kvPut(a, 'explorer-delete', { v: 1 })).status).toBe(200);
+    const res = await fetch(`${a.http}/api/store/explorer-delete?n=1&w=1`, { method: 'DELETE' });
+    expect(res.status).toBe(200);
+    expect(await kvGet(a, 'explorer-delete')).toMatchObject({ body: { data: 'not_found' } });
+  });
+
   it('refuses WebSocket upgrades from a foreign Origin (403), and accepts the node’s own origin and none', async () => {
     for (const path of ['/ws/kv', '/ws/cluster']) {
       expect(await upgrade(a, path, { origin: 'http://evil.example' })).toEqual({ status: 403, body: { error: { code: 'forbidden_origin', message: expect.stringContaining("'http://evil.example'") } } });

@@ -80,12 +80,12 @@ describe('upgradeRefusal', () => {
 });
 
 describe('contentTypeAccepted', () => {
-  it.each(['GET', 'HEAD', 'OPTIONS', 'get'])('needs nothing for %s', (method) => {
+  it.each(['GET', 'HEAD', 'OPTIONS', 'DELETE', 'get', 'delete'])('needs nothing for %s', (method) => {
     expect(contentTypeAccepted(method, undefined)).toBe(true);
     expect(contentTypeAccepted(method, 'text/plain')).toBe(true);
   });
 
-  it.each(['POST', 'PUT', 'DELETE', 'PATCH', 'post'])('needs application/json for %s', (method) => {
+  it.each(['POST', 'PUT', 'PATCH', 'post'])('needs application/json for %s', (method) => {
     expect(contentTypeAccepted(method, 'application/json')).toBe(true);
     expect(contentTypeAccepted(method, 'Application/JSON; charset=utf-8')).toBe(true);
     for (const type of [undefined, '', 'text/plain', 'text/plain; charset=application/json', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonx']) {

@@ -8,9 +8,11 @@
  * - `Origin` (WebSocket upgrades): absent (not a browser), the node's own origin (the scheme and
  *   the `Host` the request names), or an ALLOWED_ORIGINS entry; anything else gets 403, so a page on
  *   another site cannot read or write through a visitor's connection.
- * - `Content-Type` (every request but GET, HEAD and OPTIONS): `application/json`. A browser sends
- *   that type to another origin only after a CORS preflight, which a node never grants (it sends no
- *   CORS headers), so a page on another site cannot make a node change anything (415).
+ * - `Content-Type` (every request but GET, HEAD, OPTIONS and DELETE): `application/json`. A browser
+ *   sends that type to another origin only after a CORS preflight, which a node never grants (it
+ *   sends no CORS headers), so a page on another site cannot make a node change anything (415).
+ *   DELETE needs none: a browser preflights it whatever its type, and it carries no body (so an API
+ *   explorer's DELETE, sent without a type, works).
  */
 import { NodeConfig, isLoopback, normalOrigin } from '../../lib';
 
@@ -62,12 +64,12 @@ export function originAccepted(policy: BrowserPolicy, origin: string | undefined
   return host !== undefined && (normal === normalOrigin(`http://${host}`) || normal === normalOrigin(`https://${host}`));
 }
 
-/** Methods that never change anything, and need no JSON content type. */
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Methods that need no JSON content type: they change nothing, or (DELETE) a browser always preflights them. */
+const NO_CONTENT_TYPE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE']);
 
 /** Whether a request with this method and `Content-Type` may reach a route (see the file comment). */
 export function contentTypeAccepted(method: string, contentType: string | undefined): boolean {
-  if (SAFE_METHODS.has(method.toUpperCase())) return true;
+  if (NO_CONTENT_TYPE_METHODS.has(method.toUpperCase())) return true;
   return contentType !== undefined && contentType.split(';')[0].trim().toLowerCase() === 'application/json';
 }
 
