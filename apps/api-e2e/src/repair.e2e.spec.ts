@@ -42,6 +42,9 @@ describe('repair from neighbours', () => {
       // the whole outcome on failure: what the command said is the diagnosis
       expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toMatchObject({ code: 0, stdout: expect.stringContaining(`Repaired partition ${o.partition}`) });
     }
+    // an unknown service is refused before anything is asked of the neighbours
+    const unknown = await fetch(`${c.http}/api/cluster/repair`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ partition: mine[0].partition, service: 'nope' }) });
+    expect([unknown.status, ((await unknown.json()) as { error: { code: string } }).error.code]).toEqual([400, 'bad_request']);
     const after = await sizes();
     for (const [p, n] of expected) expect([p, after.get(p)]).toEqual([p, n]);
   }, 180000);

@@ -95,9 +95,20 @@ export class AdminController {
     if (ownershipOf(this.rings.current).owners[index] !== this.rings.self) {
       throw new ClusterRefusal('not-member', `Failed: partition ${body.partition} is not owned by '${this.rings.self}'`);
     }
-    const services = body.service ? [body.service] : this.registry.all().map((d) => d.name);
+    const known = this.registry.all().map((d) => d.name);
+    if (body.service !== undefined && !known.includes(body.service)) {
+      throw new BadRequestException(`no vnode service '${body.service}' on '${this.rings.self}' (services: ${known.join(', ')})`);
+    }
+    const services = body.service ? [body.service] : known;
     let items = 0;
-    for (const service of services) items += (await this.handoff.repair(service, index, body.n ?? 3)).items;
+    for (const service of services) {
+      try {
+        items += (await this.handoff.repair(service, index, body.n ?? 3)).items;
+      } catch (err) {
+        // a neighbour that cannot serve the repair (down, busy, failing): the operator retries later
+        throw new ClusterRefusal('unreachable', `Failed: repairing partition ${body.partition} (${service}) from its neighbours: ${(err as Error).message}`);
+      }
+    }
     return { items, text: `Repaired partition ${body.partition} on '${this.rings.self}': ${items} items received` };
   }
 

@@ -1,4 +1,5 @@
 import { decodeGatewayFrame, errorFrame } from './gateway-frames';
+import { MAX_JSON_DEPTH } from './json-depth';
 
 const KNOWN = new Set(['ring', 'transfers']);
 
@@ -26,6 +27,13 @@ describe('gateway frames', () => {
     expect(decodeGatewayFrame('{"event":"join"}', KNOWN)).toEqual({ kind: 'error', code: 'unknown_event', message: "unknown event 'join'; known: ring, transfers" });
     const r = decodeGatewayFrame(JSON.stringify({ event: 'x'.repeat(5000) }), KNOWN);
     expect(r.kind === 'error' && r.message.length).toBeLessThan(200);
+  });
+
+  it('refuses a frame whose data nests deeper than the JSON depth limit, before parsing it', () => {
+    const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
+    expect(decodeGatewayFrame(`{"event":"store","data":${deep(MAX_JSON_DEPTH)}}`, new Set(['store']))).toMatchObject({ kind: 'frame', event: 'store' });
+    expect(decodeGatewayFrame(`{"event":"store","data":${deep(MAX_JSON_DEPTH + 1)}}`, new Set(['store']))).toEqual({ kind: 'error', code: 'bad_frame', message: `frames nest at most ${MAX_JSON_DEPTH + 1} levels` });
+    expect(decodeGatewayFrame(`{"event":"store","data":${deep(100_000)}}`, new Set(['store']))).toMatchObject({ kind: 'error', code: 'bad_frame' });
   });
 
   it('encodes the error frame in Nest’s {event, data} shape', () => {

@@ -2,8 +2,11 @@
  * Nest's `{"event": ..., "data": ...}` frames as every gateway of a node receives them
  * (`NodeWsAdapter`): each frame is parsed once, here, and a frame that is not such an object, or
  * names an event the gateway does not handle, becomes an `error` frame for the client instead of
- * being dropped silently. Pure: no sockets, no Nest.
+ * being dropped silently; so does a frame nested deeper than the JSON depth limit (json-depth.ts),
+ * refused before it is parsed. Pure: no sockets, no Nest.
  */
+
+import { MAX_JSON_DEPTH, jsonNestsDeeper } from './json-depth';
 
 /** Stable codes of the `error` frame the adapter sends. */
 export type GatewayFrameErrorCode =
@@ -21,6 +24,8 @@ const BAD_FRAME = 'frames are JSON objects {"event": ..., "data": ...}';
 /** Decode one client frame for a gateway that handles the events `known`. */
 export function decodeGatewayFrame(payload: string, known: ReadonlySet<string>): DecodedFrame {
   let frame: unknown;
+  // the frame's own object is one level more than its data
+  if (jsonNestsDeeper(payload, MAX_JSON_DEPTH + 1)) return { kind: 'error', code: 'bad_frame', message: `frames nest at most ${MAX_JSON_DEPTH + 1} levels` };
   try {
     frame = JSON.parse(payload);
   } catch {

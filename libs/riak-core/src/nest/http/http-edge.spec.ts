@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { VnodeError } from '../vnode/vnode-error';
 import { browserPolicyOf } from './browser-policy';
 import { HTTP_TIMEOUTS, HTTP_TIMEOUT_OPTIONS, answerClientError, installHttpEdge } from './http-edge';
+import { MAX_JSON_DEPTH, jsonNestsDeeper } from './json-depth';
 import { JsonErrorFilter } from './json-error.filter';
 
 /** What each route got: the parsed body, or null for none. */
@@ -111,6 +112,23 @@ describe('the HTTP edge (a Nest fastify app as startNode builds it)', () => {
       const res = await inject('POST', '/t/act', json, payload);
       expect([payload, res.statusCode, res.json().error.code]).toEqual([payload, 400, 'bad_request']);
     }
+  });
+
+  it('refuses a body nested deeper than 64 levels (400) before parsing it, and takes 64', async () => {
+    const json = { 'content-type': 'application/json' };
+    const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
+    expect((await inject('POST', '/t/act', json, deep(MAX_JSON_DEPTH))).statusCode).toBe(200);
+    const refused = await inject('POST', '/t/act', json, deep(MAX_JSON_DEPTH + 1));
+    expect([refused.statusCode, refused.json()]).toEqual([400, { error: { code: 'bad_request', message: `JSON body nested deeper than ${MAX_JSON_DEPTH} levels` } }]);
+    // brackets inside strings, escaped quotes included, do not count
+    expect((await inject('POST', '/t/act', json, JSON.stringify({ s: '['.repeat(300) + '\\"[[[' }))).statusCode).toBe(200);
+  });
+
+  it('counts nesting from the text alone: strings and escapes skipped', () => {
+    expect(jsonNestsDeeper('[{"a":[1]}]', 3)).toBe(false);
+    expect(jsonNestsDeeper('[{"a":[[1]]}]', 3)).toBe(true);
+    expect(jsonNestsDeeper(String.raw`["[[[[", "\\", "\"[[[[", "\\\"[["]`, 1)).toBe(false); // escaped backslash, escaped quote
+    expect(jsonNestsDeeper('[]'.repeat(1000), 1)).toBe(false);
   });
 
   it('keeps the body limit (413)', async () => {

@@ -10,6 +10,8 @@
  *   none (`POST /api/cluster/leave`) is called with the JSON content type and nothing else. The
  *   app must be created with `bodyParser: false`, so that Nest does not register its own parsers
  *   (which would also accept HTML forms);
+ * - a JSON body nested deeper than MAX_JSON_DEPTH levels is refused (400) from its text, before it is
+ *   parsed: no route and no validation pipe ever walks a structure deep enough to exhaust the stack;
  * - the body of a GET, HEAD or DELETE request (which HTTP gives no meaning) is read and dropped, not
  *   parsed: a route of these methods gets no body, and a megabyte of JSON sent with one costs the
  *   node no parsing.
@@ -18,6 +20,7 @@ import type { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { Socket } from 'node:net';
 import { BrowserPolicy, contentTypeRefusal, hostRefusal } from './browser-policy';
 import { errorBody } from './json-error.filter';
+import { MAX_JSON_DEPTH, jsonNestsDeeper } from './json-depth';
 
 /**
  * HTTP timeouts against clients that hold connections open (slowloris), in ms: the request line and
@@ -72,6 +75,7 @@ export function installHttpEdge(adapter: FastifyAdapter, policy: BrowserPolicy):
     if (UNPARSED_BODY_METHODS.has(request.method)) return done(null, undefined);
     const text = body.toString();
     if (text === '') return done(null, undefined);
+    if (jsonNestsDeeper(text, MAX_JSON_DEPTH)) return done(Object.assign(new Error(`JSON body nested deeper than ${MAX_JSON_DEPTH} levels`), { statusCode: 400 }), undefined);
     parseJson(request, text, done);
   });
 }
