@@ -1,7 +1,7 @@
 /** Receives the changes other nodes publish (`kv.changed` on the cluster transport). */
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload, RpcException } from '@nestjs/microservices';
-import { KV_CHANGED_PATTERN, KV_INTEREST_PATTERN, KvWatchService, isKvChange } from './kv-watch.service';
+import { KV_CHANGED_PATTERN, KV_INTEREST_PATTERN, KvWatchService, isKvChangeMessage } from './kv-watch.service';
 
 @Controller()
 export class KvWatchController {
@@ -9,8 +9,12 @@ export class KvWatchController {
 
   @MessagePattern(KV_CHANGED_PATTERN)
   changed(@Payload() data: unknown): { ok: true } {
-    if (!isKvChange(data)) throw new RpcException({ code: 'bad-request', message: 'kv.changed needs key, deleted and context' });
-    this.watches.deliver(data);
+    if (!isKvChangeMessage(data)) throw new RpcException({ code: 'bad-request', message: 'kv.changed needs key, deleted, context and the value as bytes' });
+    try {
+      this.watches.received(data);
+    } catch {
+      throw new RpcException({ code: 'bad-request', message: 'kv.changed: the value is not JSON text' });
+    }
     return { ok: true };
   }
 

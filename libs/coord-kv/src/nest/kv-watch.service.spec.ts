@@ -1,5 +1,6 @@
 import { ClusterClient, NodeWatcher, RingManager, ServiceRegistry, freshRing, ringSize, setMember } from '@ringnest/riak-core';
-import { KV_INTEREST_PATTERN, KV_WATCH_SERVICE, KvChange, KvWatchService } from './kv-watch.service';
+import { toJsonText } from '../lib/json-text';
+import { KV_CHANGED_PATTERN, KV_INTEREST_PATTERN, KV_WATCH_SERVICE, KvChange, KvWatchService, isKvChangeMessage } from './kv-watch.service';
 
 const A = 'a@127.0.0.1';
 const B = 'b@127.0.0.1';
@@ -8,8 +9,10 @@ const B = 'b@127.0.0.1';
 function fakes() {
   const interest: { on: boolean; answer: () => void }[] = [];
   const announced: boolean[] = [];
+  const sent: { pattern: string; data: unknown }[] = [];
   const client = {
     request: (_addr: string, pattern: string, data: { on: boolean }) => {
+      sent.push({ pattern, data });
       if (pattern !== KV_INTEREST_PATTERN) return Promise.resolve({ ok: true });
       return new Promise((resolve) => interest.push({ on: data.on, answer: () => resolve({ ok: true }) }));
     },
@@ -19,7 +22,7 @@ function fakes() {
   const registry = { announce: (name: string, up: boolean) => name === KV_WATCH_SERVICE && announced.push(up) };
   const nodes = { upNodes: () => [] };
   const service = new KvWatchService(client as unknown as ClusterClient, rings as unknown as RingManager, registry as unknown as ServiceRegistry, nodes as unknown as NodeWatcher);
-  return { service, interest, announced, answerAll: () => interest.splice(0).forEach((i) => i.answer()) };
+  return { service, interest, announced, sent, answerAll: () => interest.splice(0).forEach((i) => i.answer()) };
 }
 
 const change = (key: string): KvChange => ({ key, value: 1, deleted: false, context: 'ctx' });
@@ -85,5 +88,25 @@ describe('KvWatchService', () => {
     expect(await session.watch('b')).toEqual({ kind: 'watching' });
     expect(await session.watch('c')).toEqual({ kind: 'too-many', limit: 2 });
     expect(f.service.watchedKeys).toBe(2);
+  });
+
+  it('tells other nodes a change with its value as the bytes of its JSON, and parses it only for watchers of the key', async () => {
+    const f = fakes();
+    f.service.interest(B, true);
+    f.service.publish({ key: 'k', value: { a: [1] }, deleted: false, context: 'ctx' }, toJsonText({ a: [1] }));
+    expect(f.sent.filter((m) => m.pattern === KV_CHANGED_PATTERN).map((m) => m.data)).toEqual([{ key: 'k', deleted: false, context: 'ctx', text: Buffer.from('{"a":[1]}') }]);
+    const got: KvChange[] = [];
+    const watching = f.service.watch('k', (c) => got.push(c));
+    f.answerAll();
+    await watching;
+    f.service.received({ key: 'other', text: Buffer.from('not json'), deleted: false, context: 'c' }); // nobody watches it: not even parsed
+    f.service.received({ key: 'k', text: Buffer.from('{"a":[1]}'), deleted: false, context: 'c2' });
+    f.service.received({ key: 'k', deleted: true, context: 'c3' });
+    expect(got).toEqual([
+      { key: 'k', value: { a: [1] }, deleted: false, context: 'c2' },
+      { key: 'k', deleted: true, context: 'c3' },
+    ]);
+    expect(isKvChangeMessage({ key: 'k', value: { a: 1 }, deleted: false, context: 'c' })).toBe(true); // no text: a delete's shape
+    expect(isKvChangeMessage({ key: 'k', text: 'not bytes', deleted: false, context: 'c' })).toBe(false);
   });
 });

@@ -9,6 +9,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CLUSTER_CLIENT, ClusterClient, NodeWatcher, RingManager, ServiceRegistry, clusterNodes, memberOf } from '@ringnest/riak-core';
 import { KvWatchSession, MAX_WATCHES_PER_CLIENT } from './kv-watch-session';
+import { JsonText, toJsonText, valueOf } from '../lib/json-text';
 
 export const KV_WATCH_SERVICE = 'kv-watch';
 export const KV_CHANGED_PATTERN = 'kv.changed';
@@ -24,10 +25,22 @@ export interface KvChange {
 
 export type KvWatcher = (change: KvChange) => void;
 
-export function isKvChange(x: unknown): x is KvChange {
+/**
+ * A change as `kv.changed` carries it between nodes: the value as the bytes of its JSON
+ * (json-text.ts), which cost the receiving node's transport nothing to decode, whatever the value's
+ * shape; the receiver parses it only when it has watchers of the key.
+ */
+export interface KvChangeMessage {
+  readonly key: string;
+  readonly text?: JsonText;
+  readonly deleted: boolean;
+  readonly context: string;
+}
+
+export function isKvChangeMessage(x: unknown): x is KvChangeMessage {
   if (!x || typeof x !== 'object') return false;
   const c = x as Record<string, unknown>;
-  return typeof c['key'] === 'string' && typeof c['context'] === 'string' && typeof c['deleted'] === 'boolean';
+  return typeof c['key'] === 'string' && typeof c['context'] === 'string' && typeof c['deleted'] === 'boolean' && (c['text'] === undefined || c['text'] instanceof Uint8Array);
 }
 
 @Injectable()
@@ -103,18 +116,25 @@ export class KvWatchService {
     );
   }
 
-  /** A write coordinated here: tell local watchers and every node that has watchers. */
-  publish(change: KvChange): void {
+  /** A write coordinated here (`text`: its value's JSON text): tell local watchers and every node that has watchers. */
+  publish(change: KvChange, text?: JsonText): void {
     this.deliver(change);
+    const message: KvChangeMessage = { key: change.key, deleted: change.deleted, context: change.context, ...(change.deleted ? {} : { text: text ?? toJsonText(change.value) }) };
     const ring = this.rings.current;
     for (const node of new Set([...this.interested, ...this.nodes.upNodes(KV_WATCH_SERVICE)])) {
       if (node === this.rings.self) continue;
       const addr = memberOf(ring, node)?.addr;
       if (!addr) continue;
-      this.client.request(addr, KV_CHANGED_PATTERN, change, { timeoutMs: 5000 }).catch((err: unknown) => {
+      this.client.request(addr, KV_CHANGED_PATTERN, message, { timeoutMs: 5000 }).catch((err: unknown) => {
         this.logger.debug(`telling ${node} about a change of ${change.key} failed: ${(err as Error).message}`);
       });
     }
+  }
+
+  /** A change another node announced; its value is parsed only for watchers of its key. Throws on a value that is not JSON. */
+  received(m: KvChangeMessage): void {
+    if (!this.watchers.has(m.key)) return;
+    this.deliver({ key: m.key, deleted: m.deleted, context: m.context, ...(m.text === undefined ? {} : { value: valueOf(m.text) }) });
   }
 
   /** A change announced by another node (or this one). */

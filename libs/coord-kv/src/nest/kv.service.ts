@@ -139,7 +139,7 @@ export class KvService {
     }
     const context = encodeContext(join(stateOf(object)));
     const acknowledged = (acks: number): StoreResult => {
-      this.watches.publish({ key, value: write.tombstone ? undefined : value, deleted: write.tombstone, context });
+      this.watches.publish({ key, value: write.tombstone ? undefined : value, deleted: write.tombstone, context }, write.value);
       return { acks, context };
     };
     if (o.w === 1) {

@@ -50,11 +50,11 @@ export const DECODE_COST = Object.freeze({ scalar: 1, wideNumber: 3, string: 3, 
 
 /**
  * Deep enough for any message and for stored values nested a few dozen levels (user JSON inside a
- * request inside a version set). 2^21 units of work decode in 60-90 ms in the worst shapes (two
- * million nils, 260 000 empty maps, 130 000 dates), so no frame holds a node for longer; a stored
- * value may take half of it (coord-kv's MAX_VALUE_COST).
+ * request inside a version set). 2^19 units of work decode in 15-25 ms in the worst shapes (half a
+ * million nils, 65 000 empty maps, 32 000 dates), so no frame holds a node for longer. Bulky data
+ * travels as `bin` (a view, one unit): KV values cross the cluster as the bytes of their JSON.
  */
-export const DEFAULT_MSGPACK_BUDGET: MsgpackBudget = Object.freeze({ maxDepth: 64, maxElements: 1 << 21, maxCost: 1 << 21 });
+export const DEFAULT_MSGPACK_BUDGET: MsgpackBudget = Object.freeze({ maxDepth: 64, maxElements: 1 << 19, maxCost: 1 << 19 });
 
 /** Largest `maxDepth` a caller may ask for: msgpackr decodes recursively, one stack frame per level. */
 export const MAX_MSGPACK_DEPTH = 1024;
