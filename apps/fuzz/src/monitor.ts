@@ -70,6 +70,7 @@ export class Monitor {
         maxEventLoopMs: 0,
         startRssMiB: 0,
         maxRssMiB: 0,
+        maxAnonMiB: 0,
         lastRssMiB: 0,
         logLines: 0,
         errorLines: 0,

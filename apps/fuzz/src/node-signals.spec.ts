@@ -1,4 +1,4 @@
-import { classifyLogLine, completeLines, metricValue, vmRssBytes } from './node-signals';
+import { classifyLogLine, completeLines, metricValue, rssParts, vmRssBytes } from './node-signals';
 
 const line = (o: object) => JSON.stringify({ level: 'info', time: '2026-01-01T00:00:00.000Z', node: 'n@h', message: 'ok', ...o });
 
@@ -37,5 +37,8 @@ describe('metricValue and vmRssBytes', () => {
   it('reads VmRSS in bytes', () => {
     expect(vmRssBytes('Name:\tnode\nVmRSS:\t  114480 kB\nThreads: 11\n')).toBe(114480 * 1024);
     expect(vmRssBytes('Name: node\n')).toBeUndefined();
+    expect(rssParts('VmRSS:\t  3000 kB\nRssAnon:\t  2000 kB\nRssFile:\t  1000 kB\n')).toEqual({ rss: 3000 * 1024, anon: 2000 * 1024, file: 1000 * 1024 });
+    expect(rssParts('VmRSS:\t  3000 kB\n')).toEqual({ rss: 3000 * 1024, anon: 0, file: 0 });
+    expect(rssParts('Name: node\n')).toBeUndefined();
   });
 });

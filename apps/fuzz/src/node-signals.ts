@@ -50,6 +50,21 @@ export function metricValue(text: string, name: string): number | undefined {
 
 /** Resident set size in bytes from the text of /proc/<pid>/status, or undefined. */
 export function vmRssBytes(status: string): number | undefined {
-  const m = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
+  return statusBytes(status, 'VmRSS');
+}
+
+/**
+ * A process's resident memory from /proc/<pid>/status and its two parts: anonymous memory (heap,
+ * buffers: what the process itself holds) and file pages (code, and the LMDB files it maps, which
+ * the kernel may drop at will). Undefined when VmRSS is missing; a missing part counts as 0.
+ */
+export function rssParts(status: string): { rss: number; anon: number; file: number } | undefined {
+  const rss = statusBytes(status, 'VmRSS');
+  if (rss === undefined) return undefined;
+  return { rss, anon: statusBytes(status, 'RssAnon') ?? 0, file: statusBytes(status, 'RssFile') ?? 0 };
+}
+
+function statusBytes(status: string, field: string): number | undefined {
+  const m = new RegExp(`^${field}:\\s+(\\d+)\\s+kB$`, 'm').exec(status);
   return m ? Number(m[1]) * 1024 : undefined;
 }

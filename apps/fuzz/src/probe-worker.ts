@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { parentPort } from 'node:worker_threads';
-import { metricValue, vmRssBytes } from './node-signals';
+import { metricValue, rssParts } from './node-signals';
 
 export const PROBE_INTERVAL_MS = 50;
 export const RSS_INTERVAL_MS = 500;
@@ -49,6 +49,8 @@ export interface ProbeStats {
   maxEventLoopMs: number;
   startRssMiB: number;
   maxRssMiB: number;
+  /** the most anonymous memory (heap, buffers) seen, MiB: RSS less the file pages it maps */
+  maxAnonMiB: number;
   lastRssMiB: number;
 }
 
@@ -109,7 +111,7 @@ export function runProbeWorker(data: ProbeWorkerData): void {
   };
 
   for (const n of data.nodes) {
-    const s: ProbeStats = { node: n.name, probes: 0, slowProbes: 0, failedProbes: 0, maxProbeMs: 0, locallyDelayed: 0, p99Ms: [], maxEventLoopMs: 0, startRssMiB: 0, maxRssMiB: 0, lastRssMiB: 0 };
+    const s: ProbeStats = { node: n.name, probes: 0, slowProbes: 0, failedProbes: 0, maxProbeMs: 0, locallyDelayed: 0, p99Ms: [], maxEventLoopMs: 0, startRssMiB: 0, maxRssMiB: 0, maxAnonMiB: 0, lastRssMiB: 0 };
     stats.set(n.name, s);
     timers.push(
       setInterval(() => {
@@ -165,13 +167,16 @@ export function runProbeWorker(data: ProbeWorkerData): void {
       } catch {
         return; // gone: the exit is reported by the main thread
       }
-      const bytes = vmRssBytes(text);
-      if (bytes === undefined) return;
-      const mib = bytes / MiB;
+      const parts = rssParts(text);
+      if (parts === undefined) return;
+      const mib = parts.rss / MiB;
       if (s.startRssMiB === 0) s.startRssMiB = mib;
       s.lastRssMiB = mib;
+      s.maxAnonMiB = Math.max(s.maxAnonMiB, parts.anon / MiB);
       if (mib > s.maxRssMiB) {
-        if (mib > bounds.maxRssMiB && s.maxRssMiB <= bounds.maxRssMiB) violation(n.name, 'rss', `RSS ${mib.toFixed(0)} MiB (bound ${bounds.maxRssMiB} MiB)`);
+        if (mib > bounds.maxRssMiB && s.maxRssMiB <= bounds.maxRssMiB) {
+          violation(n.name, 'rss', `RSS ${mib.toFixed(0)} MiB: ${(parts.anon / MiB).toFixed(0)} anonymous, ${(parts.file / MiB).toFixed(0)} file pages (bound ${bounds.maxRssMiB} MiB)`);
+        }
         s.maxRssMiB = mib;
       }
     };

@@ -1,7 +1,7 @@
 import { RunResult, failureSignature } from './fuzz-run';
 import { renderReport } from './report';
 
-const node = { node: 'fuzz-api@127.0.0.1', app: 'api', pid: 10, probes: 100, slowProbes: 0, failedProbes: 0, maxProbeMs: 12.5, locallyDelayed: 0, p99Ms: [20, 30], maxEventLoopMs: 40, startRssMiB: 100, maxRssMiB: 150, lastRssMiB: 140, logLines: 10, errorLines: 0, warnLines: 0, errorSamples: [] };
+const node = { node: 'fuzz-api@127.0.0.1', app: 'api', pid: 10, probes: 100, slowProbes: 0, failedProbes: 0, maxProbeMs: 12.5, locallyDelayed: 0, p99Ms: [20, 30], maxEventLoopMs: 40, startRssMiB: 100, maxRssMiB: 150, maxAnonMiB: 90, lastRssMiB: 140, logLines: 10, errorLines: 0, warnLines: 0, errorSamples: [] };
 
 const result: RunResult = {
   seed: 99,
@@ -31,7 +31,7 @@ describe('renderReport', () => {
     expect(text).toMatch(/http-store\s+500\s+50\.0\s+10\s+0/);
     expect(text).toMatch(/ws-kv\s+40\s+4\.0\s+10\s+3/);
     expect(text).toMatch(/total\s+540\s+20\s+3/);
-    expect(text).toMatch(/fuzz-api@127\.0\.0\.1 \(10\)\s+100\s+0\s+0\s+12\.5\s+30\.0\s+20\.0\s+40\s+100\s+150\s+140\s+0/);
+    expect(text).toMatch(/fuzz-api@127\.0\.0\.1 \(10\)\s+100\s+0\s+0\s+12\.5\s+30\.0\s+20\.0\s+40\s+100\s+150\s+140\s+90\s+0/);
     expect(text).toContain('replay: npm run fuzz -- --seed 99 --target ws-kv');
     expect(text).toContain('input #17');
     expect(text).toContain('shrunk: {}');

@@ -28,7 +28,7 @@ export function renderReport(r: RunResult): string {
   out.push('');
   out.push(
     pad([
-      ['node (pid)', 'probes', 'slow', 'failed', 'max probe ms', 'loop p99 ms (worst share)', 'loop p99 ms (median share)', 'loop max ms', 'RSS MiB start', 'max', 'end', 'log error lines'],
+      ['node (pid)', 'probes', 'slow', 'failed', 'max probe ms', 'loop p99 ms (worst share)', 'loop p99 ms (median share)', 'loop max ms', 'RSS MiB start', 'max', 'end', 'anonymous max', 'log error lines'],
       ...r.nodes.map((n) => [
         `${n.node} (${n.pid})`,
         String(n.probes),
@@ -41,6 +41,7 @@ export function renderReport(r: RunResult): string {
         n.startRssMiB.toFixed(0),
         n.maxRssMiB.toFixed(0),
         n.lastRssMiB.toFixed(0),
+        n.maxAnonMiB.toFixed(0),
         String(n.errorLines),
       ]),
     ]),
