@@ -1,11 +1,11 @@
 /**
- * A simulated cluster of 50 nodes on the in-memory transport converges after a join storm: every
+ * A simulated cluster of 32 nodes (half the ring's partitions) on the in-memory transport converges after a join storm: every
  * node joins the first at once; gossip and the claimant bring every node to the same balanced ring.
  */
 import { SimulatedCluster } from '../src/testing';
 import { clocksEqual, clusterNodes, memberOf, ownershipOf, ownedCounts, ringClock, ringReady, spreadViolations } from '../src';
 
-const NODES = 50;
+const NODES = 32;
 
 async function until(what: string, cond: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -15,7 +15,7 @@ async function until(what: string, cond: () => boolean, timeoutMs: number): Prom
   }
 }
 
-describe('a simulated cluster of 50 nodes', () => {
+describe(`a simulated cluster of ${NODES} nodes`, () => {
   const sim = new SimulatedCluster({ ringSize: 64, network: { seed: 42, minDelayMs: 0, maxDelayMs: 3 } });
   afterAll(() => sim.stop());
 
@@ -38,8 +38,8 @@ describe('a simulated cluster of 50 nodes', () => {
         rings.every((r) => clocksEqual(ringClock(r), ringClock(r0)))
       );
     };
-    // Bounded generously: on a loaded 2-core machine the 50 simulated nodes run up to ~3x slower than alone (~40 s).
-    await until('the 50-node ring to settle', settled, 300000);
+    // Bounded generously: on a loaded 2-core machine the simulated nodes run up to ~3x slower than alone (~17 s for 32).
+    await until(`the ${NODES}-node ring to settle`, settled, 300000);
 
     const ring = first.rings.current;
     const owners = ownershipOf(ring).owners;
