@@ -120,6 +120,8 @@ async function waitHealthy(ctx: DevrelContext, node: DevrelNode, launched?: Laun
   const log = path.join(node.dataDir, LOG_FILE);
   if (verdict === 'up') return undefined;
   if (verdict === 'exited') {
+    // the process may be gone (reaped) a moment before its exit event says with what code
+    if (launched && !launched.exit) await pollUntil(async () => (launched.exit ? true : undefined), 1000, 10);
     const code = launched?.exit?.code;
     return `Failed: ${node.name} exited during start${code === undefined || code === null ? '' : ` with code ${code}`} (see ${log}): ${lastLogLine(node)}`;
   }
