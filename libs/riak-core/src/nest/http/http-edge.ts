@@ -3,7 +3,7 @@
  * the HTTP server's timeouts:
  * - every request goes through the browser policy (`browser-policy.ts`) before its body is read:
  *   a foreign `Host` gets 421 (while bound to loopback), and a request that may change something
- *   (any method but GET, HEAD, OPTIONS) to a route that exists gets 415 unless its `Content-Type`
+ *   (any method but GET, HEAD, OPTIONS, DELETE) to a route that exists gets 415 unless its `Content-Type`
  *   is `application/json`;
  * - JSON bodies are parsed by fastify's own parser, which refuses `__proto__` and
  *   `constructor.prototype` keys (400), except that an empty body is no body: a route that takes
