@@ -1,8 +1,8 @@
 /**
- * `PUT/GET/DELETE /api/store/:key` (SPEC §6): validate, delegate to the KV service, shape the
- * body. Quorum failures are HTTP exceptions carrying the SPEC error body (503, 504); a value no
- * replica could take is refused by the KV service (400). PUT and DELETE, like every request that
- * changes something, need `Content-Type: application/json` (415, the node's HTTP edge).
+ * `PUT/GET/DELETE /api/store/:key`: validate, delegate to the KV service, shape the body. Quorum
+ * failures are HTTP exceptions carrying the JSON error body (503, 504); a value no replica could
+ * take is refused by the KV service (400). PUT, like every request with a body that changes
+ * something, needs `Content-Type: application/json` (415, the node's HTTP edge); DELETE needs no type.
  */
 import { BadRequestException, Body, Controller, Delete, Get, Header, Headers, HttpCode, Param, Put, Query, UsePipes, ValidationPipe } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
@@ -49,7 +49,6 @@ export class StoreController {
   @ApiOperation({ summary: 'Delete a value; answers once W replicas acknowledged; later reads say not_found' })
   @ApiHeader(CONTEXT_HEADER_DOC)
   @ApiOkResponse({ description: 'deleted', schema: DELETED_SCHEMA })
-  @ApiErrorResponses(415)
   async remove(@Param('key') key: string, @Query() q: StoreQueryDto, @Headers(CONTEXT_HEADER) context?: string) {
     return deletedBody(await this.kv.remove(key, this.options(key, q), context));
   }
