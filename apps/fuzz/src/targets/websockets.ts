@@ -72,21 +72,20 @@ const helpSentinel: WsSentinel = { frame: JSON.stringify({ event: 'help' }), ans
 
 const describe = (input: GatewayInput) => sketch(input);
 
-export const wsKv = target<GatewayInput>({
-  name: 'ws-kv',
-  summary: '/ws/kv: store/fetch/watch with hostile data and contexts, bad frames, foreign Origin/Host',
-  arbitrary: gatewayArbitrary(kvText, 1024 * 1024),
-  run: (input, ctx) => (input.kind === 'raw' ? wsRawBytes(ctx.api.httpPort, '/ws/kv', input.bytes) : wsExchange(ctx.api.httpPort, '/ws/kv', input.ws, unknownEventSentinel())),
-  describe,
-});
+/** A gateway of the api node at `path`, judged by the unknown-event sentinel. */
+function apiGateway(name: string, summary: string, path: string, text: fc.Arbitrary<string>, maxFrameBytes: number): Target<unknown> {
+  return target<GatewayInput>({
+    name,
+    summary,
+    arbitrary: gatewayArbitrary(text, maxFrameBytes),
+    run: (input, ctx) => (input.kind === 'raw' ? wsRawBytes(ctx.api.httpPort, path, input.bytes) : wsExchange(ctx.api.httpPort, path, input.ws, unknownEventSentinel())),
+    describe,
+  });
+}
 
-export const wsCluster = target<GatewayInput>({
-  name: 'ws-cluster',
-  summary: '/ws/cluster: requests with hostile data, bad and oversize frames, foreign Origin/Host',
-  arbitrary: gatewayArbitrary(clusterText, 4 * 1024),
-  run: (input, ctx) => (input.kind === 'raw' ? wsRawBytes(ctx.api.httpPort, '/ws/cluster', input.bytes) : wsExchange(ctx.api.httpPort, '/ws/cluster', input.ws, unknownEventSentinel())),
-  describe,
-});
+export const wsKv = apiGateway('ws-kv', '/ws/kv: store/fetch/watch with hostile data and contexts, bad frames, foreign Origin/Host', '/ws/kv', kvText, 1024 * 1024);
+
+export const wsCluster = apiGateway('ws-cluster', '/ws/cluster: requests with hostile data, bad and oversize frames, foreign Origin/Host', '/ws/cluster', clusterText, 4 * 1024);
 
 export const wsChat: Target<unknown> = target<GatewayInput>({
   name: 'ws-chat',
