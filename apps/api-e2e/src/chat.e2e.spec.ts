@@ -1,5 +1,5 @@
 /**
- * Zap chat (SPEC §7) end to end: real `node dist/apps/chat/main.js` processes and real TCP clients.
+ * Zap chat (apps/chat/src/protocol/PROTOCOL.md) end to end: real `node dist/apps/chat/main.js` processes and real TCP clients.
  *
  * - one node: every exact-bytes exchange of the line protocol, one client at a time and between
  *   clients of that node;
@@ -11,7 +11,7 @@
  * - `./ringnest devrel start 3 --app chat` on chat ports 4040–4042.
  *
  * Waits are event-driven with deadlines; a deadline is a bound for a slow shared machine, not the
- * expected speed (SPEC: a message within 1 s; the measured times are printed at the end).
+ * expected speed (a message should arrive within 1 s; the measured times are printed at the end).
  */
 import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
@@ -22,7 +22,7 @@ import { ChatClient, ChatClients, chatLines as L, PROMPT, showBytes, utf8Bytes }
 import { CliResult, NodeProcess, ROOT, TestCluster, ringnest, waitFor, waitSettled } from './support/cluster';
 import { pool } from './support/kv';
 
-/** bound for one reply or broadcast (SPEC expects well under 1 s; the machine is slow and shared) */
+/** bound for one reply or broadcast (a message should take well under 1 s; the machine is slow and shared) */
 const STEP_MS = 5000;
 /** after kill -9 of a room's first primary, a say must reach every survivor within this (issue) */
 const FAILOVER_MS = 10000;
@@ -39,7 +39,7 @@ async function nextLine(c: ChatClient, timeoutMs = STEP_MS): Promise<string> {
   return (await c.expectMatch(/^([^\n]*)\n> /, timeoutMs))[1];
 }
 
-/** A one-line reason for a refused name or room, then the prompt (SPEC §7 does not fix its words). */
+/** A one-line reason for a refused name or room, then the prompt (apps/chat/src/protocol/PROTOCOL.md does not fix its words). */
 async function expectReason(c: ChatClient): Promise<string> {
   const line = await nextLine(c);
   expect(line).not.toBe('');
@@ -98,7 +98,7 @@ function rssBytes(pid: number): number {
   return Number(m[1]) * 1024;
 }
 
-describe('Zap chat line protocol on one node (SPEC §7, byte for byte)', () => {
+describe('Zap chat line protocol on one node (apps/chat/src/protocol/PROTOCOL.md, byte for byte)', () => {
   const cluster = new TestCluster();
   const clients = new ChatClients();
   let port: number;
@@ -350,7 +350,7 @@ describe('Zap chat on a 4-node chat cluster (rooms on the ring, N=3)', () => {
     const sent = Date.now();
     bob.send(`say ${room} HI!`);
     const arrivals = await Promise.all([alex, bob, carol].map((c) => c.expect(L.message(room, 'Bob', 'HI!')).then(() => Date.now() - sent)));
-    timings.push(`say on node 2 reached nodes 1/2/3 after ${arrivals.join('/')} ms (SPEC: within 1 s)`);
+    timings.push(`say on node 2 reached nodes 1/2/3 after ${arrivals.join('/')} ms (target: within 1 s)`);
     await bob.expectNothing();
     // node 2's /metrics: Bob's TCP connection, and the say fanned out to nodes 1 and 3 (one message each, at least)
     const metrics = await (await fetch(`${n2.http}/metrics`)).text();
@@ -686,7 +686,7 @@ describe('Zap chat on a 4-node chat cluster (rooms on the ring, N=3)', () => {
 
 describe('./ringnest devrel start 3 --app chat', () => {
   // A copy of ./ringnest in a scratch checkout root (dist linked to the real one), so the devrel
-  // data of this test never touches ./data of the shared working tree; the ports are SPEC §3's.
+  // data of this test never touches ./data of the shared working tree; the ports are docs/cli.md's.
   let root = '';
   const clients = new ChatClients();
   /** like `ringnest()`, but the copy in the scratch root */

@@ -1,6 +1,6 @@
 /**
  * The cluster port only talks to nodes that know CLUSTER_SECRET; garbage and strangers are closed
- * and logged, and the node keeps serving (SPEC §8). With CLUSTER_TLS_*, only nodes with a
+ * and logged, and the node keeps serving (libs/riak-core/PROTOCOL.md). With CLUSTER_TLS_*, only nodes with a
  * certificate from the cluster CA get in.
  */
 import { connect, Socket } from 'node:net';

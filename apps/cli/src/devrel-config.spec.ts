@@ -1,7 +1,7 @@
 import { commandLine, devrelDirName, devrelNode, parseDevrelDirName, shellQuote } from './devrel-config';
 
 describe('devrel layout', () => {
-  it('names, ports and data dir of api nodes (SPEC §3)', () => {
+  it('names, ports and data dir of api nodes (docs/cli.md)', () => {
     const node = devrelNode('/repo', 'api', 2);
     expect(node).toMatchObject({
       app: 'api',

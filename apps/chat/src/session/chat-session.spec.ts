@@ -34,7 +34,7 @@ async function named(rooms: RoomDirectory, id: string, name: string, limits: Par
   return c;
 }
 
-describe('ChatSession with LocalRoomDirectory (SPEC §7 exchanges)', () => {
+describe('ChatSession with LocalRoomDirectory (apps/chat/src/protocol/PROTOCOL.md exchanges)', () => {
   let rooms: LocalRoomDirectory;
   beforeEach(() => (rooms = new LocalRoomDirectory()));
 

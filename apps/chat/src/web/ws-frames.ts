@@ -1,5 +1,5 @@
 /**
- * The codec between the chat app's WebSocket frames (SPEC §7) and the chat line protocol: a JSON
+ * The codec between the chat app's WebSocket frames (../protocol/PROTOCOL.md) and the chat line protocol: a JSON
  * frame in becomes the one protocol line a TCP client would type, and the protocol bytes a session
  * writes become `line` frames. Pure: no sockets, no Nest; the interpreter stays the only place that
  * decides what a command means (see PROTOCOL.md, "The WebSocket gateway").

@@ -1,4 +1,4 @@
-/** Failures of a KV request, as HTTP exceptions carrying the SPEC §6 error body. */
+/** Failures of a KV request, as HTTP exceptions carrying the docs/http-api.md error body. */
 import { GatewayTimeoutException, ServiceUnavailableException } from '@nestjs/common';
 
 /** Fewer than W (or R) vnodes can be reached, even with fallbacks (503). */

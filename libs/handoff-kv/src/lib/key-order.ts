@@ -1,6 +1,6 @@
 /**
  * Keys of the KV store and their order. A key is a non-empty, well-formed string of at most
- * {@link MAX_KEY_BYTES} UTF-8 bytes (SPEC §6 refuses longer keys at the edge; LMDB's own limit is
+ * {@link MAX_KEY_BYTES} UTF-8 bytes (docs/http-api.md refuses longer keys at the edge; LMDB's own limit is
  * 1978). Every backend folds in the same order: the byte order of the keys' UTF-8 encodings, which
  * equals Unicode code point order (not JavaScript's UTF-16 code unit order, which differs for
  * characters above U+FFFF against U+E000..U+FFFF).
@@ -26,12 +26,19 @@ export function utf8Length(s: string): number {
   return n;
 }
 
+/** Why `key` cannot be stored by every backend and read back unchanged, or undefined when it can. */
+export function keyProblem(key: unknown): string | undefined {
+  if (typeof key !== 'string' || key.length === 0) return 'a key must be a non-empty string';
+  if (LONE_SURROGATE.test(key)) return 'a key must be well-formed UTF-16 (no lone surrogates)';
+  const bytes = utf8Length(key);
+  if (bytes > MAX_KEY_BYTES) return `a key must be at most ${MAX_KEY_BYTES} UTF-8 bytes, got ${bytes}`;
+  return undefined;
+}
+
 /** Throws `invalid-key` unless `key` can be stored by every backend and read back unchanged. */
 export function checkKey(key: unknown): asserts key is string {
-  if (typeof key !== 'string' || key.length === 0) throw new KvError('invalid-key', 'a key must be a non-empty string');
-  if (LONE_SURROGATE.test(key)) throw new KvError('invalid-key', 'a key must be well-formed UTF-16 (no lone surrogates)');
-  const bytes = utf8Length(key);
-  if (bytes > MAX_KEY_BYTES) throw new KvError('invalid-key', `a key must be at most ${MAX_KEY_BYTES} UTF-8 bytes, got ${bytes}`);
+  const problem = keyProblem(key);
+  if (problem !== undefined) throw new KvError('invalid-key', problem);
 }
 
 /** Maps UTF-16 code units so that comparing them orders strings by code point (surrogates above U+FFFF's BMP neighbours). */

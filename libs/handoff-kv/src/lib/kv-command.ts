@@ -14,10 +14,11 @@
 import type { StoredObject } from './stored-object';
 import type { ClientWrite } from './version-policy';
 import { isStoredObject } from './stored-object';
+import { keyProblem } from './key-order';
 
 /** The service name the KV vnode registers under. */
 export const KV_SERVICE = 'kv';
-/** The bucket of every KV ring key (SPEC §6: a value's ring key is `("store", key)`). */
+/** The bucket of every KV ring key (docs/http-api.md: a value's ring key is `("store", key)`). */
 export const KV_BUCKET = 'store';
 /** The most keys one `list` answers with. */
 export const KV_LIST_LIMIT = 10_000;
@@ -103,21 +104,23 @@ export type KvReplyOf<C extends KvCommand> = C extends KvGetCommand
 
 const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null;
 
-/** True for a well-formed {@link KvCommand} (keys are checked by the backend). */
+const isKey = (k: unknown): k is string => keyProblem(k) === undefined;
+
+/** True for a well-formed {@link KvCommand} whose key every backend can store. */
 export function isKvCommand(x: unknown): x is KvCommand {
   if (!isRecord(x)) return false;
   switch (x['op']) {
     case 'put':
-      return typeof x['key'] === 'string' && isStoredObject(x['object']);
+      return isKey(x['key']) && isStoredObject(x['object']);
     case 'get':
-      return typeof x['key'] === 'string';
+      return isKey(x['key']);
     case 'delete':
-      return typeof x['key'] === 'string' && (x['updatedAt'] === undefined || (typeof x['updatedAt'] === 'number' && Number.isFinite(x['updatedAt'])));
+      return isKey(x['key']) && (x['updatedAt'] === undefined || (typeof x['updatedAt'] === 'number' && Number.isFinite(x['updatedAt'])));
     case 'reap':
-      return typeof x['key'] === 'string' && 'context' in x;
+      return isKey(x['key']) && 'context' in x;
     case 'coordinate': {
       const w = x['write'];
-      return typeof x['key'] === 'string' && isRecord(w) && typeof w['tombstone'] === 'boolean';
+      return isKey(x['key']) && isRecord(w) && typeof w['tombstone'] === 'boolean';
     }
     case 'list':
       return x['limit'] === undefined || (Number.isInteger(x['limit']) && (x['limit'] as number) >= 1 && (x['limit'] as number) <= KV_LIST_LIMIT);

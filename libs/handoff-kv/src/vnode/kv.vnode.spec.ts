@@ -71,10 +71,16 @@ describe.each<StorageKind>(['memory', 'lmdb'])('KvVnode on %s storage', (kind) =
     expect(await run(v, { op: 'list', limit: 2 })).toEqual({ keys: ['z1', 'z2'], truncated: true });
   });
 
-  it('refuses malformed commands and keys with a KvError (the vnode master restarts the vnode)', async () => {
+  it('refuses malformed commands and keys, and keeps running (no restart for a bad sender)', async () => {
     const v = startVnode(openStorage());
-    await expect(v.handleCommand({ op: 'scan' } as unknown as KvCommand)).rejects.toMatchObject({ code: 'invalid-command' });
-    await expect(v.handleCommand({ op: 'put', key: '', object: obj(1, 1) })).rejects.toMatchObject({ code: 'invalid-key' });
+    await run(v, { op: 'put', key: 'kept', object: obj(1, 1) });
+    const refused = (c: unknown) => expect.objectContaining({ kind: 'refuse', reason: expect.stringContaining(c as string) });
+    expect(await v.handleCommand({ op: 'scan' } as unknown as KvCommand)).toEqual(refused('not a kv command'));
+    expect(await v.handleCommand({ op: 'put', key: '', object: obj(1, 1) })).toEqual(refused('not a kv command'));
+    expect(await v.handleCommand({ op: 'get', key: 'k'.repeat(1025) })).toEqual(refused('not a kv command'));
+    expect(await v.handleHandoffCommand({ op: 'get' } as unknown as KvCommand)).toEqual(refused('not a kv command'));
+    expect(await v.handleCoverage({ op: 'get', key: 'x' }, [0])).toEqual(refused("supports {op:'list'} only"));
+    expect(await run(v, { op: 'get', key: 'kept' })).toEqual({ found: true, object: obj(1, 1) });
   });
 
   it('serves reads and applies-and-forwards writes while handing off', async () => {

@@ -20,6 +20,7 @@ import {
   Vnode,
   VnodeContext,
   keyIndex,
+  refuse,
   reply,
 } from '@ringnest/riak-core';
 import {
@@ -82,6 +83,7 @@ export class KvVnode implements Vnode<KvCommand, KvReply> {
   }
 
   async handleCommand(command: KvCommand): Promise<CommandResult<KvReply>> {
+    if (!isKvCommand(command)) return refuse(`not a kv command: ${describe(command)}`);
     return reply(await this.apply(command));
   }
 
@@ -91,6 +93,7 @@ export class KvVnode implements Vnode<KvCommand, KvReply> {
    * produced (a `put`), so the target never coordinates it a second time into a concurrent version.
    */
   async handleHandoffCommand(command: KvCommand): Promise<HandoffCommandResult<KvReply>> {
+    if (!isKvCommand(command)) return refuse(`not a kv command: ${describe(command)}`);
     const answer = await this.apply(command);
     if (command.op === 'coordinate' && 'object' in answer) {
       return { kind: 'reply-and-forward', reply: answer, forward: { op: 'put', key: command.key, object: answer.object } satisfies KvCommand };
@@ -100,7 +103,7 @@ export class KvVnode implements Vnode<KvCommand, KvReply> {
 
   /** Coverage `{op:'list', limit?}`: live keys of the partitions in `keySpaces` (this vnode also holds neighbours' replicas). */
   async handleCoverage(request: unknown, keySpaces: readonly PartitionIndex[]): Promise<CommandResult<KvListReply>> {
-    if (!isKvCommand(request) || request.op !== 'list') throw new KvError('invalid-command', `kv coverage supports {op:'list'} only, got ${describe(request)}`);
+    if (!isKvCommand(request) || request.op !== 'list') return refuse(`kv coverage supports {op:'list'} only, got ${describe(request)}`);
     const wanted = new Set(keySpaces);
     return reply(await this.list(request.limit ?? KV_LIST_LIMIT, (key) => wanted.has(this.partitionOf(key))));
   }

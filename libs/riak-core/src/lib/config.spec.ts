@@ -13,7 +13,7 @@ function refusal(env: Record<string, string>): ConfigError {
 }
 
 describe('parseNodeConfig', () => {
-  it('has the SPEC §2 defaults', () => {
+  it('has the README, configuration table defaults', () => {
     const c = parseNodeConfig({}, api);
     expect(c).toMatchObject({
       node: 'dev1@127.0.0.1',

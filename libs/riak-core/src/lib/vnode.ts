@@ -37,7 +37,12 @@ export type CommandResult<R = unknown> =
   /** answer later with ctx.reply(sender, ...) (e.g. after asynchronous work), or never */
   | { readonly kind: 'noreply' }
   /** answer the sender with `reply` (if given) and stop this vnode; the next command starts a fresh one */
-  | { readonly kind: 'stop'; readonly reason: string; readonly reply?: R };
+  | { readonly kind: 'stop'; readonly reason: string; readonly reply?: R }
+  /**
+   * refuse a command the vnode does not understand (error code `bad-command`); the vnode keeps
+   * running: a malformed command is the sender's fault, not a reason to restart (throwing would)
+   */
+  | { readonly kind: 'refuse'; readonly reason: string };
 
 /** The answer to a command received while this vnode hands its partition off. */
 export type HandoffCommandResult<R = unknown> =
@@ -141,6 +146,7 @@ export interface Vnode<C = unknown, R = unknown> {
 
 export const reply = <R>(r: R): CommandResult<R> => ({ kind: 'reply', reply: r });
 export const noreply: CommandResult<never> = { kind: 'noreply' };
+export const refuse = (reason: string): CommandResult<never> => ({ kind: 'refuse', reason });
 
 /** Errors a command can fail with, with stable codes (see docs/errors.md). */
-export type VnodeErrorCode = 'overload' | 'vnode-crashed' | 'timeout' | 'no-service' | 'unreachable' | 'stopped';
+export type VnodeErrorCode = 'overload' | 'vnode-crashed' | 'timeout' | 'no-service' | 'unreachable' | 'stopped' | 'bad-command';

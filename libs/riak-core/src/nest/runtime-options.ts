@@ -1,6 +1,6 @@
 /**
- * Timing of the cluster runtime. Defaults meet SPEC §4 (a silent node is down for routing within
- * 5 s); simulations shrink them.
+ * Timing of the cluster runtime. Defaults route around a silent node within 5 s (README, "Failure detection": 2.5 s);
+ * simulations shrink them.
  */
 import { CONFIG_VARIABLES, DEFAULT_HANDOFF_BATCH_ITEMS, DEFAULT_HANDOFF_CONCURRENCY, Env, readConfig } from '../lib';
 

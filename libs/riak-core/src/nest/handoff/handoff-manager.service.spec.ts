@@ -7,7 +7,7 @@
  */
 import { Logger } from '@nestjs/common';
 import { Subject } from 'rxjs';
-import { CommandResult, HandoffCommandResult, HandoffItem, NodeConfig, Ring, Transfer, Vnode, freshRing, ownershipOf, reply, ringSize, setMember, setOwnership } from '../../lib';
+import { CommandResult, HandoffCommandResult, HandoffDataResult, HandoffItem, NodeConfig, Ring, Transfer, Vnode, freshRing, ownershipOf, reply, ringSize, setMember, setOwnership } from '../../lib';
 import { ClusterClient } from '../transport';
 import { RingChange, RingManager } from '../ring-manager.service';
 import { LivenessService } from '../liveness.service';
@@ -39,6 +39,15 @@ class MapVnode implements Vnode<Cmd> {
   }
   encodeHandoffItem(item: HandoffItem): Uint8Array {
     return Buffer.from(JSON.stringify(item));
+  }
+  handleHandoffData(data: Uint8Array): HandoffDataResult {
+    try {
+      const { key, value } = JSON.parse(Buffer.from(data).toString()) as { key: string; value: string };
+      this.data.set(key, value);
+      return { kind: 'ok' };
+    } catch {
+      return { kind: 'error', reason: 'not JSON' };
+    }
   }
 }
 
@@ -154,5 +163,18 @@ describe('HandoffManager: an ownership transfer the ring drops after the handoff
     expect(t.handoffState()).toBeUndefined();
     await t.put('after');
     expect(t.client.forwarded).toEqual([]);
+  });
+
+  it('refuses a batch the vnode cannot apply and keeps the vnode running with its data', async () => {
+    const t = setup();
+    await t.put('kept');
+    const running = t.master.running().find((r) => r.index === INDEX)?.worker;
+    const good = Buffer.from(JSON.stringify({ key: 'k1', value: 'v1' }));
+    await expect(t.manager.receive({ service: 'map', index: INDEX, type: 'hinted', items: [good, Buffer.from([0xc1])] })).rejects.toThrow(
+      'handoff item refused: not JSON',
+    );
+    // the same vnode, not a restarted one: what it held is still there, the good item applied
+    expect(t.master.running().find((r) => r.index === INDEX)?.worker).toBe(running);
+    await expect(Promise.all(['kept', 'k1'].map(t.get))).resolves.toEqual(['kept', 'v1']);
   });
 });

@@ -91,22 +91,27 @@ export class HandoffManager implements HandoffRunner, OnModuleInit, OnModuleDest
     await this.finishMoved();
   }
 
-  /** Apply a batch received from a sending node to the local vnode. */
+  /**
+   * Apply a batch received from a sending node to the local vnode. A batch the vnode refuses fails
+   * this request (the sender retries its handoff) and leaves the vnode running: bad data from a peer
+   * is not a fault of the vnode.
+   */
   async receive(batch: HandoffBatch): Promise<{ applied: number }> {
     const worker = this.master.worker(batch.service, batch.index);
-    await worker.call(async (v) => {
-      if (batch.items.length === 0) return;
+    const refusal = await worker.call(async (v): Promise<string | undefined> => {
+      if (batch.items.length === 0) return undefined;
       if (v.handleHandoffBatch) {
         const r = await v.handleHandoffBatch(batch.items);
-        if (r.kind === 'error') throw new Error(`handoff batch refused: ${r.reason}`);
-        return;
+        return r.kind === 'error' ? `handoff batch refused: ${r.reason}` : undefined;
       }
-      if (!v.handleHandoffData) throw new Error(`service ${batch.service} cannot receive handoff data`);
+      if (!v.handleHandoffData) return `service ${batch.service} cannot receive handoff data`;
       for (const item of batch.items) {
         const r = await v.handleHandoffData(item);
-        if (r.kind === 'error') throw new Error(`handoff item refused: ${r.reason}`);
+        if (r.kind === 'error') return `handoff item refused: ${r.reason}`;
       }
+      return undefined;
     });
+    if (refusal !== undefined) throw new Error(refusal);
     return { applied: batch.items.length };
   }
 

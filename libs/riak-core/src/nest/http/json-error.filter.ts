@@ -1,5 +1,5 @@
 /**
- * Maps every error that reaches an HTTP route to the JSON error shape of SPEC §6,
+ * Maps every error that reaches an HTTP route to the JSON error shape of docs/http-api.md,
  * `{"error":{"code","message"}}`, with a stable code per status. Unexpected errors are logged and
  * answered 500 without leaking internals; the node keeps serving.
  */
@@ -45,6 +45,7 @@ export const VNODE_ERROR_MESSAGES: Readonly<Record<VnodeErrorCode, string>> = {
   'no-service': 'the service does not run where the request was routed',
   unreachable: 'a node the request needs is unreachable',
   stopped: 'a vnode stopped before answering',
+  'bad-command': 'a vnode refused the command as malformed',
 };
 
 /** The HTTP status of a failed vnode command (docs/errors.md). */
@@ -53,6 +54,7 @@ export function vnodeErrorStatus(e: VnodeError): number {
     case 'timeout':
       return HttpStatus.GATEWAY_TIMEOUT;
     case 'vnode-crashed':
+    case 'bad-command':
       return HttpStatus.INTERNAL_SERVER_ERROR;
     default:
       return HttpStatus.SERVICE_UNAVAILABLE;

@@ -16,6 +16,7 @@ import { lastValueFrom } from 'rxjs';
 import { ErrorReplyMessage, PROTOCOL_VERSION, ReplyMessage, WIRE_LIMITS, WireError, truncateText } from '../../lib/wire';
 import { ClusterContext } from './cluster-context';
 import { BAD_REPLY_ERROR_CODE, NO_HANDLER_ERROR_CODE, RemoteError, toRemoteError } from './remote-error';
+import { WarnThrottle } from './warn-throttle';
 
 /** The transport id handlers can name in `@MessagePattern(pattern, CLUSTER_TRANSPORT)`. */
 export const CLUSTER_TRANSPORT: unique symbol = Symbol('RINGNEST_CLUSTER_TRANSPORT');
@@ -33,11 +34,19 @@ export abstract class ClusterDispatchServer<E extends EventsMap = EventsMap>
   implements CustomTransportStrategy
 {
   protected override readonly logger: LoggerService;
+  /** events nobody handles: a peer (perhaps newer, perhaps hostile) can send them at will */
+  private readonly unhandledEvents: WarnThrottle;
 
   protected constructor(logger: LoggerService) {
     super();
     this.logger = logger;
     this.transportId = CLUSTER_TRANSPORT;
+    this.unhandledEvents = new WarnThrottle(logger, { what: 'events with no handler dropped' });
+  }
+
+  /** Subclasses call this from close(): logs the throttle's last summary and clears its timer. */
+  protected closeDispatch(): void {
+    this.unhandledEvents.close();
   }
 
   /**
@@ -78,6 +87,10 @@ export abstract class ClusterDispatchServer<E extends EventsMap = EventsMap>
 
   /** Deliver an event to its handlers; failures are logged, never thrown. */
   protected dispatchEvent(pattern: string, data: unknown, ctx: ClusterContext): Promise<void> {
+    if (!this.getHandlerByPattern(pattern)) {
+      this.unhandledEvents.warn(`dropped an event with no handler: '${truncateText(pattern, 100)}'`);
+      return Promise.resolve();
+    }
     return this.handleEvent(pattern, { pattern, data }, ctx).then(
       () => undefined,
       (err: unknown) => this.logger.error(`event handler for '${pattern}' failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),

@@ -162,6 +162,7 @@ export class ClusterServer extends ClusterDispatchServer<ClusterServerEvents> {
     this.listener = null;
     this.tlsLayer = null;
     this.refusals.close();
+    this.closeDispatch();
     this.strangers.close();
     const listenerClosed = new Promise<void>((resolve) => listener.close(() => resolve()));
     const connections = [...this.connections];

@@ -1,7 +1,7 @@
 import { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { ConnectionFraming, PROTOCOL_VERSION, SessionKeyPair, SessionSealer, WireError, WireMessage, encodeFrame, encodeMessage, plainFrame } from '../../lib/wire';
-import { FrameSocket, FrameSocketEvents, READ_SLICE_MS } from './frame-socket';
+import { FrameSocket, FrameSocketEvents, READ_SLICE_MESSAGES, READ_SLICE_MS } from './frame-socket';
 
 /** A socket whose peer reads only when told to. */
 class FakeSocket extends Duplex {
@@ -136,6 +136,24 @@ describe('FrameSocket', () => {
     expect(got.map((m) => (m.t === 'req' ? m.id : -1))).toEqual(Array.from({ length: count }, (_, i) => i));
     await tick(); // the last slice may have run out on the last frame
     expect(fake.isPaused()).toBe(false);
+    frames.destroy();
+  });
+
+  it('hands over at most READ_SLICE_MESSAGES frames per turn, however cheap they are to decode', async () => {
+    const { fake, frames, got } = setup();
+    frames.startSession(KEYS);
+    const peer = new SessionSealer(PEER_KEYS.send);
+    const count = 3 * READ_SLICE_MESSAGES + 5;
+    fake.emit('data', Buffer.concat(Array.from({ length: count }, (_, i) => peer.seal(body(i)))));
+    // a handler's work after its first await runs at the end of this turn: only one slice of them
+    expect(got).toHaveLength(READ_SLICE_MESSAGES);
+    let turns = 0;
+    while (got.length < count && turns < 100) {
+      await tick();
+      turns++;
+    }
+    expect(turns).toBeGreaterThanOrEqual(3);
+    expect(got.map((m) => (m.t === 'req' ? m.id : -1))).toEqual(Array.from({ length: count }, (_, i) => i));
     frames.destroy();
   });
 

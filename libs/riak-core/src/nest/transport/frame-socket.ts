@@ -24,9 +24,13 @@
  *   `lingerMs` after end() even if the peer never closes its side;
  * - what is sent within one turn of the event loop is written to the socket at once (corked until
  *   the next turn): a burst of replies costs one system call, not one each;
- * - frames are handled for at most READ_SLICE_MS at a time: a burst of thousands of small frames in
- *   one chunk is worked off in slices, with reading paused in between, so other connections, timers
- *   and HTTP requests get the event loop (frames stay in order: all go through the one reader);
+ * - frames are handled for at most READ_SLICE_MS, and at most READ_SLICE_MESSAGES frames, at a time:
+ *   a burst of thousands of small frames in one chunk is worked off in slices, with reading paused
+ *   in between, so other connections, timers and HTTP requests get the event loop (frames stay in
+ *   order: all go through the one reader). The count matters because the time is measured only
+ *   while frames are handed over: what a request handler does after its first await runs as
+ *   microtasks at the end of the same turn, so 2 000 pings handed over in 10 ms would still hold
+ *   the loop for the ~100 ms their handlers and replies take;
  * - once reading has stopped (a bad frame, or end()), bytes that still arrive are thrown away, and
  *   a peer that keeps sending more than DISCARD_LIMIT_BYTES of them is cut off at once, so a
  *   refused peer cannot keep the node reading for the whole linger time.
@@ -41,6 +45,8 @@ const DISCARD_LIMIT_BYTES = 64 * 1024;
 
 /** How long one connection's frames may hold the event loop before it yields. */
 export const READ_SLICE_MS = 10;
+/** How many frames one connection may hand over before it yields (their handlers finish in the same turn). */
+export const READ_SLICE_MESSAGES = 64;
 
 const NO_BYTES = new Uint8Array(0);
 
@@ -212,11 +218,12 @@ export class FrameSocket {
   /** Handle what `chunk` completes (and what is still buffered) for one slice at most. */
   private handle(chunk: Uint8Array): void {
     const started = performance.now();
+    let handed = 0;
     try {
       for (const message of this.framing.receive(chunk)) {
         if (!this.reading) return;
         this.guard(() => this.events.message(message));
-        if (performance.now() - started >= READ_SLICE_MS) {
+        if (++handed >= READ_SLICE_MESSAGES || performance.now() - started >= READ_SLICE_MS) {
           this.yieldReading();
           return;
         }

@@ -53,6 +53,7 @@ export class InMemoryClusterServer extends ClusterDispatchServer<InMemoryCluster
     if (!this.listening) return;
     this.listening = false;
     this.hub.unregister(this);
+    this.closeDispatch();
     this._status$.next('closed');
     this.emitter.emit('close');
   }

@@ -9,6 +9,7 @@ import { ClusterContext } from './cluster-context';
 import { ClusterErrorCode } from './cluster-errors';
 import { DeliveryTrace, InMemoryClusterNetwork, InMemoryNetworkOptions } from './in-memory';
 import { requestFailure } from '../../../test/request-failure';
+import { PROTOCOL_VERSION } from '../../lib/wire';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const silent = { log: () => undefined, error: () => undefined, warn: () => undefined, debug: () => undefined };
@@ -109,6 +110,23 @@ describe('InMemoryClusterNetwork', () => {
     expect((await requestFailure(client.request('a:1', 'unserialisable', null))).remoteCode).toBe('bad-reply');
     expect(await codeOf(client.request('a:1', 'echo', { s: Symbol('x') }))).toBe('bad-frame');
     await client.close();
+  });
+
+  it('drops events nobody handles with a bounded number of log lines', async () => {
+    const warnings: string[] = [];
+    const errors: string[] = [];
+    const net = network({ logger: { ...silent, warn: (m: string) => warnings.push(m), error: (m: string) => errors.push(m) } });
+    const server = net.createServer('a:1', 'a@sim');
+    const app = await NestFactory.createMicroservice(TestModule, { strategy: server, logger: false });
+    apps.push(app);
+    await app.listen();
+    const event = net.encode({ t: 'evt', v: PROTOCOL_VERSION, pattern: 'nobody.listens', data: null });
+    for (let i = 0; i < 500; i++) server.receive({ node: 'b@sim', address: 'memory:b@sim' }, event, () => undefined);
+    await sleep(10);
+    expect(errors).toEqual([]);
+    expect(warnings.length).toBeGreaterThan(0);
+    expect(warnings.length).toBeLessThanOrEqual(10);
+    expect(warnings[0]).toContain("'nobody.listens'");
   });
 
   it('fails unreachable without a server, and across a partition until healed', async () => {

@@ -14,7 +14,7 @@ export class VnodeError extends Error {
   }
 }
 
-const CODES: readonly VnodeErrorCode[] = ['overload', 'vnode-crashed', 'timeout', 'no-service', 'unreachable', 'stopped'];
+const CODES: readonly VnodeErrorCode[] = ['overload', 'vnode-crashed', 'timeout', 'no-service', 'unreachable', 'stopped', 'bad-command'];
 
 export function isVnodeErrorCode(code: unknown): code is VnodeErrorCode {
   return typeof code === 'string' && (CODES as readonly string[]).includes(code);

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { CommandResult, Sender, Vnode, VnodeContext, reply } from '../../lib';
+import { CommandResult, Sender, Vnode, VnodeContext, refuse, reply } from '../../lib';
 import { VnodeWorker } from './vnode-worker';
 import { VnodeError } from './vnode-error';
 
@@ -126,6 +126,19 @@ describe('VnodeWorker', () => {
     expect(await w.command('quit', sender('2'))).toBe('bye');
     expect(w.started).toBe(false);
     expect(await w.command('x', sender('3'))).toBe(2);
+  });
+
+  it('answers a refuse result with bad-command and keeps the same vnode running', async () => {
+    let created = 0;
+    const w = worker(() => {
+      created++;
+      return { handleCommand: (cmd: unknown): CommandResult => (typeof cmd === 'string' ? reply(created) : refuse('not a string')) };
+    });
+    expect(await w.command('x', sender('1'))).toBe(1);
+    await expect(w.command(42, sender('2'))).rejects.toMatchObject({ code: 'bad-command', message: expect.stringContaining('not a string') });
+    expect(w.started).toBe(true);
+    expect(w.restartCount).toBe(0);
+    expect(await w.command('x', sender('3'))).toBe(1);
   });
 
   it('fails a command whose vnode cannot start, and tries again on the next one', async () => {

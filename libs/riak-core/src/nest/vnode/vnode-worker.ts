@@ -187,6 +187,9 @@ export class VnodeWorker {
       case 'noreply':
         this.awaiting.set(sender.ref, settle);
         return;
+      case 'refuse':
+        settle.reject(new VnodeError('bad-command', `vnode ${this.def.name}/${this.ctx.index} refused the command: ${result.reason}`));
+        return;
       case 'stop':
         if ('reply' in result) settle.resolve(result.reply);
         else settle.reject(new VnodeError('stopped', `vnode ${this.def.name}/${this.ctx.index} stopped: ${result.reason}`));
