@@ -16,7 +16,7 @@ const DOCS = {
     '`/ws/cluster` (ring and transfer events, which feed the dashboard at `/`).',
 };
 
-runFromEnv(API_APP, (config, runtime) => ({
-  module: ApiModule.register(config, runtime),
+runFromEnv(API_APP, (config, runtime, api) => ({
+  module: ApiModule.register(config, runtime, { versioning: api.KV_VERSIONING }),
   configure: (app) => setupOpenApi(app, DOCS),
 }));

@@ -30,7 +30,7 @@ export const USAGE = `usage: npm run fuzz -- [--minutes N] [--seed S] [--target 
   --target NAME     fuzz only this entry point (repeatable); see the list below
   --health-ms       bound on every /health probe (default ${DEFAULT_BOUNDS.healthMs})
   --event-loop-p99-ms  bound on the nodes' event-loop delay p99 (default ${DEFAULT_BOUNDS.eventLoopP99Ms})
-  --max-rss-mib     bound on each node's RSS (default ${DEFAULT_BOUNDS.maxRssMiB})
+  --max-rss-mib     bound on each node's anonymous memory, RSS less mapped files (default ${DEFAULT_BOUNDS.maxRssMiB})
   --out DIR         directory of the JSON result (default bench-results)`;
 
 function number(flag: string, text: string | undefined, check: (n: number) => boolean, what: string): number {

@@ -10,7 +10,7 @@ import { KV_BUCKET, KV_SERVICE } from '@ringnest/handoff-kv';
 import { KvModule, KvService } from '../src';
 import { checkQuorum } from '../src/lib/kv-options';
 
-const q = (o: { n?: number; w?: number; r?: number } = {}) => {
+const q = (o: { n?: number; w?: number; r?: number; pr?: number; pw?: number } = {}) => {
   const c = checkQuorum({ timeoutMs: 2000, ...o }, 16);
   if (!c.ok) throw new Error(c.message);
   return c.options;
@@ -63,6 +63,22 @@ describe('causal KV on 3 simulated nodes', () => {
     expect(after).toMatchObject({ kind: 'found', value: 'merged' });
     expect(after.kind === 'found' && after.siblings).toBeFalsy();
   }, 60000);
+
+  it('with pw/pr, refuses on the side of a partition that cannot reach enough primaries, and never acknowledges there', async () => {
+    sim.network.partition([a.addr], [b.addr, c.addr]);
+    await until('each side to see the other down', () => !a.liveness.isUp(b.name) && !b.liveness.isUp(a.name) && !c.liveness.isUp(a.name));
+    const primariesOn = (n: SimNode) => n.get(PreflistService).apl(KV_SERVICE, KV_BUCKET, 'strict', 3).filter((e) => e.type === 'primary').length;
+    expect(primariesOn(a)).toBe(1);
+    await expect(kv(a).store('strict', 'minority', q({ w: 2, pw: 2 }))).rejects.toMatchObject({ response: { error: { code: 'insufficient_primaries' } } });
+    await expect(kv(a).fetch('strict', q({ r: 2, pr: 2 }))).rejects.toMatchObject({ response: { error: { code: 'insufficient_primaries' } } });
+    // sloppy quorum on the same side still takes it, with fallbacks
+    await expect(kv(a).store('strict', 'sloppy', q({ w: 2 }))).resolves.toMatchObject({ acks: 2 });
+    expect(primariesOn(b)).toBe(2);
+    await expect(kv(b).store('strict', 'majority', q({ w: 2, pw: 2 }))).resolves.toMatchObject({ acks: 2 });
+    await expect(kv(c).fetch('strict', q({ r: 2, pr: 2 }))).resolves.toMatchObject({ kind: 'found', value: 'majority' });
+    sim.network.heal();
+    await until('everyone up again', () => [a, b, c].every((x) => [a, b, c].every((y) => x.liveness.isUp(y.name))));
+  });
 
   it('deletes with a tombstone: later reads say not found, and the tombstone is reaped once all N replicas hold it', async () => {
     await kv(a).store('gone', 1, q());

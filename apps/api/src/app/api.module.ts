@@ -3,13 +3,14 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ClusterDashboardModule, NodeConfig, RiakCoreModule, RuntimeOptions } from '@ringnest/riak-core';
 import { PingModule } from './ping/ping.module';
 import { StoreModule } from './store/store.module';
+import { KvVersioning } from '@ringnest/coord-kv';
 
 @Module({})
 export class ApiModule {
-  static register(config: NodeConfig, runtime: Partial<RuntimeOptions> = {}): DynamicModule {
+  static register(config: NodeConfig, runtime: Partial<RuntimeOptions> = {}, kv: { versioning?: KvVersioning } = {}): DynamicModule {
     return {
       module: ApiModule,
-      imports: [RiakCoreModule.forRoot({ config, runtime }), ClusterDashboardModule.register(), PingModule, StoreModule],
+      imports: [RiakCoreModule.forRoot({ config, runtime }), ClusterDashboardModule.register(), PingModule, StoreModule.register(kv.versioning ?? 'causal')],
     };
   }
 }

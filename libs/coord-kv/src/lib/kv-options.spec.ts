@@ -2,8 +2,9 @@ import { checkKey, checkQuorum } from './kv-options';
 
 describe('checkQuorum', () => {
   it('has the docs/http-api.md defaults, clamped to a smaller n', () => {
-    expect(checkQuorum({}, 64)).toEqual({ ok: true, options: { n: 3, w: 2, r: 2, timeoutMs: 5000 } });
-    expect(checkQuorum({ n: 1 }, 64)).toEqual({ ok: true, options: { n: 1, w: 1, r: 1, timeoutMs: 5000 } });
+    expect(checkQuorum({}, 64)).toEqual({ ok: true, options: { n: 3, w: 2, r: 2, pr: 0, pw: 0, timeoutMs: 5000 } });
+    expect(checkQuorum({ n: 1 }, 64)).toEqual({ ok: true, options: { n: 1, w: 1, r: 1, pr: 0, pw: 0, timeoutMs: 5000 } });
+    expect(checkQuorum({ pr: 2, pw: 2 }, 64)).toEqual({ ok: true, options: { n: 3, w: 2, r: 2, pr: 2, pw: 2, timeoutMs: 5000 } });
   });
   it.each([
     [{ n: 0 }, 'n must be between 1 and 8'],
@@ -12,6 +13,10 @@ describe('checkQuorum', () => {
     [{ n: 3, r: 4 }, 'r must be between 1 and n (3)'],
     [{ w: 0 }, 'w must be between 1 and n (3)'],
     [{ n: 2.5 }, 'n must be an integer'],
+    [{ r: 2, pr: 3 }, 'pr must be between 0 and r (2)'],
+    [{ w: 1, pw: 2 }, 'pw must be between 0 and w (1)'],
+    [{ pw: -1 }, 'pw must be between 0 and w (2)'],
+    [{ pr: 0.5 }, 'pr must be an integer'],
   ])('refuses %j', (given, message) => {
     expect(checkQuorum(given, 64)).toEqual({ ok: false, message });
   });

@@ -8,6 +8,16 @@ export class InsufficientVnodesError extends ServiceUnavailableException {
   }
 }
 
+/** Fewer primaries (not fallbacks) than PR/PW could answer: refused (503), and a write is never acknowledged. */
+export class InsufficientPrimariesError extends ServiceUnavailableException {
+  constructor(
+    readonly have: number,
+    readonly need: number,
+  ) {
+    super({ error: { code: 'insufficient_primaries', message: `${have} primary replicas answered, ${need} needed` } });
+  }
+}
+
 /** The quorum did not answer within the request's timeout (504). */
 export class QuorumTimeoutError extends GatewayTimeoutException {
   constructor(readonly have: number, readonly need: number, readonly timeoutMs: number) {

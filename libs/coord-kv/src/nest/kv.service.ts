@@ -19,7 +19,7 @@ import { JsonText, distinctTexts, toJsonText, valueOf } from '../lib/json-text';
 import { DvvError, DvvSet, VersionVector, canReap, decodeContext, encodeContext, join, liveValues, sameVersion, syncAll } from '../lib/dvv';
 import { gather } from './gather';
 import { KvWatchService } from './kv-watch.service';
-import { InsufficientVnodesError, QuorumTimeoutError } from './kv.errors';
+import { InsufficientPrimariesError, InsufficientVnodesError, QuorumTimeoutError } from './kv.errors';
 import { objectOf, stateOf } from './causal-versions';
 
 export interface StoreResult {
@@ -87,8 +87,10 @@ export class KvService {
   /** Read `key`; the values as JSON text. */
   async fetchText(key: string, o: QuorumOptions): Promise<FetchedText> {
     const apl = this.apl(key, o.n);
+    checkPrimaries(apl, o.pr ?? 0);
     const replies = this.master.command<KvGetReply>(apl, KV_SERVICE, { op: 'get', key } satisfies KvCommand, { timeoutMs: o.timeoutMs });
     const { ok } = await gather(replies, o.r, o.timeoutMs);
+    await primariesAnswered(apl, replies, o.pr ?? 0, 0);
     void this.repairWhenSettled(key, o.n, apl, replies);
     const states = ok.filter((r): r is Extract<KvGetReply, { found: true }> => r.found).map((r) => stateOf(r.object));
     const merged = syncAll(states);
@@ -128,6 +130,7 @@ export class KvService {
   private async write(key: string, write: { value?: JsonText; tombstone: boolean; context: VersionVector | null }, o: QuorumOptions, value: unknown): Promise<StoreResult> {
     const apl = this.apl(key, o.n);
     if (apl.length < o.w) throw new InsufficientVnodesError(apl.length, o.w);
+    checkPrimaries(apl, o.pw ?? 0);
     const deadline = Date.now() + o.timeoutMs;
     const [coordinator, ...others] = apl;
     let object: StoredObject;
@@ -151,6 +154,7 @@ export class KvService {
     const replies = this.master.command<KvOkReply>(others, KV_SERVICE, { op: 'put', key, object } satisfies KvCommand, { timeoutMs: remaining });
     try {
       const { ok } = await gather(replies, o.w - 1, remaining);
+      await primariesAnswered(others, replies, o.pw ?? 0, coordinator.type === 'primary' ? 1 : 0);
       return acknowledged(1 + ok.length);
     } catch (err) {
       if (err instanceof QuorumTimeoutError) throw new QuorumTimeoutError(1 + err.have, o.w, o.timeoutMs);
@@ -178,4 +182,22 @@ export class KvService {
     const failed = results.filter((r) => r.status === 'rejected').length;
     if (failed > 0) this.logger.debug(`read repair of ${key}: ${failed} of ${stale.length} replicas not repaired`);
   }
+}
+
+/** PR/PW before anything is sent: fewer primaries up than needed is refused, and nothing is written. */
+function checkPrimaries(apl: readonly AnnotatedEntry[], need: number): void {
+  const up = apl.filter((e) => e.type === 'primary').length;
+  if (up < need) throw new InsufficientPrimariesError(up, need);
+}
+
+/**
+ * PR/PW after the quorum: waits for the primaries' own replies (each bounded by the request's
+ * timeout) and refuses unless `need` of them (plus `counted` already) succeeded. A write refused
+ * here may be on the replicas that took it; it is not acknowledged.
+ */
+async function primariesAnswered<T>(entries: readonly AnnotatedEntry[], replies: readonly Promise<T>[], need: number, counted: number): Promise<void> {
+  if (need === 0 || counted >= need) return;
+  const settled = await Promise.allSettled(entries.map((e, i) => (e.type === 'primary' ? replies[i] : Promise.reject(new Error('fallback')))));
+  const answered = counted + settled.filter((s) => s.status === 'fulfilled').length;
+  if (answered < need) throw new InsufficientPrimariesError(answered, need);
 }

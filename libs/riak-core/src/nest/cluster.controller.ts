@@ -83,12 +83,12 @@ export class ClusterController {
   }
 
   @MessagePattern(Patterns.ringGet)
-  ringGet(): { node: NodeName; ring: Ring } {
-    return { node: this.rings.self, ring: this.rings.current };
+  async ringGet(): Promise<{ node: NodeName; ring: Ring }> {
+    return { node: this.rings.self, ring: await this.rings.durable() };
   }
 
   @MessagePattern(Patterns.gossip)
-  receiveGossip(@Payload() data: { ring?: unknown }, @Ctx() ctx: ClusterContext): GossipReply {
+  receiveGossip(@Payload() data: { ring?: unknown }, @Ctx() ctx: ClusterContext): Promise<GossipReply> {
     if (!isRing(data?.ring)) throw bad('ring.gossip needs a ring');
     this.liveness.heardFrom(ctx.getPeerNode());
     return this.gossip.receive(data.ring);

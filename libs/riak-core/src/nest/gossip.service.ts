@@ -51,12 +51,12 @@ export class GossipService implements OnModuleInit, OnModuleDestroy {
     if (this.burst) clearTimeout(this.burst);
   }
 
-  /** A ring received from a peer: merge it; answer with ours if the peer lacks something. */
-  receive(theirs: Ring): GossipReply {
+  /** A ring received from a peer: merge it; answer with ours (once on disk) if the peer lacks something. */
+  async receive(theirs: Ring): Promise<GossipReply> {
     const ours = this.rings.current;
     if (theirs.clusterId !== ours.clusterId) return {};
     this.merge(theirs);
-    const now = this.rings.current;
+    const now = await this.rings.durable();
     return ringsEqual(now, theirs) ? {} : { ring: now };
   }
 
@@ -67,7 +67,7 @@ export class GossipService implements OnModuleInit, OnModuleDestroy {
 
   /** Push the ring to one node's address (used right after joining). */
   async pushTo(addr: string, timeoutMs = this.options.requestTimeoutMs): Promise<void> {
-    const reply = await this.client.request<GossipReply>(addr, Patterns.gossip, { ring: this.rings.current }, { timeoutMs });
+    const reply = await this.client.request<GossipReply>(addr, Patterns.gossip, { ring: await this.rings.durable() }, { timeoutMs });
     if (reply?.ring) this.merge(reply.ring);
   }
 
@@ -113,7 +113,7 @@ export class GossipService implements OnModuleInit, OnModuleDestroy {
     const addr = memberOf(this.rings.current, node)?.addr;
     if (!addr) return;
     try {
-      const reply = await this.client.request<GossipReply>(addr, Patterns.gossip, { ring: this.rings.current }, { timeoutMs });
+      const reply = await this.client.request<GossipReply>(addr, Patterns.gossip, { ring: await this.rings.durable() }, { timeoutMs });
       this.liveness.heardFrom(node);
       if (reply?.ring) this.merge(reply.ring);
     } catch (err) {

@@ -93,6 +93,17 @@ export class RingManager implements OnModuleInit {
     await this.store.flush();
   }
 
+  /**
+   * The current ring, once it is on disk: the only ring that may leave this node. A ring gossiped
+   * before it was saved could be lost in a crash, and the node would then make a different
+   * decision under the same version its peers already hold. Rejects while it cannot be written.
+   */
+  async durable(): Promise<Ring> {
+    const ring = this.ring;
+    await this.store.flush();
+    return ring;
+  }
+
   /** Resolves once every adopted ring is on disk; rejects while the newest one cannot be written. */
   async flush(): Promise<void> {
     await this.store.flush();

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, NodeConfig, Ring, freshRing, parseNodeConfig, ringSize } from '../lib';
 import { RingStore } from './ring-store';
+import { RingManager } from './ring-manager.service';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -59,6 +60,22 @@ describe('RingStore', () => {
     await until(() => s.persisted);
     await s.flush();
     expect(s.load()?.clusterId).toBe('after');
+    s.onModuleDestroy();
+  });
+
+  it('lets a ring leave the node (RingManager.durable) only once it is on disk', async () => {
+    const { store: s, dir, config } = store();
+    const rings = new RingManager(config, s);
+    rings.onModuleInit();
+    const saved = await rings.durable();
+    mkdirSync(join(dir, 'ring.json.tmp')); // every write fails from now on
+    rings.transact((r) => ({ kind: 'new-ring', ring: { ...r, clusterId: 'decided-while-the-disk-is-full' } }));
+    expect(rings.current.clusterId).toBe('decided-while-the-disk-is-full');
+    await expect(rings.durable()).rejects.toThrow(/not persisted/);
+    rmSync(join(dir, 'ring.json.tmp'), { recursive: true });
+    await until(() => s.persisted);
+    expect((await rings.durable()).clusterId).toBe('decided-while-the-disk-is-full');
+    expect(saved.clusterId).not.toBe('decided-while-the-disk-is-full');
     s.onModuleDestroy();
   });
 });

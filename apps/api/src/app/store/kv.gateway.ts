@@ -109,7 +109,7 @@ export class KvGateway implements OnGatewayConnection, OnGatewayDisconnect {
     const problem = checkKey(key);
     if (problem) throw new HttpException({ error: { code: 'bad_request', message: problem } }, 400);
     const num = (k: string) => (d[k] === undefined ? undefined : (d[k] as number));
-    const check = checkQuorum({ n: num('n'), w: num('w'), r: num('r'), timeoutMs: num('timeout') }, this.kv.ringSize());
+    const check = checkQuorum({ n: num('n'), w: num('w'), r: num('r'), pr: num('pr'), pw: num('pw'), timeoutMs: num('timeout') }, this.kv.ringSize());
     if (!check.ok) throw new HttpException({ error: { code: 'bad_request', message: check.message } }, 400);
     return check.options;
   }

@@ -1,6 +1,7 @@
 /**
  * Query parameters of `/api/store/:key` (docs/http-api.md). Present parameters must be plain decimal
- * integers (`w=` or `w=2.5` is a 400); the cross-field rules (w, r <= n <= min(8, ring size)) are
+ * integers (`w=` or `w=2.5` is a 400); the cross-field rules (w, r <= n <= min(8, ring size),
+ * pr <= r, pw <= w) are
  * checked by `checkQuorum` in coord-kv.
  */
 import { ApiPropertyOptional } from '@nestjs/swagger';
@@ -27,6 +28,18 @@ export class StoreQueryDto {
   @Transform(integer)
   @IsInt({ message: 'r must be an integer' })
   r?: number;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'primary replicas (not fallbacks) that must answer a read (default 0; at most r); else 503 insufficient_primaries' })
+  @IsOptional()
+  @Transform(integer)
+  @IsInt({ message: 'pr must be an integer' })
+  pr?: number;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'primary replicas (not fallbacks) that must acknowledge a write (default 0; at most w); else 503 insufficient_primaries' })
+  @IsOptional()
+  @Transform(integer)
+  @IsInt({ message: 'pw must be an integer' })
+  pw?: number;
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, description: 'ms the request may take (default 5000); then 504' })
   @IsOptional()

@@ -56,7 +56,7 @@ export class StoreController {
   private options(key: string, q: StoreQueryDto): QuorumOptions {
     const keyProblem = checkKey(key);
     if (keyProblem) throw new BadRequestException(keyProblem);
-    const check = checkQuorum({ n: q.n, w: q.w, r: q.r, timeoutMs: q.timeout }, this.kv.ringSize());
+    const check = checkQuorum({ n: q.n, w: q.w, r: q.r, pr: q.pr, pw: q.pw, timeoutMs: q.timeout }, this.kv.ringSize());
     if (!check.ok) throw new BadRequestException(check.message);
     return check.options;
   }

@@ -26,6 +26,11 @@ type Cmd = { op: 'put'; key: string; value: string } | { op: 'get'; key: string 
 
 class MapVnode implements Vnode<Cmd> {
   private readonly data = new Map<string, string>();
+  constructor(private readonly deleted: string[] = []) {}
+  delete(): void {
+    this.deleted.push(...this.data.keys());
+    this.data.clear();
+  }
   handleCommand(cmd: Cmd): CommandResult {
     if (cmd.op === 'put') this.data.set(cmd.key, cmd.value);
     return reply(this.data.get(cmd.key) ?? null);
@@ -55,10 +60,17 @@ class MapVnode implements Vnode<Cmd> {
 class TargetClient implements ClusterClient {
   readonly forwarded: unknown[] = [];
   readonly batches: number[] = [];
+  /** forwarded commands to fail (the copy is lost on the way) */
+  failForwards = 0;
   request<T>(_addr: string, pattern: string, data: unknown): Promise<T> {
     if (pattern === Patterns.handoffData) this.batches.push((data as { items: unknown[] }).items.length);
-    else if (pattern === Patterns.vnodeCommand) this.forwarded.push((data as { command: unknown }).command);
-    else return Promise.reject(new Error(`unexpected ${pattern}`));
+    else if (pattern === Patterns.vnodeCommand) {
+      if (this.failForwards > 0) {
+        this.failForwards--;
+        return Promise.reject(new Error('connection lost'));
+      }
+      this.forwarded.push((data as { command: unknown }).command);
+    } else return Promise.reject(new Error(`unexpected ${pattern}`));
     return Promise.resolve({ applied: 0 } as T);
   }
   peerAlive(): void {
@@ -83,10 +95,10 @@ class FakeRings {
   }
 }
 
-function ringWith(next: readonly Transfer[]): Ring {
+function ringWith(next: readonly Transfer[], owner = A): Ring {
   const base = setMember(freshRing({ app: 't', clusterId: 'c', ringSize: ringSize(8), node: A, addr: 'a:1' }), A, B, { status: 'valid', addr: 'b:1', autoJoin: false });
   const o = ownershipOf(base);
-  return setOwnership(base, A, { ...o, epoch: o.epoch + 1, next });
+  return setOwnership(base, A, { ...o, epoch: o.epoch + 1, owners: o.owners.map((x, i) => (i === INDEX ? owner : x)), next });
 }
 
 async function until(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
@@ -116,8 +128,9 @@ describe('HandoffManager: an ownership transfer the ring drops after the handoff
     const options = { ...DEFAULT_RUNTIME_OPTIONS, hintedHandoffIntervalMs: 60_000 };
     const client = new TargetClient();
     const registry = new ServiceRegistry();
-    registry.register({ name: 'map', create: () => new MapVnode() });
+    registry.register({ name: 'map', create: () => new MapVnode(deleted) });
     const liveness = { isUp: () => true } as unknown as LivenessService;
+    const deleted: string[] = [];
     const watcher = { changes$: new Subject(), isUp: () => true } as unknown as NodeWatcher;
     const m = new VnodeMaster(config, options, client, rings as unknown as RingManager, registry, liveness);
     const h = new HandoffManager(config, options, client, rings as unknown as RingManager, registry, m, watcher);
@@ -133,6 +146,7 @@ describe('HandoffManager: an ownership transfer the ring drops after the handoff
       put: (key: string) => m.syncCommand({ index: INDEX, node: A }, 'map', { op: 'put', key, value: key }),
       get: (key: string) => m.syncCommand({ index: INDEX, node: A }, 'map', { op: 'get', key }),
       handoffState: () => m.running().find((r) => r.index === INDEX)?.worker.inHandoff,
+      deleted,
     };
   }
 
@@ -176,5 +190,48 @@ describe('HandoffManager: an ownership transfer the ring drops after the handoff
     // the same vnode, not a restarted one: what it held is still there, the good item applied
     expect(t.master.running().find((r) => r.index === INDEX)?.worker).toBe(running);
     await expect(Promise.all(['kept', 'k1'].map(t.get))).resolves.toEqual(['kept', 'v1']);
+  });
+
+  it('copies a write queued ahead of the retirement to the new owner instead of acknowledging it and deleting it', async () => {
+    const t = setup();
+    await t.put('before');
+    await t.manager.run(t.transfer, 'b:1');
+    const worker = t.master.worker('map', INDEX);
+    // the vnode is busy when the ring moves the partition; a write waits in its mailbox
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const busy = worker.call(() => gate);
+    const queued = t.put('queued');
+    t.rings.set(ringWith([], B));
+    release();
+    await busy;
+    await queued;
+    await until('the vnode to be retired', () => !t.master.running().some((r) => r.index === INDEX));
+    expect(t.client.forwarded).toContainEqual({ op: 'put', key: 'queued', value: 'queued' });
+    expect(t.deleted.sort()).toEqual(['before', 'queued']);
+    // later commands go to the new owner
+    await t.put('after');
+    expect(t.client.forwarded).toContainEqual({ op: 'put', key: 'after', value: 'after' });
+  });
+
+  it('hands off again before deleting when a copy of a late write failed', async () => {
+    const t = setup();
+    await t.put('before');
+    await t.manager.run(t.transfer, 'b:1');
+    t.client.failForwards = 1;
+    await t.put('late'); // acknowledged here; its copy to the target is lost
+    t.rings.set(ringWith([], B));
+    await until('the vnode to be retired', () => !t.master.running().some((r) => r.index === INDEX));
+    // the whole partition went again (2 items: before, late) before the data was deleted
+    expect(t.client.batches).toEqual([1, 2]);
+    expect(t.deleted.sort()).toEqual(['before', 'late']);
+  });
+
+  it('refuses handed-off items for a vnode that is itself handing off (they would not reach its target)', async () => {
+    const t = setup();
+    await t.manager.run(t.transfer, 'b:1');
+    const item = Buffer.from(JSON.stringify({ key: 'hinted', value: 'v' }));
+    await expect(t.manager.receive({ service: 'map', index: INDEX, type: 'hinted', items: [item] })).rejects.toThrow(`map/${INDEX} is handing off to ${B}`);
+    await expect(t.get('hinted')).resolves.toBeNull();
   });
 });

@@ -36,6 +36,16 @@ export interface HandoffBatch {
   readonly items: Uint8Array[];
 }
 
+/** An ownership handoff whose data reached the target: its senders keep copying writes until retired. */
+interface HandedOff {
+  readonly transfer: Transfer;
+  readonly addr: string;
+  readonly senders: Map<string, HandoffSender>;
+}
+
+/** How often a handoff whose late copies failed is run again before the source gives up deleting. */
+const RESEND_ATTEMPTS = 3;
+
 /** Kept here for existing importers; the type lives in the pure core (lib/transfers.ts). */
 export type { TransferView } from '../../lib';
 
@@ -44,7 +54,7 @@ export class HandoffManager implements HandoffRunner, OnModuleInit, OnModuleDest
   private readonly logger = new Logger(HandoffManager.name);
   private readonly active = new Map<string, HandoffSender>();
   /** ownership handoffs done, waiting for the ring to move the partition before deleting */
-  private readonly handedOff = new Map<PartitionIndex, Transfer>();
+  private readonly handedOff = new Map<PartitionIndex, HandedOff>();
   private readonly retryAt = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private readonly subs: Subscription[] = [];
@@ -83,10 +93,11 @@ export class HandoffManager implements HandoffRunner, OnModuleInit, OnModuleDest
       // No vnodes on this node: the new owner only acknowledges the partition.
       await this.client.request(targetAddr, Patterns.handoffOwnership, { index: t.index, from: t.from, to: t.to }, { timeoutMs: this.options.requestTimeoutMs });
     }
+    const senders = new Map<string, HandoffSender>();
     for (const def of services) {
-      await this.handoff(def.name, t.index, { type: 'ownership', index: t.index, node: t.to }, targetAddr);
+      senders.set(def.name, await this.handoff(def.name, t.index, { type: 'ownership', index: t.index, node: t.to }, targetAddr));
     }
-    this.handedOff.set(t.index, t);
+    this.handedOff.set(t.index, { transfer: t, addr: targetAddr, senders });
     // The ring may have dropped the transfer while it ran; no ring change may follow to say so.
     await this.finishMoved();
   }
@@ -94,10 +105,14 @@ export class HandoffManager implements HandoffRunner, OnModuleInit, OnModuleDest
   /**
    * Apply a batch received from a sending node to the local vnode. A batch the vnode refuses fails
    * this request (the sender retries its handoff) and leaves the vnode running: bad data from a peer
-   * is not a fault of the vnode.
+   * is not a fault of the vnode. So does a batch for a vnode that is itself handing off.
    */
   async receive(batch: HandoffBatch): Promise<{ applied: number }> {
     const worker = this.master.worker(batch.service, batch.index);
+    // A vnode handing its partition off copies the writes it takes to the target, but items applied
+    // here would not be copied: the sender tries again once this handoff is over.
+    const busy = worker.inHandoff;
+    if (busy && batch.items.length > 0) throw new Error(`${batch.service}/${batch.index} is handing off to ${busy.target.node}; send again later`);
     const refusal = await worker.call(async (v): Promise<string | undefined> => {
       if (batch.items.length === 0) return undefined;
       if (v.handleHandoffBatch) {
@@ -149,10 +164,10 @@ export class HandoffManager implements HandoffRunner, OnModuleInit, OnModuleDest
   async serveRepair(req: { service: string; source: PartitionIndex; target: PartitionIndex; keySpaces: PartitionIndex[]; node: string }): Promise<{ items: number }> {
     const addr = memberOf(this.rings.current, req.node)?.addr;
     if (!addr) throw new Error(`${req.node} is not a member`);
-    const progress = await this.handoff(req.service, req.source, { type: 'repair', index: req.target, node: req.node, keySpaces: req.keySpaces }, addr);
+    const sender = await this.handoff(req.service, req.source, { type: 'repair', index: req.target, node: req.node, keySpaces: req.keySpaces }, addr);
     const worker = this.master.worker(req.service, req.source);
     worker.setHandoff(undefined);
-    return { items: progress.items };
+    return { items: sender.progress.items };
   }
 
   /**
@@ -186,7 +201,7 @@ export class HandoffManager implements HandoffRunner, OnModuleInit, OnModuleDest
     });
   }
 
-  private async handoff(service: string, index: PartitionIndex, target: HandoffTarget, addr: string): Promise<HandoffProgress> {
+  private async handoff(service: string, index: PartitionIndex, target: HandoffTarget, addr: string): Promise<HandoffSender> {
     const key = `${service}/${index}->${target.node}/${target.index}`;
     if (this.active.has(key)) throw new Error(`handoff ${key} already running`);
     const worker = this.master.worker(service, index);
@@ -204,7 +219,7 @@ export class HandoffManager implements HandoffRunner, OnModuleInit, OnModuleDest
     try {
       await sender.run();
       this.logger.log(`${target.type} handoff of ${service}/${index} to ${target.node}: ${progress.items} items, ${progress.bytes} bytes in ${Date.now() - progress.startedAt} ms`);
-      return progress;
+      return sender;
     } finally {
       this.active.delete(key);
     }
@@ -218,17 +233,17 @@ export class HandoffManager implements HandoffRunner, OnModuleInit, OnModuleDest
    */
   private async finishMoved(): Promise<void> {
     const o = ownershipOf(this.rings.current);
-    for (const [index, t] of [...this.handedOff]) {
-      if (this.handedOff.get(index) !== t) continue; // finished meanwhile by another call
+    for (const [index, h] of [...this.handedOff]) {
+      if (this.handedOff.get(index) !== h) continue; // finished meanwhile by another call
       const pending = o.next.some((x) => x.index === index && x.from === this.config.node);
       if (pending) continue;
       this.handedOff.delete(index);
-      const target: HandoffTarget = { type: 'ownership', index, node: t.to };
-      if (o.owners[index] !== t.to) {
+      const target: HandoffTarget = { type: 'ownership', index, node: h.transfer.to };
+      if (o.owners[index] !== h.transfer.to) {
         for (const def of this.registry.all()) await this.cancelForwarding(def.name, target);
         continue;
       }
-      for (const def of this.registry.all()) await this.retire(def.name, index, target);
+      for (const [service, sender] of h.senders) await this.retire(service, index, target, h.addr, sender);
     }
   }
 
@@ -243,8 +258,38 @@ export class HandoffManager implements HandoffRunner, OnModuleInit, OnModuleDest
     });
   }
 
-  private async retire(service: string, index: PartitionIndex, target: HandoffTarget): Promise<void> {
+  /**
+   * Delete a handed-off vnode's data and retire it, without losing a write it took meanwhile:
+   * 1. from now on the master sends new commands for it to the target (while the target is up);
+   * 2. the commands already in its mailbox run first, with the handoff state still on, so each
+   *    write is applied here and copied to the target (never acknowledged here and then deleted);
+   * 3. every copy must have arrived; if one failed, the partition is handed off again (items merge
+   *    idempotently) before anything is deleted, at most RESEND_ATTEMPTS times, else the data stays;
+   * 4. `handoffFinished`, `delete`, retire.
+   */
+  private async retire(service: string, index: PartitionIndex, target: HandoffTarget, addr: string, sender: HandoffSender): Promise<void> {
     const worker = this.master.worker(service, index);
+    this.master.forwardTo(service, index, target.node);
+    for (let attempt = 1; ; attempt++) {
+      await worker.call(() => undefined);
+      try {
+        await sender.copiesDelivered();
+        break;
+      } catch (err) {
+        if (attempt >= RESEND_ATTEMPTS) {
+          this.logger.error(`${service}/${index}: writes copied to ${target.node} during the handoff failed ${attempt} times (${(err as Error).message}); keeping the data here`);
+          worker.setHandoff(undefined);
+          return;
+        }
+        this.logger.warn(`${service}/${index}: a write copied to ${target.node} during the handoff failed (${(err as Error).message}); handing off again before deleting`);
+        try {
+          sender = await this.handoff(service, index, target, addr);
+        } catch (again) {
+          this.logger.error(`${service}/${index}: handing off again to ${target.node} failed (${(again as Error).message}); keeping the data here`);
+          return;
+        }
+      }
+    }
     worker.setHandoff(undefined);
     try {
       await worker.call(async (v) => {
@@ -255,8 +300,6 @@ export class HandoffManager implements HandoffRunner, OnModuleInit, OnModuleDest
       this.logger.error(`deleting ${service}/${index} after handoff failed: ${(err as Error).message}`);
     }
     await this.master.retire(service, index, `handed off to ${target.node}`);
-    // Coordinators with an older ring may still send here: pass their commands on to the new owner.
-    if (target.type === 'ownership') this.master.forwardTo(service, index, target.node);
   }
 
   /** Hand fallback data back to owners that are up again; retire empty fallback vnodes. */
@@ -284,7 +327,7 @@ export class HandoffManager implements HandoffRunner, OnModuleInit, OnModuleDest
           if (!addr) continue;
           const target: HandoffTarget = { type: 'hinted', index, node: owner };
           void this.handoff(def.name, index, target, addr)
-            .then(() => this.retire(def.name, index, target))
+            .then((sender) => this.retire(def.name, index, target, addr, sender))
             .catch((err: unknown) => {
               this.retryAt.set(key, Date.now() + this.options.transferRetryMs);
               this.logger.warn(`hinted handoff of ${key} to ${owner} failed, retrying: ${(err as Error).message}`);

@@ -40,6 +40,8 @@ export interface HandoffLink {
 
 export class HandoffSender {
   private copyFailure: unknown;
+  /** commands sent to the target during the handoff whose outcome is not known yet */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
     private readonly worker: VnodeWorker,
@@ -55,7 +57,13 @@ export class HandoffSender {
     if (!starting) throw new VnodeError('stopped', `vnode ${this.progress.service}/${this.progress.index} declined the handoff for now`);
     this.worker.setHandoff({
       target: this.target,
-      forward: (command, sender) => this.link.forward(command, sender),
+      forward: (command, sender) => {
+        const sent = this.link.forward(command, sender);
+        this.inFlight.add(sent);
+        const done = () => this.inFlight.delete(sent);
+        sent.then(done, done);
+        return sent;
+      },
       forwardFailed: (err) => {
         this.copyFailure ??= err;
       },
@@ -68,6 +76,16 @@ export class HandoffSender {
       await this.cancel();
       throw err;
     }
+  }
+
+  /**
+   * After the last batch the vnode keeps copying the writes it takes to the target until it is
+   * retired. Resolves once every copy sent so far has arrived; rejects with the first that failed:
+   * then the target may lack an acknowledged write, and the source must not delete its data.
+   */
+  async copiesDelivered(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    if (this.copyFailure) throw this.copyFailure instanceof Error ? this.copyFailure : new Error(String(this.copyFailure));
   }
 
   /** Undo the handoff state after a failure or when the ring moved on without it. */

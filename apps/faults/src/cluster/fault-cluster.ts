@@ -1,0 +1,241 @@
+/**
+ * A cluster of real api nodes (`dist/apps/api/main.js`) for one fault scenario: each in its own
+ * network namespace with its own address (`net: 'netns'`), or all on 127.0.0.1 with ports of their
+ * own (`net: 'loopback'`). Production settings: TLS on the cluster port, a cluster secret and an
+ * admin token of the run, durable LMDB storage in a data directory per node. Every process is
+ * started here and stopped here, by its PID (also when the harness exits).
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, openSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { NamespaceNet } from './netns';
+import { RunPki } from './pki';
+
+export type NetKind = 'netns' | 'loopback';
+
+export interface ClusterOptions {
+  readonly count: number;
+  readonly net: NetKind;
+  /** the run's directory: data, logs, certificates */
+  readonly dir: string;
+  readonly ringSize?: number;
+  /** extra environment for every node (e.g. KV_VERSIONING) */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export interface FaultNode {
+  readonly index: number;
+  readonly name: string;
+  readonly address: string;
+  readonly httpPort: number;
+  readonly clusterPort: number;
+  readonly dataDir: string;
+  readonly log: string;
+  child: ChildProcess | undefined;
+  /** set when the process ended without the harness stopping it */
+  unexpectedExit: string | undefined;
+}
+
+const MAIN = resolve('dist/apps/api/main.js');
+const live = new Set<ChildProcess>();
+let guarded = false;
+
+function guard(): void {
+  if (guarded) return;
+  guarded = true;
+  const killAll = () => {
+    for (const c of live) if (c.pid && c.exitCode === null && c.signalCode === null) process.kill(c.pid, 'SIGKILL');
+  };
+  process.on('exit', killAll);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => {
+      killAll();
+      process.exit(130);
+    });
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class FaultCluster {
+  readonly nodes: FaultNode[] = [];
+  readonly secret = randomBytes(24).toString('base64url');
+  readonly token = randomBytes(24).toString('base64url');
+  private pki: RunPki | undefined;
+  private stopped = false;
+
+  private constructor(
+    readonly options: ClusterOptions,
+    readonly net: NamespaceNet | undefined,
+  ) {}
+
+  /** Starts `count` nodes, joins them into one cluster and waits until the ring has settled. */
+  static async start(options: ClusterOptions): Promise<FaultCluster> {
+    guard();
+    mkdirSync(options.dir, { recursive: true });
+    let net: NamespaceNet | undefined;
+    if (options.net === 'netns') {
+      const id = (process.pid % 46656).toString(36) + randomBytes(2).toString('hex').slice(0, 2);
+      net = new NamespaceNet(id, options.count, `10.231.${process.pid % 250}`);
+    }
+    const cluster = new FaultCluster(options, net);
+    try {
+      cluster.pki = new RunPki(options.dir);
+      for (let i = 0; i < options.count; i++) {
+        const address = net ? net.hosts[i].address : '127.0.0.1';
+        const [httpPort, clusterPort] = net ? [4000, 9000] : [await freePort(), await freePort()];
+        const dataDir = join(options.dir, `node${i}`);
+        cluster.nodes.push({ index: i, name: `f${i}@${address}`, address, httpPort, clusterPort, dataDir, log: join(options.dir, `node${i}.log`), child: undefined, unexpectedExit: undefined });
+      }
+      await Promise.all(cluster.nodes.map((n) => cluster.launch(n)));
+      for (const n of cluster.nodes.slice(1)) await cluster.admin(n.index, 'POST', '/api/cluster/join', { target: `${cluster.nodes[0].address}:${cluster.nodes[0].clusterPort}` });
+      await cluster.waitSettled(120_000);
+      return cluster;
+    } catch (err) {
+      await cluster.stop();
+      throw err;
+    }
+  }
+
+  url(i: number, path: string): string {
+    const n = this.nodes[i];
+    return `http://${n.address}:${n.httpPort}${path}`;
+  }
+
+  private async launch(n: FaultNode): Promise<void> {
+    mkdirSync(n.dataDir, { recursive: true });
+    const tls = this.pki?.node(`node${n.index}`);
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env['PATH'],
+      RINGNEST_NAME: n.name,
+      HTTP_PORT: String(n.httpPort),
+      CLUSTER_PORT: String(n.clusterPort),
+      BIND: n.address,
+      DATA_DIR: n.dataDir,
+      RING_SIZE: String(this.options.ringSize ?? 16),
+      CLUSTER_SECRET: this.secret,
+      ADMIN_TOKEN: this.token,
+      LOG_LEVEL: 'warn',
+      ...tls,
+      ...this.options.env,
+    };
+    const out = openSync(n.log, 'a');
+    const argv = this.net ? [...this.net.exec(n.index), process.execPath, MAIN] : [process.execPath, MAIN];
+    const child = spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', out, out] });
+    n.child = child;
+    n.unexpectedExit = undefined;
+    live.add(child);
+    child.on('exit', (code, signal) => {
+      live.delete(child);
+      if (n.child === child && !this.stopped) n.unexpectedExit = `exited with ${signal ?? `code ${code}`} (log: ${n.log})`;
+    });
+    await this.until(`${n.name} to serve HTTP`, 30_000, async () => (await this.get(n.index, '/health', 1000))?.status === 200);
+  }
+
+  /** SIGKILL node i and wait for its exit. */
+  async kill(i: number): Promise<void> {
+    const n = this.nodes[i];
+    const child = n.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    n.child = undefined;
+    const exited = new Promise((r) => child.once('exit', r));
+    if (child.pid) process.kill(child.pid, 'SIGKILL');
+    await exited;
+  }
+
+  /** SIGSTOP / SIGCONT: a node that is alive but answers nothing. */
+  pause(i: number, paused: boolean): void {
+    const pid = this.nodes[i].child?.pid;
+    if (pid) process.kill(pid, paused ? 'SIGSTOP' : 'SIGCONT');
+  }
+
+  /** Start node i again with the same name, address, ports and data. */
+  async restart(i: number): Promise<void> {
+    await this.kill(i);
+    await this.launch(this.nodes[i]);
+  }
+
+  /** The first node process that ended without being told to, if any. */
+  crashed(): string | undefined {
+    const n = this.nodes.find((x) => x.unexpectedExit);
+    return n ? `${n.name} ${n.unexpectedExit}` : undefined;
+  }
+
+  async admin<T = unknown>(i: number, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    const res = await fetch(this.url(i, path), {
+      method,
+      headers: { authorization: `Bearer ${this.token}`, ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) },
+      body: method === 'POST' ? JSON.stringify(body ?? {}) : undefined,
+      signal: AbortSignal.timeout(10_000),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path} on ${this.nodes[i].name}: ${res.status} ${text}`);
+    return JSON.parse(text) as T;
+  }
+
+  private async get(i: number, path: string, timeoutMs: number): Promise<{ status: number; body: string } | undefined> {
+    try {
+      const res = await fetch(this.url(i, path), { headers: { authorization: `Bearer ${this.token}` }, signal: AbortSignal.timeout(timeoutMs) });
+      return { status: res.status, body: await res.text() };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Every running node: ring ready, nothing pending or running, every member valid. */
+  async settled(): Promise<boolean> {
+    for (const n of this.nodes) {
+      if (!n.child) continue;
+      const status = await this.get(n.index, '/api/cluster/status', 3000);
+      if (status?.status !== 200) return false;
+      const s = JSON.parse(status.body) as { ringReady: boolean; pendingTransfers: number; members: { status: string }[] };
+      if (!s.ringReady || s.pendingTransfers > 0 || s.members.length !== this.nodes.length || s.members.some((m) => m.status !== 'valid')) return false;
+      const t = await this.get(n.index, '/api/cluster/transfers', 5000);
+      if (t?.status !== 200 || (JSON.parse(t.body) as { transfers: unknown[] }).transfers.length > 0) return false;
+    }
+    return true;
+  }
+
+  async waitSettled(timeoutMs: number): Promise<void> {
+    await this.until('the ring to settle', timeoutMs, () => this.settled());
+  }
+
+  async until(what: string, timeoutMs: number, cond: () => Promise<boolean>): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const crash = this.crashed();
+      if (crash) throw new Error(`while waiting for ${what}: ${crash}`);
+      if (await cond()) return;
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      await sleep(200);
+    }
+  }
+
+  /** Stops every node (SIGKILL, by PID), removes the namespaces; `keep` keeps the run's directory. */
+  async stop(keep = true): Promise<void> {
+    this.stopped = true;
+    for (const n of this.nodes) {
+      const c = n.child;
+      if (c?.pid && c.exitCode === null && c.signalCode === null) {
+        const exited = new Promise((r) => c.once('exit', r));
+        process.kill(c.pid, 'SIGKILL');
+        await exited;
+      }
+    }
+    this.net?.remove();
+    if (!keep) rmSync(this.options.dir, { recursive: true, force: true });
+  }
+}

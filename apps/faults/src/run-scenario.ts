@@ -1,0 +1,117 @@
+/**
+ * One scenario, start to end: a fresh cluster, clients on every node, a quiet warm-up, the fault,
+ * a few seconds of writes after it healed, then the clients stop and the run waits for the cluster
+ * to settle (every node up, nothing handing off) and for every key's replicas to agree (read with
+ * R = N until two reads in a row agree). The history and the final sets go to the checker.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FaultCluster, NetKind } from './cluster/fault-cluster';
+import { toJsonl } from './history/history';
+import { SetCheck, availabilityBetween, checkSets } from './history/set-checker';
+import { Scenario } from './scenarios';
+import { KvTarget, Quorum, SetClient } from './workload/set-client';
+import { Recorder, Workload, prng } from './workload/workload';
+
+export type Versioning = 'causal' | 'lww';
+
+export interface RunOptions {
+  readonly scenario: Scenario;
+  readonly seed: number;
+  readonly net: NetKind;
+  readonly versioning: Versioning;
+  readonly dir: string;
+  readonly log: (line: string) => void;
+}
+
+export interface RunResult {
+  readonly scenario: string;
+  readonly config: string;
+  readonly seed: number;
+  readonly net: NetKind;
+  readonly ops: number;
+  readonly check: SetCheck;
+  /** ms from the last write (clients stopped, the fault healed 3 s before) to every key's replicas agreeing; undefined when they did not within the bound */
+  readonly convergedMs: number | undefined;
+  /** share of ok operations completed during the fault */
+  readonly faultAvailability: number | undefined;
+  readonly history: string;
+  readonly notes: readonly string[];
+  /** why the run could not be judged (a node crashed, the cluster did not settle), if it could not */
+  readonly error?: string;
+}
+
+const KEYS = Array.from({ length: 6 }, (_, i) => `set${i}`);
+const QUORUM: Quorum = { n: 3, r: 2, w: 2, timeoutMs: 2000 };
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export async function runScenario(o: RunOptions): Promise<RunResult> {
+  const { scenario } = o;
+  const notes: string[] = [];
+  const recorder = new Recorder();
+  const note = (line: string) => {
+    notes.push(`${(recorder.now() / 1000).toFixed(1)}s ${line}`);
+    o.log(`  ${notes[notes.length - 1]}`);
+  };
+  const config = o.versioning === 'lww' ? 'sloppy, last-writer-wins' : 'sloppy';
+  const historyFile = join(o.dir, 'history.jsonl');
+  const cluster = await FaultCluster.start({ count: scenario.nodes, net: o.net, dir: o.dir, env: o.versioning === 'lww' ? { KV_VERSIONING: 'lww' } : {} });
+  let faultFrom = 0;
+  let faultTo = 0;
+  let convergedMs: number | undefined;
+  let error: string | undefined;
+  const finals = new Map<string, string[]>();
+  const client = new SetClient(QUORUM);
+  const targets = (): KvTarget[] => cluster.nodes.map((n) => ({ base: cluster.url(n.index, ''), name: n.name }));
+  const workload = new Workload({ seed: o.seed, keys: KEYS, targets, processes: scenario.nodes * 2 }, client, recorder);
+  try {
+    note(`${scenario.nodes} nodes up (${o.net}), clients start`);
+    workload.start();
+    await sleep(3000);
+    faultFrom = recorder.now();
+    await scenario.run({ cluster, rnd: prng(o.seed), note, sleep });
+    faultTo = recorder.now();
+    await sleep(3000);
+    await workload.stop();
+    const quiet = recorder.now();
+    note('clients stopped; waiting for the cluster to settle');
+    await cluster.waitSettled(scenario.convergeMs);
+    const healed = recorder.now();
+    await cluster.until("every key's replicas to agree", scenario.convergeMs, async () => {
+      for (const key of KEYS) {
+        const a = await client.read({ base: cluster.url(0, ''), name: cluster.nodes[0].name }, key, { ...QUORUM, r: QUORUM.n });
+        const b = await client.read({ base: cluster.url(0, ''), name: cluster.nodes[0].name }, key, { ...QUORUM, r: QUORUM.n });
+        if (a.type !== 'ok' || b.type !== 'ok') return false;
+        const agreed = (r: typeof a.value) => !r.found || (r.replicasEqual && r.replicas === QUORUM.n);
+        if (!agreed(a.value) || !agreed(b.value) || a.value.elements.join() !== b.value.elements.join()) return false;
+        finals.set(key, b.value.elements);
+      }
+      return true;
+    });
+    convergedMs = Math.round(recorder.now() - quiet);
+    note(`converged ${((recorder.now() - healed) / 1000).toFixed(1)} s after the cluster settled`);
+  } catch (err) {
+    error = (err as Error).message;
+    note(`run failed: ${error}`);
+    await workload.stop();
+  } finally {
+    writeFileSync(historyFile, toJsonl(recorder.ops));
+    await cluster.stop();
+  }
+  for (const key of KEYS) if (!finals.has(key)) finals.set(key, []);
+  const check = checkSets(recorder.ops, finals);
+  writeFileSync(join(o.dir, 'finals.json'), JSON.stringify(Object.fromEntries(finals), null, 1));
+  return {
+    scenario: scenario.name,
+    config,
+    seed: o.seed,
+    net: o.net,
+    ops: recorder.ops.filter((x) => x.type === 'invoke').length,
+    check,
+    convergedMs,
+    faultAvailability: availabilityBetween(recorder.ops, faultFrom, faultTo),
+    history: historyFile,
+    notes,
+    error,
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * The fault scenarios: what is done to the cluster while the clients run. Each is bounded in time
+ * and heals what it broke before it returns; every random choice comes from the run's seeded
+ * `rnd`, so a seed gives the same fault schedule.
+ */
+import { FaultCluster, NetKind } from './cluster/fault-cluster';
+
+export interface ScenarioContext {
+  readonly cluster: FaultCluster;
+  readonly rnd: () => number;
+  /** a line for the run's log, with the time on the history's clock */
+  note(line: string): void;
+  sleep(ms: number): Promise<void>;
+}
+
+export interface Scenario {
+  readonly name: string;
+  readonly summary: string;
+  readonly nodes: number;
+  /** the networks it can run on */
+  readonly nets: readonly NetKind[];
+  /** bound on convergence after the fault is healed, ms */
+  readonly convergeMs: number;
+  run(ctx: ScenarioContext): Promise<void>;
+}
+
+const pick = (rnd: () => number, n: number, avoid: readonly number[] = []): number => {
+  const choices = Array.from({ length: n }, (_, i) => i).filter((i) => !avoid.includes(i));
+  return choices[Math.floor(rnd() * choices.length)];
+};
+
+/** Cut the hosts of `a` from those of `b` (both directions) for `ms`, then heal. */
+async function partition(ctx: ScenarioContext, a: readonly number[], b: readonly number[], ms: number): Promise<void> {
+  const { cluster, note, sleep } = ctx;
+  const net = cluster.net;
+  if (!net) throw new Error('a partition needs network namespaces');
+  const names = (xs: readonly number[]) => xs.map((i) => cluster.nodes[i].name).join(',');
+  note(`cut ${names(a)} from ${names(b)} for ${ms / 1000} s`);
+  for (const i of a) for (const j of b) {
+    net.block(i, j);
+    net.block(j, i);
+  }
+  try {
+    await sleep(ms);
+  } finally {
+    note('heal');
+    net.heal();
+  }
+}
+
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    name: 'none',
+    summary: 'no fault: 6 s of clients on a healthy cluster (the baseline, and the last-writer-wins self-test)',
+    nodes: 3,
+    nets: ['netns', 'loopback'],
+    convergeMs: 30_000,
+    async run({ note, sleep }) {
+      note('no fault');
+      await sleep(6000);
+    },
+  },
+  {
+    name: 'kill-restart',
+    summary: 'kill -9 one node, restart it 8 s later with its data',
+    nodes: 3,
+    nets: ['netns', 'loopback'],
+    convergeMs: 60_000,
+    async run({ cluster, rnd, note, sleep }) {
+      const victim = pick(rnd, cluster.nodes.length);
+      note(`kill -9 ${cluster.nodes[victim].name}`);
+      await cluster.kill(victim);
+      await sleep(8000);
+      note(`restart ${cluster.nodes[victim].name}`);
+      await cluster.restart(victim);
+    },
+  },
+  {
+    name: 'pause',
+    summary: 'SIGSTOP one node for 10 s, then SIGCONT',
+    nodes: 3,
+    nets: ['netns', 'loopback'],
+    convergeMs: 60_000,
+    async run({ cluster, rnd, note, sleep }) {
+      const victim = pick(rnd, cluster.nodes.length);
+      note(`SIGSTOP ${cluster.nodes[victim].name}`);
+      cluster.pause(victim, true);
+      try {
+        await sleep(10_000);
+      } finally {
+        note(`SIGCONT ${cluster.nodes[victim].name}`);
+        cluster.pause(victim, false);
+      }
+    },
+  },
+  {
+    name: 'isolate',
+    summary: 'cut one node of 3 from the others for 12 s (clients on both sides keep writing)',
+    nodes: 3,
+    nets: ['netns'],
+    convergeMs: 60_000,
+    async run(ctx) {
+      const victim = pick(ctx.rnd, ctx.cluster.nodes.length);
+      await partition(ctx, [victim], ctx.cluster.nodes.map((n) => n.index).filter((i) => i !== victim), 12_000);
+    },
+  },
+  {
+    name: 'bridge',
+    summary: 'A-B-C with A and C unable to reach each other for 12 s; B reaches both',
+    nodes: 3,
+    nets: ['netns'],
+    convergeMs: 60_000,
+    async run(ctx) {
+      const bridge = pick(ctx.rnd, 3);
+      const [a, c] = [0, 1, 2].filter((i) => i !== bridge);
+      ctx.note(`${ctx.cluster.nodes[bridge].name} reaches both sides`);
+      await partition(ctx, [a], [c], 12_000);
+    },
+  },
+  {
+    name: 'split',
+    summary: '5 nodes split 2|3 for 15 s, both sides writing the same keys',
+    nodes: 5,
+    nets: ['netns'],
+    convergeMs: 90_000,
+    async run(ctx) {
+      const first = pick(ctx.rnd, 5);
+      const minority = [first, pick(ctx.rnd, 5, [first])];
+      await partition(ctx, minority, [0, 1, 2, 3, 4].filter((i) => !minority.includes(i)), 15_000);
+    },
+  },
+];
+
+export function scenarioNamed(name: string): Scenario {
+  const s = SCENARIOS.find((x) => x.name === name);
+  if (!s) throw new Error(`no scenario '${name}'; known: ${SCENARIOS.map((x) => x.name).join(', ')}`);
+  return s;
+}
