@@ -136,7 +136,7 @@ describe('KvGateway (/ws/kv) behind the node’s WebSocket adapter', () => {
     } finally {
       parse.mockRestore();
     }
-    expect(kv.stored.at(-1)).toEqual({ key: 'k', value: { a: 1 }, o: { n: 3, w: 3, r: 2, timeoutMs: 5000 } });
+    expect(kv.stored.at(-1)).toEqual({ key: 'k', value: { a: 1 }, o: { n: 3, w: 3, r: 2, pr: 0, pw: 0, timeoutMs: 5000 } });
     c.send('fetch', { key: 'k' });
     expect(await c.next()).toEqual({ event: 'fetched', data: { data: 'not_found' } });
   });
