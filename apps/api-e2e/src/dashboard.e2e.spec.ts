@@ -103,7 +103,7 @@ describe('the api node’s dashboard, /ws/cluster and /docs on real nodes', () =
     const store = doc.paths['/api/store/{key}'];
     expect(Object.keys(store).sort()).toEqual(['delete', 'get', 'put']);
     for (const op of Object.values(store)) {
-      expect(op.parameters?.filter((p) => p.in === 'query').map((p) => p.name).sort()).toEqual(['n', 'r', 'timeout', 'w']);
+      expect(op.parameters?.filter((p) => p.in === 'query').map((p) => p.name).sort()).toEqual(['n', 'pr', 'pw', 'r', 'timeout', 'w']);
       expect(op.parameters?.find((p) => p.in === 'path')?.name).toBe('key');
       expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['200', '400', '503', '504']));
       expect(op.responses['400'].content?.['application/json'].schema).toEqual({ $ref: '#/components/schemas/ErrorBody' });

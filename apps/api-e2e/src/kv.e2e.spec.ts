@@ -71,6 +71,9 @@ describe('the KV store on 3 nodes', () => {
       ['PUT', `/api/store/${'k'.repeat(1025)}`, '{"v":1}', 400],
       ['PUT', '/api/store/r8', JSON.stringify({ big: 'x'.repeat(1024 * 1024) }), 413],
       ['GET', '/api/store/r1?r=4', undefined, 400],
+      ['PUT', '/api/store/r1?w=2&pw=3', '{"v":1}', 400],
+      ['GET', '/api/store/r1?r=1&pr=2', undefined, 400],
+      ['PUT', '/api/store/r1?pw=-1', '{"v":1}', 400],
       ['GET', '/api/nowhere', undefined, 404],
       ['POST', '/api/store/r1', '{"v":1}', 404],
     ];
