@@ -1,9 +1,9 @@
 /** The api node's root module: the cluster runtime and its dashboard, the KV store's HTTP surface and the ping service. */
 import { DynamicModule, Module } from '@nestjs/common';
+import { KvVersioning } from '@ringnest/coord-kv';
 import { ClusterDashboardModule, NodeConfig, RiakCoreModule, RuntimeOptions } from '@ringnest/riak-core';
 import { PingModule } from './ping/ping.module';
 import { StoreModule } from './store/store.module';
-import { KvVersioning } from '@ringnest/coord-kv';
 
 @Module({})
 export class ApiModule {
