@@ -10,8 +10,8 @@ import { MessagePattern } from '@nestjs/microservices';
 import { createServer } from 'node:net';
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { NodeConfig, freshRing, ringSize, setMember } from '../lib';
-import { ClusterServer, TcpClusterClient } from './transport';
-import { LivenessChange, LivenessService } from './liveness.service';
+import { ClusterRequestError, ClusterServer, TcpClusterClient } from './transport';
+import { LivenessChange, LivenessService, REFUSALS_FOR_DOWN } from './liveness.service';
 import { RingManager } from './ring-manager.service';
 import { DEFAULT_RUNTIME_OPTIONS, RuntimeOptions } from './runtime-options';
 import { Patterns } from './patterns';
@@ -89,5 +89,34 @@ describe('LivenessService around a peer restart (TCP)', () => {
     await expect(answered).resolves.toEqual({ node: B, services: ['kv'] });
     expect(liveness.isUp(B)).toBe(true);
     expect(changes).toEqual([{ node: B, up: true }]);
+  });
+
+  it('one refused probe is not enough to mark a peer down; refusals in a row are', async () => {
+    const ring = setMember(freshRing({ app: 't', clusterId: 'c', ringSize: ringSize(8), node: A, addr: '127.0.0.1:1' }), A, B, { status: 'valid', addr: '127.0.0.1:2', autoJoin: false });
+    const rings = { current: ring, self: A } as unknown as RingManager;
+    let refuse = 1;
+    let probes = 0;
+    const fake = {
+      request: async () => {
+        probes++;
+        if (refuse > 0) {
+          refuse--;
+          throw new ClusterRequestError('unreachable', 'connect ECONNREFUSED');
+        }
+        return { services: [] };
+      },
+      peerAlive: () => undefined,
+    } as unknown as TcpClusterClient;
+    const options: RuntimeOptions = { ...DEFAULT_RUNTIME_OPTIONS, pingIntervalMs: 10, downAfterMs: 60_000 };
+    liveness = new LivenessService({ node: A } as NodeConfig, options, fake, rings);
+    const changes: LivenessChange[] = [];
+    liveness.changes$.subscribe((c) => changes.push(c));
+    liveness.onModuleInit();
+    await until('a few probes after the refusal', () => probes >= 5);
+    expect(changes).toEqual([]); // a transient refusal: b never went down
+    refuse = Number.MAX_SAFE_INTEGER;
+    await until('b to be down after refusals in a row', () => !liveness?.isUp(B));
+    expect(changes).toEqual([{ node: B, up: false }]);
+    expect(REFUSALS_FOR_DOWN).toBe(2);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * The liveness detector: probes every other member of the ring and keeps this node's view of who
- * is reachable. A refused connection marks a peer down at once; silence marks it down after
- * `downAfterMs`; a request from the peer marks it up and ends the backoff of this node's link to
- * it. A peer starts as up (optimistic, like a fresh Erlang distribution link) until a probe says
+ * is reachable. A refused connection is evidence, not a verdict: REFUSALS_FOR_DOWN refused probes
+ * in a row (a probe interval apart) mark a peer down, so one transient error does not send its
+ * partitions to fallbacks and back by hinted handoff; silence marks it down after `downAfterMs`;
+ * a request from the peer marks it up and ends the backoff of this node's link to it. A peer starts as up (optimistic, like a fresh Erlang distribution link) until a probe says
  * otherwise. Changes are published on `changes$` for the node watcher.
  */
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
@@ -29,7 +30,12 @@ interface PeerState {
   up: boolean;
   lastOk: number;
   probing: boolean;
+  /** refused probes since the last answer */
+  refused: number;
 }
+
+/** Consecutive refused probes that mark a peer down (before its silence would). */
+export const REFUSALS_FOR_DOWN = 2;
 
 @Injectable()
 export class LivenessService implements OnModuleInit, OnModuleDestroy {
@@ -80,6 +86,7 @@ export class LivenessService implements OnModuleInit, OnModuleDestroy {
     if (node === this.config.node) return;
     const s = this.state(node);
     s.lastOk = Date.now();
+    s.refused = 0;
     const addr = memberOf(this.rings.current, node)?.addr;
     if (addr) this.client.peerAlive(addr);
     this.set(node, s, true);
@@ -88,7 +95,7 @@ export class LivenessService implements OnModuleInit, OnModuleDestroy {
   private state(node: string): PeerState {
     let s = this.peers.get(node);
     if (!s) {
-      s = { up: true, lastOk: Date.now(), probing: false };
+      s = { up: true, lastOk: Date.now(), probing: false, refused: 0 };
       this.peers.set(node, s);
     }
     return s;
@@ -116,12 +123,13 @@ export class LivenessService implements OnModuleInit, OnModuleDestroy {
       .request<{ services?: unknown }>(addr, Patterns.ping, { from: this.config.node }, { timeoutMs: this.options.downAfterMs })
       .then((reply) => {
         s.lastOk = Date.now();
+        s.refused = 0;
         this.set(node, s, true);
         const services = Array.isArray(reply?.services) ? reply.services.filter((x): x is string => typeof x === 'string') : [];
         this.replies$.next({ node, services });
       })
       .catch((err: unknown) => {
-        if (err instanceof ClusterRequestError && (err.code === 'unreachable' || err.code === 'auth')) this.set(node, s, false);
+        if (err instanceof ClusterRequestError && (err.code === 'unreachable' || err.code === 'auth') && ++s.refused >= REFUSALS_FOR_DOWN) this.set(node, s, false);
         else this.expire(node, s);
       })
       .finally(() => {
