@@ -10,7 +10,7 @@ import {
   messages,
   stageChange,
 } from './membership';
-import { Member, MemberStatus, NodeName, Ring, StagedChange, freshRing, memberOf, ownershipOf, ringReady, ringsEqual, setMember } from './ring';
+import { Member, MemberStatus, NodeName, Ring, StagedChange, adoptRing, freshRing, memberOf, ownershipOf, ringReady, ringsEqual, setMember } from './ring';
 
 const D1 = 'dev1@127.0.0.1';
 const D2 = 'dev2@127.0.0.1';
@@ -197,11 +197,24 @@ describe('markDown', () => {
     const res = markDown(r, D1, D2, false);
     expect(res.message).toBe(`Success: "${D2}" marked as down`);
     const d = changed(res);
-    expect(memberOf(d, D2)).toEqual({ status: 'down', addr: `${D2}:9000`, autoJoin: false });
+    expect(memberOf(d, D2)).toEqual({ status: 'down', addr: `${D2}:9000`, autoJoin: false, beforeDown: 'valid' });
     expect(ownershipOf(d)).toEqual(ownershipOf(r));
     const again = markDown(d, D1, D2, false);
     expect(again.message).toBe(`Success: "${D2}" marked as down`);
     expect(changed(again)).toBe(d);
+  });
+
+  it('a node marked down takes back the status it had when it returns: leaving goes on leaving, joining is still joining', () => {
+    for (const status of ['valid', 'leaving', 'joining'] as const) {
+      const r = cluster([[D2, status]]);
+      const d = changed(markDown(r, D1, D2, false));
+      expect(memberOf(d, D2)?.status).toBe('down');
+      const back = adoptRing(d, D2);
+      expect(memberOf(back, D2)).toEqual({ status, addr: `${D2}:9000`, autoJoin: false });
+    }
+    // a ring from before this field existed: the node comes back valid
+    const old = setMember(cluster([[D2, 'valid']]), D1, D2, { status: 'down', addr: `${D2}:9000`, autoJoin: false });
+    expect(memberOf(adoptRing(old, D2), D2)?.status).toBe('valid');
   });
 
   // The node runtime (ring-manager.transact, gossip) drops a new ring that ringsEqual the old one,

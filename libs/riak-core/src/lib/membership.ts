@@ -149,5 +149,6 @@ export function markDown(ring: Ring, actor: NodeName, node: NodeName, isUp: bool
   if (!m) return refused('not-member', messages.notMember(node));
   if (isUp) return refused('is-up', messages.isUp(node));
   if (m.status === 'down') return { kind: 'changed', ring, message: messages.markedDown(node) };
-  return { kind: 'changed', ring: setMember(ring, actor, node, { ...m, status: 'down' }), message: messages.markedDown(node) };
+  const beforeDown = m.status === 'joining' || m.status === 'valid' || m.status === 'leaving' ? m.status : undefined;
+  return { kind: 'changed', ring: setMember(ring, actor, node, { ...m, status: 'down', ...(beforeDown ? { beforeDown } : {}) }), message: messages.markedDown(node) };
 }

@@ -26,6 +26,8 @@ export interface Member {
   readonly addr: string;
   /** a join that the claimant commits by itself once the ring is ready (riak_core's auto-join) */
   readonly autoJoin: boolean;
+  /** while `down`: the status the node had when it was marked down, which it takes back on return */
+  readonly beforeDown?: 'joining' | 'valid' | 'leaving';
 }
 
 export type TransferStatus = 'awaiting' | 'complete';
@@ -243,11 +245,15 @@ export function ownedCounts(owners: readonly NodeName[]): Map<NodeName, number> 
 
 /**
  * What a node does with a ring it is about to hold: record that it has seen it, and if the ring
- * says the node itself is down (it was marked down while unreachable), declare itself valid again.
+ * says the node itself is down (it was marked down while unreachable), take back the status it had
+ * then: a leaving node goes on leaving, a joining one is still joining, others are valid.
  */
 export function adoptRing(ring: Ring, self: NodeName): Ring {
   let r = ring;
   const me = memberOf(r, self);
-  if (me?.status === 'down') r = setMember(r, self, self, { ...me, status: 'valid' });
+  if (me?.status === 'down') {
+    const { beforeDown, ...rest } = me;
+    r = setMember(r, self, self, { ...rest, status: beforeDown ?? 'valid' });
+  }
   return markSeen(r, self);
 }
