@@ -7,19 +7,22 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FaultCluster, NetKind } from './cluster/fault-cluster';
-import { toJsonl } from './history/history';
+import { HistoryOp, pairOps, toJsonl } from './history/history';
 import { SetCheck, availabilityBetween, checkSets } from './history/set-checker';
 import { Scenario } from './scenarios';
 import { KvTarget, Quorum, SetClient } from './workload/set-client';
 import { Recorder, Workload, prng } from './workload/workload';
 
 export type Versioning = 'causal' | 'lww';
+/** sloppy: W/R on any replicas, fallbacks included (the default); strict: also PW = PR = 2 primaries */
+export type QuorumConfig = 'sloppy' | 'strict';
 
 export interface RunOptions {
   readonly scenario: Scenario;
   readonly seed: number;
   readonly net: NetKind;
   readonly versioning: Versioning;
+  readonly quorum: QuorumConfig;
   readonly dir: string;
   readonly log: (line: string) => void;
 }
@@ -35,6 +38,8 @@ export interface RunResult {
   readonly convergedMs: number | undefined;
   /** share of ok operations completed during the fault */
   readonly faultAvailability: number | undefined;
+  /** writes acknowledged through cut-off nodes (strict: must be 0), counted from 3 s into the cut (failure detection) */
+  readonly cutOffAcks: number | undefined;
   readonly history: string;
   readonly notes: readonly string[];
   /** why the run could not be judged (a node crashed, the cluster did not settle), if it could not */
@@ -42,7 +47,12 @@ export interface RunResult {
 }
 
 const KEYS = Array.from({ length: 6 }, (_, i) => `set${i}`);
-const QUORUM: Quorum = { n: 3, r: 2, w: 2, timeoutMs: 2000 };
+const QUORUMS: Record<QuorumConfig, Quorum> = {
+  sloppy: { n: 3, r: 2, w: 2, timeoutMs: 2000 },
+  strict: { n: 3, r: 2, w: 2, pr: 2, pw: 2, timeoutMs: 2000 },
+};
+/** how long after a cut the nodes take to see each other down (the 2.5 s silence bound, and a margin) */
+const DETECTION_MS = 3000;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function runScenario(o: RunOptions): Promise<RunResult> {
@@ -53,7 +63,9 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     notes.push(`${(recorder.now() / 1000).toFixed(1)}s ${line}`);
     o.log(`  ${notes[notes.length - 1]}`);
   };
-  const config = o.versioning === 'lww' ? 'sloppy, last-writer-wins' : 'sloppy';
+  const QUORUM = QUORUMS[o.quorum];
+  const config = o.versioning === 'lww' ? `${o.quorum}, last-writer-wins` : o.quorum;
+  let cut: { nodes: readonly number[]; from: number } | undefined;
   const historyFile = join(o.dir, 'history.jsonl');
   const cluster = await FaultCluster.start({ count: scenario.nodes, net: o.net, dir: o.dir, env: o.versioning === 'lww' ? { KV_VERSIONING: 'lww' } : {} });
   let faultFrom = 0;
@@ -69,7 +81,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     workload.start();
     await sleep(3000);
     faultFrom = recorder.now();
-    await scenario.run({ cluster, rnd: prng(o.seed), note, sleep });
+    await scenario.run({ cluster, rnd: prng(o.seed), note, sleep, cutOff: (nodes) => (cut = { nodes, from: recorder.now() }) });
     faultTo = recorder.now();
     await sleep(3000);
     await workload.stop();
@@ -110,8 +122,19 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     check,
     convergedMs,
     faultAvailability: availabilityBetween(recorder.ops, faultFrom, faultTo),
+    cutOffAcks: cut ? acknowledgedThrough(recorder.ops, cut.nodes.map((i) => cluster.nodes[i].name), cut.from + DETECTION_MS, faultTo) : undefined,
     history: historyFile,
     notes,
     error,
   };
+}
+
+/** Writes (add, delete) invoked through `nodes` within [from, to] that were acknowledged. */
+function acknowledgedThrough(ops: readonly HistoryOp[], nodes: readonly string[], from: number, to: number): number {
+  let n = 0;
+  for (const { invoke, end } of pairOps(ops)) {
+    if (invoke.f === 'read' || !invoke.node || !nodes.includes(invoke.node)) continue;
+    if (invoke.time >= from && invoke.time <= to && end?.type === 'ok' && !(invoke.f === 'delete' && (end.saw ?? []).length === 0)) n++;
+  }
+  return n;
 }

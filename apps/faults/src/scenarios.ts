@@ -10,6 +10,11 @@ export interface ScenarioContext {
   readonly rnd: () => number;
   /** a line for the run's log, with the time on the history's clock */
   note(line: string): void;
+  /**
+   * Nodes that, from now until the fault heals, cannot reach enough primaries of any key: in the
+   * strict configuration no write through them may be acknowledged.
+   */
+  cutOff(nodes: readonly number[]): void;
   sleep(ms: number): Promise<void>;
 }
 
@@ -101,6 +106,8 @@ export const SCENARIOS: readonly Scenario[] = [
     convergeMs: 60_000,
     async run(ctx) {
       const victim = pick(ctx.rnd, ctx.cluster.nodes.length);
+      // one node of 3 holds one primary of each key (N = 3): with pw = 2 it can acknowledge nothing
+      ctx.cutOff([victim]);
       await partition(ctx, [victim], ctx.cluster.nodes.map((n) => n.index).filter((i) => i !== victim), 12_000);
     },
   },

@@ -103,9 +103,12 @@ export class SetClient {
     return { type: 'ok', value: parseRead(r.value) };
   }
 
-  /** Read, add `element` to the union of what was read, write it back with the read's context. */
+  /**
+   * Read, add `element` to the union of what was read, write it back with the read's context. The
+   * read asks no primaries (`pr` = 0): whether the write may be acknowledged is for `pw` to decide.
+   */
   async add(t: KvTarget, key: string, element: string): Promise<{ saw: string[] | undefined; outcome: Outcome<void> }> {
-    const read = await this.read(t, key);
+    const read = await this.read(t, key, { ...this.q, pr: 0 });
     if (read.type !== 'ok') return { saw: undefined, outcome: { type: 'fail', error: `read before write: ${read.error}` } };
     const next = [...new Set([...read.value.elements, element])].sort();
     const w = await call('PUT', `${t.base}/api/store/${encodeURIComponent(key)}?${query(this.q, 'write')}`, this.clientTimeout, { body: JSON.stringify(next), context: read.value.context });
@@ -114,7 +117,7 @@ export class SetClient {
 
   /** Read, then delete exactly what was read (its context). */
   async delete(t: KvTarget, key: string): Promise<{ saw: string[] | undefined; outcome: Outcome<void> }> {
-    const read = await this.read(t, key);
+    const read = await this.read(t, key, { ...this.q, pr: 0 });
     if (read.type !== 'ok') return { saw: undefined, outcome: { type: 'fail', error: `read before delete: ${read.error}` } };
     if (!read.value.found) return { saw: [], outcome: { type: 'ok', value: undefined } };
     const d = await call('DELETE', `${t.base}/api/store/${encodeURIComponent(key)}?${query(this.q, 'write')}`, this.clientTimeout, { context: read.value.context });
