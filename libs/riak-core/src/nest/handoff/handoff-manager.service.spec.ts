@@ -8,7 +8,7 @@
 import { Logger } from '@nestjs/common';
 import { Subject } from 'rxjs';
 import { CommandResult, HandoffCommandResult, HandoffDataResult, HandoffItem, NodeConfig, Ring, Transfer, Vnode, freshRing, ownershipOf, reply, ringSize, setMember, setOwnership } from '../../lib';
-import { ClusterClient } from '../transport';
+import { ClusterClient, ClusterRequestError } from '../transport';
 import { RingChange, RingManager } from '../ring-manager.service';
 import { LivenessService } from '../liveness.service';
 import { NodeWatcher } from '../node-watcher.service';
@@ -62,12 +62,18 @@ class TargetClient implements ClusterClient {
   readonly batches: number[] = [];
   /** forwarded commands to fail (the copy is lost on the way) */
   failForwards = 0;
+  /** forwarded commands to refuse before sending (the target unreachable for a moment) */
+  refuseForwards = 0;
   request<T>(_addr: string, pattern: string, data: unknown): Promise<T> {
     if (pattern === Patterns.handoffData) this.batches.push((data as { items: unknown[] }).items.length);
     else if (pattern === Patterns.vnodeCommand) {
       if (this.failForwards > 0) {
         this.failForwards--;
         return Promise.reject(new Error('connection lost'));
+      }
+      if (this.refuseForwards > 0) {
+        this.refuseForwards--;
+        return Promise.reject(new ClusterRequestError('unreachable', 'connect ECONNREFUSED'));
       }
       this.forwarded.push((data as { command: unknown }).command);
     } else return Promise.reject(new Error(`unexpected ${pattern}`));
@@ -233,5 +239,18 @@ describe('HandoffManager: an ownership transfer the ring drops after the handoff
     const item = Buffer.from(JSON.stringify({ key: 'hinted', value: 'v' }));
     await expect(t.manager.receive({ service: 'map', index: INDEX, type: 'hinted', items: [item] })).rejects.toThrow(`map/${INDEX} is handing off to ${B}`);
     await expect(t.get('hinted')).resolves.toBeNull();
+  });
+
+  it('sends a copy again that was refused before it left, instead of handing the whole partition off again', async () => {
+    const t = setup();
+    await t.put('before');
+    await t.manager.run(t.transfer, 'b:1');
+    t.client.refuseForwards = 2;
+    await t.put('late');
+    t.rings.set(ringWith([], B));
+    await until('the vnode to be retired', () => !t.master.running().some((r) => r.index === INDEX), 10_000);
+    expect(t.client.batches).toEqual([1]);
+    expect(t.client.forwarded).toContainEqual({ op: 'put', key: 'late', value: 'late' });
+    expect(t.deleted.sort()).toEqual(['before', 'late']);
   });
 });

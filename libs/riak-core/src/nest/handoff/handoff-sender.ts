@@ -17,6 +17,15 @@ export interface HandoffLimits {
 
 export const DEFAULT_HANDOFF_LIMITS: HandoffLimits = { maxBatchItems: 1000, maxBatchBytes: 1024 * 1024 };
 
+/**
+ * Waits before sending a copy again that was refused before it left (the target unreachable or
+ * overloaded: nothing was delivered, so sending again cannot apply it twice). A copy that may have
+ * arrived (a timeout) is never sent again: the handoff fails and is retried as a whole.
+ */
+export const COPY_RETRY_DELAYS_MS: readonly number[] = [50, 200, 1000];
+
+const notDelivered = (err: unknown): boolean => err instanceof VnodeError && (err.code === 'unreachable' || err.code === 'overload');
+
 /** Progress of one handoff, as `transfers` shows it. */
 export interface HandoffProgress {
   readonly service: string;
@@ -55,15 +64,16 @@ export class HandoffSender {
   async run(): Promise<void> {
     const starting = await this.worker.call((v) => (v.handoffStarting ? v.handoffStarting(this.target) : true));
     if (!starting) throw new VnodeError('stopped', `vnode ${this.progress.service}/${this.progress.index} declined the handoff for now`);
+    const track = (sent: Promise<unknown>): Promise<unknown> => {
+      this.inFlight.add(sent);
+      const done = () => this.inFlight.delete(sent);
+      sent.then(done, done);
+      return sent;
+    };
     this.worker.setHandoff({
       target: this.target,
-      forward: (command, sender) => {
-        const sent = this.link.forward(command, sender);
-        this.inFlight.add(sent);
-        const done = () => this.inFlight.delete(sent);
-        sent.then(done, done);
-        return sent;
-      },
+      forward: (command, sender) => track(this.link.forward(command, sender)),
+      copy: (command, sender) => track(this.copy(command, sender)),
       forwardFailed: (err) => {
         this.copyFailure ??= err;
       },
@@ -86,6 +96,18 @@ export class HandoffSender {
   async copiesDelivered(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     if (this.copyFailure) throw this.copyFailure instanceof Error ? this.copyFailure : new Error(String(this.copyFailure));
+  }
+
+  /** One write's copy, sent again while it is refused before leaving (so a hot partition's handoff is not restarted by a blip). */
+  private async copy(command: unknown, sender: Sender): Promise<unknown> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.link.forward(command, sender);
+      } catch (err) {
+        if (!notDelivered(err) || attempt >= COPY_RETRY_DELAYS_MS.length) throw err;
+        await new Promise((r) => setTimeout(r, COPY_RETRY_DELAYS_MS[attempt]));
+      }
+    }
   }
 
   /** Undo the handoff state after a failure or when the ring moved on without it. */

@@ -26,6 +26,8 @@ type Job =
 export interface HandoffState {
   readonly target: HandoffTarget;
   forward(command: unknown, sender: Sender): Promise<unknown>;
+  /** deliver the copy of a write the vnode applied (`reply-and-forward`); `forward` when absent */
+  copy?(command: unknown, sender: Sender): Promise<unknown>;
   /** a `reply-and-forward` copy did not reach the target: the handoff must not complete */
   forwardFailed(err: unknown): void;
 }
@@ -163,7 +165,8 @@ export class VnodeWorker {
             else if (result.kind === 'drop') job.settle.reject(new VnodeError('stopped', 'command dropped during handoff'));
             else if (result.kind === 'reply-and-forward') {
               job.settle.resolve(result.reply);
-              handoff.forward(result.forward ?? job.command, job.sender).catch((err: unknown) => handoff.forwardFailed(err));
+              const copy = handoff.copy ? handoff.copy(result.forward ?? job.command, job.sender) : handoff.forward(result.forward ?? job.command, job.sender);
+              copy.catch((err: unknown) => handoff.forwardFailed(err));
             } else await this.settle(vnode, result, job.sender, job.settle);
           } else {
             await this.settle(vnode, await vnode.handleCommand(job.command, job.sender), job.sender, job.settle);
