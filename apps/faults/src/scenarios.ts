@@ -3,6 +3,7 @@
  * and heals what it broke before it returns; every random choice comes from the run's seeded
  * `rnd`, so a seed gives the same fault schedule.
  */
+import { rmSync } from 'node:fs';
 import { FaultCluster, NetKind } from './cluster/fault-cluster';
 
 export interface ScenarioContext {
@@ -96,6 +97,31 @@ export const SCENARIOS: readonly Scenario[] = [
         note(`SIGCONT ${cluster.nodes[victim].name}`);
         cluster.pause(victim, false);
       }
+    },
+  },
+  {
+    name: 'wipe',
+    summary: "kill -9 one node, delete its DATA_DIR, restart it with the same name and address, rejoin it and repair its partitions (riak's kv679 case)",
+    nodes: 3,
+    nets: ['netns', 'loopback'],
+    convergeMs: 90_000,
+    async run({ cluster, rnd, note, sleep }) {
+      const victim = pick(rnd, cluster.nodes.length);
+      const node = cluster.nodes[victim];
+      note(`kill -9 ${node.name} and delete its data`);
+      await cluster.kill(victim);
+      rmSync(node.dataDir, { recursive: true, force: true });
+      await sleep(3000);
+      note(`restart ${node.name} empty, join it again`);
+      await cluster.restart(victim);
+      const seed = cluster.nodes.find((n) => n.index !== victim) as (typeof cluster.nodes)[number];
+      await cluster.admin(victim, 'POST', '/api/cluster/join', { target: `${seed.address}:${seed.clusterPort}` });
+      await cluster.waitSettled(60_000);
+      const ring = await cluster.admin<{ owners: { partition: string; node: string }[] }>(victim, 'GET', '/api/cluster/ring');
+      const owned = ring.owners.filter((o) => o.node === node.name);
+      note(`repair the ${owned.length} partitions ${node.name} owns from its neighbours`);
+      for (const o of owned) await cluster.admin(victim, 'POST', '/api/cluster/repair', { partition: o.partition });
+      note('repaired');
     },
   },
   {
