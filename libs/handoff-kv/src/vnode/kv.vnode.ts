@@ -186,8 +186,8 @@ export class KvVnode implements Vnode<KvCommand, KvReply> {
     this.handoff = undefined;
   }
 
+  /** `command` was checked by the caller (`isKvCommand`): every command is validated once. */
   private async apply(command: KvCommand): Promise<KvReply> {
-    if (!isKvCommand(command)) throw new KvError('invalid-command', `not a kv command: ${describe(command)}`);
     switch (command.op) {
       case 'put': {
         const { value, tombstone, context, updatedAt } = command.object;
