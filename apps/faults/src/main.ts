@@ -26,7 +26,7 @@ function row(cells: readonly string[], widths: readonly number[]): string {
 }
 
 export function table(results: readonly RunResult[], expectLoss = false): string {
-  const head = ['scenario', 'config', 'net', 'ops', 'ok/fail/info', 'lost', 'unexpected', 'converged', 'avail. in fault', 'cut-off acks', 'max siblings', 'verdict'];
+  const head = ['scenario', 'config', 'net', 'ops', 'ok/fail/info', 'lost', 'unexpected', 'converged', 'avail. in fault', 'cut-off acks', 'max siblings', 'checks', 'verdict'];
   const rows = results.map((r) => {
     const c = Object.values(r.check.counts).reduce((a, x) => ({ ok: a.ok + x.ok, fail: a.fail + x.fail, info: a.info + x.info }), { ok: 0, fail: 0, info: 0 });
     return [
@@ -41,7 +41,8 @@ export function table(results: readonly RunResult[], expectLoss = false): string
       r.faultAvailability === undefined ? '-' : `${(r.faultAvailability * 100).toFixed(0)}%`,
       r.cutOffAcks === undefined ? '-' : String(r.cutOffAcks),
       String(r.check.maxSiblings),
-      r.error ? 'not judged' : expectLoss ? (r.check.lost.length > 0 ? 'loss seen (expected)' : 'FAILED: no loss seen') : r.check.valid ? 'ok' : 'FAILED',
+      r.violations.length === 0 ? 'ok' : `${r.violations.length} failed`,
+      r.error ? 'not judged' : expectLoss ? (r.check.lost.length > 0 ? 'loss seen (expected)' : 'FAILED: no loss seen') : r.check.valid && r.violations.length === 0 ? 'ok' : 'FAILED',
     ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -85,11 +86,12 @@ async function main(): Promise<void> {
   }
   console.log(`\n${table(results, o.expectLoss)}\n`);
   const strictHeld = (r: RunResult) => o.quorum !== 'strict' || !r.cutOffAcks;
-  const passed = (r: RunResult) => !r.error && (o.expectLoss ? r.check.lost.length > 0 : r.check.valid && r.convergedMs !== undefined && strictHeld(r));
+  const passed = (r: RunResult) => !r.error && (o.expectLoss ? r.check.lost.length > 0 : r.check.valid && r.violations.length === 0 && r.convergedMs !== undefined && strictHeld(r));
   for (const r of results.filter((x) => !passed(x))) {
-    const why = r.error ?? (o.expectLoss ? 'no loss seen' : `${r.check.lost.length} lost, ${r.check.unexpected.length} unexpected, ${r.cutOffAcks ?? 0} writes acknowledged through cut-off nodes`);
+    const why = r.error ?? (o.expectLoss ? 'no loss seen' : `${r.check.lost.length} lost, ${r.check.unexpected.length} unexpected, ${r.cutOffAcks ?? 0} writes acknowledged through cut-off nodes, ${r.violations.length} scenario checks failed`);
     console.log(`${r.scenario} (seed ${r.seed}) did not pass: ${why}; history ${r.history}`);
     for (const l of r.check.lost.slice(0, 10)) console.log(`  lost ${l.key} ${l.element} (process ${l.process}, acknowledged at ${(l.acknowledgedAt / 1000).toFixed(2)} s)`);
+    for (const v of r.violations.slice(0, 10)) console.log(`  ${v}`);
     for (const u of r.check.unexpected.slice(0, 10)) console.log(`  unexpected ${u.key} ${u.element} (${u.where === 'final' ? 'final read' : `read at ${(u.where / 1000).toFixed(2)} s`})`);
   }
   mkdirSync(o.out, { recursive: true });

@@ -42,6 +42,8 @@ export interface RunResult {
   readonly cutOffAcks: number | undefined;
   readonly history: string;
   readonly notes: readonly string[];
+  /** what the scenario's own checks found (each fails the run) */
+  readonly violations: readonly string[];
   /** why the run could not be judged (a node crashed, the cluster did not settle), if it could not */
   readonly error?: string;
 }
@@ -73,6 +75,8 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
   let convergedMs: number | undefined;
   let error: string | undefined;
   const finals = new Map<string, string[]>();
+  const checks: (() => Promise<string[]>)[] = [];
+  const violations: string[] = [];
   const client = new SetClient(QUORUM);
   const targets = (): KvTarget[] => cluster.nodes.map((n) => ({ base: cluster.url(n.index, ''), name: n.name }));
   const workload = new Workload({ seed: o.seed, keys: KEYS, targets, processes: scenario.nodes * 2 }, client, recorder);
@@ -81,7 +85,16 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     workload.start();
     await sleep(3000);
     faultFrom = recorder.now();
-    await scenario.run({ cluster, rnd: prng(o.seed), note, sleep, cutOff: (nodes) => (cut = { nodes, from: recorder.now() }) });
+    await scenario.run({
+      cluster,
+      rnd: prng(o.seed),
+      note,
+      sleep,
+      client,
+      quorum: QUORUM,
+      cutOff: (nodes) => (cut = { nodes, from: recorder.now() }),
+      afterSettle: (check) => checks.push(check),
+    });
     faultTo = recorder.now();
     await sleep(3000);
     await workload.stop();
@@ -102,6 +115,8 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     });
     convergedMs = Math.round(recorder.now() - quiet);
     note(`converged ${((recorder.now() - healed) / 1000).toFixed(1)} s after the cluster settled`);
+    for (const check of checks) violations.push(...(await check()));
+    for (const v of violations) note(`violation: ${v}`);
   } catch (err) {
     error = (err as Error).message;
     note(`run failed: ${error}`);
@@ -125,6 +140,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     cutOffAcks: cut ? acknowledgedThrough(recorder.ops, cut.nodes.map((i) => cluster.nodes[i].name), cut.from + DETECTION_MS, faultTo) : undefined,
     history: historyFile,
     notes,
+    violations,
     error,
   };
 }

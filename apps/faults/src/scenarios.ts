@@ -5,6 +5,7 @@
  */
 import { rmSync } from 'node:fs';
 import { FaultCluster, NetKind } from './cluster/fault-cluster';
+import { KvTarget, Quorum, SetClient } from './workload/set-client';
 
 export interface ScenarioContext {
   readonly cluster: FaultCluster;
@@ -17,6 +18,14 @@ export interface ScenarioContext {
    */
   cutOff(nodes: readonly number[]): void;
   sleep(ms: number): Promise<void>;
+  /** the clients' HTTP operations and quorum, for a scenario's own keys */
+  readonly client: SetClient;
+  readonly quorum: Quorum;
+  /**
+   * A check of the scenario's own, run once the cluster has settled after the fault: what it
+   * returns are violations (each fails the run), e.g. a deleted key that came back.
+   */
+  afterSettle(check: () => Promise<string[]>): void;
 }
 
 export interface Scenario {
@@ -34,6 +43,8 @@ const pick = (rnd: () => number, n: number, avoid: readonly number[] = []): numb
   const choices = Array.from({ length: n }, (_, i) => i).filter((i) => !avoid.includes(i));
   return choices[Math.floor(rnd() * choices.length)];
 };
+
+const target = (cluster: FaultCluster, i: number): KvTarget => ({ base: cluster.url(i, ''), name: cluster.nodes[i].name });
 
 /** Cut the hosts of `a` from those of `b` (both directions) for `ms`, then heal. */
 async function partition(ctx: ScenarioContext, a: readonly number[], b: readonly number[], ms: number): Promise<void> {
@@ -122,6 +133,41 @@ export const SCENARIOS: readonly Scenario[] = [
       note(`repair the ${owned.length} partitions ${node.name} owns from its neighbours`);
       for (const o of owned) await cluster.admin(victim, 'POST', '/api/cluster/repair', { partition: o.partition });
       note('repaired');
+    },
+  },
+  {
+    name: 'delete-heal',
+    summary:
+      'kill -9 one node, write 20 keys while it is down (fallbacks hold its replicas), restart it, delete the keys at once and read them at R = N (a read may reap); once settled none may be back',
+    nodes: 3,
+    nets: ['netns', 'loopback'],
+    convergeMs: 60_000,
+    async run({ cluster, rnd, note, sleep, client, quorum, afterSettle }) {
+      const victim = pick(rnd, cluster.nodes.length);
+      const via = target(cluster, pick(rnd, cluster.nodes.length, [victim]));
+      const keys = Array.from({ length: 20 }, (_, i) => `gone${i}`);
+      note(`kill -9 ${cluster.nodes[victim].name}; write ${keys.length} keys through ${via.name}`);
+      await cluster.kill(victim);
+      await sleep(4000);
+      for (const key of keys) await client.add(via, key, 'x');
+      note(`restart ${cluster.nodes[victim].name}; delete the keys, then read each at R = ${quorum.n} three times`);
+      await cluster.restart(victim);
+      const deleted: string[] = [];
+      for (const key of keys) {
+        const d = await client.delete(via, key);
+        if (d.outcome.type === 'ok' && (d.saw ?? []).length > 0) deleted.push(key);
+      }
+      for (let round = 0; round < 3; round++) for (const key of keys) await client.read(via, key, { ...quorum, r: quorum.n });
+      note(`${deleted.length} deletes acknowledged`);
+      afterSettle(async () => {
+        const back: string[] = [];
+        for (const key of deleted) {
+          const r = await client.read(via, key, { ...quorum, r: quorum.n });
+          if (r.type !== 'ok') back.push(`${key}: the final read failed (${r.error})`);
+          else if (r.value.found && r.value.elements.length > 0) back.push(`${key}: deleted (acknowledged) but reads ${JSON.stringify(r.value.elements)}`);
+        }
+        return back;
+      });
     },
   },
   {

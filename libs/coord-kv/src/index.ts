@@ -2,10 +2,7 @@
  * @ringnest/coord-kv: quorum coordinators (N/W/R, sloppy quorum), causal versions and read repair
  * for the replicated key/value store.
  */
-export * from './lib/kv-options';
-export * from './lib/kv-value';
-export * from './lib/json-text';
-export * from './lib/dvv';
+export * from './lib';
 export * from './nest/kv.errors';
 export * from './nest/gather';
 export * from './nest/kv.service';

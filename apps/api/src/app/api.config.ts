@@ -3,7 +3,8 @@
  * nodes read besides the core's, declared like the core's (one entry each) so they are validated
  * at start and listed in the README's configuration table.
  */
-import { NodeApp, configVariables, oneOf } from '@ringnest/riak-core';
+import { DEFAULT_DELETE_MODE, DeleteMode, MAX_DELETE_GRACE_MS, parseDeleteMode } from '@ringnest/coord-kv';
+import { NodeApp, configVariables, oneOf, parsedBy } from '@ringnest/riak-core';
 
 export const API_VARIABLES = configVariables({
   KV_VERSIONING: {
@@ -11,6 +12,13 @@ export const API_VARIABLES = configVariables({
     default: 'causal',
     meaning:
       'how concurrent writes to a key are kept: `causal` keeps them as siblings (dotted version vectors); `lww` keeps only the one with the latest wall-clock time and silently drops the others (Riak\'s `last_write_wins`; the fault suite uses it to show the loss it causes)',
+  },
+  KV_DELETE_MODE: {
+    kind: parsedBy<DeleteMode>(`\`keep\`, \`immediate\` or a grace in ms 0..${MAX_DELETE_GRACE_MS}`, `must be 'keep', 'immediate' or milliseconds 0..${MAX_DELETE_GRACE_MS}`, parseDeleteMode),
+    default: DEFAULT_DELETE_MODE,
+    defaultDoc: '`3000`',
+    meaning:
+      "when a delete's tombstone is removed for good (Riak's `delete_mode`): a read that finds the same tombstone on all N primaries reaps it once the grace has passed since its last write and no node still holds data of the key's partitions it does not own; `keep` never reaps (deleted keys cost a small tombstone each), `immediate` reaps without a grace",
   },
 });
 

@@ -6,18 +6,25 @@
  */
 import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
 import { KvVnodeModule, VersionPolicy, lastWriterWins } from '@ringnest/handoff-kv';
-import { KvService } from './kv.service';
+import { KV_DELETE_MODE, KvService } from './kv.service';
+import { DEFAULT_DELETE_MODE, DeleteMode } from '../lib/delete-mode';
 import { CausalVersions } from './causal-versions';
 import { KvWatchService } from './kv-watch.service';
 import { KvWatchController } from './kv-watch.controller';
 
 export type KvVersioning = 'causal' | 'lww';
 
-function kvModule(versions: VersionPolicy): ModuleMetadata {
+export interface KvModuleOptions {
+  readonly versioning?: KvVersioning;
+  /** when tombstones are reaped (delete-mode.ts); default: 3 s after the delete */
+  readonly deleteMode?: DeleteMode;
+}
+
+function kvModule(versions: VersionPolicy, deleteMode: DeleteMode = DEFAULT_DELETE_MODE): ModuleMetadata {
   return {
     imports: [KvVnodeModule.register({ versions })],
     controllers: [KvWatchController],
-    providers: [KvService, KvWatchService],
+    providers: [KvService, KvWatchService, { provide: KV_DELETE_MODE, useValue: deleteMode }],
     exports: [KvService, KvWatchService],
   };
 }
@@ -28,8 +35,8 @@ export class ConfiguredKvModule {}
 
 @Module(kvModule(new CausalVersions()))
 export class KvModule {
-  /** The KV store with the versioning of the node's configuration. */
-  static register(o: { versioning?: KvVersioning } = {}): DynamicModule {
-    return { module: ConfiguredKvModule, ...kvModule(o.versioning === 'lww' ? lastWriterWins : new CausalVersions()) };
+  /** The KV store with the versioning and delete mode of the node's configuration. */
+  static register(o: KvModuleOptions = {}): DynamicModule {
+    return { module: ConfiguredKvModule, ...kvModule(o.versioning === 'lww' ? lastWriterWins : new CausalVersions(), o.deleteMode) };
   }
 }

@@ -1,6 +1,11 @@
 import { BadRequestException } from '@nestjs/common';
-import { AnnotatedEntry, PreflistService, RingManager, VnodeError, VnodeMaster } from '@ringnest/riak-core';
+import { AnnotatedEntry, ClusterTransfersService, PreflistService, RingManager, VnodeError, VnodeMaster } from '@ringnest/riak-core';
+import { KvCommand, StoredObject } from '@ringnest/handoff-kv';
 import { DEFAULT_QUORUM } from '../lib/kv-options';
+import { DeleteMode } from '../lib/delete-mode';
+import { empty, newTombstone, update } from '../lib/dvv';
+import { JsonText } from '../lib/json-text';
+import { objectOf } from './causal-versions';
 import { MAX_VALUE_DEPTH } from '../lib/kv-value';
 import { KvWatchService } from './kv-watch.service';
 import { KvService } from './kv.service';
@@ -43,5 +48,65 @@ describe('KvService.store', () => {
     const { kv, commands } = kvService();
     await expect(kv.store('k', nested(MAX_VALUE_DEPTH), DEFAULT_QUORUM)).rejects.toMatchObject({ status: 503 });
     expect(commands).toEqual([{ op: 'coordinate', key: 'k', write: { value: Buffer.from(JSON.stringify(nested(MAX_VALUE_DEPTH)), 'utf8'), tombstone: false, context: null } }]);
+  });
+});
+
+describe('KvService reaping a delete', () => {
+  const entries: AnnotatedEntry[] = [0, 1, 2].map((index) => ({ index, node: `n${index}@127.0.0.1`, type: 'primary' }));
+  const tombstone = (updatedAt: number): StoredObject => objectOf(update(empty<JsonText>(), newTombstone<JsonText>(), 'n0@127.0.0.1/0:x', 0), updatedAt);
+
+  /** Every primary answers `object`; the service's reap commands are recorded. */
+  function reading(object: StoredObject, o: { deleteMode?: DeleteMode; unownedAnywhere?: boolean } = {}) {
+    const reaps: unknown[] = [];
+    const asked: (readonly number[])[] = [];
+    const master = {
+      command: (apl: readonly AnnotatedEntry[], _service: string, command: KvCommand) => {
+        if (command.op === 'reap') reaps.push(command.key);
+        return apl.map(() => Promise.resolve(command.op === 'get' ? { found: true, object } : { ok: true }));
+      },
+    };
+    const transfers = {
+      unownedAnywhere: (_service: string, indices: readonly number[]) => {
+        asked.push(indices);
+        return Promise.resolve(o.unownedAnywhere ?? false);
+      },
+    };
+    const kv = new KvService({ apl: () => entries } as unknown as PreflistService, master as unknown as VnodeMaster, {} as RingManager, {} as KvWatchService, transfers as unknown as ClusterTransfersService, o.deleteMode);
+    return { kv, reaps, asked };
+  }
+
+  /** Read once and let the read's repair step (which decides the reap) finish. */
+  async function readAndSettle(kv: KvService): Promise<void> {
+    await expect(kv.fetch('k', { ...DEFAULT_QUORUM, r: 3 })).resolves.toEqual({ kind: 'not-found' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+
+  it('reaps a tombstone all primaries hold once its grace is over and no node holds unowned data of its partitions', async () => {
+    const { kv, reaps, asked } = reading(tombstone(Date.now() - 3500));
+    await readAndSettle(kv);
+    expect(asked).toEqual([[0, 1, 2]]);
+    expect(reaps).toEqual(['k']);
+  });
+
+  it('keeps a tombstone younger than the grace (delete mode), without asking the cluster', async () => {
+    const { kv, reaps, asked } = reading(tombstone(Date.now() - 1000));
+    await readAndSettle(kv);
+    expect(asked).toEqual([]);
+    expect(reaps).toEqual([]);
+  });
+
+  it('keeps a tombstone while some node holds data of one of its partitions that it does not own (a fallback not yet handed back)', async () => {
+    const { kv, reaps } = reading(tombstone(Date.now() - 60_000), { unownedAnywhere: true });
+    await readAndSettle(kv);
+    expect(reaps).toEqual([]);
+  });
+
+  it('never reaps in keep mode, and reaps at once in immediate mode', async () => {
+    const kept = reading(tombstone(0), { deleteMode: { keep: true } });
+    await readAndSettle(kept.kv);
+    expect(kept.reaps).toEqual([]);
+    const immediate = reading(tombstone(Date.now()), { deleteMode: { keep: false, graceMs: 0 } });
+    await readAndSettle(immediate.kv);
+    expect(immediate.reaps).toEqual(['k']);
   });
 });

@@ -8,15 +8,17 @@
  * other N-1 vnodes, which merge it; the coordinator's own write counts towards W. Reads
  * (riak_kv_get_fsm): R answers are merged causally; concurrent values come back as siblings with a
  * context that resolves them; once every replica has answered, those holding less are repaired,
- * and a delete that all N primaries hold is reaped (the tombstone is removed for good).
+ * and a delete that all N primaries hold is reaped (the tombstone is removed for good) once the
+ * delete mode allows it and no node holds data of the key's partitions it does not own.
  */
-import { BadRequestException, Injectable, Logger } from '@nestjs/common';
-import { AnnotatedEntry, PreflistService, RingManager, VnodeError, VnodeMaster } from '@ringnest/riak-core';
+import { BadRequestException, Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { AnnotatedEntry, ClusterTransfersService, PreflistService, RingManager, VnodeError, VnodeMaster } from '@ringnest/riak-core';
 import { KV_BUCKET, KV_SERVICE, KvCommand, KvCoordinateReply, KvGetReply, KvOkReply, StoredObject } from '@ringnest/handoff-kv';
 import { QuorumOptions } from '../lib/kv-options';
 import { checkValue } from '../lib/kv-value';
 import { JsonText, distinctTexts, toJsonText, valueOf } from '../lib/json-text';
 import { DvvError, DvvSet, VersionVector, canReap, decodeContext, encodeContext, join, liveValues, sameVersion, syncAll } from '../lib/dvv';
+import { DEFAULT_DELETE_MODE, DeleteMode, tombstoneRipe } from '../lib/delete-mode';
 import { gather } from './gather';
 import { KvWatchService } from './kv-watch.service';
 import { InsufficientPrimariesError, InsufficientVnodesError, QuorumTimeoutError } from './kv.errors';
@@ -27,6 +29,9 @@ export interface StoreResult {
   /** the context of the version written */
   readonly context: string;
 }
+
+/** The delete mode a node's KvService reaps tombstones with (`KvModule.register({ deleteMode })`). */
+export const KV_DELETE_MODE = Symbol('KV_DELETE_MODE');
 
 /** A replica's answer: its single value, or its siblings. */
 export type ReplicaValue<V = unknown> = { readonly one: V } | { readonly many: readonly V[] };
@@ -58,6 +63,8 @@ export class KvService {
     private readonly master: VnodeMaster,
     private readonly rings: RingManager,
     private readonly watches: KvWatchService,
+    @Optional() private readonly transfers?: ClusterTransfersService,
+    @Optional() @Inject(KV_DELETE_MODE) private readonly deleteMode: DeleteMode = DEFAULT_DELETE_MODE,
   ) {}
 
   /**
@@ -163,6 +170,17 @@ export class KvService {
     }
   }
 
+  /**
+   * A tombstone every primary holds may go once its grace is over (delete mode) and no node holds
+   * data of these partitions without owning them: fallback data handed back after the reap would
+   * bring the deleted value back. Not reaped now means reaped by a later read.
+   */
+  private async mayReap(apl: readonly AnnotatedEntry[], settled: readonly PromiseSettledResult<KvGetReply>[]): Promise<boolean> {
+    if (!tombstoneRipe(this.deleteMode, newestWrite(settled), Date.now())) return false;
+    if (!this.transfers) return true;
+    return !(await this.transfers.unownedAnywhere(KV_SERVICE, apl.map((e) => e.index)));
+  }
+
   /** Once every replica has answered (or failed), bring those holding less than the merge up to it. */
   private async repairWhenSettled(key: string, n: number, apl: readonly AnnotatedEntry[], replies: Promise<KvGetReply>[]): Promise<void> {
     const settled = await Promise.allSettled(replies);
@@ -172,7 +190,9 @@ export class KvService {
     const merged = syncAll(present);
     // Every primary of the key answered with the same tombstone: the delete is everywhere, reap it.
     if (apl.length === n && apl.every((e) => e.type === 'primary') && canReap(states, n)) {
-      await Promise.allSettled(this.master.command(apl, KV_SERVICE, { op: 'reap', key, context: merged } satisfies KvCommand));
+      if (await this.mayReap(apl, settled)) {
+        await Promise.allSettled(this.master.command(apl, KV_SERVICE, { op: 'reap', key, context: merged } satisfies KvCommand));
+      }
       return;
     }
     const stale = apl.filter((_, i) => settled[i].status === 'fulfilled' && (!states[i] || !sameVersion(states[i] as DvvSet<JsonText>, merged)));
@@ -182,6 +202,14 @@ export class KvService {
     const failed = results.filter((r) => r.status === 'rejected').length;
     if (failed > 0) this.logger.debug(`read repair of ${key}: ${failed} of ${stale.length} replicas not repaired`);
   }
+}
+
+
+/** Newest write time of the replicas' copies (they all hold the same tombstone when this is asked). */
+function newestWrite(settled: readonly PromiseSettledResult<KvGetReply>[]): number {
+  let newest = 0;
+  for (const s of settled) if (s.status === 'fulfilled' && s.value.found) newest = Math.max(newest, s.value.object.updatedAt);
+  return newest;
 }
 
 /** PR/PW before anything is sent: fewer primaries up than needed is refused, and nothing is written. */

@@ -144,3 +144,14 @@ export function matching(pattern: RegExp, accepts: string, must: string): ValueK
 export function text(accepts: string): ValueKind<string> {
   return { accepts, parse: (raw) => raw };
 }
+
+/** A value `parse` reads from the text (undefined when it cannot); `must` is the refusal (`must be 'keep' or ms`). */
+export function parsedBy<T>(accepts: string, must: string, parse: (raw: string) => T | undefined): ValueKind<T> {
+  return {
+    accepts,
+    parse: (raw, name) => {
+      const value = parse(raw);
+      return value === undefined ? refuse(name, must, raw) : value;
+    },
+  };
+}

@@ -147,6 +147,13 @@ export class ClusterController {
     return { node: this.rings.self, transfers: this.handoff.running() };
   }
 
+  /** The partitions of a service this node holds without owning them (ClusterTransfersService.unownedAnywhere). */
+  @MessagePattern(Patterns.handoffUnowned)
+  async handoffUnowned(@Payload() data: { service?: unknown }): Promise<{ indices: number[] }> {
+    if (typeof data?.service !== 'string') throw bad('handoff.unowned needs service');
+    return { indices: await this.handoff.unownedPartitions(data.service) };
+  }
+
   @MessagePattern(Patterns.handoffRepair)
   async handoffRepair(@Payload() data: { service?: unknown; source?: unknown; target?: unknown; keySpaces?: unknown; node?: unknown }): Promise<{ items: number }> {
     const { service, source, target, keySpaces, node } = data ?? {};

@@ -14,4 +14,5 @@ export const Patterns = {
   handoffData: 'handoff.data',
   handoffRepair: 'handoff.repair',
   handoffTransfers: 'handoff.transfers',
+  handoffUnowned: 'handoff.unowned',
 } as const;

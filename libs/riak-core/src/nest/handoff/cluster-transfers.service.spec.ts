@@ -69,4 +69,39 @@ describe('ClusterTransfersService', () => {
     ]);
     expect(view.unreachable).toEqual([C]);
   });
+
+  describe('unownedAnywhere (may a delete of these partitions be reaped?)', () => {
+    /** A cluster of a, b, c with no transfer in the ring; b and c answer `b`, `c` (a reply, or a failure). */
+    function cluster(b: () => Promise<unknown>, c: () => Promise<unknown>, own: number[] = []) {
+      let r = ring();
+      r = setOwnership(r, A, { ...ownershipOf(r), epoch: 3, next: [] });
+      const client = {
+        request: (addr: string, pattern: string) => {
+          expect(pattern).toBe(Patterns.handoffUnowned);
+          return addr === 'addr-b' ? b() : c();
+        },
+      } as unknown as ClusterClient;
+      const handoff = { unownedPartitions: () => Promise.resolve(own) } as unknown as HandoffManager;
+      return new ClusterTransfersService({ current: r, self: A } as unknown as RingManager, handoff, client);
+    }
+    const holding = (...indices: number[]) => () => Promise.resolve({ indices });
+
+    it('is false only when every member answers that it holds none of them', async () => {
+      await expect(cluster(holding(), holding(7)).unownedAnywhere('kv', [1, 2, 3])).resolves.toBe(false);
+      await expect(cluster(holding(), holding(2)).unownedAnywhere('kv', [1, 2, 3])).resolves.toBe(true);
+      await expect(cluster(holding(), holding(), [3]).unownedAnywhere('kv', [1, 2, 3])).resolves.toBe(true);
+    });
+
+    it('counts a member that does not answer, or answers nonsense, as holding some', async () => {
+      await expect(cluster(holding(), () => Promise.reject(new Error('timeout'))).unownedAnywhere('kv', [1])).resolves.toBe(true);
+      await expect(cluster(holding(), () => Promise.resolve({ nope: 1 })).unownedAnywhere('kv', [1])).resolves.toBe(true);
+    });
+
+    it('is true while the ring moves one of them, without asking anyone', async () => {
+      const client = { request: () => Promise.reject(new Error('not asked')) } as unknown as ClusterClient;
+      const handoff = { unownedPartitions: () => Promise.resolve([]) } as unknown as HandoffManager;
+      const service = new ClusterTransfersService({ current: ring(), self: A } as unknown as RingManager, handoff, client);
+      await expect(service.unownedAnywhere('kv', [2])).resolves.toBe(true);
+    });
+  });
 });

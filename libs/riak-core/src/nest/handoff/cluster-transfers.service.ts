@@ -6,7 +6,7 @@
  * than the timeout, and never hides what this node knows.
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ClusterTransfers, NodeName, NodeTransfers, Ring, clusterNodes, decodeRunningTransfers, memberOf, mergeTransfers, waitingTransfers } from '../../lib';
+import { ClusterTransfers, NodeName, NodeTransfers, PartitionIndex, Ring, clusterNodes, ownershipOf, decodeRunningTransfers, memberOf, mergeTransfers, waitingTransfers } from '../../lib';
 import { CLUSTER_CLIENT, ClusterClient } from '../transport';
 import { RingManager } from '../ring-manager.service';
 import { Patterns } from '../patterns';
@@ -31,6 +31,33 @@ export class ClusterTransfersService {
     const others = clusterNodes(ring).filter((n) => n !== this.rings.self);
     const answers = await Promise.all(others.map((node) => this.ask(ring, node, timeoutMs)));
     return mergeTransfers(this.handoff.running(), answers, waitingTransfers(this.rings.current));
+  }
+
+  /**
+   * Whether any node may still hold data of one of `indices` (partitions of `service`) that it does
+   * not own: fallback data not yet handed back, or a transfer of one of them in the ring. Every
+   * member is asked in parallel; one that does not answer within `timeoutMs` counts as holding some.
+   */
+  async unownedAnywhere(service: string, indices: readonly PartitionIndex[], timeoutMs = TRANSFERS_ASK_TIMEOUT_MS): Promise<boolean> {
+    const ring = this.rings.current;
+    const wanted = new Set(indices);
+    if (ownershipOf(ring).next.some((t) => wanted.has(t.index))) return true;
+    const holds = (xs: readonly number[]) => xs.some((i) => wanted.has(i));
+    if (holds(await this.handoff.unownedPartitions(service))) return true;
+    const others = clusterNodes(ring).filter((n) => n !== this.rings.self);
+    const answers = await Promise.all(
+      others.map(async (node) => {
+        const addr = memberOf(ring, node)?.addr;
+        if (!addr) return true;
+        try {
+          const reply = await this.client.request<{ indices?: unknown }>(addr, Patterns.handoffUnowned, { service }, { timeoutMs });
+          return !Array.isArray(reply?.indices) || holds(reply.indices.filter((i): i is number => typeof i === 'number'));
+        } catch {
+          return true;
+        }
+      }),
+    );
+    return answers.some(Boolean);
   }
 
   private async ask(ring: Ring, node: NodeName, timeoutMs: number): Promise<NodeTransfers> {

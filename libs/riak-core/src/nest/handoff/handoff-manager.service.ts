@@ -302,6 +302,20 @@ export class HandoffManager implements HandoffRunner, OnModuleInit, OnModuleDest
     await this.master.retire(service, index, `handed off to ${target.node}`);
   }
 
+  /**
+   * The partitions of `service` this node holds data for or runs a vnode of without owning them:
+   * fallback data not yet handed back, or a partition it is handing to a new owner. A value there
+   * may still reach the owners later, so a delete is not reaped while any node reports one.
+   */
+  async unownedPartitions(service: string): Promise<PartitionIndex[]> {
+    const def = this.registry.all().find((d) => d.name === service);
+    if (!def) return [];
+    const owners = ownershipOf(this.rings.current).owners;
+    const stored = def.storedPartitions ? await def.storedPartitions() : [];
+    const running = this.master.running().filter((r) => r.service === service).map((r) => r.index);
+    return [...new Set([...stored, ...running])].filter((i) => owners[i] !== this.config.node).sort((a, b) => a - b);
+  }
+
   /** Hand fallback data back to owners that are up again; retire empty fallback vnodes. */
   private async hintedCheck(): Promise<void> {
     if (this.checking) return;
