@@ -64,8 +64,13 @@ class TargetClient implements ClusterClient {
   failForwards = 0;
   /** forwarded commands to refuse before sending (the target unreachable for a moment) */
   refuseForwards = 0;
-  request<T>(_addr: string, pattern: string, data: unknown): Promise<T> {
-    if (pattern === Patterns.handoffData) this.batches.push((data as { items: unknown[] }).items.length);
+  /** handoff batches wait for this before they are acknowledged */
+  holdBatches: Promise<void> = Promise.resolve();
+  async request<T>(_addr: string, pattern: string, data: unknown): Promise<T> {
+    if (pattern === Patterns.handoffData) {
+      this.batches.push((data as { items: unknown[] }).items.length);
+      await this.holdBatches;
+    }
     else if (pattern === Patterns.vnodeCommand) {
       if (this.failForwards > 0) {
         this.failForwards--;
@@ -218,6 +223,28 @@ describe('HandoffManager: an ownership transfer the ring drops after the handoff
     // later commands go to the new owner
     await t.put('after');
     expect(t.client.forwarded).toContainEqual({ op: 'put', key: 'after', value: 'after' });
+  });
+
+  it('serves a repair without touching the handoff slot: the ownership forwarding stays, and no write is copied to the repair target', async () => {
+    const t = setup();
+    await t.put('before');
+    await t.manager.run(t.transfer, 'b:1');
+    const ownership = t.handoffState();
+    expect(ownership?.target).toMatchObject({ type: 'ownership', node: B });
+    // a repair of B's partition 2 from this vnode; its batch is held while a write arrives
+    let release!: () => void;
+    t.client.holdBatches = new Promise<void>((r) => (release = r));
+    const repair = t.manager.serveRepair({ service: 'map', source: INDEX, target: 2, keySpaces: [INDEX], node: B });
+    await until('the repair batch to be sent', () => t.client.batches.length === 2);
+    expect(t.handoffState()).toBe(ownership);
+    await t.put('during-repair');
+    release();
+    await expect(repair).resolves.toEqual({ items: 1 });
+    // the write was copied once, to the new owner (the ownership handoff), never as a repair copy
+    expect(t.client.forwarded).toEqual([{ op: 'put', key: 'during-repair', value: 'during-repair' }]);
+    expect(t.handoffState()).toBe(ownership);
+    await t.put('after-repair');
+    expect(t.client.forwarded).toContainEqual({ op: 'put', key: 'after-repair', value: 'after-repair' });
   });
 
   it('hands off again before deleting when a copy of a late write failed', async () => {

@@ -165,8 +165,6 @@ export class HandoffManager implements HandoffRunner, OnModuleInit, OnModuleDest
     const addr = memberOf(this.rings.current, req.node)?.addr;
     if (!addr) throw new Error(`${req.node} is not a member`);
     const sender = await this.handoff(req.service, req.source, { type: 'repair', index: req.target, node: req.node, keySpaces: req.keySpaces }, addr);
-    const worker = this.master.worker(req.service, req.source);
-    worker.setHandoff(undefined);
     return { items: sender.progress.items };
   }
 

@@ -3,8 +3,14 @@
  * folded while the vnode keeps serving, encoded with the vnode's `encodeHandoffItem`, sent in
  * bounded batches (items and bytes), each acknowledged by the receiver before the next is sent —
  * so memory stays bounded and a slow receiver slows the sender. The final batch (possibly empty)
- * is the target's acknowledgement of the whole partition. Writes the vnode takes during the
- * handoff are copied to the target (`reply-and-forward`); if a copy fails, the handoff fails.
+ * is the target's acknowledgement of the whole partition. Writes the vnode takes during an
+ * ownership or hinted handoff are copied to the target (`reply-and-forward`); if a copy fails, the
+ * handoff fails.
+ *
+ * A repair only reads: it sends the keys of its key spaces and leaves the vnode's handoff slot
+ * alone. The vnode being repaired is a primary of those keys and takes new writes from their
+ * coordinators itself, so nothing needs copying; and a vnode that is handing its partition to a
+ * new owner keeps forwarding to that owner while it serves a repair.
  */
 import { HandoffTarget, PartitionIndex, Sender } from '../../lib';
 import { VnodeWorker } from '../vnode/vnode-worker';
@@ -62,6 +68,11 @@ export class HandoffSender {
 
   /** Run the handoff; rejects (after handoffCancelled) if anything fails. Leaves the vnode forwarding on success. */
   async run(): Promise<void> {
+    if (this.target.type === 'repair') {
+      this.progress.total = await this.worker.call((v) => (v.size ? v.size() : undefined));
+      await this.stream();
+      return;
+    }
     const starting = await this.worker.call((v) => (v.handoffStarting ? v.handoffStarting(this.target) : true));
     if (!starting) throw new VnodeError('stopped', `vnode ${this.progress.service}/${this.progress.index} declined the handoff for now`);
     const track = (sent: Promise<unknown>): Promise<unknown> => {
@@ -110,8 +121,9 @@ export class HandoffSender {
     }
   }
 
-  /** Undo the handoff state after a failure or when the ring moved on without it. */
+  /** Undo the handoff state after a failure or when the ring moved on without it (only if it is still this handoff's). */
   async cancel(): Promise<void> {
+    if (this.worker.inHandoff?.target !== this.target) return;
     this.worker.setHandoff(undefined);
     await this.worker.call((v) => v.handoffCancelled?.()).catch(() => undefined);
   }
