@@ -17,6 +17,6 @@ const DOCS = {
 };
 
 runFromEnv(API_APP, (config, runtime, api) => ({
-  module: ApiModule.register(config, runtime, { versioning: api.KV_VERSIONING, deleteMode: api.KV_DELETE_MODE }),
+  module: ApiModule.register(config, runtime, { versioning: api.KV_VERSIONING, deleteMode: api.KV_DELETE_MODE, maxSiblings: api.KV_MAX_SIBLINGS }),
   configure: (app) => setupOpenApi(app, DOCS),
 }));

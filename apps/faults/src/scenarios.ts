@@ -5,7 +5,7 @@
  */
 import { rmSync } from 'node:fs';
 import { FaultCluster, NetKind } from './cluster/fault-cluster';
-import { KvTarget, Quorum, SetClient } from './workload/set-client';
+import { EMPTY_CONTEXT, KvTarget, Quorum, SetClient } from './workload/set-client';
 
 export interface ScenarioContext {
   readonly cluster: FaultCluster;
@@ -168,6 +168,52 @@ export const SCENARIOS: readonly Scenario[] = [
         }
         return back;
       });
+    },
+  },
+  {
+    name: 'siblings',
+    summary:
+      'two clients read-resolve-write one key through two nodes for 8 s (no read may show more siblings than writers); then 110 writes that saw nothing on one key (the cap answers 409 too_many_siblings beyond 100, and a write with the context resolves them)',
+    nodes: 3,
+    nets: ['netns', 'loopback'],
+    convergeMs: 30_000,
+    async run({ cluster, note, client, quorum, afterSettle }) {
+      const found: string[] = [];
+      const [x, y] = [target(cluster, 0), target(cluster, 1)];
+      note(`two writers on 'duel' through ${x.name} and ${y.name}`);
+      let most = 0;
+      const until = Date.now() + 8000;
+      const writer = async (t: KvTarget, name: string) => {
+        for (let i = 0; Date.now() < until; i++) {
+          await client.add(t, 'duel', `${name}${i}`);
+          const r = await client.read(t, 'duel');
+          if (r.type === 'ok') most = Math.max(most, r.value.siblings);
+        }
+      };
+      await Promise.all([writer(x, 'x'), writer(y, 'y')]);
+      note(`most siblings seen on 'duel': ${most}`);
+      if (most > 2) found.push(`'duel' showed ${most} siblings with 2 writers`);
+
+      note(`110 writes with the empty context ("saw nothing") on 'crowd' through ${x.name}`);
+      const statuses = new Map<number, number>();
+      let refusal = '';
+      for (let i = 0; i < 110; i++) {
+        const res = await fetch(`${x.base}/api/store/crowd?w=${quorum.w}&timeout=${quorum.timeoutMs}`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json', 'x-ringnest-context': EMPTY_CONTEXT },
+          body: JSON.stringify([`c${i}`]),
+        });
+        const body = await res.text();
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        if (res.status === 409) refusal = body;
+      }
+      note(`answers: ${[...statuses].map(([st, n]) => `${n}× ${st}`).join(', ')}`);
+      if (!refusal.includes('"too_many_siblings"')) found.push(`no 409 too_many_siblings among 110 concurrent writes (${JSON.stringify([...statuses])})`);
+      const crowd = await client.read(x, 'crowd', { ...quorum, r: quorum.n });
+      if (crowd.type !== 'ok' || crowd.value.siblings > 100) found.push(`'crowd' holds ${crowd.type === 'ok' ? crowd.value.siblings : '?'} siblings (cap 100)`);
+      const resolved = await client.add(x, 'crowd', 'resolved');
+      if (resolved.outcome.type !== 'ok') found.push(`resolving 'crowd' with the read's context failed: ${resolved.outcome.error}`);
+      afterSettle(async () => found);
     },
   },
   {

@@ -7,7 +7,7 @@
 import { SimNode, SimulatedCluster } from '@ringnest/riak-core/testing';
 import { PreflistService, VnodeMaster } from '@ringnest/riak-core';
 import { KV_BUCKET, KV_SERVICE } from '@ringnest/handoff-kv';
-import { KvModule, KvService } from '../src';
+import { KvModule, KvService, encodeContext } from '../src';
 import { checkQuorum } from '../src/lib/kv-options';
 
 const q = (o: { n?: number; w?: number; r?: number; pr?: number; pw?: number } = {}) => {
@@ -26,9 +26,12 @@ async function until(what: string, cond: () => boolean | Promise<boolean>, timeo
 
 /** the delete mode's grace of these nodes: a tombstone is reaped by a read at least this long after the delete */
 const GRACE_MS = 500;
+/** the most concurrent versions a key of these nodes may have */
+const MAX_SIBLINGS = 4;
+const EMPTY_CONTEXT = encodeContext([]);
 
 describe('causal KV on 3 simulated nodes', () => {
-  const sim = new SimulatedCluster({ ringSize: 16, network: { seed: 11, minDelayMs: 0, maxDelayMs: 2 }, imports: () => [KvModule.register({ deleteMode: { keep: false, graceMs: GRACE_MS } })] });
+  const sim = new SimulatedCluster({ ringSize: 16, network: { seed: 11, minDelayMs: 0, maxDelayMs: 2 }, imports: () => [KvModule.register({ deleteMode: { keep: false, graceMs: GRACE_MS }, maxSiblings: MAX_SIBLINGS })] });
   let a: SimNode, b: SimNode, c: SimNode;
   const kv = (n: SimNode) => n.get(KvService);
 
@@ -105,6 +108,17 @@ describe('causal KV on 3 simulated nodes', () => {
       return (await held()) === 0;
     });
     expect(await kv(a).fetch('gone', q({ r: 3 }))).toEqual({ kind: 'not-found' });
+  });
+
+  it('refuses a blind write beyond the sibling cap with 409 too_many_siblings, storing nothing; a write with the context resolves them', async () => {
+    // writes with the empty context ("I saw nothing"): each is concurrent with every other
+    for (let i = 0; i < MAX_SIBLINGS; i++) await kv(a).store('crowded', i, q({ w: 3 }), EMPTY_CONTEXT);
+    await expect(kv(b).store('crowded', 'one more', q({ w: 3 }), EMPTY_CONTEXT)).rejects.toMatchObject({ status: 409, response: { error: { code: 'too_many_siblings' } } });
+    const read = await kv(c).fetch('crowded', q({ r: 3 }));
+    if (read.kind !== 'found') throw new Error('not found');
+    expect([...(read.siblings ?? [])].sort()).toEqual([0, 1, 2, 3]);
+    await expect(kv(b).store('crowded', 'resolved', q({ w: 3 }), read.context)).resolves.toMatchObject({ acks: 3 });
+    await expect(kv(c).fetch('crowded', q({ r: 3 }))).resolves.toMatchObject({ kind: 'found', value: 'resolved' });
   });
 
   it('never reaps a tombstone that a newer write superseded on some replica', async () => {

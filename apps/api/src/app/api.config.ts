@@ -4,7 +4,7 @@
  * at start and listed in the README's configuration table.
  */
 import { DEFAULT_DELETE_MODE, DeleteMode, MAX_DELETE_GRACE_MS, parseDeleteMode } from '@ringnest/coord-kv';
-import { NodeApp, configVariables, oneOf, parsedBy } from '@ringnest/riak-core';
+import { NodeApp, configVariables, integerBetween, oneOf, parsedBy } from '@ringnest/riak-core';
 
 export const API_VARIABLES = configVariables({
   KV_VERSIONING: {
@@ -12,6 +12,12 @@ export const API_VARIABLES = configVariables({
     default: 'causal',
     meaning:
       'how concurrent writes to a key are kept: `causal` keeps them as siblings (dotted version vectors); `lww` keeps only the one with the latest wall-clock time and silently drops the others (Riak\'s `last_write_wins`; the fault suite uses it to show the loss it causes)',
+  },
+  KV_MAX_SIBLINGS: {
+    kind: integerBetween(1, 10_000),
+    default: 100,
+    meaning:
+      "the most concurrent versions (siblings) a key may have with `causal` versioning (Riak's `max_siblings`): a write that would leave more is refused with 409 `too_many_siblings` and stores nothing; a write with the context of a read resolves what it read and is never refused",
   },
   KV_DELETE_MODE: {
     kind: parsedBy<DeleteMode>(`\`keep\`, \`immediate\` or a grace in ms 0..${MAX_DELETE_GRACE_MS}`, `must be 'keep', 'immediate' or milliseconds 0..${MAX_DELETE_GRACE_MS}`, parseDeleteMode),

@@ -1,6 +1,6 @@
-import { StoredObject } from '@ringnest/handoff-kv';
+import { StoredObject, WriteRefusedError } from '@ringnest/handoff-kv';
 import { jsonOf, toJsonText } from '../lib/json-text';
-import { DvvSet, liveValues } from '../lib/dvv';
+import { DvvSet, encodeContext, join, liveValues } from '../lib/dvv';
 import { CausalVersions, stateOf } from './causal-versions';
 
 describe('stored objects and their values as JSON text', () => {
@@ -24,5 +24,29 @@ describe('stored objects and their values as JSON text', () => {
   it('a client value that arrives as a value (from an older node) is stored as text', () => {
     const o = policy.coordinate(undefined, { value: [1, 'x'], tombstone: false, context: null }, 'kv/0', 1);
     expect(liveValues(stateOf(o))[0]).toBeInstanceOf(Uint8Array);
+  });
+});
+
+describe('the sibling cap', () => {
+  it('refuses a blind write that would leave more concurrent versions than the cap, and never a write that resolves them', () => {
+    const policy = new CausalVersions(3);
+    // the empty context: a write that saw nothing, concurrent with everything the replica holds
+    const blind = (local: StoredObject | undefined, v: string) => policy.coordinate(local, { value: toJsonText(v), tombstone: false, context: [] }, 'kv/0', 1);
+    let o = blind(undefined, 'a');
+    o = blind(o, 'b');
+    o = blind(o, 'c');
+    expect(liveValues(stateOf(o))).toHaveLength(3);
+    let refusal: unknown;
+    try {
+      blind(o, 'd');
+    } catch (err) {
+      refusal = err;
+    }
+    expect(refusal).toBeInstanceOf(WriteRefusedError);
+    expect(refusal).toMatchObject({ code: 'too_many_siblings', message: expect.stringContaining('would leave 4 concurrent versions (the limit is 3)') });
+    // a write with the context of a read supersedes all three
+    const resolved = policy.coordinate(o, { value: toJsonText('abc'), tombstone: false, context: join(stateOf(o)) }, 'kv/0', 2);
+    expect(liveValues(stateOf(resolved)).map(jsonOf)).toEqual(['"abc"']);
+    expect(encodeContext(join(stateOf(resolved)))).toEqual(expect.any(String));
   });
 });

@@ -6,10 +6,15 @@
  * Dots must never repeat for a key. The actor of a coordinating vnode is its id plus this
  * process's incarnation (fresh at every start), and its counter only goes up for the life of the
  * process (the `floor`), so neither a restart nor a reaped-and-recreated key can mint a dot twice.
+ *
+ * A write that would leave a key with more than `maxSiblings` siblings (riak's `max_siblings`) is
+ * refused (`too_many_siblings`) and nothing is stored: blind writes, or clients that never send
+ * back the context they read, would otherwise grow a key without bound. A write with the context of
+ * a read supersedes what it read, so resolving siblings is never refused.
  */
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { ClientWrite, StoredObject, VersionPolicy } from '@ringnest/handoff-kv';
+import { ClientWrite, StoredObject, VersionPolicy, WriteRefusedError } from '@ringnest/handoff-kv';
 import { JsonText, jsonTextOf } from '../lib/json-text';
 import { DvvSet, VersionVector, checkState, counterOf, empty, isTombstoneOnly, join, liveValues, newTombstone, newValue, newWithContext, sameVersion, sync, update } from '../lib/dvv';
 
@@ -34,16 +39,27 @@ export function objectOf<V>(s: DvvSet<V>, updatedAt: number): StoredObject {
   return { value: live.length === 1 ? live[0] : undefined, tombstone: isTombstoneOnly(s), context: s, updatedAt };
 }
 
+/** riak's default `max_siblings`. */
+export const DEFAULT_MAX_SIBLINGS = 100;
+
 @Injectable()
 export class CausalVersions implements VersionPolicy {
   private readonly incarnation = randomBytes(6).toString('base64url').replace(/[^A-Za-z0-9]/g, 'x');
   private floor = 0;
+
+  constructor(private readonly maxSiblings: number = DEFAULT_MAX_SIBLINGS) {}
 
   coordinate(local: StoredObject | undefined, write: ClientWrite, vnodeId: string, now: number): StoredObject {
     const ctx = (write.context ?? null) as VersionVector | null;
     const w = write.tombstone ? newTombstone<JsonText>(ctx) : ctx ? newWithContext(jsonTextOf(write.value), ctx) : newValue(jsonTextOf(write.value));
     const actor = `${vnodeId}:${this.incarnation}`;
     const next = update(local ? stateOf(local) : empty<JsonText>(), w, actor, this.floor);
+    if (next.siblings.length > this.maxSiblings) {
+      throw new WriteRefusedError(
+        'too_many_siblings',
+        `the write would leave ${next.siblings.length} concurrent versions (the limit is ${this.maxSiblings}); read the key and write with its context to resolve them`,
+      );
+    }
     this.floor = Math.max(this.floor, counterOf(join(next), actor));
     return objectOf(next, now);
   }

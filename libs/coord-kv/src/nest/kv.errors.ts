@@ -1,5 +1,12 @@
 /** Failures of a KV request, as HTTP exceptions carrying the docs/http-api.md error body. */
-import { GatewayTimeoutException, ServiceUnavailableException } from '@nestjs/common';
+import { ConflictException, GatewayTimeoutException, ServiceUnavailableException } from '@nestjs/common';
+
+/** The coordinating replica's version policy refused the write, e.g. `too_many_siblings` (409); nothing was stored. */
+export class WriteRefusedException extends ConflictException {
+  constructor(code: string, message: string) {
+    super({ error: { code, message } });
+  }
+}
 
 /** Fewer than W (or R) vnodes can be reached, even with fallbacks (503). */
 export class InsufficientVnodesError extends ServiceUnavailableException {

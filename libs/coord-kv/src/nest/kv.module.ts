@@ -8,7 +8,7 @@ import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
 import { KvVnodeModule, VersionPolicy, lastWriterWins } from '@ringnest/handoff-kv';
 import { KV_DELETE_MODE, KvService } from './kv.service';
 import { DEFAULT_DELETE_MODE, DeleteMode } from '../lib/delete-mode';
-import { CausalVersions } from './causal-versions';
+import { CausalVersions, DEFAULT_MAX_SIBLINGS } from './causal-versions';
 import { KvWatchService } from './kv-watch.service';
 import { KvWatchController } from './kv-watch.controller';
 
@@ -18,6 +18,8 @@ export interface KvModuleOptions {
   readonly versioning?: KvVersioning;
   /** when tombstones are reaped (delete-mode.ts); default: 3 s after the delete */
   readonly deleteMode?: DeleteMode;
+  /** causal versioning: a write that would leave more concurrent versions of a key is refused (409 too_many_siblings); default 100 */
+  readonly maxSiblings?: number;
 }
 
 function kvModule(versions: VersionPolicy, deleteMode: DeleteMode = DEFAULT_DELETE_MODE): ModuleMetadata {
@@ -37,6 +39,6 @@ export class ConfiguredKvModule {}
 export class KvModule {
   /** The KV store with the versioning and delete mode of the node's configuration. */
   static register(o: KvModuleOptions = {}): DynamicModule {
-    return { module: ConfiguredKvModule, ...kvModule(o.versioning === 'lww' ? lastWriterWins : new CausalVersions(), o.deleteMode) };
+    return { module: ConfiguredKvModule, ...kvModule(o.versioning === 'lww' ? lastWriterWins : new CausalVersions(o.maxSiblings ?? DEFAULT_MAX_SIBLINGS), o.deleteMode) };
   }
 }

@@ -13,7 +13,7 @@
  */
 import { BadRequestException, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { AnnotatedEntry, ClusterTransfersService, PreflistService, RingManager, VnodeError, VnodeMaster } from '@ringnest/riak-core';
-import { KV_BUCKET, KV_SERVICE, KvCommand, KvCoordinateReply, KvGetReply, KvOkReply, StoredObject } from '@ringnest/handoff-kv';
+import { KV_BUCKET, KV_SERVICE, KvCommand, KvCoordinateReply, KvGetReply, KvOkReply } from '@ringnest/handoff-kv';
 import { QuorumOptions } from '../lib/kv-options';
 import { checkValue } from '../lib/kv-value';
 import { JsonText, distinctTexts, toJsonText, valueOf } from '../lib/json-text';
@@ -21,7 +21,7 @@ import { DvvError, DvvSet, VersionVector, canReap, decodeContext, encodeContext,
 import { DEFAULT_DELETE_MODE, DeleteMode, tombstoneRipe } from '../lib/delete-mode';
 import { gather } from './gather';
 import { KvWatchService } from './kv-watch.service';
-import { InsufficientPrimariesError, InsufficientVnodesError, QuorumTimeoutError } from './kv.errors';
+import { InsufficientPrimariesError, InsufficientVnodesError, QuorumTimeoutError, WriteRefusedException } from './kv.errors';
 import { objectOf, stateOf } from './causal-versions';
 
 export interface StoreResult {
@@ -140,13 +140,15 @@ export class KvService {
     checkPrimaries(apl, o.pw ?? 0);
     const deadline = Date.now() + o.timeoutMs;
     const [coordinator, ...others] = apl;
-    let object: StoredObject;
+    let coordinated: KvCoordinateReply;
     try {
-      ({ object } = await this.master.syncCommand<KvCoordinateReply>(coordinator, KV_SERVICE, { op: 'coordinate', key, write } satisfies KvCommand, { timeoutMs: o.timeoutMs }));
+      coordinated = await this.master.syncCommand<KvCoordinateReply>(coordinator, KV_SERVICE, { op: 'coordinate', key, write } satisfies KvCommand, { timeoutMs: o.timeoutMs });
     } catch (err) {
       if (err instanceof VnodeError && err.code === 'timeout') throw new QuorumTimeoutError(0, o.w, o.timeoutMs);
       throw new InsufficientVnodesError(0, o.w);
     }
+    if (!coordinated.ok) throw new WriteRefusedException(coordinated.refused.code, coordinated.refused.message);
+    const { object } = coordinated;
     const context = encodeContext(join(stateOf(object)));
     const acknowledged = (acks: number): StoreResult => {
       this.watches.publish({ key, value: write.tombstone ? undefined : value, deleted: write.tombstone, context }, write.value);

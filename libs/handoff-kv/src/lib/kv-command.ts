@@ -86,11 +86,10 @@ export interface KvListReply {
   /** true when more live keys exist than were listed */
   readonly truncated: boolean;
 }
-/** The version the coordinating replica stored. */
-export interface KvCoordinateReply {
-  readonly ok: true;
-  readonly object: StoredObject;
-}
+/** The version the coordinating replica stored, or why the version policy refused the write (nothing stored). */
+export type KvCoordinateReply =
+  | { readonly ok: true; readonly object: StoredObject }
+  | { readonly ok: false; readonly refused: { readonly code: string; readonly message: string } };
 export type KvReply = KvOkReply | KvGetReply | KvListReply | KvCoordinateReply;
 
 /** The reply type of a command type, for callers of `syncCommand`. */

@@ -10,6 +10,19 @@
  */
 import { StoredObject, mergeStored } from './stored-object';
 
+/**
+ * Thrown by a policy's `coordinate` to refuse a client's write (e.g. too many siblings): the vnode
+ * stores nothing and answers the refusal, which the coordinator turns into a client error.
+ */
+export class WriteRefusedError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** A client's write as the coordinator receives it. */
 export interface ClientWrite {
   /** the new value (absent for a delete) */

@@ -1,6 +1,6 @@
 import { HandoffItem, PartitionIndex, VnodeContext, keyIndex, partitionId } from '@ringnest/riak-core';
 import { TempDirs, nodeConfig } from '../../test/fixtures';
-import { KV_BUCKET, KvCommand, KvReply, StorageKind, StoredObject } from '../lib';
+import { KV_BUCKET, KvCommand, KvReply, StorageKind, StoredObject, VersionPolicy, WriteRefusedError, lastWriterWins } from '../lib';
 import { KvStorage } from './kv-storage.service';
 import { KvVnode } from './kv.vnode';
 
@@ -31,8 +31,8 @@ describe.each<StorageKind>(['memory', 'lmdb'])('KvVnode on %s storage', (kind) =
     storages.push(s);
     return s;
   };
-  const startVnode = (storage: KvStorage, index: PartitionIndex = 2): KvVnode => {
-    const v = new KvVnode(storage);
+  const startVnode = (storage: KvStorage, index: PartitionIndex = 2, versions?: VersionPolicy): KvVnode => {
+    const v = new KvVnode(storage, versions);
     const ctx: VnodeContext = { service: 'kv', index, partition: partitionId(index, RING), ringSize: RING, node: 'dev1@127.0.0.1', reply: () => undefined };
     v.init(ctx);
     return v;
@@ -81,6 +81,21 @@ describe.each<StorageKind>(['memory', 'lmdb'])('KvVnode on %s storage', (kind) =
     expect(await v.handleHandoffCommand({ op: 'get' } as unknown as KvCommand)).toEqual(refused('not a kv command'));
     expect(await v.handleCoverage({ op: 'get', key: 'x' }, [0])).toEqual(refused("supports {op:'list'} only"));
     expect(await run(v, { op: 'get', key: 'kept' })).toEqual({ found: true, object: obj(1, 1) });
+  });
+
+  it('answers a write its version policy refuses with the refusal, stores nothing and copies nothing during a handoff', async () => {
+    const refusing: VersionPolicy = {
+      ...lastWriterWins,
+      coordinate: () => {
+        throw new WriteRefusedError('too_many_siblings', 'too many');
+      },
+    };
+    const v = startVnode(openStorage(), 2, refusing);
+    const write = { op: 'coordinate', key: 'k', write: { value: 'v', tombstone: false, context: null } } as const;
+    expect(await run(v, write)).toEqual({ ok: false, refused: { code: 'too_many_siblings', message: 'too many' } });
+    v.handoffStarting({ type: 'ownership', index: 2, node: 'dev2@127.0.0.1' });
+    expect(await v.handleHandoffCommand(write)).toEqual({ kind: 'reply', reply: { ok: false, refused: { code: 'too_many_siblings', message: 'too many' } } });
+    expect(await run(v, { op: 'get', key: 'k' })).toEqual({ found: false });
   });
 
   it('serves reads and applies-and-forwards writes while handing off', async () => {

@@ -43,6 +43,7 @@ import {
   lastWriterWins,
   tombstoneOf,
   VersionPolicy,
+  WriteRefusedError,
 } from '../lib';
 import { KvStorage } from './kv-storage.service';
 
@@ -95,7 +96,9 @@ export class KvVnode implements Vnode<KvCommand, KvReply> {
   async handleHandoffCommand(command: KvCommand): Promise<HandoffCommandResult<KvReply>> {
     if (!isKvCommand(command)) return refuse(`not a kv command: ${describe(command)}`);
     const answer = await this.apply(command);
-    if (command.op === 'coordinate' && 'object' in answer) {
+    if (command.op === 'coordinate') {
+      // a write the version policy refused stored nothing: nothing to copy
+      if (!('object' in answer)) return reply(answer);
       return { kind: 'reply-and-forward', reply: answer, forward: { op: 'put', key: command.key, object: answer.object } satisfies KvCommand };
     }
     return isKvWrite(command) ? { kind: 'reply-and-forward', reply: answer } : reply(answer);
@@ -201,7 +204,13 @@ export class KvVnode implements Vnode<KvCommand, KvReply> {
       }
       case 'coordinate': {
         const local = await this.store.get(command.key);
-        const object = this.versions.coordinate(local, command.write, `${this.ctx.node}/${this.ctx.index}`, Date.now());
+        let object: StoredObject;
+        try {
+          object = this.versions.coordinate(local, command.write, `${this.ctx.node}/${this.ctx.index}`, Date.now());
+        } catch (err) {
+          if (err instanceof WriteRefusedError) return { ok: false, refused: { code: err.code, message: err.message } };
+          throw err;
+        }
         await this.store.put(command.key, object);
         return { ok: true, object };
       }

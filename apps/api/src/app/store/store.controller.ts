@@ -5,7 +5,7 @@
  * something, needs `Content-Type: application/json` (415, the node's HTTP edge); DELETE needs no type.
  */
 import { BadRequestException, Body, Controller, Delete, Get, Header, Headers, HttpCode, Param, Put, Query, UsePipes, ValidationPipe } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConflictResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { KvService, QuorumOptions, checkKey, checkQuorum } from '@ringnest/coord-kv';
 import { ApiErrorResponses } from '@ringnest/riak-core';
 import { StoreQueryDto } from './store-query.dto';
@@ -30,6 +30,7 @@ export class StoreController {
   @ApiHeader(CONTEXT_HEADER_DOC)
   @ApiOkResponse({ description: 'stored', schema: STORED_SCHEMA })
   @ApiErrorResponses(413, 415)
+  @ApiConflictResponse({ description: '`too_many_siblings`: the write would give the key more than KV_MAX_SIBLINGS concurrent versions; nothing stored. Send the context of a read to resolve them' })
   async store(@Param('key') key: string, @Query() q: StoreQueryDto, @Body() body: unknown, @Headers(CONTEXT_HEADER) context?: string) {
     const o = this.options(key, q);
     if (body === undefined || body === null || body === '') throw new BadRequestException('a JSON body is required');
