@@ -69,7 +69,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
   const config = o.versioning === 'lww' ? `${o.quorum}, last-writer-wins` : o.quorum;
   let cut: { nodes: readonly number[]; from: number } | undefined;
   const historyFile = join(o.dir, 'history.jsonl');
-  const cluster = await FaultCluster.start({ count: scenario.nodes, net: o.net, dir: o.dir, env: o.versioning === 'lww' ? { KV_VERSIONING: 'lww' } : {} });
+  const cluster = await FaultCluster.start({ count: scenario.nodes, members: scenario.members, net: o.net, dir: o.dir, env: o.versioning === 'lww' ? { KV_VERSIONING: 'lww' } : {} });
   let faultFrom = 0;
   let faultTo = 0;
   let convergedMs: number | undefined;
@@ -78,7 +78,8 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
   const checks: (() => Promise<string[]>)[] = [];
   const violations: string[] = [];
   const client = new SetClient(QUORUM);
-  const targets = (): KvTarget[] => cluster.nodes.map((n) => ({ base: cluster.url(n.index, ''), name: n.name }));
+  // clients talk to the cluster's members (a node that has not joined yet, or has left, is not one)
+  const targets = (): KvTarget[] => [...cluster.members].sort((a, b) => a - b).map((i) => ({ base: cluster.url(i, ''), name: cluster.nodes[i].name }));
   const workload = new Workload({ seed: o.seed, keys: KEYS, targets, processes: scenario.nodes * 2 }, client, recorder);
   try {
     note(`${scenario.nodes} nodes up (${o.net}), clients start`);

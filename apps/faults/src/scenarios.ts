@@ -32,6 +32,8 @@ export interface Scenario {
   readonly name: string;
   readonly summary: string;
   readonly nodes: number;
+  /** how many of them form the cluster at start (default all): the others join during the scenario */
+  readonly members?: number;
   /** the networks it can run on */
   readonly nets: readonly NetKind[];
   /** bound on convergence after the fault is healed, ms */
@@ -214,6 +216,86 @@ export const SCENARIOS: readonly Scenario[] = [
       const resolved = await client.add(x, 'crowd', 'resolved');
       if (resolved.outcome.type !== 'ok') found.push(`resolving 'crowd' with the read's context failed: ${resolved.outcome.error}`);
       afterSettle(async () => found);
+    },
+  },
+  {
+    name: 'rolling-restart',
+    summary: 'restart every node in turn (SIGTERM, start again with its data, wait until the ring has settled) while the clients write',
+    nodes: 3,
+    nets: ['netns', 'loopback'],
+    convergeMs: 60_000,
+    async run({ cluster, note, sleep }) {
+      for (const n of cluster.nodes) {
+        note(`SIGTERM ${n.name}`);
+        await cluster.terminate(n.index);
+        await sleep(2000);
+        note(`start ${n.name} again`);
+        await cluster.restart(n.index);
+        await cluster.waitSettled(60_000);
+      }
+    },
+  },
+  {
+    name: 'join-leave',
+    summary: 'a fourth node joins under load (ownership handoff to it), then another node leaves (handoff away, then its process exits)',
+    nodes: 4,
+    members: 3,
+    nets: ['netns', 'loopback'],
+    convergeMs: 90_000,
+    async run({ cluster, rnd, note }) {
+      note(`${cluster.nodes[3].name} joins`);
+      await cluster.join(3);
+      await cluster.waitSettled(120_000);
+      const leaving = 1 + Math.floor(rnd() * 3);
+      note(`joined and settled; ${cluster.nodes[leaving].name} leaves`);
+      await cluster.leave(leaving, 120_000);
+      note(`${cluster.nodes[leaving].name} handed off and exited`);
+    },
+  },
+  {
+    name: 'handoff-kill',
+    summary: 'a fourth node joins; as soon as transfers to it are under way it is killed with kill -9, and restarted 3 s later with what it had received',
+    nodes: 4,
+    members: 3,
+    nets: ['netns', 'loopback'],
+    convergeMs: 120_000,
+    async run({ cluster, note, sleep }) {
+      const joiner = cluster.nodes[3];
+      note(`${joiner.name} joins`);
+      await cluster.join(3);
+      await cluster.until(`transfers to ${joiner.name}`, 30_000, async () => {
+        const t = await cluster.admin<{ transfers: { to: string }[] }>(0, 'GET', '/api/cluster/transfers');
+        return t.transfers.some((x) => x.to === joiner.name);
+      });
+      note(`transfers to ${joiner.name} under way: kill -9`);
+      await cluster.kill(3);
+      await sleep(3000);
+      note(`restart ${joiner.name}`);
+      await cluster.restart(3);
+    },
+  },
+  {
+    name: 'member-restart',
+    summary: 'kill -9 one node of 5, restart it 8 s later; once settled every node must show the same members and the same owners',
+    nodes: 5,
+    nets: ['netns', 'loopback'],
+    convergeMs: 60_000,
+    async run({ cluster, rnd, note, sleep, afterSettle }) {
+      const victim = 1 + Math.floor(rnd() * 4);
+      note(`kill -9 ${cluster.nodes[victim].name}`);
+      await cluster.kill(victim);
+      await sleep(8000);
+      note(`restart ${cluster.nodes[victim].name}`);
+      await cluster.restart(victim);
+      afterSettle(async () => {
+        const views = await Promise.all(
+          cluster.nodes.map(async (n) => {
+            const ring = await cluster.admin<{ owners: { partition: string; node: string }[] }>(n.index, 'GET', '/api/cluster/ring');
+            return { node: n.name, owners: ring.owners.map((o) => o.node).join() };
+          }),
+        );
+        return views.filter((v) => v.owners !== views[0].owners).map((v) => `${v.node} sees other owners than ${views[0].node}`);
+      });
     },
   },
   {

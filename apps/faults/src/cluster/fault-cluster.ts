@@ -23,6 +23,8 @@ export interface ClusterOptions {
   readonly ringSize?: number;
   /** extra environment for every node (e.g. KV_VERSIONING) */
   readonly env?: Readonly<Record<string, string>>;
+  /** how many of the `count` nodes form the cluster at start (default all); the others run alone until `join` */
+  readonly members?: number;
 }
 
 export interface FaultNode {
@@ -36,6 +38,8 @@ export interface FaultNode {
   child: ChildProcess | undefined;
   /** set when the process ended without the harness stopping it */
   unexpectedExit: string | undefined;
+  /** the process may end by itself (it is leaving the cluster) */
+  exitExpected: boolean;
 }
 
 const MAIN = resolve('dist/apps/api/main.js');
@@ -72,6 +76,8 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class FaultCluster {
   readonly nodes: FaultNode[] = [];
+  /** the nodes in the cluster (clients talk to these; `settled` checks these) */
+  readonly members = new Set<number>();
   readonly secret = randomBytes(24).toString('base64url');
   readonly token = randomBytes(24).toString('base64url');
   private pki: RunPki | undefined;
@@ -98,10 +104,11 @@ export class FaultCluster {
         const address = net ? net.hosts[i].address : '127.0.0.1';
         const [httpPort, clusterPort] = net ? [4000, 9000] : [await freePort(), await freePort()];
         const dataDir = join(options.dir, `node${i}`);
-        cluster.nodes.push({ index: i, name: `f${i}@${address}`, address, httpPort, clusterPort, dataDir, log: join(options.dir, `node${i}.log`), child: undefined, unexpectedExit: undefined });
+        cluster.nodes.push({ index: i, name: `f${i}@${address}`, address, httpPort, clusterPort, dataDir, log: join(options.dir, `node${i}.log`), child: undefined, unexpectedExit: undefined, exitExpected: false });
       }
       await Promise.all(cluster.nodes.map((n) => cluster.launch(n)));
-      for (const n of cluster.nodes.slice(1)) await cluster.admin(n.index, 'POST', '/api/cluster/join', { target: `${cluster.nodes[0].address}:${cluster.nodes[0].clusterPort}` });
+      cluster.members.add(0);
+      for (const n of cluster.nodes.slice(1, options.members ?? options.count)) await cluster.join(n.index);
       await cluster.waitSettled(120_000);
       return cluster;
     } catch (err) {
@@ -140,7 +147,8 @@ export class FaultCluster {
     live.add(child);
     child.on('exit', (code, signal) => {
       live.delete(child);
-      if (n.child === child && !this.stopped) n.unexpectedExit = `exited with ${signal ?? `code ${code}`} (log: ${n.log})`;
+      if (n.child === child && n.exitExpected) n.child = undefined;
+      else if (n.child === child && !this.stopped) n.unexpectedExit = `exited with ${signal ?? `code ${code}`} (log: ${n.log})`;
     });
     await this.until(`${n.name} to serve HTTP`, 30_000, async () => (await this.get(n.index, '/health', 1000))?.status === 200);
   }
@@ -154,6 +162,35 @@ export class FaultCluster {
     const exited = new Promise((r) => child.once('exit', r));
     if (child.pid) process.kill(child.pid, 'SIGKILL');
     await exited;
+  }
+
+  /** SIGTERM node i (a graceful stop) and wait for its exit; SIGKILL after `graceMs`. */
+  async terminate(i: number, graceMs = 20_000): Promise<void> {
+    const n = this.nodes[i];
+    const child = n.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    n.child = undefined;
+    const exited = new Promise((r) => child.once('exit', r));
+    if (child.pid) process.kill(child.pid, 'SIGTERM');
+    const force = setTimeout(() => child.pid && process.kill(child.pid, 'SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(force);
+  }
+
+  /** Node i joins the cluster of node 0 (`join <host:port>`: staged, planned and committed at once). */
+  async join(i: number): Promise<void> {
+    const seed = this.nodes[[...this.members][0] ?? 0];
+    await this.admin(i, 'POST', '/api/cluster/join', { target: `${seed.address}:${seed.clusterPort}` });
+    this.members.add(i);
+  }
+
+  /** Node i leaves (`ringnest leave`): hands its partitions off and exits by itself; waits for the exit. */
+  async leave(i: number, timeoutMs: number): Promise<void> {
+    const n = this.nodes[i];
+    n.exitExpected = true;
+    await this.admin(i, 'POST', '/api/cluster/leave');
+    this.members.delete(i);
+    await this.until(`${n.name} to hand off and exit`, timeoutMs, async () => n.child === undefined);
   }
 
   /** SIGSTOP / SIGCONT: a node that is alive but answers nothing. */
@@ -195,14 +232,16 @@ export class FaultCluster {
     }
   }
 
-  /** Every running node: ring ready, nothing pending or running, every member valid. */
+  /** Every running member: ring ready, nothing pending or running, the same members, all valid. */
   async settled(): Promise<boolean> {
+    const names = [...this.members].map((i) => this.nodes[i].name).sort();
     for (const n of this.nodes) {
-      if (!n.child) continue;
+      if (!n.child || !this.members.has(n.index)) continue;
       const status = await this.get(n.index, '/api/cluster/status', 3000);
       if (status?.status !== 200) return false;
-      const s = JSON.parse(status.body) as { ringReady: boolean; pendingTransfers: number; members: { status: string }[] };
-      if (!s.ringReady || s.pendingTransfers > 0 || s.members.length !== this.nodes.length || s.members.some((m) => m.status !== 'valid')) return false;
+      const s = JSON.parse(status.body) as { ringReady: boolean; pendingTransfers: number; members: { node: string; status: string }[] };
+      if (!s.ringReady || s.pendingTransfers > 0 || s.members.some((m) => m.status !== 'valid')) return false;
+      if (s.members.map((m) => m.node).sort().join() !== names.join()) return false;
       const t = await this.get(n.index, '/api/cluster/transfers', 5000);
       if (t?.status !== 200 || (JSON.parse(t.body) as { transfers: unknown[] }).transfers.length > 0) return false;
     }
