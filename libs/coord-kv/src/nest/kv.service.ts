@@ -10,8 +10,8 @@
  * context that resolves them; once every replica has answered, those holding less are repaired,
  * and a delete that all N primaries hold is reaped (the tombstone is removed for good).
  */
-import { BadRequestException, Injectable, Logger } from '@nestjs/common';
-import { AnnotatedEntry, PreflistService, RingManager, VnodeError, VnodeMaster } from '@ringnest/riak-core';
+import { BadRequestException, Injectable, Logger, Optional } from '@nestjs/common';
+import { AnnotatedEntry, NodeClock, PreflistService, RingManager, VnodeError, VnodeMaster } from '@ringnest/riak-core';
 import { KV_BUCKET, KV_SERVICE, KvCommand, KvCoordinateReply, KvGetReply, KvOkReply, StoredObject } from '@ringnest/handoff-kv';
 import { QuorumOptions } from '../lib/kv-options';
 import { checkValue } from '../lib/kv-value';
@@ -58,6 +58,8 @@ export class KvService {
     private readonly master: VnodeMaster,
     private readonly rings: RingManager,
     private readonly watches: KvWatchService,
+    /** the wall clock of a read repair's `updatedAt` (with any injected offset: node-clock.ts) */
+    @Optional() private readonly clock?: NodeClock,
   ) {}
 
   /**
@@ -177,7 +179,7 @@ export class KvService {
     }
     const stale = apl.filter((_, i) => settled[i].status === 'fulfilled' && (!states[i] || !sameVersion(states[i] as DvvSet<JsonText>, merged)));
     if (stale.length === 0) return;
-    const object = objectOf(merged, Date.now());
+    const object = objectOf(merged, this.clock ? this.clock.now() : Date.now());
     const results = await Promise.allSettled(this.master.command(stale, KV_SERVICE, { op: 'put', key, object } satisfies KvCommand));
     const failed = results.filter((r) => r.status === 'rejected').length;
     if (failed > 0) this.logger.debug(`read repair of ${key}: ${failed} of ${stale.length} replicas not repaired`);

@@ -12,6 +12,7 @@ export * from './cluster-refusal.exception';
 export * from './cluster.controller';
 export * from './http/json-error.filter';
 export * from './http/admin.controller';
+export * from './node-clock';
 export * from './http/health.controller';
 export * from './http/metrics.controller';
 export * from './http/metrics-registry';

@@ -21,6 +21,7 @@ import { HandoffManager } from './handoff/handoff-manager.service';
 import { ClusterTransfersService } from './handoff/cluster-transfers.service';
 import { ClusterController } from './cluster.controller';
 import { AdminController } from './http/admin.controller';
+import { NodeClock } from './node-clock';
 import { HealthController } from './http/health.controller';
 import { MetricsController } from './http/metrics.controller';
 import { MetricsRegistry } from './http/metrics-registry';
@@ -56,6 +57,7 @@ const SERVICES = [
   HandoffManager,
   ClusterTransfersService,
   MetricsRegistry,
+  NodeClock,
 ];
 
 @Module({})
