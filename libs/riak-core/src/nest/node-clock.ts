@@ -5,8 +5,9 @@
  * Read through `now()` (offset applied): the KV object's `updatedAt` (a coordinated write, a
  * delete's tombstone, a read repair's merged object: last-writer-wins compares it across nodes)
  * and the chat rooms' activity time (room expiry across replicas).
- * Not through it (monotonic intervals, which a skewed wall clock must not stretch): request and
- * quorum deadlines, liveness, gossip pacing, handoff retry times and rates, vnode idle time.
+ * Not through it: intervals a node measures against itself (request and quorum deadlines, liveness,
+ * gossip pacing, handoff retry times and rates, vnode idle time) and the ping key; an offset set
+ * while they run would stretch or cut them, and no other node ever sees them.
  */
 import { Injectable } from '@nestjs/common';
 

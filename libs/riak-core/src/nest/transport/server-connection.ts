@@ -147,18 +147,22 @@ export class ServerConnection {
 
   private onRequest(request: RequestMessage): void {
     const ctx = new ClusterContext([this.peerNode ?? '', this.remoteAddress, request.pattern]);
-    const sent = (result: SendResult): void => {
-      if (result === 'closed') this.options.logger.debug?.(`reply to '${request.pattern}' for ${this.who} dropped: connection closed`);
-    };
-    const faults = this.options.linkFaults;
     void this.host.handleRequest(request, ctx).then(
       (frame) => {
         if (!frame) return;
-        const write = (): SendResult => this.frames.send(frame, true);
-        sent(faults && this.peerNode ? faults.send(this.peerNode, 'reply', write, sent) : write());
+        const faults = this.options.linkFaults;
+        const result =
+          faults && this.peerNode
+            ? faults.send(this.peerNode, 'reply', () => this.frames.send(frame, true), (late) => this.replySent(request, late))
+            : this.frames.send(frame, true);
+        this.replySent(request, result);
       },
       (err: unknown) => this.options.logger.error(`request '${request.pattern}' from ${this.who} failed unexpectedly: ${String(err)}`),
     );
+  }
+
+  private replySent(request: RequestMessage, result: SendResult): void {
+    if (result === 'closed') this.options.logger.debug?.(`reply to '${request.pattern}' for ${this.who} dropped: connection closed`);
   }
 
   private onProtocolError(error: WireError): void {
