@@ -1,5 +1,5 @@
 /**
- * `/api/cluster/faults` (docs/http-api.md): read, replace and clear this node's injected faults.
+ * `/api/cluster/faults` (docs/admin-api.md, "Fault injection"): read, replace and clear this node's injected faults.
  * Test only: without FAULTS=1 every method answers 404 (before the body is even validated).
  * Thin: validate, delegate to FaultInjectionService.
  */
