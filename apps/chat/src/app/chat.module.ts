@@ -6,7 +6,7 @@
  * and the rooms' TTL (`CHAT_ROOMS_OPTIONS`) come from `ChatOptions`.
  */
 import { DynamicModule, Module } from '@nestjs/common';
-import { NodeConfig, RiakCoreModule, RuntimeOptions } from '@ringnest/riak-core';
+import { NodeClock, NodeConfig, RiakCoreModule, RuntimeOptions } from '@ringnest/riak-core';
 import { ChatConnectionsModule, LINE_SERVER_OPTIONS, LineServer, LineServerOptions, ROOM_DIRECTORY } from '../line-server';
 import { CHAT_ROOMS_OPTIONS, ChatRoomsModule, ChatRoomsOptions, RingRoomDirectory } from '../rooms';
 import { ChatWebModule } from '../web';
@@ -35,7 +35,8 @@ export class ChatModule {
       imports: [RiakCoreModule.forRoot({ config, runtime }), ChatRoomsModule, ChatConnectionsModule, ChatWebModule],
       providers: [
         { provide: LINE_SERVER_OPTIONS, useValue: lineServer },
-        { provide: CHAT_ROOMS_OPTIONS, useValue: rooms },
+        // room activity times are data compared across replicas: the node clock's (with any injected offset)
+        { provide: CHAT_ROOMS_OPTIONS, useFactory: (clock: NodeClock): Partial<ChatRoomsOptions> => ({ ...rooms, now: () => clock.now() }), inject: [NodeClock] },
         { provide: ROOM_DIRECTORY, useExisting: RingRoomDirectory },
         LineServer,
         ChatMetrics,

@@ -12,7 +12,7 @@
  * delete mode allows it and no node holds data of the key's partitions it does not own.
  */
 import { BadRequestException, Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { AnnotatedEntry, ClusterTransfersService, PreflistService, RingManager, VnodeError, VnodeMaster } from '@ringnest/riak-core';
+import { AnnotatedEntry, ClusterTransfersService, NodeClock, PreflistService, RingManager, VnodeError, VnodeMaster } from '@ringnest/riak-core';
 import { KV_BUCKET, KV_SERVICE, KvCommand, KvCoordinateReply, KvGetReply, KvOkReply } from '@ringnest/handoff-kv';
 import { QuorumOptions } from '../lib/kv-options';
 import { checkValue } from '../lib/kv-value';
@@ -65,6 +65,8 @@ export class KvService {
     private readonly watches: KvWatchService,
     @Optional() private readonly transfers?: ClusterTransfersService,
     @Optional() @Inject(KV_DELETE_MODE) private readonly deleteMode: DeleteMode = DEFAULT_DELETE_MODE,
+    /** the wall clock of a read repair's `updatedAt` (with any injected offset: node-clock.ts) */
+    @Optional() private readonly clock?: NodeClock,
   ) {}
 
   /**
@@ -112,6 +114,11 @@ export class KvService {
     const context = encodeContext(join(merged));
     if (live.length === 1) return { kind: 'found', replicas, value: live[0], context };
     return { kind: 'found', replicas, siblings: distinctTexts(live), context };
+  }
+
+  /** Wall-clock ms as data carries it (`updatedAt`), with the node's injected offset if any. */
+  private wallClock(): number {
+    return this.clock ? this.clock.now() : Date.now();
   }
 
   /** The ring size, for validating n. */
@@ -178,7 +185,7 @@ export class KvService {
    * bring the deleted value back. Not reaped now means reaped by a later read.
    */
   private async mayReap(apl: readonly AnnotatedEntry[], settled: readonly PromiseSettledResult<KvGetReply>[]): Promise<boolean> {
-    if (!tombstoneRipe(this.deleteMode, newestWrite(settled), Date.now())) return false;
+    if (!tombstoneRipe(this.deleteMode, newestWrite(settled), this.wallClock())) return false;
     if (!this.transfers) return true;
     return !(await this.transfers.unownedAnywhere(KV_SERVICE, apl.map((e) => e.index)));
   }
@@ -199,7 +206,7 @@ export class KvService {
     }
     const stale = apl.filter((_, i) => settled[i].status === 'fulfilled' && (!states[i] || !sameVersion(states[i] as DvvSet<JsonText>, merged)));
     if (stale.length === 0) return;
-    const object = objectOf(merged, Date.now());
+    const object = objectOf(merged, this.wallClock());
     const results = await Promise.allSettled(this.master.command(stale, KV_SERVICE, { op: 'put', key, object } satisfies KvCommand));
     const failed = results.filter((r) => r.status === 'rejected').length;
     if (failed > 0) this.logger.debug(`read repair of ${key}: ${failed} of ${stale.length} replicas not repaired`);

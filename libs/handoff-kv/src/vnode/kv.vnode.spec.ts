@@ -1,4 +1,4 @@
-import { HandoffItem, PartitionIndex, VnodeContext, keyIndex, partitionId } from '@ringnest/riak-core';
+import { HandoffItem, NodeClock, PartitionIndex, VnodeContext, keyIndex, partitionId } from '@ringnest/riak-core';
 import { TempDirs, nodeConfig } from '../../test/fixtures';
 import { KV_BUCKET, KvCommand, KvReply, StorageKind, StoredObject, VersionPolicy, WriteRefusedError, lastWriterWins } from '../lib';
 import { KvStorage } from './kv-storage.service';
@@ -61,6 +61,22 @@ describe.each<StorageKind>(['memory', 'lmdb'])('KvVnode on %s storage', (kind) =
     expect(await run(v, { op: 'list' })).toEqual({ keys: ['a'], truncated: false });
     expect(await v.size()).toBe(2);
     expect(await v.isEmpty()).toBe(false);
+  });
+
+  it("stamps a coordinated write and a delete's tombstone with the node clock, injected offset included", async () => {
+    const clock = new NodeClock();
+    clock.setOffset(60_000);
+    const v = new KvVnode(openStorage(), undefined, clock);
+    v.init({ service: 'kv', index: 2, partition: partitionId(2, RING), ringSize: RING, node: 'dev1@127.0.0.1', reply: () => undefined });
+    const before = Date.now();
+    const written = (await run(v, { op: 'coordinate', key: 'k', write: { value: 'v', tombstone: false, context: null } })) as { object: StoredObject };
+    await run(v, { op: 'delete', key: 'k' });
+    const after = Date.now();
+    const tombstone = (await run(v, { op: 'get', key: 'k' })) as { object: StoredObject };
+    for (const { updatedAt } of [written.object, tombstone.object]) {
+      expect(updatedAt).toBeGreaterThanOrEqual(before + 60_000);
+      expect(updatedAt).toBeLessThanOrEqual(after + 60_000);
+    }
   });
 
   it('lists live keys in key order, bounded by the limit, past pages of tombstones', async () => {

@@ -22,6 +22,7 @@ import {
   keyIndex,
   refuse,
   reply,
+  NodeClock,
 } from '@ringnest/riak-core';
 import {
   KV_BUCKET,
@@ -65,12 +66,16 @@ export class KvVnode implements Vnode<KvCommand, KvReply> {
   private handoff: HandoffTarget | undefined;
 
   private readonly versions: VersionPolicy;
+  /** the wall clock of `updatedAt` (the node's, with any injected offset: node-clock.ts) */
+  private readonly clock: { now(): number };
 
   constructor(
     private readonly storage: KvStorage,
     @Optional() @Inject(KV_VERSION_POLICY) versions?: VersionPolicy,
+    @Optional() clock?: NodeClock,
   ) {
     this.versions = versions ?? lastWriterWins;
+    this.clock = clock ?? { now: () => Date.now() };
   }
 
   init(ctx: VnodeContext): void {
@@ -206,7 +211,7 @@ export class KvVnode implements Vnode<KvCommand, KvReply> {
         const local = await this.store.get(command.key);
         let object: StoredObject;
         try {
-          object = this.versions.coordinate(local, command.write, `${this.ctx.node}/${this.ctx.index}`, Date.now());
+          object = this.versions.coordinate(local, command.write, `${this.ctx.node}/${this.ctx.index}`, this.clock.now());
         } catch (err) {
           if (err instanceof WriteRefusedError) return { ok: false, refused: { code: err.code, message: err.message } };
           throw err;
@@ -228,7 +233,7 @@ export class KvVnode implements Vnode<KvCommand, KvReply> {
 
   private async tombstone(command: KvDeleteCommand): Promise<StoredObject> {
     const existing = await this.store.get(command.key);
-    return tombstoneOf(existing, command.updatedAt ?? Date.now(), command.context);
+    return tombstoneOf(existing, command.updatedAt ?? this.clock.now(), command.context);
   }
 
   /** Merge a version decided elsewhere into what this vnode holds (the policy keeps both sides' information). */

@@ -134,6 +134,12 @@ export const CONFIG_VARIABLES = configVariables({
     default: 'info',
     meaning: 'least severe level logged (`debug` adds a line per HTTP request); lines are JSON, pretty-printed when stdout is a terminal',
   },
+  FAULTS: {
+    kind: oneOf(['0', '1']),
+    default: '0',
+    meaning:
+      'test only: `1` allows fault injection through `/api/cluster/faults` (per-link block, drop, delay, duplicate on the cluster transport, and a clock offset); off, that route answers 404 and the transport carries no fault layer',
+  },
 });
 
 /**

@@ -71,6 +71,8 @@ describe('parseNodeConfig', () => {
     [{ BIND: '0.0.0.0', CLUSTER_SECRET: 's3cret', ADMIN_TOKEN: 't' }, 'CLUSTER_INSECURE'],
     [{ BIND: '0.0.0.0', CLUSTER_SECRET: 's3cret', ADMIN_TOKEN: 't', CLUSTER_INSECURE: '0' }, 'CLUSTER_INSECURE'],
     [{ CLUSTER_INSECURE: 'yes' }, 'CLUSTER_INSECURE'],
+    [{ FAULTS: 'true' }, 'FAULTS'],
+    [{ FAULTS: '2' }, 'FAULTS'],
     [{ CLUSTER_MAX_UNAUTHENTICATED: '0' }, 'CLUSTER_MAX_UNAUTHENTICATED'],
     [{ CLUSTER_MAX_UNAUTHENTICATED_PER_ADDRESS: 'many' }, 'CLUSTER_MAX_UNAUTHENTICATED_PER_ADDRESS'],
   ])('refuses %j naming %s', (env, variable) => {
@@ -89,6 +91,12 @@ describe('parseNodeConfig', () => {
       'CLUSTER_INSECURE: must be 1 to serve the cluster port without TLS when BIND (10.0.0.5) is not loopback; set CLUSTER_TLS_CERT, CLUSTER_TLS_KEY and CLUSTER_TLS_CA instead',
     );
     expect(parseNodeConfig({ CLUSTER_INSECURE: '1' }, api).bind).toBe('127.0.0.1'); // harmless on loopback
+  });
+
+  it('turns fault injection on only with FAULTS=1', () => {
+    expect(parseNodeConfig({}, api).faults).toBeUndefined();
+    expect(parseNodeConfig({ FAULTS: '0' }, api).faults).toBeUndefined();
+    expect(parseNodeConfig({ FAULTS: '1' }, api).faults).toBe(true);
   });
 
   it('reads the limits on unauthenticated cluster connections', () => {

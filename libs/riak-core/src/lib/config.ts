@@ -41,6 +41,8 @@ export interface NodeConfig {
   readonly allowedOrigins?: readonly string[];
   /** ALLOWED_HOSTS: further `Host` names (`name` or `name:port`, lower case) accepted while bound to loopback; absent = none */
   readonly allowedHosts?: readonly string[];
+  /** FAULTS=1: the fault-injection layer (link faults, clock offset) may be turned on; absent = off */
+  readonly faults?: boolean;
 }
 
 export const DEVELOPMENT_SECRET = 'ringnest-development-secret';
@@ -119,5 +121,6 @@ export function nodeConfigOf(v: CoreConfigValues, d: AppDefaults, readFile: Conf
     clusterMaxUnauthenticatedPerAddress: v.CLUSTER_MAX_UNAUTHENTICATED_PER_ADDRESS,
     allowedOrigins: v.ALLOWED_ORIGINS ?? [],
     allowedHosts: v.ALLOWED_HOSTS ?? [],
+    ...(v.FAULTS === '1' ? { faults: true } : {}),
   };
 }

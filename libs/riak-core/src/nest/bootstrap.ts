@@ -11,7 +11,8 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { accessSync, closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONFIG_VARIABLES, ConfigError, ConfigValues, ConfigVariableSet, NodeApp, NodeConfig, NodeLogLevel, configTable, isAlone, nodeConfigOf, readConfig } from '../lib';
-import { ClusterServer } from './transport';
+import { ClusterServer, LinkFaults } from './transport';
+import { FaultInjectionService } from './fault-injection.service';
 import { JsonErrorFilter } from './http/json-error.filter';
 import { browserPolicyOf } from './http/browser-policy';
 import { HTTP_TIMEOUT_OPTIONS, answerClientError, installHttpEdge } from './http/http-edge';
@@ -69,6 +70,17 @@ function portError(err: unknown, variable: string, port: number): never {
   throw err;
 }
 
+/** The link-fault layer for the cluster server: the app's (FAULTS=1 only), none when the app has no cluster runtime. */
+function linkFaultsOf(app: NestFastifyApplication): LinkFaults | null {
+  let service: FaultInjectionService;
+  try {
+    service = app.get(FaultInjectionService, { strict: false });
+  } catch {
+    return null;
+  }
+  return service.links;
+}
+
 /** Start a node; resolves once it serves HTTP and the cluster transport. */
 export async function startNode(opts: StartNodeOptions): Promise<NestFastifyApplication> {
   const { config } = opts;
@@ -90,6 +102,7 @@ export async function startNode(opts: StartNodeOptions): Promise<NestFastifyAppl
   app.useGlobalFilters(new JsonErrorFilter());
   app.useWebSocketAdapter(new NodeWsAdapter(app, { policy, maxPayload: BODY_LIMIT_BYTES }));
   if (opts.configure) await opts.configure(app);
+  const linkFaults = linkFaultsOf(app);
   // The app's global filter is HTTP-only (it answers through reply.status), so the cluster transport
   // does not inherit it: a handler's RpcException must reach the peer with its own code, through
   // Nest's RPC exception handling (PROTOCOL.md, "Requests and replies").
@@ -103,6 +116,7 @@ export async function startNode(opts: StartNodeOptions): Promise<NestFastifyAppl
         ...(config.clusterTls ? { tls: config.clusterTls } : {}),
         maxUnauthenticated: config.clusterMaxUnauthenticated,
         maxUnauthenticatedPerAddress: config.clusterMaxUnauthenticatedPerAddress,
+        ...(linkFaults ? { linkFaults } : {}),
       }),
     },
     { inheritAppConfig: false },

@@ -21,6 +21,9 @@ import { HandoffManager } from './handoff/handoff-manager.service';
 import { ClusterTransfersService } from './handoff/cluster-transfers.service';
 import { ClusterController } from './cluster.controller';
 import { AdminController } from './http/admin.controller';
+import { FaultsController, FaultsEnabledGuard } from './http/faults.controller';
+import { FaultInjectionService } from './fault-injection.service';
+import { NodeClock } from './node-clock';
 import { HealthController } from './http/health.controller';
 import { MetricsController } from './http/metrics.controller';
 import { MetricsRegistry } from './http/metrics-registry';
@@ -56,6 +59,8 @@ const SERVICES = [
   HandoffManager,
   ClusterTransfersService,
   MetricsRegistry,
+  NodeClock,
+  FaultInjectionService,
 ];
 
 @Module({})
@@ -66,12 +71,19 @@ export class RiakCoreModule {
       ? { provide: CLUSTER_CLIENT, useValue: options.clusterClient }
       : {
           provide: CLUSTER_CLIENT,
-          useFactory: () => new TcpClusterClient({ nodeName: config.node, secret: config.secret, ...(config.clusterTls ? { tls: config.clusterTls } : {}) }),
+          useFactory: (faults: FaultInjectionService) =>
+            new TcpClusterClient({
+              nodeName: config.node,
+              secret: config.secret,
+              ...(config.clusterTls ? { tls: config.clusterTls } : {}),
+              ...(faults.links ? { linkFaults: faults.links } : {}),
+            }),
+          inject: [FaultInjectionService],
         };
     return {
       module: RiakCoreModule,
       global: true,
-      controllers: [ClusterController, ...(options.http === false ? [] : [AdminController, HealthController, MetricsController])],
+      controllers: [ClusterController, ...(options.http === false ? [] : [AdminController, FaultsController, HealthController, MetricsController])],
       providers: [
         { provide: NODE_CONFIG, useValue: config },
         { provide: RUNTIME_OPTIONS, useValue: { ...DEFAULT_RUNTIME_OPTIONS, ...options.runtime } },
@@ -79,6 +91,7 @@ export class RiakCoreModule {
         { provide: HANDOFF_RUNNER, useExisting: HandoffManager },
         { provide: RingStore, useClass: options.persist === false ? MemoryRingStore : RingStore },
         ...SERVICES,
+        FaultsEnabledGuard,
       ],
       exports: [NODE_CONFIG, RUNTIME_OPTIONS, CLUSTER_CLIENT, RingStore, ...SERVICES],
     };

@@ -43,6 +43,8 @@ import { ClientConnection } from './client-connection';
 import { ClusterRequestOptions, DEFAULT_REQUEST_TIMEOUT_MS } from './cluster-client';
 import { ClusterRequestError } from './cluster-errors';
 import { ClusterTlsOptions } from './cluster-tls';
+import { SendResult } from './frame-socket';
+import { LinkFaults } from './link-faults';
 import { PendingRequest, PendingRequests } from './pending-requests';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
@@ -76,6 +78,8 @@ export interface ClusterClientOptions {
   readonly maxBackoffMs?: number;
   /** connect with TLS, verifying the server's certificate against `ca` (default: plain TCP) */
   readonly tls?: ClusterTlsOptions;
+  /** test only (FAULTS=1): faults on the requests and events this node sends, by peer node name */
+  readonly linkFaults?: LinkFaults;
   readonly logger?: LoggerService;
 }
 
@@ -232,7 +236,9 @@ export class ClusterClientProxy extends ClientProxy<ClusterClientProxyEvents, Cl
     const pattern = this.normalizePattern(packet.pattern);
     const body = this.encode({ t: 'evt', v: PROTOCOL_VERSION, pattern, data: packet.data }, `event '${pattern}'`);
     await this.connect();
-    this.transmit(body, `event '${pattern}'`);
+    this.transmit(body, `event '${pattern}'`, 'event', (result) => {
+      if (result !== 'written' && result !== 'queued') this.logger.debug?.(`delayed event '${pattern}' to ${this.addr} not sent: ${result}`);
+    });
     return undefined as T;
   }
 
@@ -248,7 +254,10 @@ export class ClusterClientProxy extends ClientProxy<ClusterClientProxyEvents, Cl
     const send = (): void => {
       if (!this.pending.has(handle.id)) return; // timed out or cancelled meanwhile
       try {
-        this.transmit(body, `request '${pattern}'`);
+        this.transmit(body, `request '${pattern}'`, 'request', (result) => {
+          const failure = this.sendFailure(result, `request '${pattern}'`);
+          if (failure) this.pending.fail(handle.id, failure);
+        });
       } catch (err) {
         this.pending.fail(handle.id, asRequestError(err, this.addr));
       }
@@ -268,17 +277,30 @@ export class ClusterClientProxy extends ClientProxy<ClusterClientProxyEvents, Cl
     }
   }
 
-  /** Send an encoded body on the ready connection; throws ClusterRequestError('overload' | 'closed'). */
-  private transmit(body: Buffer, what: string): void {
+  /**
+   * Send an encoded body on the ready connection; throws ClusterRequestError('overload' | 'closed').
+   * With link faults, the body goes through them: `late` hears the outcome of a delayed send.
+   */
+  private transmit(body: Buffer, what: string, kind: 'request' | 'event', late: (result: SendResult) => void): void {
     const connection = this.state === 'ready' ? this.connection : null;
-    const result = connection ? connection.send(body) : 'closed';
+    const faults = this.options.linkFaults;
+    let result: SendResult;
+    if (!connection) result = 'closed';
+    else if (faults && this.peer) result = faults.send(this.peer, kind, () => connection.send(body), late);
+    else result = connection.send(body);
+    const failure = this.sendFailure(result, what);
+    if (failure) throw failure;
+  }
+
+  private sendFailure(result: SendResult, what: string): ClusterRequestError | null {
     if (result === 'overload') {
-      throw new ClusterRequestError(
+      return new ClusterRequestError(
         'overload',
-        `send queue to ${this.addr} is full (${connection?.queuedBytes ?? 0} bytes waiting for the peer to read); ${what} refused`,
+        `send queue to ${this.addr} is full (${this.connection?.queuedBytes ?? 0} bytes waiting for the peer to read); ${what} refused`,
       );
     }
-    if (result === 'closed') throw new ClusterRequestError('closed', `connection to ${this.addr} closed before ${what} could be sent`);
+    if (result === 'closed') return new ClusterRequestError('closed', `connection to ${this.addr} closed before ${what} could be sent`);
+    return null;
   }
 
   private startAttempt(): Promise<void> {

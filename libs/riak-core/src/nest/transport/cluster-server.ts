@@ -39,6 +39,7 @@ import { ClusterContext } from './cluster-context';
 import { ClusterDispatchServer } from './cluster-dispatch-server';
 import { ClusterListenError, errnoCode } from './cluster-errors';
 import { ClusterTlsOptions, serverTlsOptions } from './cluster-tls';
+import { LinkFaults } from './link-faults';
 import { ServerConnection } from './server-connection';
 import {
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
@@ -70,6 +71,8 @@ export interface ClusterServerOptions {
   readonly maxQueuedBytes?: number;
   /** serve TLS only, requiring a client certificate signed by `ca` (default: plain TCP) */
   readonly tls?: ClusterTlsOptions;
+  /** test only (FAULTS=1): faults on the replies this node sends, by peer node name */
+  readonly linkFaults?: LinkFaults;
   readonly logger?: LoggerService;
 }
 
@@ -256,6 +259,7 @@ export class ClusterServer extends ClusterDispatchServer<ClusterServerEvents> {
         maxQueuedBytes: this.maxQueuedBytes,
         logger: this.logger,
         warnUnauthenticated: (line) => this.strangers.warn(line),
+        ...(this.options.linkFaults ? { linkFaults: this.options.linkFaults } : {}),
       },
       {
         handleRequest: (request, ctx) => this.handleRequest(request, ctx),

@@ -10,5 +10,7 @@ export * from './cluster-client-proxy';
 export * from './tcp-cluster-client';
 export * from './transport-defaults';
 export * from './seeded-delivery';
+export * from './link-fault-decision';
+export * from './link-faults';
 export * from './in-memory';
 export type { InMemoryPeer } from './in-memory-hub';

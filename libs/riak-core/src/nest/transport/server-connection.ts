@@ -29,7 +29,8 @@ import {
   truncateText,
 } from '../../lib/wire';
 import { ClusterContext } from './cluster-context';
-import { FrameSocket } from './frame-socket';
+import { FrameSocket, SendResult } from './frame-socket';
+import { LinkFaults } from './link-faults';
 
 export interface ServerConnectionOptions {
   readonly nodeName: string;
@@ -42,6 +43,8 @@ export interface ServerConnectionOptions {
   readonly logger: LoggerService;
   /** where warnings about a peer that has not authenticated go (the server rate-limits them) */
   readonly warnUnauthenticated: (line: string) => void;
+  /** test only (FAULTS=1): faults on the replies this node sends, by the authenticated peer's node name */
+  readonly linkFaults?: LinkFaults;
 }
 
 /** What a connection needs from its server. No method throws; the promise never rejects. */
@@ -146,12 +149,20 @@ export class ServerConnection {
     const ctx = new ClusterContext([this.peerNode ?? '', this.remoteAddress, request.pattern]);
     void this.host.handleRequest(request, ctx).then(
       (frame) => {
-        if (frame && this.frames.send(frame, true) === 'closed') {
-          this.options.logger.debug?.(`reply to '${request.pattern}' for ${this.who} dropped: connection closed`);
-        }
+        if (!frame) return;
+        const faults = this.options.linkFaults;
+        const result =
+          faults && this.peerNode
+            ? faults.send(this.peerNode, 'reply', () => this.frames.send(frame, true), (late) => this.replySent(request, late))
+            : this.frames.send(frame, true);
+        this.replySent(request, result);
       },
       (err: unknown) => this.options.logger.error(`request '${request.pattern}' from ${this.who} failed unexpectedly: ${String(err)}`),
     );
+  }
+
+  private replySent(request: RequestMessage, result: SendResult): void {
+    if (result === 'closed') this.options.logger.debug?.(`reply to '${request.pattern}' for ${this.who} dropped: connection closed`);
   }
 
   private onProtocolError(error: WireError): void {
