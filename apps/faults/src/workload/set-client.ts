@@ -2,7 +2,8 @@
  * The set workload's operations over the real HTTP API (history.ts explains the workload), and how
  * each outcome is classified:
  * - 200: ok;
- * - a 4xx, or a connection refused before the request was sent: fail (nothing was written);
+ * - a 4xx, a 503 with `Retry-After` (the node shed the request before doing anything), or a
+ *   connection refused before the request was sent: fail (nothing was written);
  * - a 5xx, a timeout, a connection lost mid-request: info (some replica may hold the write).
  * An `add` or `delete` whose read fails never writes: fail.
  */
@@ -81,7 +82,9 @@ async function call(method: string, url: string, timeoutMs: number, init: { body
     });
     const text = await res.text();
     if (res.status === 200) return { type: 'ok', value: text };
-    return { type: res.status < 500 ? 'fail' : 'info', error: `${res.status} ${text.slice(0, 200)}` };
+    // a 503 with Retry-After is the node shedding load: refused before anything was done
+    const shed = res.status === 503 && res.headers.has('retry-after');
+    return { type: res.status < 500 || shed ? 'fail' : 'info', error: `${res.status} ${text.slice(0, 200)}` };
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause;
     if (cause?.code === 'ECONNREFUSED') return { type: 'fail', error: 'connection refused' };

@@ -15,6 +15,8 @@ export type NodeLogLevel = (typeof LOG_LEVELS)[number];
 
 export const DEFAULT_HANDOFF_CONCURRENCY = 2;
 export const DEFAULT_HANDOFF_BATCH_ITEMS = 1000;
+/** HTTP requests a node answers at once before it refuses more with 503 (health, metrics and admin routes aside). */
+export const DEFAULT_HTTP_MAX_IN_FLIGHT = 256;
 
 const RING_SIZE_KIND: ValueKind<RingSize> = {
   accepts: `a power of two, ${MIN_RING_SIZE}..${MAX_RING_SIZE}`,
@@ -129,6 +131,12 @@ export const CONFIG_VARIABLES = configVariables({
     meaning: "outbound handoffs running at once on this node (riak's `transfer_limit`)",
   },
   HANDOFF_BATCH_ITEMS: { kind: integerBetween(1, 100000), default: DEFAULT_HANDOFF_BATCH_ITEMS, meaning: 'items per handoff batch' },
+  HTTP_MAX_IN_FLIGHT: {
+    kind: integerBetween(1, 100000),
+    default: DEFAULT_HTTP_MAX_IN_FLIGHT,
+    meaning:
+      'HTTP requests this node answers at once (`/health`, `/metrics` and the `/api/cluster` admin routes aside); one more is refused at once with 503 `overload` and `Retry-After: 1`: under overload the excess gets a fast refusal instead of every client a growing wait',
+  },
   LOG_LEVEL: {
     kind: oneOf(LOG_LEVELS, { log: 'info', verbose: 'trace' }),
     default: 'info',

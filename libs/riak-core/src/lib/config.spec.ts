@@ -104,6 +104,12 @@ describe('parseNodeConfig', () => {
     const c = parseNodeConfig({ CLUSTER_MAX_UNAUTHENTICATED: '500', CLUSTER_MAX_UNAUTHENTICATED_PER_ADDRESS: '20' }, api);
     expect(c).toMatchObject({ clusterMaxUnauthenticated: 500, clusterMaxUnauthenticatedPerAddress: 20 });
   });
+
+  it('reads the bound on HTTP requests answered at once', () => {
+    expect(parseNodeConfig({}, api).httpMaxInFlight).toBe(256);
+    expect(parseNodeConfig({ HTTP_MAX_IN_FLIGHT: '2000' }, api).httpMaxInFlight).toBe(2000);
+    expect(() => parseNodeConfig({ HTTP_MAX_IN_FLIGHT: '0' }, api)).toThrow("HTTP_MAX_IN_FLIGHT: must be an integer between 1 and 100000, got '0'");
+  });
 });
 
 describe('isLoopback', () => {

@@ -37,6 +37,8 @@ export interface NodeConfig {
   /** CLUSTER_MAX_UNAUTHENTICATED(_PER_ADDRESS): the cluster server's admission limits; absent = the transport's defaults */
   readonly clusterMaxUnauthenticated?: number;
   readonly clusterMaxUnauthenticatedPerAddress?: number;
+  /** HTTP_MAX_IN_FLIGHT: requests answered at once before 503 `overload`; absent = DEFAULT_HTTP_MAX_IN_FLIGHT */
+  readonly httpMaxInFlight?: number;
   /** ALLOWED_ORIGINS: origins (normalised) whose pages may open WebSockets besides the node's own; absent = none */
   readonly allowedOrigins?: readonly string[];
   /** ALLOWED_HOSTS: further `Host` names (`name` or `name:port`, lower case) accepted while bound to loopback; absent = none */
@@ -119,6 +121,7 @@ export function nodeConfigOf(v: CoreConfigValues, d: AppDefaults, readFile: Conf
     ...(clusterTls ? { clusterTls } : {}),
     clusterMaxUnauthenticated: v.CLUSTER_MAX_UNAUTHENTICATED,
     clusterMaxUnauthenticatedPerAddress: v.CLUSTER_MAX_UNAUTHENTICATED_PER_ADDRESS,
+    httpMaxInFlight: v.HTTP_MAX_IN_FLIGHT,
     allowedOrigins: v.ALLOWED_ORIGINS ?? [],
     allowedHosts: v.ALLOWED_HOSTS ?? [],
     ...(v.FAULTS === '1' ? { faults: true } : {}),

@@ -95,7 +95,7 @@ export async function startNode(opts: StartNodeOptions): Promise<NestFastifyAppl
     ...HTTP_TIMEOUT_OPTIONS,
   });
   const policy = browserPolicyOf(config);
-  installHttpEdge(adapter, policy);
+  installHttpEdge(adapter, policy, { maxInFlight: config.httpMaxInFlight });
   const root: DynamicModule = { module: NodeRootModule, imports: [log.module, opts.module] };
   // bodyParser false: the JSON parser is the HTTP edge's (installHttpEdge), and HTML forms are not parsed at all.
   const app = await NestFactory.create<NestFastifyApplication>(root, adapter, { logger: log.logger, abortOnError: false, bodyParser: false });

@@ -205,3 +205,78 @@ describe('the HTTP server timeouts', () => {
     }
   });
 });
+
+/** Routes that wait until the test lets them answer, beside the paths that are never shed. */
+@Controller()
+class GateController {
+  waiting = 0;
+  private open!: () => void;
+  private gate = new Promise<void>((r) => (this.open = r));
+
+  release(): void {
+    this.open();
+    this.gate = new Promise<void>((r) => (this.open = r));
+  }
+
+  @Get('t/wait')
+  async wait() {
+    this.waiting++;
+    await this.gate;
+    this.waiting--;
+    return { waited: true };
+  }
+
+  @Get('health')
+  health() {
+    return { status: 'ok' };
+  }
+
+  @Get('api/cluster/status')
+  status() {
+    return { ok: true };
+  }
+}
+
+@Module({ controllers: [GateController] })
+class GateModule {}
+
+describe('the HTTP edge sheds load beyond HTTP_MAX_IN_FLIGHT', () => {
+  let app: NestFastifyApplication;
+  let gate: GateController;
+  const get = (url: string) => app.inject({ method: 'GET', url, headers: { host: HOST } });
+
+  beforeAll(async () => {
+    const adapter = new FastifyAdapter();
+    installHttpEdge(adapter, browserPolicyOf({ bind: '127.0.0.1', httpPort: 4000, node: 'dev1@127.0.0.1' }), { maxInFlight: 2 });
+    app = await NestFactory.create<NestFastifyApplication>(GateModule, adapter, { logger: false, bodyParser: false });
+    app.useGlobalFilters(new JsonErrorFilter());
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+    gate = app.get(GateController);
+  });
+
+  afterAll(() => app.close());
+
+  it('refuses a request over the bound at once with 503 overload and Retry-After, never health, metrics or admin routes, and accepts again once answers went out', async () => {
+    const held = [get('/t/wait'), get('/t/wait')];
+    const deadline = Date.now() + 5000;
+    while (gate.waiting < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(gate.waiting).toBe(2);
+
+    const refused = await get('/t/wait');
+    expect(refused.statusCode).toBe(503);
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(refused.json()).toEqual({ error: { code: 'overload', message: 'this node is answering 2 requests already; retry later' } });
+    expect(gate.waiting).toBe(2); // the refused request never reached its route
+    expect((await get('/health')).statusCode).toBe(200);
+    expect((await get('/api/cluster/status')).statusCode).toBe(200);
+    expect((await get('/t/value-that-does-not-exist')).statusCode).toBe(503);
+
+    gate.release();
+    expect((await Promise.all(held)).map((r) => r.statusCode)).toEqual([200, 200]);
+    const again = get('/t/wait');
+    while (gate.waiting < 1) await new Promise((r) => setTimeout(r, 5));
+    gate.release();
+    expect((await again).statusCode).toBe(200);
+  });
+});

@@ -14,10 +14,17 @@
  *   parsed: no route and no validation pipe ever walks a structure deep enough to exhaust the stack;
  * - the body of a GET, HEAD or DELETE request (which HTTP gives no meaning) is read and dropped, not
  *   parsed: a route of these methods gets no body, and a megabyte of JSON sent with one costs the
- *   node no parsing.
+ *   node no parsing;
+ * - load shedding: at most `maxInFlight` requests are answered at once; one more is refused before
+ *   anything else is done for it, with 503 `overload` and `Retry-After: 1`. A node under twice the
+ *   load it can serve thus answers what it accepts in bounded time and refuses the rest at once,
+ *   instead of queueing everything until every client times out. `/health`, `/metrics` and the
+ *   admin routes (`/api/cluster/...`) are never shed: operators and probes must see an overloaded
+ *   node as it is.
  */
 import type { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { Socket } from 'node:net';
+import { DEFAULT_HTTP_MAX_IN_FLIGHT } from '../../lib';
 import { BrowserPolicy, contentTypeRefusal, hostRefusal } from './browser-policy';
 import { errorBody } from './json-error.filter';
 import { MAX_JSON_DEPTH, jsonNestsDeeper } from './json-depth';
@@ -63,8 +70,49 @@ export function answerClientError(err: { code?: string }, socket: Socket): void 
 /** Methods whose body is dropped unparsed. */
 const UNPARSED_BODY_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'DELETE']);
 
-export function installHttpEdge(adapter: FastifyAdapter, policy: BrowserPolicy): void {
+/** Paths never shed (exact, or prefixes ending in '/'). */
+const NEVER_SHED = ['/health', '/metrics', '/api/cluster/'];
+
+function shedExempt(url: string): boolean {
+  const path = url.split('?', 1)[0];
+  return NEVER_SHED.some((p) => (p.endsWith('/') ? path.startsWith(p) : path === p));
+}
+
+export interface HttpEdgeOptions {
+  /** requests answered at once before 503 `overload` (default DEFAULT_HTTP_MAX_IN_FLIGHT) */
+  readonly maxInFlight?: number;
+}
+
+export function installHttpEdge(adapter: FastifyAdapter, policy: BrowserPolicy, options: HttpEdgeOptions = {}): void {
   const fastify = adapter.getInstance();
+  const maxInFlight = options.maxInFlight ?? DEFAULT_HTTP_MAX_IN_FLIGHT;
+  let inFlight = 0;
+  const counted = new WeakSet<object>();
+  const release = (request: object): void => {
+    if (counted.delete(request)) inFlight--;
+  };
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (shedExempt(request.url)) return done();
+    if (inFlight >= maxInFlight) {
+      void reply
+        .code(503)
+        .header('content-type', 'application/json; charset=utf-8')
+        .header('retry-after', '1')
+        .send(errorBody('overload', `this node is answering ${maxInFlight} requests already; retry later`));
+      return;
+    }
+    inFlight++;
+    counted.add(request);
+    done();
+  });
+  fastify.addHook('onResponse', (request, _reply, done) => {
+    release(request);
+    done();
+  });
+  fastify.addHook('onRequestAbort', (request, done) => {
+    release(request);
+    done();
+  });
   fastify.addHook('onRequest', (request, reply, done) => {
     const refusal = hostRefusal(policy, request.headers.host) ?? (request.is404 ? undefined : contentTypeRefusal(request.method, request.headers['content-type']));
     if (!refusal) return done();
