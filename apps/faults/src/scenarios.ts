@@ -337,6 +337,8 @@ export const SCENARIOS: readonly Scenario[] = [
         `2× load: ${JSON.stringify(over.statuses)}, ${over.errors} errors; probes ${during.length}: accepted p99 ${f(acceptedP99)}, ${refused.length} refused (p99 ${f(refusedP99)}); ` +
           `largest node RSS ${(rssMax / 2 ** 20).toFixed(0)} MiB; back to normal ${f(recoveryMs)} after the blast`,
       );
+      const bad = after.filter((p) => p.status !== 200 || p.ms > 250);
+      if (bad.length > 0) note(`slow or failed probes after the blast: ${bad.slice(0, 12).map((p) => `+${Math.round(p.at - stopped)} ms: ${p.status} in ${Math.round(p.ms)} ms`).join('; ')}`);
       const found: string[] = [];
       if (!over.statuses['503']) found.push('twice the sustainable rate was never refused (no 503): the blast did not overload the nodes');
       if (acceptedP99 === undefined) found.push('no probe was accepted during the blast');

@@ -218,6 +218,11 @@ class GateController {
     this.gate = new Promise<void>((r) => (this.open = r));
   }
 
+  @Put('t/wait')
+  putWait() {
+    return this.wait();
+  }
+
   @Get('t/wait')
   async wait() {
     this.waiting++;
@@ -278,5 +283,30 @@ describe('the HTTP edge sheds load beyond HTTP_MAX_IN_FLIGHT', () => {
     while (gate.waiting < 1) await new Promise((r) => setTimeout(r, 5));
     gate.release();
     expect((await again).statusCode).toBe(200);
+  });
+
+  it('counts a request whose client went away before the answer as answered once the route is done', async () => {
+    await app.listen(0, '127.0.0.1');
+    const { port } = app.getHttpServer().address() as { port: number };
+    const waitFor = async (n: number) => {
+      const deadline = Date.now() + 5000;
+      while (gate.waiting !== n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      expect(gate.waiting).toBe(n);
+    };
+    // two clients hang up while their writes wait in the route
+    for (let i = 0; i < 2; i++) {
+      const socket = connect(port, '127.0.0.1');
+      await new Promise((r) => socket.once('connect', r));
+      socket.write(`PUT /t/wait HTTP/1.1\r\nHost: ${HOST}\r\nContent-Type: application/json\r\nContent-Length: 1\r\n\r\n1`);
+      await waitFor(i + 1);
+      socket.destroy();
+    }
+    gate.release();
+    await waitFor(0);
+    // both slots are free again
+    const held = [get('/t/wait'), get('/t/wait')];
+    await waitFor(2);
+    gate.release();
+    expect((await Promise.all(held)).map((r) => r.statusCode)).toEqual([200, 200]);
   });
 });

@@ -87,10 +87,6 @@ export function installHttpEdge(adapter: FastifyAdapter, policy: BrowserPolicy, 
   const fastify = adapter.getInstance();
   const maxInFlight = options.maxInFlight ?? DEFAULT_HTTP_MAX_IN_FLIGHT;
   let inFlight = 0;
-  const counted = new WeakSet<object>();
-  const release = (request: object): void => {
-    if (counted.delete(request)) inFlight--;
-  };
   fastify.addHook('onRequest', (request, reply, done) => {
     if (shedExempt(request.url)) return done();
     if (inFlight >= maxInFlight) {
@@ -102,15 +98,9 @@ export function installHttpEdge(adapter: FastifyAdapter, policy: BrowserPolicy, 
       return;
     }
     inFlight++;
-    counted.add(request);
-    done();
-  });
-  fastify.addHook('onResponse', (request, _reply, done) => {
-    release(request);
-    done();
-  });
-  fastify.addHook('onRequestAbort', (request, done) => {
-    release(request);
+    // 'close' comes once the answer went out or the connection went away first; fastify's
+    // onResponse does not run for an answer to a connection the client already closed.
+    reply.raw.once('close', () => inFlight--);
     done();
   });
   fastify.addHook('onRequest', (request, reply, done) => {
