@@ -4,7 +4,7 @@
  * `rnd`, so a seed gives the same fault schedule.
  */
 import { rmSync } from 'node:fs';
-import { FaultCluster, NetKind } from './cluster/fault-cluster';
+import { FaultCluster, LinkRule, NetKind } from './cluster/fault-cluster';
 import { EMPTY_CONTEXT, KvTarget, Quorum, SetClient } from './workload/set-client';
 import { Prober, RssSampler, blast, percentile } from './workload/overload';
 
@@ -49,22 +49,47 @@ const pick = (rnd: () => number, n: number, avoid: readonly number[] = []): numb
 
 const target = (cluster: FaultCluster, i: number): KvTarget => ({ base: cluster.url(i, ''), name: cluster.nodes[i].name });
 
-/** Cut the hosts of `a` from those of `b` (both directions) for `ms`, then heal. */
+/**
+ * Cut `a` from `b` (both directions) for `ms`, then heal: with network namespaces, blackhole
+ * routes (TCP fails both ways, as a cut cable would); on loopback, the nodes' link-fault layer
+ * blocking every message between the two sides (connections stay open, nothing gets through).
+ */
 async function partition(ctx: ScenarioContext, a: readonly number[], b: readonly number[], ms: number): Promise<void> {
   const { cluster, note, sleep } = ctx;
   const net = cluster.net;
-  if (!net) throw new Error('a partition needs network namespaces');
   const names = (xs: readonly number[]) => xs.map((i) => cluster.nodes[i].name).join(',');
-  note(`cut ${names(a)} from ${names(b)} for ${ms / 1000} s`);
-  for (const i of a) for (const j of b) {
-    net.block(i, j);
-    net.block(j, i);
+  note(`cut ${names(a)} from ${names(b)} for ${ms / 1000} s (${net ? 'routes' : 'link-fault layer'})`);
+  if (net) {
+    for (const i of a) for (const j of b) {
+      net.block(i, j);
+      net.block(j, i);
+    }
+  } else {
+    const across = (i: number, others: readonly number[]): LinkRule[] => others.map((j) => ({ to: cluster.nodes[j].name, block: true }));
+    for (const i of a) await cluster.setFaults(i, { links: across(i, b) });
+    for (const j of b) await cluster.setFaults(j, { links: across(j, a) });
   }
   try {
     await sleep(ms);
   } finally {
     note('heal');
-    net.heal();
+    if (net) net.heal();
+    else await cluster.clearFaults();
+  }
+}
+
+/** Every node's rules on what it sends to every other node, `rule` for each link, for `ms`; then cleared. */
+async function everyLink(ctx: ScenarioContext, rule: Omit<LinkRule, 'to'>, ms: number, seed: number): Promise<void> {
+  const { cluster, note, sleep } = ctx;
+  for (const n of cluster.nodes) {
+    const links = cluster.nodes.filter((m) => m.index !== n.index).map((m) => ({ ...rule, to: m.name }));
+    await cluster.setFaults(n.index, { seed: seed + n.index, links });
+  }
+  try {
+    await sleep(ms);
+  } finally {
+    note('heal');
+    await cluster.clearFaults();
   }
 }
 
@@ -350,10 +375,63 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    name: 'one-way',
+    summary: 'for 12 s everything one node sends to another vanishes (A↛B), while B→A still delivers: B\'s requests reach A, A\'s answers are lost',
+    nodes: 3,
+    nets: ['netns', 'loopback'],
+    convergeMs: 60_000,
+    async run(ctx) {
+      const { cluster, rnd, note, sleep } = ctx;
+      const a = pick(rnd, 3);
+      const b = pick(rnd, 3, [a]);
+      note(`${cluster.nodes[a].name} ↛ ${cluster.nodes[b].name} for 12 s`);
+      await cluster.setFaults(a, { links: [{ to: cluster.nodes[b].name, block: true }] });
+      try {
+        await sleep(12_000);
+      } finally {
+        note('heal');
+        await cluster.clearFaults();
+      }
+    },
+  },
+  {
+    name: 'slow-link',
+    summary: 'for 15 s every link of the cluster is slow and lossy: 50 ms ± 20 ms, 5 % of messages lost, 1 % of requests delivered twice',
+    nodes: 3,
+    nets: ['netns', 'loopback'],
+    convergeMs: 60_000,
+    async run(ctx) {
+      ctx.note('every link: delay 50 ± 20 ms, drop 5 %, duplicate 1 %');
+      await everyLink(ctx, { delayMs: 50, jitterMs: 20, drop: 0.05, duplicate: 0.01 }, 15_000, Math.floor(ctx.rnd() * 1e6));
+    },
+  },
+  {
+    name: 'clock-skew',
+    summary: "the nodes' wall clocks disagree by up to two minutes (-60 s, 0, +60 s) for 15 s while the clients write",
+    nodes: 3,
+    nets: ['netns', 'loopback'],
+    convergeMs: 60_000,
+    async run({ cluster, rnd, note, sleep }) {
+      const offsets = [-60_000, 0, 60_000];
+      for (let k = offsets.length - 1; k > 0; k--) {
+        const j = Math.floor(rnd() * (k + 1));
+        [offsets[k], offsets[j]] = [offsets[j], offsets[k]];
+      }
+      note(`clock offsets ${cluster.nodes.map((n, i) => `${n.name} ${offsets[i] / 1000} s`).join(', ')}`);
+      for (const n of cluster.nodes) await cluster.setFaults(n.index, { clockOffsetMs: offsets[n.index] });
+      try {
+        await sleep(15_000);
+      } finally {
+        note('clocks back');
+        await cluster.clearFaults();
+      }
+    },
+  },
+  {
     name: 'isolate',
     summary: 'cut one node of 3 from the others for 12 s (clients on both sides keep writing)',
     nodes: 3,
-    nets: ['netns'],
+    nets: ['netns', 'loopback'],
     convergeMs: 60_000,
     async run(ctx) {
       const victim = pick(ctx.rnd, ctx.cluster.nodes.length);
@@ -366,7 +444,7 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'bridge',
     summary: 'A-B-C with A and C unable to reach each other for 12 s; B reaches both',
     nodes: 3,
-    nets: ['netns'],
+    nets: ['netns', 'loopback'],
     convergeMs: 60_000,
     async run(ctx) {
       const bridge = pick(ctx.rnd, 3);
@@ -379,7 +457,7 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'split',
     summary: '5 nodes split 2|3 for 15 s, both sides writing the same keys',
     nodes: 5,
-    nets: ['netns'],
+    nets: ['netns', 'loopback'],
     convergeMs: 90_000,
     async run(ctx) {
       const first = pick(ctx.rnd, 5);

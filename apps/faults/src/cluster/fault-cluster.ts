@@ -15,6 +15,24 @@ import { RunPki } from './pki';
 
 export type NetKind = 'netns' | 'loopback';
 
+/** One node's link-fault configuration (`/api/cluster/faults`): rules on what it sends to each peer. */
+export interface LinkRule {
+  /** the peer's node name */
+  readonly to: string;
+  readonly block?: boolean;
+  readonly drop?: number;
+  readonly delayMs?: number;
+  readonly jitterMs?: number;
+  readonly duplicate?: number;
+  readonly reorder?: number;
+}
+
+export interface NodeFaults {
+  readonly seed?: number;
+  readonly clockOffsetMs?: number;
+  readonly links?: readonly LinkRule[];
+}
+
 export interface ClusterOptions {
   readonly count: number;
   readonly net: NetKind;
@@ -136,6 +154,8 @@ export class FaultCluster {
       CLUSTER_SECRET: this.secret,
       ADMIN_TOKEN: this.token,
       LOG_LEVEL: 'warn',
+      // the link-fault layer and clock offsets (test only): scenarios set them with setFaults
+      FAULTS: '1',
       ...tls,
       ...this.options.env,
     };
@@ -193,6 +213,16 @@ export class FaultCluster {
     await this.until(`${n.name} to hand off and exit`, timeoutMs, async () => n.child === undefined);
   }
 
+  /** Replace node i's link-fault rules and clock offset (`PUT /api/cluster/faults`). */
+  async setFaults(i: number, faults: NodeFaults): Promise<void> {
+    await this.admin(i, 'PUT', '/api/cluster/faults', faults);
+  }
+
+  /** Clear every running node's link-fault rules and clock offset. */
+  async clearFaults(): Promise<void> {
+    for (const n of this.nodes) if (n.child) await this.admin(n.index, 'DELETE', '/api/cluster/faults');
+  }
+
   /** SIGSTOP / SIGCONT: a node that is alive but answers nothing. */
   pause(i: number, paused: boolean): void {
     const pid = this.nodes[i].child?.pid;
@@ -211,11 +241,12 @@ export class FaultCluster {
     return n ? `${n.name} ${n.unexpectedExit}` : undefined;
   }
 
-  async admin<T = unknown>(i: number, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  async admin<T = unknown>(i: number, method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    const sends = method === 'POST' || method === 'PUT';
     const res = await fetch(this.url(i, path), {
       method,
-      headers: { authorization: `Bearer ${this.token}`, ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) },
-      body: method === 'POST' ? JSON.stringify(body ?? {}) : undefined,
+      headers: { authorization: `Bearer ${this.token}`, ...(sends ? { 'content-type': 'application/json' } : {}) },
+      body: sends ? JSON.stringify(body ?? {}) : undefined,
       signal: AbortSignal.timeout(10_000),
     });
     const text = await res.text();
