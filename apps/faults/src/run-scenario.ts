@@ -69,7 +69,8 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
   const config = o.versioning === 'lww' ? `${o.quorum}, last-writer-wins` : o.quorum;
   let cut: { nodes: readonly number[]; from: number } | undefined;
   const historyFile = join(o.dir, 'history.jsonl');
-  const cluster = await FaultCluster.start({ count: scenario.nodes, members: scenario.members, net: o.net, dir: o.dir, env: o.versioning === 'lww' ? { KV_VERSIONING: 'lww' } : {} });
+  const kv = (scenario.app ?? 'api') === 'api';
+  const cluster = await FaultCluster.start({ count: scenario.nodes, members: scenario.members, app: scenario.app, net: o.net, dir: o.dir, env: o.versioning === 'lww' ? { KV_VERSIONING: 'lww' } : {} });
   let faultFrom = 0;
   let faultTo = 0;
   let convergedMs: number | undefined;
@@ -82,8 +83,8 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
   const targets = (): KvTarget[] => [...cluster.members].sort((a, b) => a - b).map((i) => ({ base: cluster.url(i, ''), name: cluster.nodes[i].name }));
   const workload = new Workload({ seed: o.seed, keys: KEYS, targets, processes: scenario.nodes * 2 }, client, recorder);
   try {
-    note(`${scenario.nodes} nodes up (${o.net}), clients start`);
-    workload.start();
+    note(`${scenario.nodes} ${scenario.app ?? 'api'} nodes up (${o.net})${kv ? ', clients start' : ''}`);
+    if (kv) workload.start();
     await sleep(3000);
     faultFrom = recorder.now();
     await scenario.run({
@@ -104,7 +105,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     await cluster.waitSettled(scenario.convergeMs);
     const healed = recorder.now();
     await cluster.until("every key's replicas to agree", scenario.convergeMs, async () => {
-      for (const key of KEYS) {
+      for (const key of kv ? KEYS : []) {
         const a = await client.read({ base: cluster.url(0, ''), name: cluster.nodes[0].name }, key, { ...QUORUM, r: QUORUM.n });
         const b = await client.read({ base: cluster.url(0, ''), name: cluster.nodes[0].name }, key, { ...QUORUM, r: QUORUM.n });
         if (a.type !== 'ok' || b.type !== 'ok') return false;
@@ -126,7 +127,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     writeFileSync(historyFile, toJsonl(recorder.ops));
     await cluster.stop();
   }
-  for (const key of KEYS) if (!finals.has(key)) finals.set(key, []);
+  if (kv) for (const key of KEYS) if (!finals.has(key)) finals.set(key, []);
   const check = checkSets(recorder.ops, finals);
   writeFileSync(join(o.dir, 'finals.json'), JSON.stringify(Object.fromEntries(finals), null, 1));
   return {

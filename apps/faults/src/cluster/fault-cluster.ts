@@ -43,6 +43,8 @@ export interface ClusterOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** how many of the `count` nodes form the cluster at start (default all); the others run alone until `join` */
   readonly members?: number;
+  /** which app the nodes run (default api) */
+  readonly app?: 'api' | 'chat';
 }
 
 export interface FaultNode {
@@ -51,6 +53,8 @@ export interface FaultNode {
   readonly address: string;
   readonly httpPort: number;
   readonly clusterPort: number;
+  /** the chat line port (chat nodes) */
+  readonly chatPort: number;
   readonly dataDir: string;
   readonly log: string;
   child: ChildProcess | undefined;
@@ -60,7 +64,7 @@ export interface FaultNode {
   exitExpected: boolean;
 }
 
-const MAIN = resolve('dist/apps/api/main.js');
+const MAIN = { api: resolve('dist/apps/api/main.js'), chat: resolve('dist/apps/chat/main.js') } as const;
 const live = new Set<ChildProcess>();
 let guarded = false;
 
@@ -120,9 +124,9 @@ export class FaultCluster {
       cluster.pki = new RunPki(options.dir);
       for (let i = 0; i < options.count; i++) {
         const address = net ? net.hosts[i].address : '127.0.0.1';
-        const [httpPort, clusterPort] = net ? [4000, 9000] : [await freePort(), await freePort()];
+        const [httpPort, clusterPort, chatPort] = net ? [4000, 9000, 4040] : [await freePort(), await freePort(), await freePort()];
         const dataDir = join(options.dir, `node${i}`);
-        cluster.nodes.push({ index: i, name: `f${i}@${address}`, address, httpPort, clusterPort, dataDir, log: join(options.dir, `node${i}.log`), child: undefined, unexpectedExit: undefined, exitExpected: false });
+        cluster.nodes.push({ index: i, name: `f${i}@${address}`, address, httpPort, clusterPort, chatPort, dataDir, log: join(options.dir, `node${i}.log`), child: undefined, unexpectedExit: undefined, exitExpected: false });
       }
       await Promise.all(cluster.nodes.map((n) => cluster.launch(n)));
       cluster.members.add(0);
@@ -156,11 +160,13 @@ export class FaultCluster {
       LOG_LEVEL: 'warn',
       // the link-fault layer and clock offsets (test only): scenarios set them with setFaults
       FAULTS: '1',
+      ...(this.options.app === 'chat' ? { CHAT_PORT: String(n.chatPort) } : {}),
       ...tls,
       ...this.options.env,
     };
     const out = openSync(n.log, 'a');
-    const argv = this.net ? [...this.net.exec(n.index), process.execPath, MAIN] : [process.execPath, MAIN];
+    const main = MAIN[this.options.app ?? 'api'];
+    const argv = this.net ? [...this.net.exec(n.index), process.execPath, main] : [process.execPath, main];
     const child = spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', out, out] });
     n.child = child;
     n.unexpectedExit = undefined;
