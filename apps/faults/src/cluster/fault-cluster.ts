@@ -83,15 +83,21 @@ function guard(): void {
   }
 }
 
+/**
+ * A free port below the kernel's ephemeral range (32768 and up): a port the kernel hands out with
+ * `listen(0)` can be taken by any outgoing connection (a client, another node) between this check
+ * and the node's own listen; ports below the range are only ever taken by a listen.
+ */
 async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((res) => {
+      const s = createServer();
+      s.once('error', () => res(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => res(true)));
     });
-  });
+    if (free) return port;
+  }
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
