@@ -54,10 +54,11 @@ export class TallyVnode implements Vnode<HitCommand, Tally> {
 `,
   'src/tally.service.ts': `/** Routes a hit to the first vnode of the key's preference list, on whichever node runs it. */
 import { Injectable } from '@nestjs/common';
-import { PreflistService, VnodeMaster } from '@ringnest/riak-core';
+import { PreflistService, VnodeMaster, defineService } from '@ringnest/riak-core';
 import { HitCommand, Tally } from './tally.vnode';
 
-export const TALLY_SERVICE = 'tally';
+/** The service, typed: a hit answers a tally. */
+export const TALLY = defineService<[HitCommand, Tally]>('tally');
 
 @Injectable()
 export class TallyService {
@@ -67,9 +68,8 @@ export class TallyService {
   ) {}
 
   hit(key: string): Promise<Tally> {
-    const [first] = this.preflists.apl(TALLY_SERVICE, 'tally', key, 1);
-    const command: HitCommand = { key };
-    return this.master.syncCommand<Tally>(first, TALLY_SERVICE, command);
+    const [first] = this.preflists.apl(TALLY, TALLY.name, key, 1);
+    return this.master.syncCommand(first, TALLY, { key });
   }
 }
 `,
@@ -96,15 +96,15 @@ export class TallyController {
   }
 }
 `,
-  'src/tally.module.ts': `/** The tally service: its vnode registered under the name 'tally', its router and its route. */
+  'src/tally.module.ts': `/** The tally service: its vnode registered as TALLY, its router and its route. */
 import { Module } from '@nestjs/common';
 import { VnodeServiceModule } from '@ringnest/riak-core';
 import { TallyController } from './tally.controller';
-import { TALLY_SERVICE, TallyService } from './tally.service';
+import { TALLY, TallyService } from './tally.service';
 import { TallyVnode } from './tally.vnode';
 
 @Module({
-  imports: [VnodeServiceModule.register({ name: TALLY_SERVICE, vnode: TallyVnode })],
+  imports: [VnodeServiceModule.register({ service: TALLY, vnode: TallyVnode })],
   providers: [TallyService],
   controllers: [TallyController],
   exports: [TallyService],

@@ -6,8 +6,8 @@
  */
 import { MemberEntry, MessageKey, RoomState, StoredMessage, isMemberEntry, isMessageKey, isRoomState, isStoredMessage } from './room-state';
 import { RoomEvent } from './room-directory';
+import { defineService } from '@ringnest/riak-core';
 
-export const CHAT_SERVICE = 'chat';
 /** the ring bucket of rooms: a room's ring key is ("chat", room) */
 export const CHAT_BUCKET = 'chat';
 /** the cluster transport pattern of a batch of room events for one node's connections */
@@ -17,25 +17,26 @@ export const CHAT_RESYNC_PATTERN = 'chat.resync';
 /** the cluster transport pattern asking a node which of some connection ids it still holds */
 export const CHAT_HELD_PATTERN = 'chat.held';
 
-export type ChatCommand =
-  /** add (or rewrite) a member; reply: the history and the fan-out targets */
-  | { readonly op: 'join'; readonly room: string; readonly entry: MemberEntry }
-  /** rewrite a member entry (leave, rename, re-assert); reply: the fan-out targets */
-  | { readonly op: 'member'; readonly room: string; readonly entry: MemberEntry }
-  /** evict connections (their node died, or says they are gone) at the version this replica holds; reply: the fan-out targets */
-  | { readonly op: 'evict'; readonly room: string; readonly conns: readonly string[] }
-  /** append a message to a live room (never creates one); reply: the fan-out targets, or `missing` */
-  | { readonly op: 'say'; readonly room: string; readonly message: StoredMessage }
-  /** reply: the whole replica */
-  | { readonly op: 'read'; readonly room: string }
-  /** move a name's mark (never creates the room) */
-  | { readonly op: 'mark-read'; readonly room: string; readonly name: string; readonly upTo: MessageKey }
-  /** merge a whole replica (read repair) */
-  | { readonly op: 'merge'; readonly room: string; readonly state: RoomState }
-  /** evict the present members held by a dead node from every room of this vnode */
-  | { readonly op: 'evict-node'; readonly node: string }
-  /** drop this vnode's expired rooms and tombstones by the vnode's clock; reply: `ExpireReply` */
-  | { readonly op: 'expire' };
+/** add (or rewrite) a member; reply: the history and the fan-out targets */
+export type ChatJoin = { readonly op: 'join'; readonly room: string; readonly entry: MemberEntry };
+/** rewrite a member entry (leave, rename, re-assert); reply: the fan-out targets */
+export type ChatMember = { readonly op: 'member'; readonly room: string; readonly entry: MemberEntry };
+/** evict connections (their node died, or says they are gone) at the version this replica holds; reply: the fan-out targets */
+export type ChatEvict = { readonly op: 'evict'; readonly room: string; readonly conns: readonly string[] };
+/** append a message to a live room (never creates one); reply: the fan-out targets, or `missing` */
+export type ChatSay = { readonly op: 'say'; readonly room: string; readonly message: StoredMessage };
+/** reply: the whole replica */
+export type ChatRead = { readonly op: 'read'; readonly room: string };
+/** move a name's mark (never creates the room) */
+export type ChatMarkRead = { readonly op: 'mark-read'; readonly room: string; readonly name: string; readonly upTo: MessageKey };
+/** merge a whole replica (read repair) */
+export type ChatMerge = { readonly op: 'merge'; readonly room: string; readonly state: RoomState };
+/** evict the present members held by a dead node from every room of this vnode */
+export type ChatEvictNode = { readonly op: 'evict-node'; readonly node: string };
+/** drop this vnode's expired rooms and tombstones by the vnode's clock; reply: `ExpireReply` */
+export type ChatExpire = { readonly op: 'expire' };
+
+export type ChatCommand = ChatJoin | ChatMember | ChatEvict | ChatSay | ChatRead | ChatMarkRead | ChatMerge | ChatEvictNode | ChatExpire;
 
 /** Coverage request: the rooms of the covered partitions. */
 export interface ChatRoomsRequest {
@@ -75,6 +76,25 @@ export interface ExpireReply {
 }
 
 export type ChatReply = RoomReply | JoinReply | TargetsReply | OkReply | EvictReply | ExpireReply;
+
+/**
+ * The chat service: each command with its reply, and the coverage request for the room names.
+ * Replies come from other nodes as they sent them: the directory checks what it relies on.
+ */
+export const CHAT = defineService<
+  | [ChatJoin, JoinReply]
+  | [ChatMember, TargetsReply]
+  | [ChatEvict, TargetsReply]
+  | [ChatSay, TargetsReply]
+  | [ChatRead, RoomReply]
+  | [ChatMarkRead, OkReply]
+  | [ChatMerge, OkReply]
+  | [ChatEvictNode, EvictReply]
+  | [ChatExpire, ExpireReply],
+  [ChatRoomsRequest, string[]]
+>('chat');
+/** The service's name, for the node watcher. */
+export const CHAT_SERVICE = CHAT.name;
 
 /** Room events for some connections of one node. */
 export interface DeliverRequest {

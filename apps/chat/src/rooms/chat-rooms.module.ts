@@ -7,7 +7,7 @@
  */
 import { Module } from '@nestjs/common';
 import { VnodeServiceModule } from '@ringnest/riak-core';
-import { CHAT_SERVICE } from './chat-commands';
+import { CHAT } from './chat-commands';
 import { ChatDeliverController } from './chat-deliver.controller';
 import { ChatStore } from './chat-store';
 import { ChatVnode } from './chat.vnode';
@@ -19,7 +19,7 @@ import { RoomSweeper } from './room-sweeper';
 export class ChatStoreModule {}
 
 @Module({
-  imports: [ChatStoreModule, VnodeServiceModule.register({ name: CHAT_SERVICE, vnode: ChatVnode, imports: [ChatStoreModule], storedPartitionsFrom: ChatStore })],
+  imports: [ChatStoreModule, VnodeServiceModule.register({ service: CHAT, vnode: ChatVnode, imports: [ChatStoreModule], storedPartitionsFrom: ChatStore })],
   controllers: [ChatDeliverController],
   providers: [RingRoomDirectory, RoomSweeper],
   exports: [RingRoomDirectory, RoomSweeper],

@@ -27,8 +27,13 @@ import {
   CHAT_DELIVER_PATTERN,
   CHAT_HELD_PATTERN,
   CHAT_RESYNC_PATTERN,
+  CHAT,
   CHAT_SERVICE,
   ChatCommand,
+  ChatEvict,
+  ChatMarkRead,
+  ChatMember,
+  ChatSay,
   DeliverReply,
   EvictReply,
   ExpireReply,
@@ -37,7 +42,6 @@ import {
   JoinReply,
   RoomReply,
   Targets,
-  TargetsReply,
   isHeldReply,
 } from './chat-commands';
 import { ChatStore } from './chat-store';
@@ -134,7 +138,7 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
     local.rooms.set(room, entry);
     let ok: readonly Partial<JoinReply>[];
     try {
-      ok = await this.quorum(room, this.send<Partial<JoinReply>>(room, { op: 'join', room, entry }).replies);
+      ok = await this.quorum(room, this.send(room, { op: 'join', room, entry }).replies);
     } catch (err) {
       local.rooms.delete(room);
       throw err;
@@ -157,7 +161,7 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
    */
   async say(room: string, from: string, text: string): Promise<SayResult> {
     const message = { id: `${this.bootId}.${++this.messageSeq}`, at: this.clock(), from, text };
-    const { replies } = this.send<Partial<TargetsReply>>(room, { op: 'say', room, message });
+    const { replies } = this.send(room, { op: 'say', room, message });
     let ok = await this.quorum(room, replies);
     if (ok.every((r) => r.missing)) ok = await this.everyAnswer(room, replies);
     if (ok.every((r) => r.missing)) return { kind: 'no-such-room' };
@@ -184,7 +188,7 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
   }
 
   async rooms(): Promise<string[]> {
-    const outcome = await this.coverage.coverage<string[]>(CHAT_SERVICE, { op: 'rooms' }, ROOM_N, { timeoutMs: ROOM_TIMEOUT_MS }).catch((err: unknown) => {
+    const outcome = await this.coverage.coverage(CHAT, { op: 'rooms' }, ROOM_N, { timeoutMs: ROOM_TIMEOUT_MS }).catch((err: unknown) => {
       throw new RoomUnavailableError('the room list', (err as Error).message);
     });
     if (outcome.kind === 'insufficient') throw new RoomUnavailableError('the room list', `${outcome.missing.length} partitions have no reachable replica`);
@@ -368,9 +372,10 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
     return getAplAnn(owners, roomPartition(room, owners.length), ROOM_N, new Set(owners)).find((e) => up.has(e.node))?.node;
   }
 
-  private send<R>(room: string, command: ChatCommand): { apl: AnnotatedEntry[]; replies: Promise<R>[] } {
+  /** `command` to the room's N vnodes; each reply as the other node sent it (checked by the caller where it matters). */
+  private send<const C extends ChatCommand>(room: string, command: C) {
     const apl = this.apl(room);
-    return { apl, replies: this.master.command<R>(apl, CHAT_SERVICE, command, { timeoutMs: ROOM_TIMEOUT_MS }) };
+    return { apl, replies: this.master.command(apl, CHAT, command, { timeoutMs: ROOM_TIMEOUT_MS }) };
   }
 
   private async quorum<R>(room: string, replies: Promise<R>[]): Promise<readonly R[]> {
@@ -388,12 +393,13 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
    * before — in the merge of the replicas' previous entries, so an eviction one replica holds beats
    * the stale presence another still has.
    */
-  private async write(room: string, command: ChatCommand, all = false): Promise<{ targets: Fanout; was: boolean }> {
-    const { replies } = this.send<Partial<TargetsReply>>(room, command);
+  private async write(room: string, command: ChatMember | ChatEvict | ChatSay | ChatMarkRead, all = false): Promise<{ targets: Fanout; was: boolean }> {
+    const { replies } = this.send(room, command);
     const ok = all ? await this.everyAnswer(room, replies) : await this.quorum(room, replies);
     const targets: Fanout = new Map();
     let prev: MemberEntry | undefined;
     for (const r of ok) {
+      if (!('targets' in r)) continue; // mark-read answers only ok
       mergeTargets(targets, r.targets);
       if (r.prev) prev = prev ? newerEntry(prev, r.prev) : r.prev;
     }
@@ -421,7 +427,7 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
    * whose clock is behind answered with it; it drops it by the same rule soon).
    */
   private async read(room: string): Promise<RoomState> {
-    const { apl, replies } = this.send<Partial<RoomReply>>(room, { op: 'read', room });
+    const { apl, replies } = this.send(room, { op: 'read', room });
     const ok = await this.quorum(room, replies);
     const merged = ok.reduce((acc, r) => (r.state ? mergeRooms(acc, r.state) : acc), emptyRoom());
     if (isExpired(merged, this.store.options.now(), this.store.options.roomTtlMs)) return emptyRoom();
@@ -438,7 +444,7 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
     const target = fingerprint(merged);
     const stale = apl.filter((_, i) => states[i] && fingerprint(states[i] as RoomState) !== target);
     if (stale.length === 0) return;
-    await Promise.allSettled(this.master.command(stale, CHAT_SERVICE, { op: 'merge', room, state: merged } satisfies ChatCommand, { timeoutMs: ROOM_TIMEOUT_MS }));
+    await Promise.allSettled(this.master.command(stale, CHAT, { op: 'merge', room, state: merged }, { timeoutMs: ROOM_TIMEOUT_MS }));
   }
 
   /** Deliver `event` to each present member once: local connections directly, one message per other node. */
@@ -477,7 +483,7 @@ export class RingRoomDirectory implements RoomDirectory, OnModuleInit, OnModuleD
     for (const index of await this.store.partitionsWithData()) {
       let reply: EvictReply;
       try {
-        reply = await this.master.syncCommand<EvictReply>({ index, node: this.self }, CHAT_SERVICE, { op: 'evict-node', node } satisfies ChatCommand, { timeoutMs: ROOM_TIMEOUT_MS });
+        reply = await this.master.syncCommand({ index, node: this.self }, CHAT, { op: 'evict-node', node }, { timeoutMs: ROOM_TIMEOUT_MS });
       } catch (err) {
         this.logger.warn(`evicting the members of ${node} from partition ${index}: ${(err as Error).message}`);
         continue;

@@ -8,7 +8,7 @@
  */
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { RingManager, VnodeMaster } from '@ringnest/riak-core';
-import { CHAT_SERVICE, ChatCommand, ExpireReply } from './chat-commands';
+import { CHAT, ExpireReply } from './chat-commands';
 import { ChatStore } from './chat-store';
 import { RingRoomDirectory } from './ring-room-directory';
 
@@ -49,7 +49,7 @@ export class RoomSweeper implements OnModuleInit, OnModuleDestroy {
     const idle: ExpireReply['idle'][number][] = [];
     for (const index of await this.store.partitionsWithData()) {
       try {
-        const reply = await this.master.syncCommand<ExpireReply>({ index, node: this.rings.self }, CHAT_SERVICE, { op: 'expire' } satisfies ChatCommand, {
+        const reply = await this.master.syncCommand({ index, node: this.rings.self }, CHAT, { op: 'expire' }, {
           timeoutMs: EXPIRE_TIMEOUT_MS,
         });
         expired += reply.expired;

@@ -13,7 +13,7 @@
  */
 import { BadRequestException, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { AnnotatedEntry, ClusterTransfersService, NodeClock, PreflistService, RingManager, VnodeError, VnodeMaster } from '@ringnest/riak-core';
-import { KV_BUCKET, KV_SERVICE, KvCommand, KvCoordinateReply, KvGetReply, KvOkReply } from '@ringnest/handoff-kv';
+import { KV, KV_BUCKET, KvCoordinateReply, KvGetReply } from '@ringnest/handoff-kv';
 import { QuorumOptions } from '../lib/kv-options';
 import { checkValue } from '../lib/kv-value';
 import { JsonText, distinctTexts, toJsonText, valueOf } from '../lib/json-text';
@@ -97,7 +97,7 @@ export class KvService {
   async fetchText(key: string, o: QuorumOptions): Promise<FetchedText> {
     const apl = this.apl(key, o.n);
     checkPrimaries(apl, o.pr ?? 0);
-    const replies = this.master.command<KvGetReply>(apl, KV_SERVICE, { op: 'get', key } satisfies KvCommand, { timeoutMs: o.timeoutMs });
+    const replies = this.master.command(apl, KV, { op: 'get', key }, { timeoutMs: o.timeoutMs });
     const { ok } = await gather(replies, o.r, o.timeoutMs);
     await primariesAnswered(apl, replies, o.pr ?? 0, 0);
     void this.repairWhenSettled(key, o.n, apl, replies);
@@ -127,7 +127,7 @@ export class KvService {
   }
 
   private apl(key: string, n: number): AnnotatedEntry[] {
-    return this.preflists.apl(KV_SERVICE, KV_BUCKET, key, n);
+    return this.preflists.apl(KV, KV_BUCKET, key, n);
   }
 
   private context(header: string | undefined): VersionVector | null {
@@ -149,7 +149,7 @@ export class KvService {
     const [coordinator, ...others] = apl;
     let coordinated: KvCoordinateReply;
     try {
-      coordinated = await this.master.syncCommand<KvCoordinateReply>(coordinator, KV_SERVICE, { op: 'coordinate', key, write } satisfies KvCommand, { timeoutMs: o.timeoutMs });
+      coordinated = await this.master.syncCommand(coordinator, KV, { op: 'coordinate', key, write }, { timeoutMs: o.timeoutMs });
     } catch (err) {
       if (err instanceof VnodeError && err.code === 'timeout') throw new QuorumTimeoutError(0, o.w, o.timeoutMs);
       throw new InsufficientVnodesError(0, o.w);
@@ -163,11 +163,11 @@ export class KvService {
     };
     if (o.w === 1) {
       // Replicate without waiting: W is met by the coordinator.
-      void Promise.allSettled(this.master.command<KvOkReply>(others, KV_SERVICE, { op: 'put', key, object } satisfies KvCommand));
+      void Promise.allSettled(this.master.command(others, KV, { op: 'put', key, object }));
       return acknowledged(1);
     }
     const remaining = Math.max(1, deadline - Date.now());
-    const replies = this.master.command<KvOkReply>(others, KV_SERVICE, { op: 'put', key, object } satisfies KvCommand, { timeoutMs: remaining });
+    const replies = this.master.command(others, KV, { op: 'put', key, object }, { timeoutMs: remaining });
     try {
       const { ok } = await gather(replies, o.w - 1, remaining);
       await primariesAnswered(others, replies, o.pw ?? 0, coordinator.type === 'primary' ? 1 : 0);
@@ -187,7 +187,7 @@ export class KvService {
   private async mayReap(apl: readonly AnnotatedEntry[], settled: readonly PromiseSettledResult<KvGetReply>[]): Promise<boolean> {
     if (!tombstoneRipe(this.deleteMode, newestWrite(settled), this.wallClock())) return false;
     if (!this.transfers) return true;
-    return !(await this.transfers.unownedAnywhere(KV_SERVICE, apl.map((e) => e.index)));
+    return !(await this.transfers.unownedAnywhere(KV.name, apl.map((e) => e.index)));
   }
 
   /** Once every replica has answered (or failed), bring those holding less than the merge up to it. */
@@ -200,14 +200,14 @@ export class KvService {
     // Every primary of the key answered with the same tombstone: the delete is everywhere, reap it.
     if (apl.length === n && apl.every((e) => e.type === 'primary') && canReap(states, n)) {
       if (await this.mayReap(apl, settled)) {
-        await Promise.allSettled(this.master.command(apl, KV_SERVICE, { op: 'reap', key, context: merged } satisfies KvCommand));
+        await Promise.allSettled(this.master.command(apl, KV, { op: 'reap', key, context: merged }));
       }
       return;
     }
     const stale = apl.filter((_, i) => settled[i].status === 'fulfilled' && (!states[i] || !sameVersion(states[i] as DvvSet<JsonText>, merged)));
     if (stale.length === 0) return;
     const object = objectOf(merged, this.wallClock());
-    const results = await Promise.allSettled(this.master.command(stale, KV_SERVICE, { op: 'put', key, object } satisfies KvCommand));
+    const results = await Promise.allSettled(this.master.command(stale, KV, { op: 'put', key, object }));
     const failed = results.filter((r) => r.status === 'rejected').length;
     if (failed > 0) this.logger.debug(`read repair of ${key}: ${failed} of ${stale.length} replicas not repaired`);
   }

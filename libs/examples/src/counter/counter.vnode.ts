@@ -3,9 +3,22 @@
  * its partition; `incr` adds and answers the new value, `get` reads, a coverage `sum` adds up the
  * counters of the partitions it is asked to cover. Written with the public toolkit API only.
  */
-import { CommandResult, PartitionIndex, Vnode, VnodeContext, keyIndex, reply } from '@ringnest/riak-core';
+import { CommandResult, PartitionIndex, Vnode, VnodeContext, defineService, keyIndex, reply } from '@ringnest/riak-core';
 
-export type CounterCommand = { op: 'incr'; key: string; by: number } | { op: 'get'; key: string } | { op: 'boom' };
+export type CounterIncr = { op: 'incr'; key: string; by: number };
+export type CounterGet = { op: 'get'; key: string };
+export type CounterCommand = CounterIncr | CounterGet | { op: 'boom' };
+export type CounterSum = { op: 'sum' };
+
+export interface CounterReply {
+  key: string;
+  value: number;
+  node: string;
+  index: number;
+}
+
+/** The service: its commands and their replies, and its coverage request (the sum of the covered counters). */
+export const COUNTER = defineService<[CounterIncr, CounterReply] | [CounterGet, CounterReply] | [{ op: 'boom' }, never], [CounterSum, number]>('counter');
 
 export class CounterVnode implements Vnode<CounterCommand> {
   private readonly counters = new Map<string, number>();
@@ -32,7 +45,7 @@ export class CounterVnode implements Vnode<CounterCommand> {
   handleCoverage(_request: unknown, keySpaces: readonly PartitionIndex[]): CommandResult {
     const wanted = new Set(keySpaces);
     let sum = 0;
-    for (const [key, value] of this.counters) if (wanted.has(keyIndex('counter', key, this.ctx.ringSize))) sum += value;
+    for (const [key, value] of this.counters) if (wanted.has(keyIndex(COUNTER.name, key, this.ctx.ringSize))) sum += value;
     return reply(sum);
   }
 

@@ -15,9 +15,8 @@ import type { StoredObject } from './stored-object';
 import type { ClientWrite } from './version-policy';
 import { isStoredObject } from './stored-object';
 import { keyProblem } from './key-order';
+import { defineService } from '@ringnest/riak-core';
 
-/** The service name the KV vnode registers under. */
-export const KV_SERVICE = 'kv';
 /** The bucket of every KV ring key (docs/http-api.md: a value's ring key is `("store", key)`). */
 export const KV_BUCKET = 'store';
 /** The most keys one `list` answers with. */
@@ -91,6 +90,14 @@ export type KvCoordinateReply =
   | { readonly ok: true; readonly object: StoredObject }
   | { readonly ok: false; readonly refused: { readonly code: string; readonly message: string } };
 export type KvReply = KvOkReply | KvGetReply | KvListReply | KvCoordinateReply;
+
+/** The KV service: each command with its reply, and the coverage `list`. */
+export const KV = defineService<
+  [KvPutCommand, KvOkReply] | [KvGetCommand, KvGetReply] | [KvDeleteCommand, KvOkReply] | [KvListCommand, KvListReply] | [KvCoordinateCommand, KvCoordinateReply] | [KvReapCommand, KvOkReply],
+  [KvListCommand, KvListReply]
+>('kv');
+/** The service name the KV vnode registers under. */
+export const KV_SERVICE = KV.name;
 
 /** The reply type of a command type, for callers of `syncCommand`. */
 export type KvReplyOf<C extends KvCommand> = C extends KvGetCommand

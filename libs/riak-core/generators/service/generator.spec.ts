@@ -86,9 +86,9 @@ describe('the service generator', () => {
     expect(generatedIn(tree, dir)).toEqual([`${dir}/counter2.module.ts`, `${dir}/counter2.service.ts`, `${dir}/counter2.spec.ts`, `${dir}/counter2.vnode.ts`]);
     const read = (file: string) => tree.read(`${dir}/${file}`, 'utf-8') ?? '';
     expect(read('counter2.vnode.ts')).toContain('export class Counter2Vnode implements Vnode<Counter2Command, Counter2Reply> {');
-    expect(read('counter2.service.ts')).toContain("export const COUNTER2_SERVICE = 'counter2';");
+    expect(read('counter2.service.ts')).toContain("export const COUNTER2 = defineService<[Counter2Command, Counter2Reply]>('counter2');");
     expect(read('counter2.service.ts')).toContain('export class Counter2Service {');
-    expect(read('counter2.module.ts')).toContain('imports: [VnodeServiceModule.register({ name: COUNTER2_SERVICE, vnode: Counter2Vnode })],');
+    expect(read('counter2.module.ts')).toContain('imports: [VnodeServiceModule.register({ service: COUNTER2, vnode: Counter2Vnode })],');
     expect(read('counter2.module.ts')).toContain('export class Counter2Module {}');
     expect(read('counter2.spec.ts')).toContain("from '@ringnest/riak-core/testing';");
     expect(read('counter2.spec.ts')).toContain('imports: () => [{ module: Counter2Module }]');

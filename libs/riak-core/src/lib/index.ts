@@ -10,6 +10,7 @@ export * from './ring-view';
 export * from './config';
 export * from './preflist';
 export * from './vnode';
+export * from './service-ref';
 export * from './coverage-plan';
 export * from './quorum';
 export * from './transfers';

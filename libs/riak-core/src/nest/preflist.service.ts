@@ -4,7 +4,7 @@
  * (riak_core_apl:get_apl_ann / get_primary_apl).
  */
 import { Injectable } from '@nestjs/common';
-import { AnnotatedEntry, keyAplAnn, keyPrimaryApl, ownershipOf } from '../lib';
+import { AnnotatedEntry, AnyServiceRef, keyAplAnn, keyPrimaryApl, ownershipOf, serviceName } from '../lib';
 import { RingManager } from './ring-manager.service';
 import { NodeWatcher } from './node-watcher.service';
 
@@ -16,12 +16,12 @@ export class PreflistService {
   ) {}
 
   /** Up primaries, then a fallback for each down primary (sloppy quorum). */
-  apl(service: string, bucket: string, key: string, n: number): AnnotatedEntry[] {
-    return keyAplAnn(ownershipOf(this.rings.current).owners, bucket, key, n, this.watcher.upNodes(service));
+  apl(service: string | AnyServiceRef, bucket: string, key: string, n: number): AnnotatedEntry[] {
+    return keyAplAnn(ownershipOf(this.rings.current).owners, bucket, key, n, this.watcher.upNodes(serviceName(service)));
   }
 
   /** Up primaries only. */
-  primaries(service: string, bucket: string, key: string, n: number): AnnotatedEntry[] {
-    return keyPrimaryApl(ownershipOf(this.rings.current).owners, bucket, key, n, this.watcher.upNodes(service));
+  primaries(service: string | AnyServiceRef, bucket: string, key: string, n: number): AnnotatedEntry[] {
+    return keyPrimaryApl(ownershipOf(this.rings.current).owners, bucket, key, n, this.watcher.upNodes(serviceName(service)));
   }
 }

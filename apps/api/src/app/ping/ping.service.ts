@@ -4,10 +4,13 @@
  * is down, a fallback on the next up node answers for its partition.
  */
 import { Injectable } from '@nestjs/common';
-import { PreflistService, VnodeMaster } from '@ringnest/riak-core';
+import { PreflistService, VnodeMaster, defineService } from '@ringnest/riak-core';
 import { Pong } from './ping.vnode';
 
-export const PING_SERVICE = 'ping';
+/** The ping service: its one command, `'ping'`, answered with a {@link Pong}. */
+export const PING = defineService<['ping', Pong]>('ping');
+/** The service's name, for the node watcher and the HTTP routes. */
+export const PING_SERVICE = PING.name;
 
 @Injectable()
 export class PingService {
@@ -18,13 +21,13 @@ export class PingService {
 
   /** One pong, from the first vnode of the key's preference list; the key defaults to the time. */
   ping(key = String(Date.now())): Promise<Pong> {
-    const [first] = this.preflists.apl(PING_SERVICE, 'ping', key, 1);
-    return this.master.syncCommand<Pong>(first, PING_SERVICE, 'ping');
+    const [first] = this.preflists.apl(PING, PING.name, key, 1);
+    return this.master.syncCommand(first, PING, 'ping');
   }
 
   /** Pongs from the first n vnodes of the preference list: n consecutive partitions while their owners are up. */
   pingN(n: number, key = String(Date.now())): Promise<Pong[]> {
-    const apl = this.preflists.apl(PING_SERVICE, 'ping', key, n);
-    return Promise.all(this.master.command<Pong>(apl, PING_SERVICE, 'ping'));
+    const apl = this.preflists.apl(PING, PING.name, key, n);
+    return Promise.all(this.master.command(apl, PING, 'ping'));
   }
 }

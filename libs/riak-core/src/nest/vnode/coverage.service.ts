@@ -5,7 +5,7 @@
  * request so that load spreads over equivalent plans.
  */
 import { Injectable } from '@nestjs/common';
-import { NodeName, PartitionIndex, coveragePlan, ownershipOf } from '../../lib';
+import { AnyServiceRef, CommandOf, CoveragePairsOf, NodeName, PartitionIndex, ReplyFor, coveragePlan, ownershipOf, serviceName } from '../../lib';
 import { RingManager } from '../ring-manager.service';
 import { NodeWatcher } from '../node-watcher.service';
 import { CommandOptions, VnodeMaster } from './vnode-master.service';
@@ -32,7 +32,15 @@ export class CoverageService {
     private readonly master: VnodeMaster,
   ) {}
 
-  async coverage<T = unknown>(service: string, request: unknown, n: number, opts: CommandOptions = {}): Promise<CoverageOutcome<T>> {
+  /**
+   * Ask a covering set of `service`'s vnodes for `request`. With a service reference whose
+   * coverage pairs describe it, the request is checked and each reply's `result` typed; by name,
+   * `T` is the caller's word (not checked at run time).
+   */
+  coverage<S extends AnyServiceRef, const Q extends CommandOf<CoveragePairsOf<S>>>(service: S, request: Q, n: number, opts?: CommandOptions): Promise<CoverageOutcome<ReplyFor<CoveragePairsOf<S>, Q>>>;
+  coverage<T = unknown>(service: string, request: unknown, n: number, opts?: CommandOptions): Promise<CoverageOutcome<T>>;
+  async coverage(ref: string | AnyServiceRef, request: unknown, n: number, opts: CommandOptions = {}): Promise<CoverageOutcome<unknown>> {
+    const service = serviceName(ref);
     const plan = coveragePlan(ownershipOf(this.rings.current).owners, n, this.watcher.upNodes(service), this.offset++);
     if (plan.kind === 'insufficient') return { kind: 'insufficient', missing: plan.missing };
     const replies = await Promise.all(
@@ -40,7 +48,7 @@ export class CoverageService {
         index: v.index,
         node: v.node,
         keySpaces: v.keySpaces,
-        result: (await this.master.coverageCommand(v, service, request, v.keySpaces, opts)) as T,
+        result: await this.master.coverageCommand(v, service, request, v.keySpaces, opts),
       })),
     );
     return { kind: 'ok', replies };

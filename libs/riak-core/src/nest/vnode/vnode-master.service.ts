@@ -10,7 +10,7 @@
  * Every call is bounded by a timeout, so callers never wait forever whatever a vnode does.
  */
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { NodeConfig, NodeName, PartitionIndex, Sender, memberOf, ownershipOf, partitionId } from '../../lib';
+import { AnyServiceRef, CommandOf, NodeConfig, NodeName, PairsOf, PartitionIndex, ReplyFor, Sender, memberOf, ownershipOf, partitionId, serviceName } from '../../lib';
 import { CLUSTER_CLIENT, ClusterClient, ClusterRequestError } from '../transport';
 import { RingManager } from '../ring-manager.service';
 import { LivenessService } from '../liveness.service';
@@ -62,17 +62,30 @@ export class VnodeMaster implements OnModuleDestroy {
     this.workers.clear();
   }
 
-  /** `R` is the reply type the service's vnode promises; it is not checked at run time. */
-  command<R = unknown>(entries: readonly VnodeRef[], service: string, command: unknown, opts: CommandOptions = {}): Promise<R>[] {
-    return entries.map((e) => this.send(e, service, { kind: 'command', command }, opts) as Promise<R>);
+  /**
+   * `command` to the vnodes of `entries`, one promise each. With a service reference
+   * (`defineService`), the command must be one the service takes and each promise has the reply
+   * type of that command; by name (the runtime's own forwarding of any service's commands) the
+   * command is not checked and `R` is the caller's word. Replies are not checked at run time.
+   */
+  command<S extends AnyServiceRef, const C extends CommandOf<PairsOf<S>>>(entries: readonly VnodeRef[], service: S, command: C, opts?: CommandOptions): Promise<ReplyFor<PairsOf<S>, C>>[];
+  command<R = unknown>(entries: readonly VnodeRef[], service: string, command: unknown, opts?: CommandOptions): Promise<R>[];
+  command(entries: readonly VnodeRef[], service: string | AnyServiceRef, command: unknown, opts: CommandOptions = {}): Promise<unknown>[] {
+    return entries.map((e) => this.send(e, serviceName(service), { kind: 'command', command }, opts));
   }
 
-  syncCommand<R = unknown>(entry: VnodeRef, service: string, command: unknown, opts: CommandOptions = {}): Promise<R> {
-    return this.send(entry, service, { kind: 'command', command }, opts) as Promise<R>;
+  /** `command` to one vnode. */
+  syncCommand<S extends AnyServiceRef, const C extends CommandOf<PairsOf<S>>>(entry: VnodeRef, service: S, command: C, opts?: CommandOptions): Promise<ReplyFor<PairsOf<S>, C>>;
+  syncCommand<R = unknown>(entry: VnodeRef, service: string, command: unknown, opts?: CommandOptions): Promise<R>;
+  syncCommand(entry: VnodeRef, service: string | AnyServiceRef, command: unknown, opts: CommandOptions = {}): Promise<unknown> {
+    return this.send(entry, serviceName(service), { kind: 'command', command }, opts);
   }
 
-  syncSpawnCommand<R = unknown>(entry: VnodeRef, service: string, command: unknown, opts: CommandOptions = {}): Promise<R> {
-    return this.send(entry, service, { kind: 'command', command }, opts) as Promise<R>;
+  /** `syncCommand` under riak_core's other name (an event loop has no master to keep unblocked). */
+  syncSpawnCommand<S extends AnyServiceRef, const C extends CommandOf<PairsOf<S>>>(entry: VnodeRef, service: S, command: C, opts?: CommandOptions): Promise<ReplyFor<PairsOf<S>, C>>;
+  syncSpawnCommand<R = unknown>(entry: VnodeRef, service: string, command: unknown, opts?: CommandOptions): Promise<R>;
+  syncSpawnCommand(entry: VnodeRef, service: string | AnyServiceRef, command: unknown, opts: CommandOptions = {}): Promise<unknown> {
+    return this.send(entry, serviceName(service), { kind: 'command', command }, opts);
   }
 
   /** A coverage request to one vnode, for the keys of `keySpaces` only. */

@@ -1,16 +1,18 @@
 /**
- * Registering a service: a vnode class (or factory) under a name. Import
- * `VnodeServiceModule.register({ name, vnode })` next to `RiakCoreModule.forRoot(...)`; the node
+ * Registering a service: a vnode class (or factory) under a service reference (`defineService`).
+ * Import `VnodeServiceModule.register({ service, vnode })` next to `RiakCoreModule.forRoot(...)`; the node
  * then runs that service's vnodes and announces the service to the cluster. A vnode class is
  * created through Nest (`ModuleRef.create`), so it can inject providers of `providers`/`imports`.
  */
 import { DynamicModule, Module, ModuleMetadata, Provider, Type } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { Vnode } from '../../lib';
+import { AnyServiceRef, Vnode } from '../../lib';
 import { ServiceRegistry } from './service-registry';
 
 export interface VnodeServiceOptions {
-  readonly name: string;
+  /** the service: its reference (`defineService`), or, untyped, its name */
+  readonly service?: AnyServiceRef;
+  readonly name?: string;
   /** the vnode class, instantiated once per partition (and again after a crash) */
   readonly vnode?: Type<Vnode>;
   /** or a factory */
@@ -26,8 +28,10 @@ export interface VnodeServiceOptions {
 @Module({})
 export class VnodeServiceModule {
   static register(opts: VnodeServiceOptions): DynamicModule {
-    if (!opts.vnode === !opts.factory) throw new Error(`service '${opts.name}': give exactly one of vnode or factory`);
-    const token = `RINGNEST_SERVICE:${opts.name}`;
+    const name = opts.service?.name ?? opts.name;
+    if (!name || (opts.service && opts.name && opts.name !== opts.service.name)) throw new Error('VnodeServiceModule.register: give the service (a reference) or its name');
+    if (!opts.vnode === !opts.factory) throw new Error(`service '${name}': give exactly one of vnode or factory`);
+    const token = `RINGNEST_SERVICE:${name}`;
     const registrar: Provider = {
       provide: token,
       inject: [ServiceRegistry, ModuleRef],
@@ -36,8 +40,8 @@ export class VnodeServiceModule {
         const create = vnode ? () => moduleRef.create(vnode) : (opts.factory as () => Vnode | Promise<Vnode>);
         const source = opts.storedPartitionsFrom;
         const storedPartitions = source ? () => moduleRef.get(source, { strict: false }).partitionsWithData() : undefined;
-        registry.register({ name: opts.name, create, queueLimit: opts.queueLimit, storedPartitions });
-        return opts.name;
+        registry.register({ name, create, queueLimit: opts.queueLimit, storedPartitions });
+        return name;
       },
     };
     return {
