@@ -99,7 +99,7 @@ export class MembershipService {
 
   /** Run a claimant operation on the claimant, wherever it is. */
   async onClaimant(op: ClaimantOp): Promise<string> {
-    const claimant = effectiveClaimant(this.rings.current, this.liveness.upNodes());
+    const claimant = effectiveClaimant(this.rings.current);
     if (!claimant || claimant === this.config.node) return this.claimantOp(op);
     const addr = memberOf(this.rings.current, claimant)?.addr;
     if (!addr) return this.claimantOp(op);
