@@ -266,6 +266,15 @@ function sameContent(a: Ring, b: Ring): boolean {
   return na.every((n) => b.seen[n] !== undefined && clocksEqual(a.seen[n], b.seen[n]));
 }
 
+/**
+ * The clock of the ring's decisions: members and ownership, not the staged changes, which are
+ * operator input the claimant keeps (riak_core holds them outside the ring): staging or clearing
+ * does not make the ring unready.
+ */
+function decisionClock(ring: Ring): VClock {
+  return mergeClocks(registerClock(ring.ownership), ...Object.values(ring.members).map((r) => registerClock(r)));
+}
+
 /** Members whose agreement makes the ring ready: joining, valid and leaving ones. */
 export function readyMembers(ring: Ring): NodeName[] {
   return nodesWithStatus(ring, 'joining', 'valid', 'leaving');
@@ -276,7 +285,7 @@ export function readyMembers(ring: Ring): NodeName[] {
  * `notSeen` lists the members that have not.
  */
 export function ringReady(ring: Ring): { ready: boolean; notSeen: NodeName[] } {
-  const clock = ringClock(ring);
+  const clock = decisionClock(ring);
   const notSeen = readyMembers(ring).filter((n) => !ring.seen[n] || !descends(ring.seen[n], clock));
   return { ready: notSeen.length === 0, notSeen };
 }
