@@ -33,6 +33,11 @@ describe('force-remove and replace', () => {
     expect(out(await ringnest([...at(a), 'cluster', 'replace', 'xb@127.0.0.1', 'xd@127.0.0.1']))).toBe(
       "Success: staged replacement of 'xb@127.0.0.1' with 'xd@127.0.0.1'",
     );
+    // a commit applies only the plan shown: without a plan it is refused
+    const unplanned = await ringnest([...at(a), 'cluster', 'commit']);
+    expect(out(unplanned)).toBe("Unable to commit cluster changes. Plan changed; run 'ringnest cluster plan' again.");
+    expect(unplanned.code).not.toBe(0);
+    expect((await ringnest([...at(a), 'cluster', 'plan'])).stdout).toContain("replace        'xb@127.0.0.1' with 'xd@127.0.0.1'");
     expect(out(await ringnest([...at(a), 'cluster', 'commit']))).toBe('Cluster changes committed');
     expect(await b.exited(60000)).toBe(0);
     const after = await waitSettled([a, d], 60000);

@@ -3,9 +3,15 @@
  * new ownership plan, and the periodic step that moves the cluster along (completed transfers
  * become ownership, auto-joins are committed, leaving nodes exit, exited nodes are removed).
  *
- * Exactly one claimant decides; when the recorded one is gone, the first valid node (by name) that
- * is up takes over. Decisions are only taken when the ring is ready (every member has seen the
- * current ring), so no decision is based on a ring some member has not adopted yet.
+ * Exactly one claimant decides. The role changes hands only through the ring itself: the recorded
+ * claimant keeps it while the ring says it is a valid or leaving member, and when it is not (it was
+ * marked down, has exited or was removed) the first valid member by name takes over, as
+ * riak_core_claimant's maybe_update_claimant does. No node's liveness view takes part: a node that
+ * merely cannot reach the claimant (a refused connection, a partition) must not decide at the same
+ * epoch as the live claimant, or one of the two decisions would be dropped when the rings merge.
+ * An unreachable claimant stops decisions until an operator marks it down (`ringnest down`).
+ * Membership decisions are only taken when the ring is ready (every member has seen the current
+ * ring), so no decision is based on a ring some member has not adopted yet.
  */
 import { claim } from './claim';
 import { registerClock } from './mvreg';
@@ -30,12 +36,12 @@ import { descends } from './vclock';
 
 export const DEFAULT_TARGET_N = 4;
 
-/** The node that should act as claimant, seen from a node whose liveness view is `up`. */
-export function effectiveClaimant(ring: Ring, up: ReadonlySet<NodeName>): NodeName | undefined {
+/** The node that acts as claimant according to `ring` alone (the same answer on every node holding it). */
+export function effectiveClaimant(ring: Ring): NodeName | undefined {
   const recorded = ownershipOf(ring).claimant;
   const status = memberOf(ring, recorded)?.status;
-  if ((status === 'valid' || status === 'leaving') && up.has(recorded)) return recorded;
-  return nodesWithStatus(ring, 'valid').find((n) => up.has(n));
+  if (status === 'valid' || status === 'leaving') return recorded;
+  return nodesWithStatus(ring, 'valid')[0];
 }
 
 /** What a commit would apply: staged joins (joining members without auto-join) and staged changes. */
@@ -122,7 +128,7 @@ export interface TickInput {
  * there is nothing to decide.
  */
 export function claimantTick({ ring, actor, up, targetN = DEFAULT_TARGET_N }: TickInput): Ring | undefined {
-  if (effectiveClaimant(ring, up) !== actor) return undefined;
+  if (effectiveClaimant(ring) !== actor) return undefined;
   let r = ring;
   let o = ownershipOf(r);
   if (o.claimant !== actor) {

@@ -3,14 +3,17 @@ import { RingSize, ringSize } from './chash';
 import { canonicalJson } from './mvreg';
 import {
   MembershipResult,
+  checkCommit,
+  checkLeave,
   clearStaged,
+  planId,
   isAlone,
   joinCluster,
   markDown,
   messages,
   stageChange,
 } from './membership';
-import { Member, MemberStatus, NodeName, Ring, StagedChange, adoptRing, freshRing, memberOf, ownershipOf, ringReady, ringsEqual, setMember } from './ring';
+import { Member, MemberStatus, NodeName, Ring, StagedChange, adoptRing, markSeen, freshRing, memberOf, ownershipOf, ringReady, ringsEqual, setMember } from './ring';
 
 const D1 = 'dev1@127.0.0.1';
 const D2 = 'dev2@127.0.0.1';
@@ -226,6 +229,54 @@ describe('markDown', () => {
     const d = changed(markDown(r, D1, D2, false));
     expect(memberOf(d, D2)?.status).toBe('down');
     expect(ringsEqual(d, r)).toBe(false);
+  });
+});
+
+describe('checkCommit and checkLeave', () => {
+  /** dev1 and dev2, both having seen the ring, with dev2's leave staged. */
+  function staged(): Ring {
+    const r = markSeen(markSeen(cluster([[D2, 'valid']]), D1), D2);
+    return changed(stageChange(r, D1, { kind: 'leave', node: D2 }));
+  }
+
+  it('allows a commit of the plan shown on a ready ring (staging alone keeps the ring ready)', () => {
+    const r = staged();
+    expect(ringReady(r).ready).toBe(true);
+    expect(checkCommit(r, planId(r))).toBeUndefined();
+    expect(checkLeave(r)).toBeUndefined();
+  });
+
+  it('refuses with nothing staged', () => {
+    const r = markSeen(cluster([[D2, 'valid']]), D2);
+    expect(checkCommit(r, planId(r))).toEqual({ kind: 'refused', code: 'nothing-staged', message: messages.nothingStaged() });
+  });
+
+  it('refuses plan-changed without a plan, or when the staged changes changed since', () => {
+    const r = staged();
+    const planChanged = { kind: 'refused', code: 'plan-changed', message: "Unable to commit cluster changes. Plan changed; run 'ringnest cluster plan' again." };
+    expect(checkCommit(r, undefined)).toEqual(planChanged);
+    const shown = planId(r);
+    const more = changed(stageChange(r, D1, { kind: 'force-remove', node: D2 }));
+    expect(checkCommit(more, shown)).toEqual(planChanged);
+    const cleared = changed(clearStaged(r, D1));
+    const again = changed(stageChange(cleared, D1, { kind: 'leave', node: D2 }));
+    expect(checkCommit(again, shown)).toBeUndefined();
+  });
+
+  it('refuses ring-not-ready when a member has not seen the current ring, for a commit and a leave', () => {
+    const r = staged();
+    const unseen = setMember(r, D1, D3, { status: 'valid', addr: `${D3}:9000`, autoJoin: false });
+    expect(ringReady(unseen).ready).toBe(false);
+    expect(checkCommit(unseen, planId(unseen))).toEqual({
+      kind: 'refused',
+      code: 'ring-not-ready',
+      message: 'Unable to commit cluster changes: the cluster is not ready (ring not ready); try again',
+    });
+    expect(checkLeave(unseen)).toEqual({
+      kind: 'refused',
+      code: 'ring-not-ready',
+      message: 'Unable to leave the cluster: the cluster is not ready (ring not ready); try again',
+    });
   });
 });
 

@@ -16,7 +16,9 @@ import {
   setMember,
   setOwnership,
   markSeen,
+  ringReady,
 } from './ring';
+import { stagedChanges } from './claimant';
 
 export type RefusalCode =
   | 'self-join'
@@ -29,7 +31,9 @@ export type RefusalCode =
   | 'not-member'
   | 'not-joining'
   | 'not-claimant'
-  | 'nothing-staged';
+  | 'nothing-staged'
+  | 'plan-changed'
+  | 'ring-not-ready';
 
 export interface Refused {
   readonly kind: 'refused';
@@ -63,7 +67,37 @@ export const messages = {
   joinStaged: (self: string, target: string) => `Success: staged join request for '${self}' to '${target}'`,
   markedDown: (n: string) => `Success: "${n}" marked as down`,
   leaving: (n: string) => `Success: '${n}' is leaving the cluster`,
+  nothingStaged: () => 'Failed: There are no staged changes to commit',
+  planChanged: () => "Unable to commit cluster changes. Plan changed; run 'ringnest cluster plan' again.",
+  commitNotReady: () => 'Unable to commit cluster changes: the cluster is not ready (ring not ready); try again',
+  leaveNotReady: () => 'Unable to leave the cluster: the cluster is not ready (ring not ready); try again',
 };
+
+/**
+ * What `cluster plan` showed, as a value `commit` can compare with: the staged changes (staged joins
+ * included) in canonical form. Transfers completing in between do not change it; a change staged,
+ * cleared or committed in between does.
+ */
+export function planId(ring: Ring): string {
+  return JSON.stringify(stagedChanges(ring).map((c) => [c.kind, c.node, c.kind === 'replace' ? c.replacement : null]));
+}
+
+/**
+ * May the staged changes be committed? riak_core_claimant's commit refuses unless the plan the
+ * operator saw is still the plan (`plan_changed`; no plan seen counts as changed) and every member
+ * has the current ring (`ring_not_ready`).
+ */
+export function checkCommit(ring: Ring, shownPlan: string | undefined): Refused | undefined {
+  if (stagedChanges(ring).length === 0) return refused('nothing-staged', messages.nothingStaged());
+  if (shownPlan !== planId(ring)) return refused('plan-changed', messages.planChanged());
+  if (!ringReady(ring).ready) return refused('ring-not-ready', messages.commitNotReady());
+  return undefined;
+}
+
+/** May a node start leaving now (`ringnest leave`)? Only on a ready ring, like a commit. */
+export function checkLeave(ring: Ring): Refused | undefined {
+  return ringReady(ring).ready ? undefined : refused('ring-not-ready', messages.leaveNotReady());
+}
 
 /** True when the node's own ring holds no other member: it may join a cluster. */
 export function isAlone(ring: Ring, self: NodeName): boolean {

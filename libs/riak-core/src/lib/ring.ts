@@ -4,8 +4,15 @@
  * The state is a join-semilattice so that gossip converges whatever the order of delivery:
  * - each member's record is a multi-value register (written by the node itself, by the claimant,
  *   or by whoever marks it down);
- * - the ownership (owners, pending transfers `next`, staged changes, claimant) is one register
- *   written by the claimant, and by a transfer's source node when it marks the transfer complete;
+ * - the ownership (owners, pending transfers `next`, claimant) is one register written by the
+ *   claimant, and by a transfer's source node when it marks the transfer complete; concurrent
+ *   versions resolve to the highest epoch, and a completion mark in any sibling counts (completion
+ *   is monotonic), so a mark is never lost to a concurrent claimant decision;
+ * - the staged changes are a register of their own, written only by the claimant (stage, clear,
+ *   commit): a stage or a clear never races a completion mark for one register, so neither undoes
+ *   the other. `setOwnership` keeps this split invisible to callers: it writes each register only
+ *   when its part changed. Rings written before the split carry the staged changes inside the
+ *   ownership register; they are read from there until the first write;
  * - `seen` records, per node, the ring clock that node has adopted (riak_core's seen-by), merged
  *   pointwise; it drives ring readiness.
  * `reconcile` merges two rings of the same cluster field by field. Readers resolve siblings
@@ -13,7 +20,7 @@
  * same ring. See docs/ring.md.
  */
 import { RingSize } from './chash';
-import { Register, mergeRegisters, registerClock, writeRegister } from './mvreg';
+import { Register, mergeRegisters, registerClock, versionKey, writeRegister } from './mvreg';
 import { VClock, mergeClocks, descends, clocksEqual } from './vclock';
 
 export type NodeName = string;
@@ -65,6 +72,8 @@ export interface Ring {
   readonly ringSize: RingSize;
   readonly members: Readonly<Record<NodeName, Register<Member>>>;
   readonly ownership: Register<Ownership>;
+  /** the claimant's staged changes (absent in rings written before it had its own register) */
+  readonly staged?: Register<readonly StagedChange[]>;
   readonly seen: Readonly<Record<NodeName, VClock>>;
 }
 
@@ -86,7 +95,8 @@ export function freshRing(o: FreshRingOptions): Ring {
     next: [],
     staged: [],
   });
-  const ring: Ring = { format: 1, app: o.app, clusterId: o.clusterId, ringSize: o.ringSize, members, ownership, seen: {} };
+  const staged = writeRegister<readonly StagedChange[]>([], o.node, []);
+  const ring: Ring = { format: 1, app: o.app, clusterId: o.clusterId, ringSize: o.ringSize, members, ownership, staged, seen: {} };
   return markSeen(ring, o.node);
 }
 
@@ -128,6 +138,19 @@ export function nodesWithStatus(ring: Ring, ...statuses: MemberStatus[]): NodeNa
  * content) is the base; a transfer counts as complete if any sibling marked it complete.
  */
 export function ownershipOf(ring: Ring): Ownership {
+  const base = ownershipBase(ring);
+  return ring.staged ? { ...base, staged: stagedOf(ring.staged) } : base;
+}
+
+/** The staged changes, siblings (only possible across a claimant change) resolved by content. */
+function stagedOf(reg: Register<readonly StagedChange[]>): readonly StagedChange[] {
+  if (reg.length === 0) return [];
+  let best = reg[0];
+  for (const v of reg) if (versionKey(v) > versionKey(best)) best = v;
+  return best.value;
+}
+
+function ownershipBase(ring: Ring): Ownership {
   const reg = ring.ownership;
   if (reg.length === 1) return reg[0].value;
   let base = reg[0].value;
@@ -157,7 +180,7 @@ const ringClocks = new WeakMap<Ring, VClock>();
 export function ringClock(ring: Ring): VClock {
   let clock = ringClocks.get(ring);
   if (!clock) {
-    clock = mergeClocks(registerClock(ring.ownership), ...Object.values(ring.members).map((r) => registerClock(r)));
+    clock = mergeClocks(registerClock(ring.ownership), registerClock(ring.staged ?? []), ...Object.values(ring.members).map((r) => registerClock(r)));
     ringClocks.set(ring, clock);
   }
   return clock;
@@ -177,8 +200,27 @@ export function setMember(ring: Ring, actor: NodeName, node: NodeName, member: M
   return { ...ring, members: { ...ring.members, [node]: writeInRing(ring, ring.members[node] ?? [], actor, member) } };
 }
 
+/**
+ * Write the ownership: the staged changes go to their own register, the rest to the ownership
+ * register, each only if it changed, so a completion mark does not touch the staged changes and a
+ * stage or clear does not touch the transfers.
+ */
 export function setOwnership(ring: Ring, actor: NodeName, ownership: Ownership): Ring {
-  return { ...ring, ownership: writeInRing(ring, ring.ownership, actor, ownership) };
+  const { staged, ...rest } = ownership;
+  const current = ownershipOf(ring);
+  const { staged: currentStaged, ...currentRest } = current;
+  let r = ring;
+  if (!sameJson(rest, currentRest)) {
+    r = { ...r, ownership: writeInRing(r, r.ownership, actor, { ...rest, staged: [] }) };
+  }
+  if (!r.staged || !sameJson(staged, currentStaged)) {
+    r = { ...r, staged: writeInRing(r, r.staged ?? [], actor, staged) };
+  }
+  return r;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** Record that `node` has adopted this ring. */
@@ -203,7 +245,10 @@ export function reconcile(a: Ring, b: Ring): Ring {
   for (const node of [...new Set([...Object.keys(a.seen), ...Object.keys(b.seen)])].sort()) {
     seen[node] = mergeClocks(a.seen[node] ?? {}, b.seen[node] ?? {});
   }
-  return { format: 1, app: a.app, clusterId: a.clusterId, ringSize: a.ringSize, members, ownership: mergeRegisters(a.ownership, b.ownership), seen };
+  const ownership = mergeRegisters(a.ownership, b.ownership);
+  if (!a.staged && !b.staged) return { format: 1, app: a.app, clusterId: a.clusterId, ringSize: a.ringSize, members, ownership, seen };
+  const staged = mergeRegisters(a.staged ?? [], b.staged ?? []);
+  return { format: 1, app: a.app, clusterId: a.clusterId, ringSize: a.ringSize, members, ownership, staged, seen };
 }
 
 /** Same state (seen included)? */
@@ -221,6 +266,15 @@ function sameContent(a: Ring, b: Ring): boolean {
   return na.every((n) => b.seen[n] !== undefined && clocksEqual(a.seen[n], b.seen[n]));
 }
 
+/**
+ * The clock of the ring's decisions: members and ownership, not the staged changes, which are
+ * operator input the claimant keeps (riak_core holds them outside the ring): staging or clearing
+ * does not make the ring unready.
+ */
+function decisionClock(ring: Ring): VClock {
+  return mergeClocks(registerClock(ring.ownership), ...Object.values(ring.members).map((r) => registerClock(r)));
+}
+
 /** Members whose agreement makes the ring ready: joining, valid and leaving ones. */
 export function readyMembers(ring: Ring): NodeName[] {
   return nodesWithStatus(ring, 'joining', 'valid', 'leaving');
@@ -231,7 +285,7 @@ export function readyMembers(ring: Ring): NodeName[] {
  * `notSeen` lists the members that have not.
  */
 export function ringReady(ring: Ring): { ready: boolean; notSeen: NodeName[] } {
-  const clock = ringClock(ring);
+  const clock = decisionClock(ring);
   const notSeen = readyMembers(ring).filter((n) => !ring.seen[n] || !descends(ring.seen[n], clock));
   return { ready: notSeen.length === 0, notSeen };
 }

@@ -9,6 +9,8 @@ import {
   NodeConfig,
   Ring,
   StagedChange,
+  checkCommit,
+  checkLeave,
   clearStaged,
   effectiveClaimant,
   formatPlan,
@@ -17,6 +19,7 @@ import {
   memberOf,
   messages,
   plan,
+  planId,
   stageChange,
   stagedChanges,
   transition,
@@ -55,6 +58,8 @@ export interface RingSummary {
 @Injectable()
 export class MembershipService {
   private readonly logger = new Logger(MembershipService.name);
+  /** what the last `plan` on this node (as claimant) showed; `commit` must find it unchanged */
+  private shownPlan: string | undefined;
 
   constructor(
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
@@ -99,7 +104,7 @@ export class MembershipService {
 
   /** Run a claimant operation on the claimant, wherever it is. */
   async onClaimant(op: ClaimantOp): Promise<string> {
-    const claimant = effectiveClaimant(this.rings.current, this.liveness.upNodes());
+    const claimant = effectiveClaimant(this.rings.current);
     if (!claimant || claimant === this.config.node) return this.claimantOp(op);
     const addr = memberOf(this.rings.current, claimant)?.addr;
     if (!addr) return this.claimantOp(op);
@@ -120,19 +125,25 @@ export class MembershipService {
     switch (op.op) {
       case 'stage':
         return this.apply(stageChange(this.rings.current, self, op.change));
-      case 'plan':
-        return formatPlan(plan(this.rings.current, self));
+      case 'plan': {
+        const ring = this.rings.current;
+        this.shownPlan = planId(ring);
+        return formatPlan(plan(ring, self));
+      }
       case 'clear':
         return this.apply(clearStaged(this.rings.current, self));
       case 'commit': {
-        const changes = stagedChanges(this.rings.current);
-        if (changes.length === 0) throw new ClusterRefusal('nothing-staged', 'Failed: There are no staged changes to commit');
+        const refusal = checkCommit(this.rings.current, this.shownPlan);
+        if (refusal) throw ClusterRefusal.of(refusal);
+        this.shownPlan = undefined;
         this.rings.transact((ring) => ({ kind: 'new-ring', ring: transition(ring, self, stagedChanges(ring)) }));
         return 'Cluster changes committed';
       }
       case 'leave': {
         const staged = stageChange(this.rings.current, self, { kind: 'leave', node: op.node });
         if (staged.kind === 'refused') throw ClusterRefusal.of(staged);
+        const notReady = checkLeave(this.rings.current);
+        if (notReady) throw ClusterRefusal.of(notReady);
         this.rings.transact((ring) => ({ kind: 'new-ring', ring: transition(ring, self, [{ kind: 'leave', node: op.node }]) }));
         return messages.leaving(op.node);
       }

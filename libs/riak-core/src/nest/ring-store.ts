@@ -45,6 +45,7 @@ function ringProblem(value: unknown): string | undefined {
     const owners = (v as { value?: { owners?: unknown } })?.value?.owners;
     if (!Array.isArray(owners) || owners.length !== r.ringSize) return 'bad ownership';
   }
+  if (r.staged !== undefined && !Array.isArray(r.staged)) return 'bad staged';
   if (!r.seen || typeof r.seen !== 'object' || Array.isArray(r.seen)) return 'bad seen';
   return undefined;
 }
