@@ -155,7 +155,14 @@ export class ClusterController {
   }
 
   @MessagePattern(Patterns.handoffRepair)
-  async handoffRepair(@Payload() data: { service?: unknown; source?: unknown; target?: unknown; keySpaces?: unknown; node?: unknown }): Promise<{ items: number }> {
+  async handoffRepair(
+    @Payload() data: { service?: unknown; source?: unknown; target?: unknown; keySpaces?: unknown; node?: unknown },
+    @Ctx() ctx: ClusterContext,
+  ): Promise<{ items: number }> {
+    // The asker is up (it just sent this), and the repair's data goes straight back to it: a link
+    // to it still backing off from an earlier outage (it was restarted to be repaired) must not
+    // refuse that data with the old failure.
+    this.liveness.heardFrom(ctx.getPeerNode());
     const { service, source, target, keySpaces, node } = data ?? {};
     if (typeof service !== 'string' || !Number.isInteger(source) || !Number.isInteger(target) || typeof node !== 'string' || !Array.isArray(keySpaces) || !keySpaces.every((k) => Number.isInteger(k))) {
       throw bad('handoff.repair needs service, source, target, keySpaces and node');
