@@ -7,7 +7,7 @@
 import { ArgumentsHost } from '@nestjs/common';
 import { SimulatedCluster } from '../src/testing';
 import { ownershipOf } from '../src';
-import { ClusterRefusal } from '../src/nest/cluster-refusal.exception';
+import { ClusterRefusal } from '../src/nest/membership/cluster-refusal.exception';
 import { JsonErrorFilter } from '../src/nest/http/json-error.filter';
 
 /** What the JSON error filter sends for `err`: status and body. */

@@ -13,6 +13,6 @@ export * from './vnode';
 export * from './service-ref';
 export * from './coverage-plan';
 export * from './quorum';
-export * from './transfers';
+export * from './handoff/transfers';
 export * from './wire/wire-error';
 export * from './wire/msgpack';

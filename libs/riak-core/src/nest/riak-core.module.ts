@@ -8,29 +8,35 @@ import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { NodeConfig } from '../lib';
 import { CLUSTER_CLIENT, ClusterClient, TcpClusterClient } from './transport';
 import { NODE_CONFIG, RUNTIME_OPTIONS } from './tokens';
-import { DEFAULT_RUNTIME_OPTIONS, RuntimeOptions } from './runtime-options';
-import { MemoryRingStore, RingStore } from './ring-store';
-import { RingManager } from './ring-manager.service';
-import { LivenessService } from './liveness.service';
-import { GossipService } from './gossip.service';
-import { ClaimantService } from './claimant.service';
-import { TransferService } from './transfer.service';
-import { MembershipService } from './membership.service';
-import { HANDOFF_RUNNER } from './handoff-runner';
+import { DEFAULT_RUNTIME_OPTIONS, RuntimeOptions } from './node/runtime-options';
+import { MemoryRingStore, RingStore } from './ring/ring-store';
+import { RingManager } from './ring/ring-manager.service';
+import { LivenessService } from './membership/liveness.service';
+import { GossipService } from './ring/gossip.service';
+import { ClaimantService } from './membership/claimant.service';
+import { TransferService } from './handoff/transfer.service';
+import { MembershipService } from './membership/membership.service';
+import { HANDOFF_RUNNER } from './handoff/handoff-runner';
 import { HandoffManager } from './handoff/handoff-manager.service';
 import { ClusterTransfersService } from './handoff/cluster-transfers.service';
-import { ClusterController } from './cluster.controller';
-import { AdminController } from './http/admin.controller';
+import { RingMessagesController } from './ring/ring-messages.controller';
+import { MembershipMessagesController } from './membership/membership-messages.controller';
+import { HandoffMessagesController } from './handoff/handoff-messages.controller';
+import { VnodeMessagesController } from './vnode/vnode-messages.controller';
+import { MembersController } from './http/members.controller';
+import { RingController } from './http/ring.controller';
+import { TransfersController } from './http/transfers.controller';
+import { ServicesController } from './http/services.controller';
 import { FaultsController, FaultsEnabledGuard } from './http/faults.controller';
-import { FaultInjectionService } from './fault-injection.service';
-import { NodeClock } from './node-clock';
+import { FaultInjectionService } from './node/fault-injection.service';
+import { NodeClock } from './node/node-clock';
 import { HealthController } from './http/health.controller';
 import { MetricsController } from './http/metrics.controller';
 import { MetricsRegistry } from './http/metrics-registry';
 import { ServiceRegistry } from './vnode/service-registry';
 import { VnodeMaster } from './vnode/vnode-master.service';
-import { NodeWatcher } from './node-watcher.service';
-import { PreflistService } from './preflist.service';
+import { NodeWatcher } from './membership/node-watcher.service';
+import { PreflistService } from './vnode/preflist.service';
 import { CoverageService } from './vnode/coverage.service';
 
 export interface RiakCoreOptions {
@@ -83,7 +89,13 @@ export class RiakCoreModule {
     return {
       module: RiakCoreModule,
       global: true,
-      controllers: [ClusterController, ...(options.http === false ? [] : [AdminController, FaultsController, HealthController, MetricsController])],
+      controllers: [
+        RingMessagesController,
+        MembershipMessagesController,
+        HandoffMessagesController,
+        VnodeMessagesController,
+        ...(options.http === false ? [] : [MembersController, RingController, TransfersController, ServicesController, FaultsController, HealthController, MetricsController]),
+      ],
       providers: [
         { provide: NODE_CONFIG, useValue: config },
         { provide: RUNTIME_OPTIONS, useValue: { ...DEFAULT_RUNTIME_OPTIONS, ...options.runtime } },

@@ -1,7 +1,7 @@
 import { Ring, TransferView, freshRing, markSeen, ownershipOf, ringSize, setMember, setOwnership } from '../../lib';
 import type { ClusterClient, ClusterRequestOptions } from '../transport';
-import type { RingManager } from '../ring-manager.service';
-import { Patterns } from '../patterns';
+import type { RingManager } from '../ring/ring-manager.service';
+import { Patterns } from '../transport/patterns';
 import type { HandoffManager } from './handoff-manager.service';
 import { ClusterTransfersService } from './cluster-transfers.service';
 

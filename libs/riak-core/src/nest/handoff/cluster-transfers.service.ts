@@ -8,8 +8,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClusterTransfers, NodeName, NodeTransfers, PartitionIndex, Ring, clusterNodes, ownershipOf, decodeRunningTransfers, memberOf, mergeTransfers, waitingTransfers } from '../../lib';
 import { CLUSTER_CLIENT, ClusterClient } from '../transport';
-import { RingManager } from '../ring-manager.service';
-import { Patterns } from '../patterns';
+import { RingManager } from '../ring/ring-manager.service';
+import { Patterns } from '../transport/patterns';
 import { HandoffManager } from './handoff-manager.service';
 
 /** How long a member has to report its running handoffs. */

@@ -17,12 +17,12 @@ import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nest
 import { Subscription } from 'rxjs';
 import { HandoffTarget, NodeConfig, PartitionIndex, Sender, Transfer, TransferView, memberOf, mergeTransfers, ownershipOf, partitionId, waitingTransfers } from '../../lib';
 import { CLUSTER_CLIENT, ClusterClient } from '../transport';
-import { RingManager } from '../ring-manager.service';
-import { NodeWatcher } from '../node-watcher.service';
+import { RingManager } from '../ring/ring-manager.service';
+import { NodeWatcher } from '../membership/node-watcher.service';
 import { NODE_CONFIG, RUNTIME_OPTIONS } from '../tokens';
-import { RuntimeOptions } from '../runtime-options';
-import { Patterns } from '../patterns';
-import { HandoffRunner } from '../handoff-runner';
+import { RuntimeOptions } from '../node/runtime-options';
+import { Patterns } from '../transport/patterns';
+import { HandoffRunner } from './handoff-runner';
 import { ServiceRegistry } from '../vnode/service-registry';
 import { VnodeMaster } from '../vnode/vnode-master.service';
 import { DEFAULT_HANDOFF_LIMITS, HandoffLink, HandoffProgress, HandoffSender } from './handoff-sender';

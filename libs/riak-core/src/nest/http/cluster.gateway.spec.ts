@@ -6,7 +6,7 @@ import WebSocket from 'ws';
 import { NodeConfig, Ring, freshRing, ownershipOf, ringSize, setMember, setOwnership } from '../../lib';
 import type { ClusterTransfers, TransferView } from '../../lib';
 import { ClusterTransfersService } from '../handoff/cluster-transfers.service';
-import { RingChange, RingManager } from '../ring-manager.service';
+import { RingChange, RingManager } from '../ring/ring-manager.service';
 import { NODE_CONFIG } from '../tokens';
 import { browserPolicyOf } from './browser-policy';
 import { ClusterGateway } from './cluster.gateway';

@@ -18,7 +18,7 @@ import { Subscription } from 'rxjs';
 import type { WebSocket } from 'ws';
 import { ClusterTransfers, NodeConfig, ringView } from '../../lib';
 import { ClusterTransfersService } from '../handoff/cluster-transfers.service';
-import { RingManager } from '../ring-manager.service';
+import { RingManager } from '../ring/ring-manager.service';
 import { NODE_CONFIG } from '../tokens';
 import { adminTokenAccepted } from './admin-token.guard';
 import { CLUSTER_WS_MAX_PAYLOAD, clusterErrorFrame, ringFrame, transferFrame, transfersDigest } from './cluster-frames';

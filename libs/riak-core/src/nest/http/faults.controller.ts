@@ -19,7 +19,7 @@ import {
   applyDecorators,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { FaultInjectionService, FaultView } from '../fault-injection.service';
+import { FaultInjectionService, FaultView } from '../node/fault-injection.service';
 import { passThroughRule } from '../transport';
 import { AdminTokenGuard } from './admin-token.guard';
 import { ApiErrorResponses } from './api-error-responses.decorator';

@@ -2,7 +2,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
-import { MAX_CLOCK_OFFSET_MS } from '../node-clock';
+import { MAX_CLOCK_OFFSET_MS } from '../node/node-clock';
 
 const NODE = /^[A-Za-z0-9_.-]+@[A-Za-z0-9_.:-]+$/;
 export const MAX_FAULT_DELAY_MS = 60_000;

@@ -2,7 +2,7 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ringReady } from '../../lib';
-import { RingManager } from '../ring-manager.service';
+import { RingManager } from '../ring/ring-manager.service';
 import { ApiErrorResponses } from './api-error-responses.decorator';
 
 const probe = (status: string) => ({

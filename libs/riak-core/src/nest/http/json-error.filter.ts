@@ -4,7 +4,7 @@
  * answered 500 without leaking internals; the node keeps serving.
  */
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import { ClusterRefusal } from '../cluster-refusal.exception';
+import { ClusterRefusal } from '../membership/cluster-refusal.exception';
 import type { VnodeErrorCode } from '../../lib';
 import { VnodeError } from '../vnode/vnode-error';
 

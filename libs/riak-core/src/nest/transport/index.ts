@@ -6,6 +6,7 @@ export * from './remote-error';
 export * from './cluster-dispatch-server';
 export * from './cluster-server';
 export * from './cluster-tls';
+export * from './cluster-client-options';
 export * from './cluster-client-proxy';
 export * from './tcp-cluster-client';
 export * from './transport-defaults';

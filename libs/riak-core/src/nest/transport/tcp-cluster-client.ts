@@ -10,7 +10,8 @@
  */
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ClusterClient, ClusterRequestOptions } from './cluster-client';
-import { ClusterClientOptions, ClusterClientProxy, checkClientIdentity } from './cluster-client-proxy';
+import { ClusterClientProxy } from './cluster-client-proxy';
+import { ClusterClientOptions, checkClientIdentity } from './cluster-client-options';
 import { ClusterRequestError } from './cluster-errors';
 
 export type TcpClusterClientOptions = ClusterClientOptions;

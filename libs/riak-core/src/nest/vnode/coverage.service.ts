@@ -6,8 +6,8 @@
  */
 import { Injectable } from '@nestjs/common';
 import { AnyServiceRef, CommandOf, CoveragePairsOf, NodeName, PartitionIndex, ReplyFor, coveragePlan, ownershipOf, serviceName } from '../../lib';
-import { RingManager } from '../ring-manager.service';
-import { NodeWatcher } from '../node-watcher.service';
+import { RingManager } from '../ring/ring-manager.service';
+import { NodeWatcher } from '../membership/node-watcher.service';
 import { CommandOptions, VnodeMaster } from './vnode-master.service';
 
 export interface CoverageReply<T> {

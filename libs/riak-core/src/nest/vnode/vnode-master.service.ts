@@ -12,11 +12,11 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { AnyServiceRef, CommandOf, NodeConfig, NodeName, PairsOf, PartitionIndex, ReplyFor, Sender, memberOf, ownershipOf, partitionId, serviceName } from '../../lib';
 import { CLUSTER_CLIENT, ClusterClient, ClusterRequestError } from '../transport';
-import { RingManager } from '../ring-manager.service';
-import { LivenessService } from '../liveness.service';
+import { RingManager } from '../ring/ring-manager.service';
+import { LivenessService } from '../membership/liveness.service';
 import { NODE_CONFIG, RUNTIME_OPTIONS } from '../tokens';
-import { RuntimeOptions } from '../runtime-options';
-import { Patterns } from '../patterns';
+import { RuntimeOptions } from '../node/runtime-options';
+import { Patterns } from '../transport/patterns';
 import { ServiceRegistry } from './service-registry';
 import { VnodeWorker } from './vnode-worker';
 import { VnodeError, isVnodeErrorCode } from './vnode-error';

@@ -1,0 +1,14 @@
+/**
+ * The seam where handoff plugs into ownership transfer. The transfer service decides *which*
+ * partitions move and when; a HandoffRunner moves one partition's data to its new owner and
+ * resolves once the new owner holds it. Until vnodes exist, the default runner asks the new owner
+ * to acknowledge the partition.
+ */
+import { Transfer } from '../../lib';
+
+export const HANDOFF_RUNNER = Symbol('HANDOFF_RUNNER');
+
+export interface HandoffRunner {
+  /** Move `transfer.index` from this node to `transfer.to` (at `targetAddr`); reject to retry later. */
+  run(transfer: Transfer, targetAddr: string): Promise<void>;
+}

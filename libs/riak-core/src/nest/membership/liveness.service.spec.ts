@@ -1,0 +1,122 @@
+/**
+ * The liveness detector over the real TCP transport, around a peer's restart: once the peer is
+ * heard from, this node's probes reach it at once instead of being refused from the link's
+ * reconnect backoff (which marked the restarted peer down again and again until the backoff timer
+ * fired, so commands routed to it failed with `unreachable` although it was up).
+ */
+import { Controller, INestMicroservice, Logger, LoggerService, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { MessagePattern } from '@nestjs/microservices';
+import { createServer } from 'node:net';
+import { filter, firstValueFrom, timeout } from 'rxjs';
+import { NodeConfig, freshRing, ringSize, setMember } from '../../lib';
+import { ClusterRequestError, ClusterServer, TcpClusterClient } from '../transport';
+import { LivenessChange, LivenessService, REFUSALS_FOR_DOWN } from './liveness.service';
+import { RingManager } from '../ring/ring-manager.service';
+import { DEFAULT_RUNTIME_OPTIONS, RuntimeOptions } from '../node/runtime-options';
+import { Patterns } from '../transport/patterns';
+
+const SECRET = 'liveness-test-secret';
+const A = 'a@test';
+const B = 'b@test';
+
+const silent: LoggerService = { log: () => undefined, error: () => undefined, warn: () => undefined, debug: () => undefined };
+
+@Controller()
+class PeerController {
+  @MessagePattern(Patterns.ping)
+  ping(): { node: string; services: string[] } {
+    return { node: B, services: ['kv'] };
+  }
+}
+
+@Module({ controllers: [PeerController] })
+class PeerModule {}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const address = s.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+async function until(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('LivenessService around a peer restart (TCP)', () => {
+  let peer: INestMicroservice | undefined;
+  let client: TcpClusterClient | undefined;
+  let liveness: LivenessService | undefined;
+
+  beforeAll(() => Logger.overrideLogger(false));
+  afterEach(async () => {
+    liveness?.onModuleDestroy();
+    await client?.close();
+    await peer?.close();
+    peer = client = liveness = undefined;
+  });
+
+  it('a peer heard from while the link to it backs off is probed at once and stays up', async () => {
+    const port = await freePort();
+    const addr = `127.0.0.1:${port}`;
+    const ring = setMember(freshRing({ app: 't', clusterId: 'c', ringSize: ringSize(8), node: A, addr: '127.0.0.1:1' }), A, B, { status: 'valid', addr, autoJoin: false });
+    const rings = { current: ring, self: A } as unknown as RingManager;
+    const config = { node: A } as NodeConfig;
+    // Probes every 10 ms; a backoff far longer than the test, as after a long outage (capped at 5 s by default).
+    const options: RuntimeOptions = { ...DEFAULT_RUNTIME_OPTIONS, pingIntervalMs: 10, downAfterMs: 60_000 };
+    client = new TcpClusterClient({ nodeName: A, secret: SECRET, minBackoffMs: 60_000, maxBackoffMs: 60_000, logger: silent });
+    liveness = new LivenessService(config, options, client, rings);
+    const changes: LivenessChange[] = [];
+    liveness.changes$.subscribe((c) => changes.push(c));
+    liveness.onModuleInit();
+
+    await until('b to be down (nothing listens)', () => !liveness?.isUp(B));
+
+    peer = await NestFactory.createMicroservice(PeerModule, { strategy: new ClusterServer({ port, nodeName: B, secret: SECRET, logger: silent }), logger: false });
+    await peer.listen();
+    // b is back and pings a (what ClusterController.ping does on a).
+    changes.length = 0;
+    const answered = firstValueFrom(liveness.replies$.pipe(filter((r) => r.node === B), timeout(5000)));
+    liveness.heardFrom(B);
+
+    await expect(answered).resolves.toEqual({ node: B, services: ['kv'] });
+    expect(liveness.isUp(B)).toBe(true);
+    expect(changes).toEqual([{ node: B, up: true }]);
+  });
+
+  it('one refused probe is not enough to mark a peer down; refusals in a row are', async () => {
+    const ring = setMember(freshRing({ app: 't', clusterId: 'c', ringSize: ringSize(8), node: A, addr: '127.0.0.1:1' }), A, B, { status: 'valid', addr: '127.0.0.1:2', autoJoin: false });
+    const rings = { current: ring, self: A } as unknown as RingManager;
+    let refuse = 1;
+    let probes = 0;
+    const fake = {
+      request: async () => {
+        probes++;
+        if (refuse > 0) {
+          refuse--;
+          throw new ClusterRequestError('unreachable', 'connect ECONNREFUSED');
+        }
+        return { services: [] };
+      },
+      peerAlive: () => undefined,
+    } as unknown as TcpClusterClient;
+    const options: RuntimeOptions = { ...DEFAULT_RUNTIME_OPTIONS, pingIntervalMs: 10, downAfterMs: 60_000 };
+    liveness = new LivenessService({ node: A } as NodeConfig, options, fake, rings);
+    const changes: LivenessChange[] = [];
+    liveness.changes$.subscribe((c) => changes.push(c));
+    liveness.onModuleInit();
+    await until('a few probes after the refusal', () => probes >= 5);
+    expect(changes).toEqual([]); // a transient refusal: b never went down
+    refuse = Number.MAX_SAFE_INTEGER;
+    await until('b to be down after refusals in a row', () => !liveness?.isUp(B));
+    expect(changes).toEqual([{ node: B, up: false }]);
+    expect(REFUSALS_FOR_DOWN).toBe(2);
+  });
+});

@@ -1,0 +1,148 @@
+/**
+ * Ring gossip (riak_core_gossip): push-pull exchange of whole rings. A change is pushed at once to
+ * `gossipFanout` random peers (so news reaches everyone in O(log n) rounds), and every
+ * `gossipIntervalMs` one random peer gets the ring anyway, which repairs lost messages. A peer whose
+ * ring turns out to be behind gets ours back in the reply. Bursts are rate-limited.
+ */
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Subscription } from 'rxjs';
+import { NodeConfig, Ring, VClock, clusterNodes, descends, memberOf, mergeClocks, ownershipOf, reconcile, ringsEqual } from '../../lib';
+import { CLUSTER_CLIENT, ClusterClient } from '../transport';
+import { RingManager } from './ring-manager.service';
+import { LivenessService } from '../membership/liveness.service';
+import { NODE_CONFIG, RUNTIME_OPTIONS } from '../tokens';
+import { RuntimeOptions } from '../node/runtime-options';
+import { Patterns } from '../transport/patterns';
+
+export interface GossipReply {
+  /** our ring when the sender's was behind or diverged */
+  readonly ring?: Ring;
+}
+
+@Injectable()
+export class GossipService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(GossipService.name);
+  private timer: NodeJS.Timeout | undefined;
+  private burst: NodeJS.Timeout | undefined;
+  private lastBurst = 0;
+  private sub: Subscription | undefined;
+
+  constructor(
+    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
+    @Inject(RUNTIME_OPTIONS) private readonly options: RuntimeOptions,
+    @Inject(CLUSTER_CLIENT) private readonly client: ClusterClient,
+    private readonly rings: RingManager,
+    private readonly liveness: LivenessService,
+  ) {}
+
+  onModuleInit(): void {
+    this.sub = this.rings.changes$.subscribe((c) => {
+      if (c.gossip === 'spread') this.scheduleBurst();
+      else if (c.gossip === 'claimant') this.tellClaimant();
+    });
+    const jitter = Math.floor(this.options.gossipIntervalMs * 0.2);
+    this.timer = setInterval(() => this.sendTo(this.randomPeers(1)), this.options.gossipIntervalMs + Math.floor(Math.random() * jitter));
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    this.sub?.unsubscribe();
+    if (this.timer) clearInterval(this.timer);
+    if (this.burst) clearTimeout(this.burst);
+  }
+
+  /** A ring received from a peer: merge it; answer with ours (once on disk) if the peer lacks something. */
+  async receive(theirs: Ring): Promise<GossipReply> {
+    const ours = this.rings.current;
+    if (theirs.clusterId !== ours.clusterId) return {};
+    this.merge(theirs);
+    const now = await this.rings.durable();
+    return ringsEqual(now, theirs) ? {} : { ring: now };
+  }
+
+  /** Push the ring to every peer now and wait (bounded) for their answers. */
+  async pushToAll(timeoutMs = 2000): Promise<void> {
+    await Promise.allSettled(this.peers().map((n) => this.exchange(n, timeoutMs)));
+  }
+
+  /** Push the ring to one node's address (used right after joining). */
+  async pushTo(addr: string, timeoutMs = this.options.requestTimeoutMs): Promise<void> {
+    const reply = await this.client.request<GossipReply>(addr, Patterns.gossip, { ring: await this.rings.durable() }, { timeoutMs });
+    if (reply?.ring) this.merge(reply.ring);
+  }
+
+  private scheduleBurst(): void {
+    if (this.burst) return;
+    const wait = Math.max(0, this.lastBurst + this.options.gossipMinIntervalMs - Date.now());
+    this.burst = setTimeout(() => {
+      this.burst = undefined;
+      this.lastBurst = Date.now();
+      this.sendTo(this.randomPeers(this.options.gossipFanout));
+    }, wait);
+    this.burst.unref();
+  }
+
+  /**
+   * The claimant decides once every member has seen the ring: tell it which ring clock this node
+   * has adopted (a small message; the whole ring travels by gossip).
+   */
+  private tellClaimant(): void {
+    const ring = this.rings.current;
+    const claimant = ownershipOf(ring).claimant;
+    const addr = memberOf(ring, claimant)?.addr;
+    const seen = ring.seen[this.config.node];
+    if (claimant === this.config.node || !addr || !seen) return;
+    this.client
+      .request(addr, Patterns.seen, { clusterId: ring.clusterId, node: this.config.node, seen }, { timeoutMs: this.options.requestTimeoutMs })
+      .catch((err: unknown) => this.logger.debug(`telling ${claimant} what this node has seen failed: ${(err as Error).message}`));
+  }
+
+  /** A peer reports the ring clock it has adopted. */
+  receiveSeen(clusterId: string, node: string, seen: VClock): void {
+    this.rings.transact((ring) => {
+      if (ring.clusterId !== clusterId || (ring.seen[node] && descends(ring.seen[node], seen))) return { kind: 'ignore' };
+      return { kind: 'reconciled', ring: { ...ring, seen: { ...ring.seen, [node]: mergeClocks(ring.seen[node] ?? {}, seen) } } };
+    });
+  }
+
+  private sendTo(nodes: string[]): void {
+    for (const n of nodes) void this.exchange(n, this.options.requestTimeoutMs);
+  }
+
+  private async exchange(node: string, timeoutMs: number): Promise<void> {
+    const addr = memberOf(this.rings.current, node)?.addr;
+    if (!addr) return;
+    try {
+      const reply = await this.client.request<GossipReply>(addr, Patterns.gossip, { ring: await this.rings.durable() }, { timeoutMs });
+      this.liveness.heardFrom(node);
+      if (reply?.ring) this.merge(reply.ring);
+    } catch (err) {
+      this.logger.debug(`gossip to ${node} failed: ${(err as Error).message}`);
+    }
+  }
+
+  private merge(theirs: Ring): void {
+    if (theirs.clusterId !== this.rings.current.clusterId) return;
+    this.rings.transact((ring) => {
+      const merged = reconcile(ring, theirs);
+      return ringsEqual(merged, ring) ? { kind: 'ignore' } : { kind: 'reconciled', ring: merged };
+    });
+  }
+
+  private peers(): string[] {
+    return clusterNodes(this.rings.current).filter((n) => n !== this.config.node);
+  }
+
+  /** Random peers, preferring reachable ones. */
+  private randomPeers(count: number): string[] {
+    const all = this.peers();
+    const up = all.filter((n) => this.liveness.isUp(n));
+    const pool = up.length > 0 ? up : all;
+    const picked: string[] = [];
+    const copy = [...pool];
+    while (picked.length < count && copy.length > 0) {
+      picked.push(copy.splice(Math.floor(Math.random() * copy.length), 1)[0]);
+    }
+    return picked;
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Ring exchange on the cluster transport: a peer fetches this node's durable ring, pushes its
+ * ring by gossip, or reports which ring versions it has seen. Each handler validates its input
+ * and delegates to the gossip service or the ring manager.
+ */
+import { Controller } from '@nestjs/common';
+import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
+import { NodeName, Ring, VClock } from '../../lib';
+import { ClusterContext } from '../transport';
+import { Patterns } from '../transport/patterns';
+import { badRequest } from '../transport/rpc-errors';
+import { LivenessService } from '../membership/liveness.service';
+import { RingManager } from './ring-manager.service';
+import { GossipReply, GossipService } from './gossip.service';
+
+function isRing(x: unknown): x is Ring {
+  if (!x || typeof x !== 'object') return false;
+  const r = x as Partial<Ring>;
+  return (
+    r.format === 1 &&
+    typeof r.clusterId === 'string' &&
+    typeof r.app === 'string' &&
+    typeof r.ringSize === 'number' &&
+    !!r.members &&
+    typeof r.members === 'object' &&
+    Array.isArray(r.ownership) &&
+    !!r.seen &&
+    typeof r.seen === 'object'
+  );
+}
+
+function isClock(x: unknown): x is VClock {
+  return !!x && typeof x === 'object' && !Array.isArray(x) && Object.values(x).every((n) => Number.isInteger(n) && (n as number) >= 0);
+}
+
+@Controller()
+export class RingMessagesController {
+  constructor(
+    private readonly rings: RingManager,
+    private readonly gossip: GossipService,
+    private readonly liveness: LivenessService,
+  ) {}
+
+  @MessagePattern(Patterns.ringGet)
+  async ringGet(): Promise<{ node: NodeName; ring: Ring }> {
+    return { node: this.rings.self, ring: await this.rings.durable() };
+  }
+
+  @MessagePattern(Patterns.gossip)
+  receiveGossip(@Payload() data: { ring?: unknown }, @Ctx() ctx: ClusterContext): Promise<GossipReply> {
+    if (!isRing(data?.ring)) throw badRequest('ring.gossip needs a ring');
+    this.liveness.heardFrom(ctx.getPeerNode());
+    return this.gossip.receive(data.ring);
+  }
+
+  @MessagePattern(Patterns.seen)
+  receiveSeen(@Payload() data: { clusterId?: unknown; node?: unknown; seen?: unknown }): { ok: true } {
+    if (typeof data?.clusterId !== 'string' || typeof data.node !== 'string' || !isClock(data.seen)) throw badRequest('ring.seen needs clusterId, node and seen');
+    this.gossip.receiveSeen(data.clusterId, data.node, data.seen);
+    return { ok: true };
+  }
+}
