@@ -10,7 +10,7 @@ import { ConfigError } from '@ringnest/riak-core';
 import { createServer, Server, Socket } from 'node:net';
 import { replies } from '../protocol';
 import { RoomDirectory } from '../rooms';
-import { ConnectionSlots, SessionLimits } from '../session';
+import { ClientAdmission, ConnectionSlots, SessionLimits } from '../session';
 import { LineConnection, endWithGrace } from './line-connection';
 import { LineServerOptions, sessionLimitsOf } from './line-server.config';
 
@@ -21,18 +21,16 @@ export const ROOM_DIRECTORY = Symbol('ROOM_DIRECTORY');
 export class LineServer implements OnApplicationBootstrap, OnModuleDestroy, BeforeApplicationShutdown {
   private readonly logger = new Logger('ChatLineServer');
   private server: Server | undefined;
-  private readonly connections = new Set<LineConnection>();
-  private nextId = 1;
+  private readonly admission: ClientAdmission<LineConnection>;
   private readonly limits: SessionLimits;
-  /** a refusal was logged since the last accepted client (one warning per full period, not one per client) */
-  private warnedFull = false;
 
   constructor(
     @Inject(LINE_SERVER_OPTIONS) private readonly options: LineServerOptions,
     @Inject(ROOM_DIRECTORY) private readonly rooms: RoomDirectory,
-    private readonly slots: ConnectionSlots,
+    slots: ConnectionSlots,
   ) {
     this.limits = sessionLimitsOf(options);
+    this.admission = new ClientAdmission('tcp', slots, this.logger);
   }
 
   /** The bound port (useful when configured with port 0). */
@@ -43,7 +41,7 @@ export class LineServer implements OnApplicationBootstrap, OnModuleDestroy, Befo
 
   /** Open client connections. */
   get connectionCount(): number {
-    return this.connections.size;
+    return this.admission.count;
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -82,25 +80,15 @@ export class LineServer implements OnApplicationBootstrap, OnModuleDestroy, Befo
     if (!server) return;
     this.server = undefined;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const connection of this.connections) connection.destroy();
+    for (const connection of [...this.admission.clients]) connection.destroy();
     await closed;
   }
 
   private accept(socket: Socket): void {
-    if (!this.slots.take()) {
-      socket.on('error', () => undefined);
-      socket.end(replies.serverFull(), 'latin1');
-      endWithGrace(socket);
-      if (!this.warnedFull) this.logger.warn(`refusing chat clients: ${this.slots.max} connections in use`);
-      this.warnedFull = true;
-      return;
-    }
-    this.warnedFull = false;
-    const id = `tcp-${this.nextId++}`;
-    const onClosed = (c: LineConnection): void => {
-      this.connections.delete(c);
-      this.slots.give();
-    };
-    this.connections.add(new LineConnection(id, socket, this.options.node, this.rooms, this.options.maxOutputBytes, this.logger, onClosed, this.limits));
+    const admitted = this.admission.admit((id, onClosed) => new LineConnection(id, socket, this.options.node, this.rooms, this.options.maxOutputBytes, this.logger, onClosed, this.limits));
+    if (admitted) return;
+    socket.on('error', () => undefined);
+    socket.end(replies.serverFull(), 'latin1');
+    endWithGrace(socket);
   }
 }

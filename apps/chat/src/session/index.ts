@@ -1,2 +1,3 @@
 export * from './chat-session';
 export * from './connection-slots';
+export * from './client-admission';

@@ -15,7 +15,7 @@ import { OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
 import { LINE_SERVER_OPTIONS, LineServerOptions, ROOM_DIRECTORY, sessionLimitsOf } from '../line-server';
 import { replies } from '../protocol';
 import { RoomDirectory } from '../rooms';
-import { ConnectionSlots, SessionLimits } from '../session';
+import { ClientAdmission, ConnectionSlots, SessionLimits } from '../session';
 import { SessionLines } from './session-lines';
 import { ChatSocket, WsConnection } from './ws-connection';
 import { MAX_PAYLOAD_BYTES, lineFrame } from './ws-frames';
@@ -28,40 +28,28 @@ export const CHAT_WS_PATH = '/chat';
 @WebSocketGateway({ path: CHAT_WS_PATH, maxPayload: MAX_PAYLOAD_BYTES })
 export class ChatGateway implements OnGatewayConnection {
   private readonly logger = new Logger('ChatGateway');
-  private readonly connections = new Set<WsConnection>();
-  private nextId = 1;
+  private readonly admission: ClientAdmission<WsConnection>;
   private readonly limits: SessionLimits;
-  /** a refusal was logged since the last accepted client */
-  private warnedFull = false;
 
   constructor(
     @Inject(LINE_SERVER_OPTIONS) private readonly options: LineServerOptions,
     @Inject(ROOM_DIRECTORY) private readonly rooms: RoomDirectory,
-    private readonly slots: ConnectionSlots,
+    slots: ConnectionSlots,
   ) {
     this.limits = sessionLimitsOf(options);
+    this.admission = new ClientAdmission('ws', slots, this.logger);
   }
 
   /** Open WebSocket clients. */
   get connectionCount(): number {
-    return this.connections.size;
+    return this.admission.count;
   }
 
   handleConnection(socket: ChatSocket): void {
-    if (!this.slots.take()) {
-      socket.on('error', () => undefined);
-      for (const line of new SessionLines().push(replies.serverFull())) socket.send(lineFrame(line));
-      socket.close(WS_CLOSE_SERVER_FULL, 'server full');
-      if (!this.warnedFull) this.logger.warn(`refusing chat clients: ${this.slots.max} connections in use`);
-      this.warnedFull = true;
-      return;
-    }
-    this.warnedFull = false;
-    const id = `ws-${this.nextId++}`;
-    const onClosed = (c: WsConnection): void => {
-      this.connections.delete(c);
-      this.slots.give();
-    };
-    this.connections.add(new WsConnection(id, socket, this.options.node, this.rooms, this.options.maxOutputBytes, this.logger, onClosed, this.limits));
+    const admitted = this.admission.admit((id, onClosed) => new WsConnection(id, socket, this.options.node, this.rooms, this.options.maxOutputBytes, this.logger, onClosed, this.limits));
+    if (admitted) return;
+    socket.on('error', () => undefined);
+    for (const line of new SessionLines().push(replies.serverFull())) socket.send(lineFrame(line));
+    socket.close(WS_CLOSE_SERVER_FULL, 'server full');
   }
 }
