@@ -4,5 +4,7 @@ export default {
   rootDir: '.',
   testMatch: ['<rootDir>/src/**/*.e2e.spec.ts'],
   testTimeout: 180000,
-  maxWorkers: 1,
+  // Two files at once: most of an e2e test's time is spent waiting on node processes (gossip, handoff,
+  // npm), so two overlap well on two cores; every wait in them is a bounded poll, not a timing.
+  maxWorkers: 2,
 };
