@@ -1,1 +1,7 @@
-module.exports = require('../../tools/webpack-node-app')(__dirname);
+module.exports = require('../../tools/webpack-node-app')(__dirname, {
+  // the baselines of `npm run bench -- http` run as processes of their own
+  additionalEntryPoints: [
+    { entryName: 'baseline-node-http', entryPath: './src/baselines/node-http-map.ts' },
+    { entryName: 'baseline-nest', entryPath: './src/baselines/nest-fastify-map.ts' },
+  ],
+});

@@ -1,63 +1,197 @@
 /**
- * HTTP PUT and GET throughput and latency at n=3, w=2, r=2 on a local 3-node cluster (real node
- * processes, LMDB), with the same app's trivial `GET /health` measured in the same run as the
- * baseline. Load from autocannon, requests spread over the three nodes.
+ * `npm run bench -- http [seconds] [runs]`: PUT and GET throughput, latency and server CPU per
+ * request of a 3-node Ringnest cluster (real node processes on LMDB, `PUT ?n=3&w=2`,
+ * `GET ?n=3&r=2`), side by side with two single-process baselines measured in the same run: one
+ * Nest 11 + fastify process keeping values in a Map, and a bare `node:http` server with a Map.
+ *
+ * The workload is the same for every target: 32 connections (spread over the cluster's nodes),
+ * 1 KiB JSON values `{"pad":"…"}`, every PUT on a new key, GETs over the keys written; a 2 s
+ * warm-up, then `runs` runs of `seconds` each per operation, and the median of each figure. Server
+ * CPU comes from /proc/<pid>/stat of the server processes; the load generator (autocannon, in this
+ * process) is reported apart.
  */
 import autocannon from 'autocannon';
-import { ClusterNode, joinAndSettle, startNode, stopNodes } from './cluster-nodes';
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { ClusterNode, freePort, joinAndSettle, startNode, stopNodes, until } from './cluster-nodes';
+import { cpuSeconds } from './proc-cpu';
 
-export interface HttpBenchRow {
-  readonly name: string;
+export const CONNECTIONS = 32;
+const VALUE = JSON.stringify({ pad: 'x'.repeat(1024 - '{"pad":""}'.length) });
+
+export type HttpOp = 'PUT' | 'GET';
+
+export interface HttpRun {
   readonly requestsPerSecond: number;
   readonly p50ms: number;
   readonly p99ms: number;
+  /** connection errors and timeouts */
   readonly errors: number;
   readonly non2xx: number;
+  /** CPU of the server processes per request, µs */
+  readonly serverCpuUs: number;
+  /** CPU of the load generator per request, µs */
+  readonly loadCpuUs: number;
 }
 
-/** One autocannon run per node at once (connections split evenly), results combined. */
-async function run(name: string, nodes: ClusterNode[], opts: { method: 'GET' | 'PUT'; path: (i: number) => string; body?: string; seconds: number; connections: number }): Promise<HttpBenchRow> {
-  let i = 0;
-  const results = await Promise.all(
-    nodes.map(
-      (n) =>
-        new Promise<autocannon.Result>((resolve, reject) => {
-          autocannon(
-            {
-              url: n.http,
-              connections: Math.max(1, Math.floor(opts.connections / nodes.length)),
-              duration: opts.seconds,
-              requests: [{ method: opts.method, setupRequest: (req) => ({ ...req, path: opts.path(i++), headers: { 'content-type': 'application/json' }, body: opts.body }) }],
-            },
-            (err, result) => (err ? reject(err) : resolve(result)),
-          );
-        }),
-    ),
-  );
-  const max = (f: (r: autocannon.Result) => number) => Math.max(...results.map(f));
+export interface HttpBenchRow {
+  readonly target: string;
+  readonly op: HttpOp;
+  readonly runs: readonly HttpRun[];
+  /** the median of each figure over the runs */
+  readonly median: HttpRun;
+}
+
+interface Target {
+  readonly name: string;
+  readonly urls: readonly string[];
+  readonly pids: readonly number[];
+  readonly query: Readonly<Record<HttpOp, string>>;
+}
+
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function medianRun(runs: readonly HttpRun[]): HttpRun {
+  const of = (f: (r: HttpRun) => number) => median(runs.map(f));
   return {
-    name,
-    requestsPerSecond: results.reduce((n, r) => n + r.requests.average, 0),
-    // per-node percentiles; the worst node's is reported
-    p50ms: max((r) => r.latency.p50),
-    p99ms: max((r) => r.latency.p99),
-    errors: results.reduce((n, r) => n + r.errors, 0),
-    non2xx: results.reduce((n, r) => n + r.non2xx, 0),
+    requestsPerSecond: of((r) => r.requestsPerSecond),
+    p50ms: of((r) => r.p50ms),
+    p99ms: of((r) => r.p99ms),
+    errors: of((r) => r.errors),
+    non2xx: of((r) => r.non2xx),
+    serverCpuUs: of((r) => r.serverCpuUs),
+    loadCpuUs: of((r) => r.loadCpuUs),
   };
 }
 
-export async function httpBench(root: string, seconds: number): Promise<HttpBenchRow[]> {
+/** Keys: every PUT a new one; GETs cycle over those written. */
+class Keys {
+  private written = 0;
+  private read = 0;
+  next(op: HttpOp): string {
+    if (op === 'PUT') return `k${this.written++}`;
+    return `k${this.read++ % Math.max(1, this.written)}`;
+  }
+}
+
+async function drive(target: Target, op: HttpOp, keys: Keys, seconds: number): Promise<HttpRun> {
+  const cpu0 = cpuSeconds(target.pids);
+  const load0 = process.cpuUsage();
+  const result = await autocannon({
+    // autocannon spreads the connections over several URLs (one latency histogram for them all);
+    // its type definitions only know a single URL
+    url: [...target.urls] as unknown as string,
+    connections: CONNECTIONS,
+    duration: seconds,
+    timeout: 10,
+    requests: [
+      {
+        method: op,
+        setupRequest: (req) => ({
+          ...req,
+          path: `/api/store/${keys.next(op)}${target.query[op]}`,
+          ...(op === 'PUT' ? { headers: { 'content-type': 'application/json' }, body: VALUE } : {}),
+        }),
+      },
+    ],
+  });
+  const serverCpu = cpuSeconds(target.pids) - cpu0;
+  const load = process.cpuUsage(load0);
+  const requests = Math.max(1, result.requests.total);
+  return {
+    requestsPerSecond: result.requests.total / (result.duration || seconds),
+    p50ms: result.latency.p50,
+    p99ms: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    serverCpuUs: (serverCpu * 1e6) / requests,
+    loadCpuUs: (load.user + load.system) / requests,
+  };
+}
+
+async function measure(target: Target, seconds: number, runs: number, log: (line: string) => void): Promise<HttpBenchRow[]> {
+  const keys = new Keys();
+  await drive(target, 'PUT', keys, 2);
+  const rows: HttpBenchRow[] = [];
+  for (const op of ['PUT', 'GET'] as const) {
+    const done: HttpRun[] = [];
+    for (let i = 0; i < runs; i++) {
+      const r = await drive(target, op, keys, seconds);
+      log(`  ${target.name} ${op} run ${i + 1}: ${Math.round(r.requestsPerSecond)} req/s, p99 ${r.p99ms} ms, ${Math.round(r.serverCpuUs)} µs server CPU per request`);
+      done.push(r);
+    }
+    rows.push({ target: target.name, op, runs: done, median: medianRun(done) });
+  }
+  return rows;
+}
+
+/** A baseline server from dist/apps/bench, on a free port; resolves once it answers /health. */
+async function startBaseline(root: string, entry: string): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(root, 'dist/apps/bench', `${entry}.js`)], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await until(`the ${entry} baseline to start`, async () => child.exitCode !== null || (await fetch(`${url}/health`)).status === 200, 30000);
+    if (child.exitCode !== null) throw new Error(`the ${entry} baseline exited with code ${child.exitCode}`);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  return { url, child };
+}
+
+async function stopBaseline(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+async function baseline(root: string, name: string, entry: string, seconds: number, runs: number, log: (line: string) => void): Promise<HttpBenchRow[]> {
+  const { url, child } = await startBaseline(root, entry);
+  try {
+    return await measure({ name, urls: [url], pids: [child.pid as number], query: { PUT: '', GET: '' } }, seconds, runs, log);
+  } finally {
+    await stopBaseline(child);
+  }
+}
+
+export const TARGETS = ['node:http + Map', 'Nest + fastify + Map', 'Ringnest, 3 nodes'] as const;
+
+export async function httpBench(root: string, seconds: number, runs: number, log: (line: string) => void = () => undefined): Promise<HttpBenchRow[]> {
+  const rows: HttpBenchRow[] = [];
+  rows.push(...(await baseline(root, TARGETS[0], 'baseline-node-http', seconds, runs, log)));
+  rows.push(...(await baseline(root, TARGETS[1], 'baseline-nest', seconds, runs, log)));
   const nodes: ClusterNode[] = [];
   try {
     for (const name of ['http1', 'http2', 'http3']) nodes.push(await startNode(root, name));
     await joinAndSettle(nodes);
-    const value = JSON.stringify({ v: 'x'.repeat(100) });
-    const rows: HttpBenchRow[] = [];
-    rows.push(await run('baseline GET /health', nodes, { method: 'GET', path: () => '/health', seconds, connections: 50 }));
-    rows.push(await run('PUT /api/store n=3 w=2', nodes, { method: 'PUT', path: (i) => `/api/store/bench-${i % 10000}?n=3&w=2`, body: value, seconds, connections: 50 }));
-    rows.push(await run('GET /api/store n=3 r=2', nodes, { method: 'GET', path: (i) => `/api/store/bench-${i % 10000}?n=3&r=2`, seconds, connections: 50 }));
-    return rows;
+    const target = { name: TARGETS[2], urls: nodes.map((n) => n.http), pids: nodes.map((n) => n.pid), query: { PUT: '?n=3&w=2', GET: '?n=3&r=2' } };
+    rows.push(...(await measure(target, seconds, runs, log)));
   } finally {
     stopNodes(nodes);
   }
+  return rows;
+}
+
+/** The table of the medians: one line per target, PUT and GET side by side, and Ringnest's share of the Nest baseline. */
+export function httpTable(rows: readonly HttpBenchRow[]): string {
+  const of = (target: string, op: HttpOp) => rows.find((r) => r.target === target && r.op === op)?.median;
+  const n = (x: number) => Math.round(x).toLocaleString('en-US');
+  const head = ['target', 'PUT/s', 'p99 ms', 'server CPU/PUT', 'GET/s', 'p99 ms', 'server CPU/GET', 'load CPU/req', 'errors'];
+  const lines = [head];
+  for (const t of TARGETS) {
+    const put = of(t, 'PUT');
+    const get = of(t, 'GET');
+    if (!put || !get) continue;
+    lines.push([t, n(put.requestsPerSecond), put.p99ms.toFixed(1), `${n(put.serverCpuUs)} µs`, n(get.requestsPerSecond), get.p99ms.toFixed(1), `${n(get.serverCpuUs)} µs`, `${n((put.loadCpuUs + get.loadCpuUs) / 2)} µs`, String(put.errors + put.non2xx + get.errors + get.non2xx)]);
+  }
+  const widths = head.map((_, i) => Math.max(...lines.map((l) => l[i].length)));
+  const text = lines.map((l) => l.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
+  const nest = [of(TARGETS[1], 'PUT'), of(TARGETS[1], 'GET')];
+  const ours = [of(TARGETS[2], 'PUT'), of(TARGETS[2], 'GET')];
+  if (nest[0] && nest[1] && ours[0] && ours[1]) {
+    text.push(`Ringnest / Nest baseline: PUT ${((100 * ours[0].requestsPerSecond) / nest[0].requestsPerSecond).toFixed(1)} %, GET ${((100 * ours[1].requestsPerSecond) / nest[1].requestsPerSecond).toFixed(1)} %`);
+  }
+  return text.join('\n');
 }

@@ -3,10 +3,11 @@
  * bench-results/. Figures are for the record (issue notes), never asserted by tests.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { preflistBench } from './preflist.bench';
 import { handoffBench } from './handoff.bench';
-import { httpBench } from './http.bench';
+import { CONNECTIONS, httpBench, httpTable } from './http.bench';
 import { chatBench, chatTable } from './chat.bench';
 
 function table(rows: { name: string; perSecond: number; lookups: number; seconds: number }[]): string {
@@ -40,14 +41,15 @@ async function main(argv: string[]): Promise<number> {
   }
   if (which === 'http') {
     const seconds = Number(argv[1] ?? 10);
-    const rows = await httpBench(process.cwd(), seconds);
-    console.log(`HTTP on a local 3-node cluster (LMDB, 50 connections spread over the nodes, ${seconds} s each, autocannon in the same process group; node ${process.version})`);
-    const w = Math.max(...rows.map((r) => r.name.length));
-    for (const r of rows) console.log(`${r.name.padEnd(w)}  ${Math.round(r.requestsPerSecond).toLocaleString('en-US').padStart(8)} req/s  p50 ${r.p50ms} ms  p99 ${r.p99ms} ms  errors ${r.errors}  non-2xx ${r.non2xx}`);
+    const runs = Number(argv[2] ?? 3);
+    if (!(seconds > 0) || !Number.isInteger(runs) || runs < 1) throw new Error(`http [seconds] [runs]: got '${argv[1]}' '${argv[2]}'`);
+    console.log(`HTTP: ${CONNECTIONS} connections, 1 KiB JSON values, new key per PUT; medians of ${runs} runs of ${seconds} s (node ${process.version}, ${cpus().length} cores)`);
+    const rows = await httpBench(process.cwd(), seconds, runs, (line) => console.log(line));
+    console.log(httpTable(rows));
     const file = join(outDir, 'http.json');
-    writeFileSync(file, JSON.stringify({ bench: 'http', at: new Date().toISOString(), seconds, rows }, null, 2));
+    writeFileSync(file, JSON.stringify({ bench: 'http', at: new Date().toISOString(), seconds, runs, connections: CONNECTIONS, rows }, null, 2));
     console.log(`written ${file}`);
-    return 0;
+    return rows.some((r) => r.median.errors > 0) ? 1 : 0;
   }
   if (which === 'chat') {
     const count = (arg: string | undefined, fallback: number, what: string) => {
