@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import {
   KEYSPACE,
   MAX_RING_SIZE,
   MIN_RING_SIZE,
+  chashDigest,
   chashKey,
   isValidRingSize,
   keyIndex,
@@ -184,6 +186,37 @@ describe('chashKey', () => {
         if (joined.length > 0 && b1.length > 0) {
           expect(chashKey(joined.slice(0, b1.length - 1), joined.slice(b1.length - 1))).not.toBe(h);
         }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+/** The ring key by its definition, with node:crypto's streaming API: the reference the fast paths must agree with. */
+function referenceDigest(bucket: string, key: string): Buffer {
+  const b = Buffer.from(bucket, 'utf8');
+  const k = Buffer.from(key, 'utf8');
+  const len = (n: number) => {
+    const buf = Buffer.alloc(4);
+    buf.writeUInt32BE(n);
+    return buf;
+  };
+  return createHash('sha1').update(Buffer.concat([len(b.length), b, len(k.length), k])).digest();
+}
+
+describe('the digest of a ring key', () => {
+  it('is SHA-1 of <bucket bytes length><bucket><key bytes length><key>, for any Unicode and for keys too long for the scratch buffer', () => {
+    const long = 'ü€😀'.repeat(200);
+    for (const [b, k] of [['bucket', 'key'], ['', ''], ['chat', long], [long, 'k'], ['ß', '😀']]) {
+      expect(chashDigest(b, k)).toEqual(referenceDigest(b, k));
+      expect(chashKey(b, k)).toBe(BigInt(`0x${referenceDigest(b, k).toString('hex')}`));
+      expect(chashDigest(Buffer.from(b), Buffer.from(k))).toEqual(referenceDigest(b, k));
+    }
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 400 }), fc.string({ unit: 'binary', maxLength: 400 }), fc.constantFrom(8, 64, 1024), (b, k, q) => {
+        const ref = referenceDigest(b, k);
+        expect(chashDigest(b, k)).toEqual(ref);
+        expect(keyIndex(b, k, q)).toBe(responsibleIndex(BigInt(`0x${ref.toString('hex')}`), q));
       }),
       { numRuns: RUNS },
     );

@@ -37,7 +37,15 @@ export function primaryPreflist(owners: readonly NodeName[], key: bigint, n: num
 
 /** The primary preference list of a (bucket, key) pair, by its owners (no liveness). */
 export function keyPreflist(owners: readonly NodeName[], bucket: string, key: string, n: number): PreflistEntry[] {
-  return successorsOf(keyIndex(bucket, key, owners.length), owners.length, n).map((index) => ({ index, node: owners[index] }));
+  const q = owners.length;
+  const first = keyIndex(bucket, key, q);
+  const count = Math.min(n, q);
+  const out: PreflistEntry[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const index = (first + i) % q;
+    out[i] = { index, node: owners[index] };
+  }
+  return out;
 }
 
 function checkFirst(owners: readonly NodeName[], first: PartitionIndex): void {
