@@ -62,6 +62,7 @@ describe('a cluster of three api nodes', () => {
     expect(text).toContain('ringnest_ring_ready 1');
     expect(text).toContain('ringnest_ring_partitions_owned 22');
     expect(text).toMatch(/ringnest_process_resident_memory_bytes \d+/);
+    expect(text).toMatch(/^ringnest_liveness_down_total \d+$/m);
   });
 
   it('refuses what riak_core refuses, and changes nothing', async () => {

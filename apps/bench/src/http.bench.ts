@@ -158,7 +158,21 @@ async function baseline(root: string, name: string, entry: string, seconds: numb
 
 export const TARGETS = ['node:http + Map', 'Nest + fastify + Map', 'Ringnest, 3 nodes'] as const;
 
-export async function httpBench(root: string, seconds: number, runs: number, log: (line: string) => void = () => undefined): Promise<HttpBenchRow[]> {
+/** A node's `ringnest_liveness_down_total`: the times it marked a peer down. */
+async function downTransitions(node: ClusterNode): Promise<number> {
+  const text = await (await fetch(`${node.http}/metrics`)).text();
+  const m = /^ringnest_liveness_down_total (\d+)$/m.exec(text);
+  if (!m) throw new Error(`${node.name} reports no ringnest_liveness_down_total`);
+  return Number(m[1]);
+}
+
+export interface HttpBenchResult {
+  readonly rows: readonly HttpBenchRow[];
+  /** peers marked down by the cluster's nodes while it served the load, with no fault: false suspicions */
+  readonly falseSuspicions: number;
+}
+
+export async function httpBench(root: string, seconds: number, runs: number, log: (line: string) => void = () => undefined): Promise<HttpBenchResult> {
   const rows: HttpBenchRow[] = [];
   rows.push(...(await baseline(root, TARGETS[0], 'baseline-node-http', seconds, runs, log)));
   rows.push(...(await baseline(root, TARGETS[1], 'baseline-nest', seconds, runs, log)));
@@ -167,11 +181,13 @@ export async function httpBench(root: string, seconds: number, runs: number, log
     for (const name of ['http1', 'http2', 'http3']) nodes.push(await startNode(root, name));
     await joinAndSettle(nodes);
     const target = { name: TARGETS[2], urls: nodes.map((n) => n.http), pids: nodes.map((n) => n.pid), query: { PUT: '?n=3&w=2', GET: '?n=3&r=2' } };
+    const before = await Promise.all(nodes.map(downTransitions));
     rows.push(...(await measure(target, seconds, runs, log)));
+    const after = await Promise.all(nodes.map(downTransitions));
+    return { rows, falseSuspicions: after.reduce((sum, n, i) => sum + n - before[i], 0) };
   } finally {
     stopNodes(nodes);
   }
-  return rows;
 }
 
 /** The table of the medians: one line per target, PUT and GET side by side, and Ringnest's share of the Nest baseline. */

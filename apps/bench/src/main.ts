@@ -9,6 +9,7 @@ import { preflistBench } from './preflist.bench';
 import { handoffBench } from './handoff.bench';
 import { CONNECTIONS, httpBench, httpTable } from './http.bench';
 import { chatBench, chatTable } from './chat.bench';
+import { detectBench } from './detect.bench';
 
 function table(rows: { name: string; perSecond: number; lookups: number; seconds: number }[]): string {
   const w = Math.max(...rows.map((r) => r.name.length));
@@ -44,12 +45,25 @@ async function main(argv: string[]): Promise<number> {
     const runs = Number(argv[2] ?? 3);
     if (!(seconds > 0) || !Number.isInteger(runs) || runs < 1) throw new Error(`http [seconds] [runs]: got '${argv[1]}' '${argv[2]}'`);
     console.log(`HTTP: ${CONNECTIONS} connections, 1 KiB JSON values, new key per PUT; medians of ${runs} runs of ${seconds} s (node ${process.version}, ${cpus().length} cores)`);
-    const rows = await httpBench(process.cwd(), seconds, runs, (line) => console.log(line));
+    const { rows, falseSuspicions } = await httpBench(process.cwd(), seconds, runs, (line) => console.log(line));
     console.log(httpTable(rows));
+    console.log(`peers marked down by the Ringnest nodes under this load (no fault, so false suspicions): ${falseSuspicions}`);
     const file = join(outDir, 'http.json');
-    writeFileSync(file, JSON.stringify({ bench: 'http', at: new Date().toISOString(), seconds, runs, connections: CONNECTIONS, rows }, null, 2));
+    writeFileSync(file, JSON.stringify({ bench: 'http', at: new Date().toISOString(), seconds, runs, connections: CONNECTIONS, rows, falseSuspicions }, null, 2));
     console.log(`written ${file}`);
     return rows.some((r) => r.median.errors > 0) ? 1 : 0;
+  }
+  if (which === 'detect') {
+    const trials = Number(argv[1] ?? 10);
+    if (!Number.isInteger(trials) || trials < 1) throw new Error(`detect [trials]: trials must be a positive integer, got '${argv[1]}'`);
+    console.log(`failure detection on a local 3-node api cluster: SIGSTOP one node, time until every other node routes around it (${trials} trials, node ${process.version})`);
+    const r = await detectBench(process.cwd(), trials);
+    console.log(`trials (ms): ${r.trialsMs.map((ms) => Math.round(ms)).join(', ')}`);
+    console.log(`median ${Math.round(r.medianMs)} ms, max ${Math.round(r.maxMs)} ms`);
+    const file = join(outDir, 'detect.json');
+    writeFileSync(file, JSON.stringify({ bench: 'detect', at: new Date().toISOString(), trials, result: r }, null, 2));
+    console.log(`written ${file}`);
+    return 0;
   }
   if (which === 'chat') {
     const count = (arg: string | undefined, fallback: number, what: string) => {
@@ -71,7 +85,7 @@ async function main(argv: string[]): Promise<number> {
     }
     return 0;
   }
-  console.error(`unknown benchmark '${which}'; known: preflist, handoff, http, chat`);
+  console.error(`unknown benchmark '${which}'; known: preflist, handoff, http, detect, chat`);
   return 2;
 }
 

@@ -4,7 +4,7 @@
  */
 import { Controller, Get, Header, OnModuleInit } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { Gauge, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, collectDefaultMetrics } from 'prom-client';
 import { clusterNodes, memberOf, ownershipOf, ringReady } from '../../lib';
 import { RingManager } from '../ring/ring-manager.service';
 import { LivenessService } from '../membership/liveness.service';
@@ -49,6 +49,16 @@ export class MetricsController implements OnModuleInit {
       for (const t of this.handoff.transfers()) if (t.status === 'active') g.inc({ type: t.type });
     });
     gauge('ringnest_nodes_unreachable', 'Members this node cannot reach', [], (g) => g.set(this.liveness.unreachable().length));
+    const liveness = this.liveness;
+    new Counter({
+      name: 'ringnest_liveness_down_total',
+      help: 'Times this node marked a peer down (unreachable for routing)',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(liveness.downTransitions);
+      },
+    });
     gauge('ringnest_vnodes_running', 'Vnodes running on this node by service', ['service'], (g) => {
       g.reset();
       for (const r of this.master.running()) g.inc({ service: r.service });

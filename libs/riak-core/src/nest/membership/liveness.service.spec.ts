@@ -114,9 +114,11 @@ describe('LivenessService around a peer restart (TCP)', () => {
     liveness.onModuleInit();
     await until('a few probes after the refusal', () => probes >= 5);
     expect(changes).toEqual([]); // a transient refusal: b never went down
+    expect(liveness.downTransitions).toBe(0);
     refuse = Number.MAX_SAFE_INTEGER;
     await until('b to be down after refusals in a row', () => !liveness?.isUp(B));
     expect(changes).toEqual([{ node: B, up: false }]);
+    expect(liveness.downTransitions).toBe(1);
     expect(REFUSALS_FOR_DOWN).toBe(2);
   });
 });

@@ -42,6 +42,7 @@ export class LivenessService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(LivenessService.name);
   private readonly peers = new Map<string, PeerState>();
   private timer: NodeJS.Timeout | undefined;
+  private downs = 0;
   readonly changes$ = new Subject<LivenessChange>();
   readonly replies$ = new Subject<ProbeReply>();
 
@@ -69,6 +70,11 @@ export class LivenessService implements OnModuleInit, OnModuleDestroy {
   /** Nodes of the ring this node sees as reachable, itself included. */
   upNodes(): Set<string> {
     return new Set(clusterNodes(this.rings.current).filter((n) => this.isUp(n)));
+  }
+
+  /** How many times this node has marked a peer down since it started (with no fault, each is a false suspicion). */
+  get downTransitions(): number {
+    return this.downs;
   }
 
   /** Members of the ring this node cannot reach. */
@@ -144,6 +150,7 @@ export class LivenessService implements OnModuleInit, OnModuleDestroy {
   private set(node: string, s: PeerState, up: boolean): void {
     if (s.up === up) return;
     s.up = up;
+    if (!up) this.downs++;
     this.logger.log(`${node} is ${up ? 'up' : 'down'}`);
     this.changes$.next({ node, up });
   }

@@ -1,6 +1,6 @@
 /**
- * Timing of the cluster runtime. Defaults route around a silent node within 5 s (README, "Failure detection": 2.5 s);
- * simulations shrink them.
+ * Timing of the cluster runtime. Defaults route around a silent node within 2 s (README, "Failure
+ * detection"); simulations shrink them.
  */
 import { CONFIG_VARIABLES, DEFAULT_HANDOFF_BATCH_ITEMS, DEFAULT_HANDOFF_CONCURRENCY, Env, readConfig } from '../../lib';
 
@@ -33,8 +33,8 @@ export const DEFAULT_RUNTIME_OPTIONS: RuntimeOptions = {
   gossipIntervalMs: 1000,
   gossipFanout: 3,
   gossipMinIntervalMs: 50,
-  pingIntervalMs: 500,
-  downAfterMs: 2500,
+  pingIntervalMs: 250,
+  downAfterMs: 1500,
   claimantIntervalMs: 250,
   transferConcurrency: DEFAULT_HANDOFF_CONCURRENCY,
   transferRetryMs: 1000,
