@@ -2,6 +2,7 @@ export * from './chash';
 export * from './vclock';
 export * from './mvreg';
 export * from './ring';
+export * from './ring-wire';
 export * from './claim';
 export * from './claimant';
 export * from './membership';

@@ -7,7 +7,6 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   MembershipResult,
   NodeConfig,
-  Ring,
   StagedChange,
   checkCommit,
   checkLeave,
@@ -20,9 +19,11 @@ import {
   messages,
   plan,
   planId,
+  ringFromWire,
   stageChange,
   stagedChanges,
   transition,
+  WireRing,
 } from '../../lib';
 import { CLUSTER_CLIENT, ClusterClient, ClusterRequestError } from '../transport';
 import { RingManager } from '../ring/ring-manager.service';
@@ -73,7 +74,7 @@ export class MembershipService {
   /** Join the cluster of the node whose cluster transport listens at `target` (host:port). */
   async join(target: string, auto: boolean): Promise<string> {
     if (sameAddr(target, this.config.clusterAddr)) throw new ClusterRefusal('self-join', messages.selfJoin());
-    let theirs: { node: string; ring: Ring };
+    let theirs: { node: string; ring: WireRing };
     try {
       theirs = await this.client.request(target, Patterns.ringGet, {}, { timeoutMs: this.options.requestTimeoutMs });
     } catch (err) {
@@ -82,7 +83,7 @@ export class MembershipService {
     }
     const result = joinCluster({
       own: this.rings.current,
-      target: theirs.ring,
+      target: ringFromWire(theirs.ring),
       targetNode: theirs.node,
       self: this.config.node,
       selfAddr: this.config.clusterAddr,

@@ -6,7 +6,7 @@
  */
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Subscription } from 'rxjs';
-import { NodeConfig, Ring, VClock, clusterNodes, descends, memberOf, mergeClocks, ownershipOf, reconcile, ringsEqual } from '../../lib';
+import { NodeConfig, Ring, VClock, WireRing, clusterNodes, descends, memberOf, mergeClocks, ownershipOf, reconcile, ringFromWire, ringToWire, ringsEqual } from '../../lib';
 import { CLUSTER_CLIENT, ClusterClient } from '../transport';
 import { RingManager } from './ring-manager.service';
 import { LivenessService } from '../membership/liveness.service';
@@ -16,7 +16,7 @@ import { Patterns } from '../transport/patterns';
 
 export interface GossipReply {
   /** our ring when the sender's was behind or diverged */
-  readonly ring?: Ring;
+  readonly ring?: WireRing;
 }
 
 @Injectable()
@@ -57,7 +57,7 @@ export class GossipService implements OnModuleInit, OnModuleDestroy {
     if (theirs.clusterId !== ours.clusterId) return {};
     this.merge(theirs);
     const now = await this.rings.durable();
-    return ringsEqual(now, theirs) ? {} : { ring: now };
+    return ringsEqual(now, theirs) ? {} : { ring: ringToWire(now) };
   }
 
   /** Push the ring to every peer now and wait (bounded) for their answers. */
@@ -67,8 +67,8 @@ export class GossipService implements OnModuleInit, OnModuleDestroy {
 
   /** Push the ring to one node's address (used right after joining). */
   async pushTo(addr: string, timeoutMs = this.options.requestTimeoutMs): Promise<void> {
-    const reply = await this.client.request<GossipReply>(addr, Patterns.gossip, { ring: await this.rings.durable() }, { timeoutMs });
-    if (reply?.ring) this.merge(reply.ring);
+    const reply = await this.client.request<GossipReply>(addr, Patterns.gossip, { ring: ringToWire(await this.rings.durable()) }, { timeoutMs });
+    if (reply?.ring) this.merge(ringFromWire(reply.ring));
   }
 
   private scheduleBurst(): void {
@@ -113,9 +113,9 @@ export class GossipService implements OnModuleInit, OnModuleDestroy {
     const addr = memberOf(this.rings.current, node)?.addr;
     if (!addr) return;
     try {
-      const reply = await this.client.request<GossipReply>(addr, Patterns.gossip, { ring: await this.rings.durable() }, { timeoutMs });
+      const reply = await this.client.request<GossipReply>(addr, Patterns.gossip, { ring: ringToWire(await this.rings.durable()) }, { timeoutMs });
       this.liveness.heardFrom(node);
-      if (reply?.ring) this.merge(reply.ring);
+      if (reply?.ring) this.merge(ringFromWire(reply.ring));
     } catch (err) {
       this.logger.debug(`gossip to ${node} failed: ${(err as Error).message}`);
     }

@@ -5,7 +5,7 @@
  */
 import { Controller } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
-import { NodeName, Ring, VClock } from '../../lib';
+import { NodeName, VClock, WireRing, ringFromWire, ringToWire } from '../../lib';
 import { ClusterContext } from '../transport';
 import { Patterns } from '../transport/patterns';
 import { badRequest } from '../transport/rpc-errors';
@@ -13,9 +13,9 @@ import { LivenessService } from '../membership/liveness.service';
 import { RingManager } from './ring-manager.service';
 import { GossipReply, GossipService } from './gossip.service';
 
-function isRing(x: unknown): x is Ring {
+function isRing(x: unknown): x is WireRing {
   if (!x || typeof x !== 'object') return false;
-  const r = x as Partial<Ring>;
+  const r = x as Partial<WireRing>;
   return (
     r.format === 1 &&
     typeof r.clusterId === 'string' &&
@@ -25,7 +25,8 @@ function isRing(x: unknown): x is Ring {
     typeof r.members === 'object' &&
     Array.isArray(r.ownership) &&
     !!r.seen &&
-    typeof r.seen === 'object'
+    typeof r.seen === 'object' &&
+    (r.seenCurrent === undefined || (Array.isArray(r.seenCurrent) && r.seenCurrent.every((n) => typeof n === 'string')))
   );
 }
 
@@ -42,15 +43,15 @@ export class RingMessagesController {
   ) {}
 
   @MessagePattern(Patterns.ringGet)
-  async ringGet(): Promise<{ node: NodeName; ring: Ring }> {
-    return { node: this.rings.self, ring: await this.rings.durable() };
+  async ringGet(): Promise<{ node: NodeName; ring: WireRing }> {
+    return { node: this.rings.self, ring: ringToWire(await this.rings.durable()) };
   }
 
   @MessagePattern(Patterns.gossip)
   receiveGossip(@Payload() data: { ring?: unknown }, @Ctx() ctx: ClusterContext): Promise<GossipReply> {
     if (!isRing(data?.ring)) throw badRequest('ring.gossip needs a ring');
     this.liveness.heardFrom(ctx.getPeerNode());
-    return this.gossip.receive(data.ring);
+    return this.gossip.receive(ringFromWire(data.ring));
   }
 
   @MessagePattern(Patterns.seen)

@@ -1,0 +1,38 @@
+/**
+ * The ring as it travels between nodes (`ring.gossip`, `ring.get`; PROTOCOL.md). A settled ring's
+ * seen-by entries all equal the ring's own clock, and a clock has an entry per deciding node, so
+ * sent whole they would make the ring grow with the square of its members. On the wire, the nodes
+ * whose entry equals the ring's clock are listed in `seenCurrent` instead, and only the others
+ * keep their clock in `seen`: a settled ring's size grows linearly with its members. A receiver
+ * that does not know `seenCurrent` reads those nodes as not having seen the ring yet, which only
+ * delays readiness until they report what they have seen.
+ */
+import { NodeName, Ring, ringClock } from './ring';
+import { VClock, clocksEqual } from './vclock';
+
+export interface WireRing extends Ring {
+  /** nodes whose seen-by entry is the ring's own clock (absent from `seen`) */
+  readonly seenCurrent?: readonly NodeName[];
+}
+
+/** The ring to send: seen-by entries equal to the ring's clock named, not repeated. */
+export function ringToWire(ring: Ring): WireRing {
+  const clock = ringClock(ring);
+  const seen: Record<NodeName, VClock> = {};
+  const seenCurrent: NodeName[] = [];
+  for (const [node, c] of Object.entries(ring.seen)) {
+    if (clocksEqual(c, clock)) seenCurrent.push(node);
+    else seen[node] = c;
+  }
+  return seenCurrent.length === 0 ? ring : { ...ring, seen, seenCurrent };
+}
+
+/** The ring received: every node of `seenCurrent` gets the ring's clock as its seen-by entry. */
+export function ringFromWire(wire: WireRing): Ring {
+  const { seenCurrent, ...ring } = wire;
+  if (!seenCurrent || seenCurrent.length === 0) return ring;
+  const clock = ringClock(ring);
+  const seen: Record<NodeName, VClock> = { ...ring.seen };
+  for (const node of seenCurrent) seen[node] = clock;
+  return { ...ring, seen };
+}
