@@ -24,7 +24,7 @@ import { pool } from './support/kv';
 
 /** bound for one reply or broadcast (a message should take well under 1 s; the machine is slow and shared) */
 const STEP_MS = 5000;
-/** after kill -9 of a room's first primary, a say must reach every survivor within this (issue) */
+/** after kill -9 of a room's first primary, a say must reach every survivor within this */
 const FAILOVER_MS = 10000;
 const MB = 1024 * 1024;
 const COMMANDS = ['help', 'join', 'leave', 'quit', 'rooms', 'say', 'set-name', 'show-unread', 'who'];

@@ -1,5 +1,5 @@
 /**
- * The coordinated KV store over HTTP on a real 3-node cluster (issue 5, docs/reference/http-api.md): quorum answers,
+ * The coordinated KV store over HTTP on a real 3-node cluster (docs/reference/http-api.md): quorum answers,
  * every error row with nothing written, sloppy quorum through a kill -9, a frozen replica bounded by
  * the timeout, and 1,000 concurrent writes.
  */

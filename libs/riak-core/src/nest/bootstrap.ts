@@ -105,7 +105,7 @@ export async function startNode(opts: StartNodeOptions): Promise<NestFastifyAppl
   const linkFaults = linkFaultsOf(app);
   // The app's global filter is HTTP-only (it answers through reply.status), so the cluster transport
   // does not inherit it: a handler's RpcException must reach the peer with its own code, through
-  // Nest's RPC exception handling (PROTOCOL.md, "Requests and replies").
+  // Nest's RPC exception handling (libs/riak-core/PROTOCOL.md#requests-and-replies).
   app.connectMicroservice(
     {
       strategy: new ClusterServer({
