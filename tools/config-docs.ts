@@ -1,8 +1,9 @@
 /**
- * The README's configuration table, rendered from the configuration table in the code: the core's
- * variables (`CONFIG_VARIABLES`) and each app's own (`NodeApp.variables`). `npm run docs:config`
- * rewrites the block between the config-table markers of README.md; with `--check` it changes
- * nothing and exits 1 when the block differs (`--readme <file>` checks or writes another file).
+ * The configuration table of README.md and docs/reference/environment.md, rendered from the
+ * configuration table in the code: the core's variables (`CONFIG_VARIABLES`) and each app's own
+ * (`NodeApp.variables`). `npm run docs:config` rewrites the block between the config-table markers
+ * of both files; with `--check` it changes nothing and exits 1 when a block differs (`--readme <file>`
+ * checks or writes that one file instead).
  */
 import './pure-core-alias';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -14,19 +15,27 @@ import { CHAT_APP } from '../apps/chat/src/app/chat.config';
 /** The apps whose nodes the README documents; an app with variables of its own is listed here. */
 export const DOCUMENTED_APPS: readonly NodeApp[] = [API_APP, CHAT_APP];
 
-function main(args: string[]): number {
-  const at = args.indexOf('--readme');
-  const readme = at >= 0 ? resolve(args[at + 1]) : join(__dirname, '..', 'README.md');
-  const current = readFileSync(readme, 'utf8');
-  const wanted = replaceConfigTable(current, renderConfigTable(DOCUMENTED_APPS));
+/** The files that carry the table, from the repository root. */
+export const DOCUMENTED_FILES: readonly string[] = ['README.md', 'docs/reference/environment.md'];
+
+function update(file: string, table: string, check: boolean): number {
+  const current = readFileSync(file, 'utf8');
+  const wanted = replaceConfigTable(current, table);
   if (current === wanted) return 0;
-  if (args.includes('--check')) {
-    process.stderr.write(`${readme}: the configuration table differs from the code; run npm run docs:config\n`);
+  if (check) {
+    process.stderr.write(`${file}: the configuration table differs from the code; run npm run docs:config\n`);
     return 1;
   }
-  writeFileSync(readme, wanted);
-  process.stdout.write(`${readme}: configuration table updated\n`);
+  writeFileSync(file, wanted);
+  process.stdout.write(`${file}: configuration table updated\n`);
   return 0;
+}
+
+function main(args: string[]): number {
+  const at = args.indexOf('--readme');
+  const files = at >= 0 ? [resolve(args[at + 1])] : DOCUMENTED_FILES.map((f) => join(__dirname, '..', f));
+  const table = renderConfigTable(DOCUMENTED_APPS);
+  return Math.max(0, ...files.map((file) => update(file, table, args.includes('--check'))));
 }
 
 process.exitCode = main(process.argv.slice(2));

@@ -1,5 +1,5 @@
 /**
- * The chat node's web face against a real built chat node (apps/chat/src/protocol/PROTOCOL.md): the `/chat` WebSocket gateway
+ * The chat node's web face against a real built chat node (docs/reference/chat-protocol.md): the `/chat` WebSocket gateway
  * shares rooms with the TCP line protocol (exact frames on one side, exact bytes on the other), bad
  * frames are answered with error frames and change nothing, a slow WebSocket reader is dropped, and
  * the page at `/` works in a real headless Chromium. Build first: `npx nx run-many -t build -p api cli chat`.

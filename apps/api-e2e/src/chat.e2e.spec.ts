@@ -1,5 +1,5 @@
 /**
- * Zap chat (apps/chat/src/protocol/PROTOCOL.md) end to end: real `node dist/apps/chat/main.js` processes and real TCP clients.
+ * Zap chat (docs/reference/chat-protocol.md) end to end: real `node dist/apps/chat/main.js` processes and real TCP clients.
  *
  * - one node: every exact-bytes exchange of the line protocol, one client at a time and between
  *   clients of that node;
@@ -24,7 +24,7 @@ import { pool } from './support/kv';
 
 /** bound for one reply or broadcast (a message should take well under 1 s; the machine is slow and shared) */
 const STEP_MS = 5000;
-/** after kill -9 of a room's first primary, a say must reach every survivor within this (issue) */
+/** after kill -9 of a room's first primary, a say must reach every survivor within this */
 const FAILOVER_MS = 10000;
 const MB = 1024 * 1024;
 const COMMANDS = ['help', 'join', 'leave', 'quit', 'rooms', 'say', 'set-name', 'show-unread', 'who'];
@@ -39,7 +39,7 @@ async function nextLine(c: ChatClient, timeoutMs = STEP_MS): Promise<string> {
   return (await c.expectMatch(/^([^\n]*)\n> /, timeoutMs))[1];
 }
 
-/** A one-line reason for a refused name or room, then the prompt (apps/chat/src/protocol/PROTOCOL.md does not fix its words). */
+/** A one-line reason for a refused name or room, then the prompt (docs/reference/chat-protocol.md does not fix its words). */
 async function expectReason(c: ChatClient): Promise<string> {
   const line = await nextLine(c);
   expect(line).not.toBe('');
@@ -98,7 +98,7 @@ function rssBytes(pid: number): number {
   return Number(m[1]) * 1024;
 }
 
-describe('Zap chat line protocol on one node (apps/chat/src/protocol/PROTOCOL.md, byte for byte)', () => {
+describe('Zap chat line protocol on one node (docs/reference/chat-protocol.md, byte for byte)', () => {
   const cluster = new TestCluster();
   const clients = new ChatClients();
   let port: number;
@@ -686,7 +686,7 @@ describe('Zap chat on a 4-node chat cluster (rooms on the ring, N=3)', () => {
 
 describe('./ringnest devrel start 3 --app chat', () => {
   // A copy of ./ringnest in a scratch checkout root (dist linked to the real one), so the devrel
-  // data of this test never touches ./data of the shared working tree; the ports are docs/cli.md's.
+  // data of this test never touches ./data of the shared working tree; the ports are docs/reference/cli.md's.
   let root = '';
   const clients = new ChatClients();
   /** like `ringnest()`, but the copy in the scratch root */

@@ -1,5 +1,5 @@
 /**
- * A cluster forms, balances, reports itself, persists and shrinks like riak_core (issue 2).
+ * A cluster forms, balances, reports itself, persists and shrinks like riak_core.
  * Real node processes on loopback.
  */
 import { TestCluster, NodeProcess, ringnest, status, waitFor, waitSettled } from './support/cluster';

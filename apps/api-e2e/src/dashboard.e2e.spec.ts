@@ -1,5 +1,5 @@
 /**
- * The api node's live cluster view and API description on real node processes (docs/http-api.md): the
+ * The api node's live cluster view and API description on real node processes (docs/reference/http-api.md): the
  * `/ws/cluster` gateway follows joins with `ring` and `transfer` events, `/docs/json` is an OpenAPI 3
  * document of the HTTP API, and the dashboard at `/` draws the ring in a real headless Chromium and
  * reconnects when its node restarts. Build first: `npx nx run-many -t build -p api cli chat`.

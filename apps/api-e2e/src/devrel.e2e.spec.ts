@@ -1,5 +1,5 @@
 /**
- * `./ringnest devrel` brings up a settled local cluster on the docs/cli.md ports (issue 2), and three
+ * `./ringnest devrel` brings up a settled local cluster on the docs/reference/cli.md ports, and three
  * `npx nx serve api` started at once from one checkout form one cluster, the way users run nodes.
  */
 import { spawn, ChildProcess } from 'node:child_process';

@@ -1,5 +1,5 @@
 /**
- * Staged `cluster force-remove` and `cluster replace` with real processes (issue 2): a dead node is
+ * Staged `cluster force-remove` and `cluster replace` with real processes: a dead node is
  * removed and its partitions reassigned; a node is replaced by a staged joiner, hands everything to
  * it and exits 0.
  */

@@ -1,5 +1,5 @@
 /**
- * Handoff with real node processes (issue 4): data follows partitions on join and leave, fallback
+ * Handoff with real node processes: data follows partitions on join and leave, fallback
  * writes go home after a kill -9 and restart, clients see no errors while data moves, an
  * interrupted transfer is retried without loss, and LMDB keeps acknowledged writes.
  */

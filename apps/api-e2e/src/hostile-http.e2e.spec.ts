@@ -1,5 +1,5 @@
 /**
- * Hostile input at the HTTP and WebSocket edges of real api nodes (issue 11): an oversized /ws/kv
+ * Hostile input at the HTTP and WebSocket edges of real api nodes: an oversized /ws/kv
  * frame, cross-site style requests (no JSON content type, a foreign Origin, a foreign Host), a
  * watcher that stops reading, `__proto__` keys and values nested too deep. Each is refused or cut
  * off alone; the node keeps serving (`/health` after every test) and nothing is written.

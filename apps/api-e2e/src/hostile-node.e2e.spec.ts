@@ -1,5 +1,5 @@
 /**
- * Hostile input and hostile environments against real api node processes (issue 11):
+ * Hostile input and hostile environments against real api node processes:
  * - the exponential-decode bomb (a structured-clone reference chain: a few hundred bytes that a
  *   trusting decoder expands to 2^32 values) as an `X-Ringnest-Context` header, as a `/ws/kv`
  *   context and as the first frame on CLUSTER_PORT: refused each time while `/health` keeps

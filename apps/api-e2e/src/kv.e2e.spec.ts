@@ -1,5 +1,5 @@
 /**
- * The coordinated KV store over HTTP on a real 3-node cluster (issue 5, docs/http-api.md): quorum answers,
+ * The coordinated KV store over HTTP on a real 3-node cluster (docs/reference/http-api.md): quorum answers,
  * every error row with nothing written, sloppy quorum through a kill -9, a frozen replica bounded by
  * the timeout, and 1,000 concurrent writes.
  */
@@ -59,7 +59,7 @@ describe('the KV store on 3 nodes', () => {
     expect(JSON.parse(bad.stdout)).toEqual({ error: { code: 'bad_request', message: 'w must be between 1 and n (3)' } });
   });
 
-  it('refuses every bad request of docs/http-api.md with a JSON error, and writes nothing', async () => {
+  it('refuses every bad request of docs/reference/http-api.md with a JSON error, and writes nothing', async () => {
     const cases: [string, string, string | undefined, number][] = [
       ['PUT', '/api/store/r1?w=x', '{"v":1}', 400],
       ['PUT', '/api/store/r2?n=3&w=4', '{"v":1}', 400],

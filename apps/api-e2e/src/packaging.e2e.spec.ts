@@ -1,5 +1,5 @@
 /**
- * The published packages as a user gets them (issue 10): @ringnest/riak-core (and its `testing`
+ * The published packages as a user gets them: @ringnest/riak-core (and its `testing`
  * entry point), @ringnest/handoff-kv and @ringnest/coord-kv are packed from dist/libs, installed
  * with npm into a project outside the repository, and a service written against their public API
  * is compiled with tsc, run on the simulated cluster, and run as three node processes that form a

@@ -1,5 +1,5 @@
 /**
- * `ringnest repair <partition>` (issue 4): a node whose KV data was lost (its LMDB files deleted,
+ * `ringnest repair <partition>`: a node whose KV data was lost (its LMDB files deleted,
  * its ring kept) rebuilds its vnodes from the neighbours' replicas.
  */
 import { rmSync } from 'node:fs';

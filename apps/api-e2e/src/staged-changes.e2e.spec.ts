@@ -1,6 +1,6 @@
 /**
  * Staged membership changes (cluster join / plan / commit / clear), refusals on lone nodes, and
- * what a restart does with and without its DATA_DIR (issue 2).
+ * what a restart does with and without its DATA_DIR.
  */
 import { rmSync } from 'node:fs';
 import { TestCluster, NodeProcess, ringnest, status, waitFor, waitSettled } from './support/cluster';

@@ -11,7 +11,7 @@ const DOCS = {
   title: 'Ringnest KV',
   version: '0.1.0',
   description:
-    'The HTTP API of an api node (docs/http-api.md): the replicated key/value store, ping, probes and the cluster admin API. ' +
+    'The HTTP API of an api node (docs/reference/http-api.md): the replicated key/value store, ping, probes and the cluster admin API. ' +
     'Errors are `{"error":{"code","message"}}`. WebSocket gateways on the same port: `/ws/kv` (store, fetch, watch) and ' +
     '`/ws/cluster` (ring and transfer events, which feed the dashboard at `/`).',
 };

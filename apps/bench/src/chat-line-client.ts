@@ -1,5 +1,5 @@
 /**
- * The chat benchmark's TCP client of the Zap chat line protocol (apps/chat/src/protocol/PROTOCOL.md), kept lean because a
+ * The chat benchmark's TCP client of the Zap chat line protocol (docs/reference/chat-protocol.md), kept lean because a
  * bench holds thousands of them in one process.
  *
  * Responsibility: split the server's bytes into lines (each reply and broadcast is `<text>\n> `;

@@ -1,5 +1,5 @@
 /**
- * Zap chat (apps/chat/src/protocol/PROTOCOL.md) on a local 3-node chat cluster: real `dist/apps/chat/main.js` processes,
+ * Zap chat (docs/reference/chat-protocol.md) on a local 3-node chat cluster: real `dist/apps/chat/main.js` processes,
  * real TCP clients (chat-line-client.ts), all on this machine and sharing its cores.
  *
  * - fan-out: `members` clients spread evenly over the nodes, each with its own name, join one room;

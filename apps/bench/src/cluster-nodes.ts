@@ -15,7 +15,7 @@ export interface ClusterNode {
   readonly name: string;
   readonly http: string;
   readonly cluster: string;
-  /** the TCP line port of a chat node (apps/chat/src/protocol/PROTOCOL.md); 0 for an api node */
+  /** the TCP line port of a chat node (docs/reference/chat-protocol.md); 0 for an api node */
   readonly chatPort: number;
   readonly child: ChildProcess;
   readonly pid: number;

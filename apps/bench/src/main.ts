@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- <name>]`: benchmarks that print a table and write a JSON result file to
- * bench-results/. Figures are for the record (issue notes), never asserted by tests.
+ * bench-results/. Figures are for the record, never asserted by tests.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';

@@ -1,7 +1,7 @@
 import { commandLine, devrelDirName, devrelNode, parseDevrelDirName, shellQuote } from './devrel-config';
 
 describe('devrel layout', () => {
-  it('names, ports and data dir of api nodes (docs/cli.md)', () => {
+  it('names, ports and data dir of api nodes (docs/reference/cli.md)', () => {
     const node = devrelNode('/repo', 'api', 2);
     expect(node).toMatchObject({
       app: 'api',

@@ -1,5 +1,5 @@
 /**
- * The devrel layout (docs/cli.md) as pure functions: node names, ports, data directories,
+ * The devrel layout (docs/reference/cli.md) as pure functions: node names, ports, data directories,
  * the environment devrel sets, and the restart command line written to node.cmd.
  */
 import * as path from 'node:path';

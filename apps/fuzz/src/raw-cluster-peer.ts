@@ -1,7 +1,7 @@
 /**
  * A cluster peer that writes whatever bytes it is told to, before and after a real handshake: the
- * client side of cluster protocol v2 (libs/riak-core/PROTOCOL.md, "Handshake" and "Session
- * frames") written from the document, because `@ringnest/riak-core` exports the transport's client
+ * client side of cluster protocol v2 (libs/riak-core/PROTOCOL.md#handshake and
+ * libs/riak-core/PROTOCOL.md#session-frames) written from the document, because `@ringnest/riak-core` exports the transport's client
  * (`TcpClusterClient`, which only ever sends well-formed frames) but not its framing. It proves the
  * cluster secret, checks the server's proof, seals frames with the session MAC and opens the
  * server's; a node that accepts it is therefore also evidence that the document matches the code.

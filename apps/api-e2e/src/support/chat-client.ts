@@ -1,5 +1,5 @@
 /**
- * A real TCP client of the Zap chat line protocol (apps/chat/src/protocol/PROTOCOL.md) for end-to-end tests.
+ * A real TCP client of the Zap chat line protocol (docs/reference/chat-protocol.md) for end-to-end tests.
  *
  * Responsibility: hold every byte the server sent and not yet consumed, and let a test consume it
  * exactly. Bytes are kept as a `latin1` string (one char per byte), so what is compared is what was
@@ -14,7 +14,7 @@ import { connect as netConnect, Socket } from 'node:net';
 export const PROMPT = '> ';
 export const GREETING = `connected! 'set-name <name>' and 'join <chat name>' to get started\n${PROMPT}`;
 
-/** The exact bytes of apps/chat/src/protocol/PROTOCOL.md, for building expectations. */
+/** The exact bytes of docs/reference/chat-protocol.md, for building expectations. */
 export const chatLines = {
   greeting: GREETING,
   nameSet: (name: string) => `ok your name is ${name}\n${PROMPT}`,

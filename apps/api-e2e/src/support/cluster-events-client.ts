@@ -1,5 +1,5 @@
 /**
- * A real WebSocket client of `/ws/cluster` (docs/http-api.md) for end-to-end tests: keeps every frame in
+ * A real WebSocket client of `/ws/cluster` (docs/reference/http-api.md) for end-to-end tests: keeps every frame in
  * order and lets a test take the next one, or skip ahead to the first that matches. Every wait is
  * event-driven (re-checked on each frame and on close) and bounded by a deadline.
  */

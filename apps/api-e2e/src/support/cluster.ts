@@ -41,7 +41,7 @@ export class NodeProcess {
     return `127.0.0.1:${this.spec.clusterPort}`;
   }
 
-  /** The chat TCP line port (apps/chat/src/protocol/PROTOCOL.md) of a chat node. */
+  /** The chat TCP line port (docs/reference/chat-protocol.md) of a chat node. */
   get chatPort(): number {
     const port = Number(this.spec.env['CHAT_PORT']);
     if (this.spec.app !== 'chat' || !port) throw new Error(`${this.spec.name} is not a chat node with a CHAT_PORT`);

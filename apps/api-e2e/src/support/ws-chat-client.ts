@@ -1,5 +1,5 @@
 /**
- * A real WebSocket client of the chat gateway (`ws://host:HTTP_PORT/chat`, apps/chat/src/protocol/PROTOCOL.md) for end-to-end
+ * A real WebSocket client of the chat gateway (`ws://host:HTTP_PORT/chat`, docs/reference/chat-protocol.md) for end-to-end
  * tests: sends the JSON command frames and lets a test consume the frames it got, exactly and in
  * order. Every wait is event-driven (re-checked on each frame and on close) and bounded by a
  * deadline; nothing sleeps to synchronise.

@@ -1,4 +1,4 @@
-/** The chat line protocol (PROTOCOL.md): framing, name rules, the command interpreter and its replies. */
+/** The chat line protocol (docs/reference/chat-protocol.md): framing, name rules, the command interpreter and its replies. */
 export * from './line-splitter';
 export * from './names';
 export * from './interpreter';

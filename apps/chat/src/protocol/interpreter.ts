@@ -1,5 +1,5 @@
 /**
- * The command interpreter of the chat line protocol (PROTOCOL.md): a pure function from a
+ * The command interpreter of the chat line protocol (docs/reference/chat-protocol.md#the-line-protocol): a pure function from a
  * connection's state and one line to the bytes this connection is answered with, the requests for
  * the room layer, and the next state. It knows no sockets and no rooms: whoever runs it writes
  * `replies` first, then carries out `actions` in order (rendering their results with `replies.ts`),

@@ -1,5 +1,5 @@
 /**
- * Framing of the chat line protocol (PROTOCOL.md): bytes in, complete lines out. Owns the per-connection
+ * Framing of the chat line protocol (docs/reference/chat-protocol.md#cases-in-detail): bytes in, complete lines out. Owns the per-connection
  * partial line and the length limit; it never holds more than MAX_LINE_BYTES of one line, so a
  * client that sends an endless line cannot grow a connection's memory.
  */

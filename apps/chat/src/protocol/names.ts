@@ -1,5 +1,5 @@
 /**
- * Validation of the names a chat client chooses (PROTOCOL.md): a person's name and a room name. An
+ * Validation of the names a chat client chooses (docs/reference/chat-protocol.md#cases-in-detail): a person's name and a room name. An
  * invalid value is an expected outcome, returned as a one-line reason the client is shown.
  *
  * Protocol text is handled as byte strings (one char per byte, `latin1`), so lengths here are bytes.

@@ -1,5 +1,5 @@
 /**
- * Every byte the chat line protocol writes (PROTOCOL.md), in one place: each function returns the exact
+ * Every byte the chat line protocol writes (docs/reference/chat-protocol.md#the-line-protocol), in one place: each function returns the exact
  * text for one reply or notice, prompt included. Shared by the command interpreter and by whoever
  * renders room-layer results and broadcasts.
  */

@@ -1,5 +1,5 @@
 /**
- * The rooms of a chat cluster on the ring (../protocol/PROTOCOL.md): a room's replicas live on the N=3 chat vnodes
+ * The rooms of a chat cluster on the ring (docs/reference/chat-protocol.md): a room's replicas live on the N=3 chat vnodes
  * of the preference list of its ring key ("chat", room) — fallbacks standing in for down primaries
  * (sloppy quorum) — and every operation is coordinated by the node the acting client is connected
  * to: it sends the operation to the N vnodes, answers once W=2 (or R=2) of them did, merges their

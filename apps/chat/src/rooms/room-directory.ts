@@ -3,11 +3,12 @@
  * tracking, delivery of room events to connections, and expiry: a room with no member and no
  * activity for a configured time (`roomTtlMs`) is deleted with its history and read marks.
  *
- * `LocalRoomDirectory` (local-room-directory.ts) keeps every room in this process and is the
- * reference implementation and test double. The ring-backed implementation replaces it later:
- * rooms placed by the ring key `("chat", room)` on chat vnodes with N=3, membership and history
- * moving with handoff, events fanned out to the nodes the members are connected to. Every method is
- * therefore asynchronous, and callers must not assume a room lives in this process.
+ * Two implementations: `RingRoomDirectory` (ring-room-directory.ts), which a chat node runs, places
+ * rooms by the ring key `("chat", room)` on chat vnodes with N=3, moves membership and history with
+ * handoff and fans events out to the nodes the members are connected to; `LocalRoomDirectory`
+ * (local-room-directory.ts) keeps every room in this process and is the single-node reference and
+ * test double. Every method is therefore asynchronous, and callers must not assume a room lives in
+ * this process.
  */
 
 /** The connection a member speaks through: unique within its node. */

@@ -34,7 +34,7 @@ async function named(rooms: RoomDirectory, id: string, name: string, limits: Par
   return c;
 }
 
-describe('ChatSession with LocalRoomDirectory (apps/chat/src/protocol/PROTOCOL.md exchanges)', () => {
+describe('ChatSession with LocalRoomDirectory (docs/reference/chat-protocol.md exchanges)', () => {
   let rooms: LocalRoomDirectory;
   beforeEach(() => (rooms = new LocalRoomDirectory()));
 

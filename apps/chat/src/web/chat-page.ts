@@ -1,5 +1,5 @@
 /**
- * The browser chat page served at `/` (../protocol/PROTOCOL.md): one self-contained document — inline CSS and JS,
+ * The browser chat page served at `/` (docs/reference/chat-protocol.md#the-browser-page): one self-contained document — inline CSS and JS,
  * nothing fetched from elsewhere, no build step — that speaks the gateway's JSON frames over
  * `ws(s)://<location.host>/chat` and shows every `line` frame as a line of the log.
  *

@@ -2,7 +2,7 @@
  * One WebSocket client of the chat gateway: the socket end of a `ChatSession`, as `LineConnection`
  * is for TCP. Owns decoding of incoming frames into protocol lines, encoding of the session's output
  * into `line` frames, and the bound on unsent outgoing bytes: a reader that lets more than
- * `maxOutputBytes` pile up is terminated rather than allowed to exhaust memory (../protocol/PROTOCOL.md).
+ * `maxOutputBytes` pile up is terminated rather than allowed to exhaust memory (docs/reference/chat-protocol.md#limits-against-hostile-clients).
  */
 import { Logger } from '@nestjs/common';
 import type { RawData, WebSocket } from 'ws';

@@ -1,8 +1,8 @@
 /**
- * The codec between the chat app's WebSocket frames (../protocol/PROTOCOL.md) and the chat line protocol: a JSON
+ * The codec between the chat app's WebSocket frames (docs/reference/chat-protocol.md#the-websocket-gateway) and the chat line protocol: a JSON
  * frame in becomes the one protocol line a TCP client would type, and the protocol bytes a session
  * writes become `line` frames. Pure: no sockets, no Nest; the interpreter stays the only place that
- * decides what a command means (see PROTOCOL.md, "The WebSocket gateway").
+ * decides what a command means (docs/reference/chat-protocol.md#frames-in).
  *
  * WebSocket text is UTF-8; protocol lines are byte strings (one char per byte, `latin1`), so the
  * text is re-encoded at this edge and non-ASCII text is the same bytes for TCP and WS clients.

@@ -1,5 +1,5 @@
 /**
- * A Zap chat client over the TCP line protocol (apps/chat/src/protocol/PROTOCOL.md) for the chat
+ * A Zap chat client over the TCP line protocol (docs/reference/chat-protocol.md) for the chat
  * failover scenario: it keeps every line the server sends, without prompts, in order, and whether
  * the connection ended.
  */

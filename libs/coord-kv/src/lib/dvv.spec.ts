@@ -266,7 +266,7 @@ describe('histories across 3 replicas (model-checked)', () => {
         const present = new Set(idsOf(final, sim));
         const everything = new Set(sim.seen.flatMap((s) => [...s]));
         expect([...present]).toEqual(live(everything, sim.writes));
-        // the wording: each acknowledged write is present, or covered by the context of a present write
+        // the property: each acknowledged write is present, or covered by the context of a present write
         for (const w of sim.writes) {
           if (present.has(w.id)) continue;
           expect([...present].some((p) => sim.writes[p].sup.has(w.id))).toBe(true);

@@ -189,7 +189,7 @@ export function newTombstone<V>(context: VersionVector | null = null): Write<V> 
 
 /**
  * The coordinating replica applies a client write (riak's `dvvset:update/3`, with a blind write
- * reading as "the context of what this replica holds", as docs/http-api.md asks):
+ * reading as "the context of what this replica holds", as docs/reference/http-api.md asks):
  *
  * - the write supersedes exactly the siblings of `clock` whose dots its context covers (for a blind
  *   write: all of them); siblings the context has not seen stay, as concurrent siblings;

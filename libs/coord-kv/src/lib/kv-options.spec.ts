@@ -1,7 +1,7 @@
 import { checkKey, checkQuorum } from './kv-options';
 
 describe('checkQuorum', () => {
-  it('has the docs/http-api.md defaults, clamped to a smaller n', () => {
+  it('has the docs/reference/http-api.md defaults, clamped to a smaller n', () => {
     expect(checkQuorum({}, 64)).toEqual({ ok: true, options: { n: 3, w: 2, r: 2, pr: 0, pw: 0, timeoutMs: 5000 } });
     expect(checkQuorum({ n: 1 }, 64)).toEqual({ ok: true, options: { n: 1, w: 1, r: 1, pr: 0, pw: 0, timeoutMs: 5000 } });
     expect(checkQuorum({ pr: 2, pw: 2 }, 64)).toEqual({ ok: true, options: { n: 3, w: 2, r: 2, pr: 2, pw: 2, timeoutMs: 5000 } });

@@ -1,5 +1,5 @@
 /**
- * Quorum options of a KV request (docs/http-api.md), validated once here: integers with
+ * Quorum options of a KV request (docs/reference/http-api.md), validated once here: integers with
  * 1 <= w, r <= n <= min(8, ring size), 0 <= pr <= r, 0 <= pw <= w; defaults n=3, w=2, r=2,
  * pr=pw=0; timeout in ms (default 5000).
  */

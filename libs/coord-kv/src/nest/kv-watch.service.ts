@@ -1,5 +1,5 @@
 /**
- * Watches on keys (docs/http-api.md `/ws/kv` `watch`): every new value of a watched key, written through any
+ * Watches on keys (docs/reference/http-api.md `/ws/kv` `watch`): every new value of a watched key, written through any
  * node, reaches the watchers on this node. A node that gets its first watcher tells every member
  * (and waits, bounded, for their answers, so a write made right after `watch` is not missed) and
  * announces the `kv-watch` service (which covers members that join or restart later). The node

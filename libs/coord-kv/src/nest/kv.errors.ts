@@ -1,4 +1,4 @@
-/** Failures of a KV request, as HTTP exceptions carrying the docs/http-api.md error body. */
+/** Failures of a KV request, as HTTP exceptions carrying the docs/reference/http-api.md error body. */
 import { ConflictException, GatewayTimeoutException, ServiceUnavailableException } from '@nestjs/common';
 
 /** The coordinating replica's version policy refused the write, e.g. `too_many_siblings` (409); nothing was stored. */

@@ -1,6 +1,6 @@
 /**
  * Keys of the KV store and their order. A key is a non-empty, well-formed string of at most
- * {@link MAX_KEY_BYTES} UTF-8 bytes (docs/http-api.md refuses longer keys at the edge; LMDB's own limit is
+ * {@link MAX_KEY_BYTES} UTF-8 bytes (docs/reference/http-api.md refuses longer keys at the edge; LMDB's own limit is
  * 1978). Every backend folds in the same order: the byte order of the keys' UTF-8 encodings, which
  * equals Unicode code point order (not JavaScript's UTF-16 code unit order, which differs for
  * characters above U+FFFF against U+E000..U+FFFF).

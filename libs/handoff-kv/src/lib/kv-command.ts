@@ -17,7 +17,7 @@ import { isStoredObject } from './stored-object';
 import { keyProblem } from './key-order';
 import { defineService } from '@ringnest/riak-core';
 
-/** The bucket of every KV ring key (docs/http-api.md: a value's ring key is `("store", key)`). */
+/** The bucket of every KV ring key (docs/reference/http-api.md: a value's ring key is `("store", key)`). */
 export const KV_BUCKET = 'store';
 /** The most keys one `list` answers with. */
 export const KV_LIST_LIMIT = 10_000;

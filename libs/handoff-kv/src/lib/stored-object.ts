@@ -1,7 +1,8 @@
 /**
- * What a KV vnode stores per key, and the one decision of which of two versions of a key to keep.
- * The coordinated-KV issue fills `context` with a causal context and replaces {@link mergeStored}
- * with a causal merge; everything else treats `context` as opaque data.
+ * What a KV vnode stores per key, and the last-writer-wins choice between two versions of a key.
+ * `context` belongs to the node's version policy (version-policy.ts): `@ringnest/coord-kv`'s causal
+ * policy keeps a dotted version vector set there and merges versions by it; everything here treats
+ * `context` as opaque data.
  */
 import { encodeStoredObject } from './stored-object.codec';
 
@@ -39,8 +40,9 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
  * the later `updatedAt`; on a tie a tombstone; on a tie the one with the larger encoding. It always
  * returns one of its arguments (`a` when they encode the same), and picks the maximum of a total
  * order, so it is commutative, associative and idempotent: replicas converge whatever order
- * versions arrive in, and a repeated handoff changes nothing. Last-writer-wins is a placeholder:
- * concurrent writes lose one side until the causal merge replaces this function.
+ * versions arrive in, and a repeated handoff changes nothing. It is the merge of the
+ * `lastWriterWins` policy (`KV_VERSIONING=lww` on an api node): of two concurrent writes, one is
+ * lost. The causal policy merges without it.
  */
 export function mergeStored(a: StoredObject, b: StoredObject): StoredObject {
   if (a.updatedAt !== b.updatedAt) return a.updatedAt > b.updatedAt ? a : b;

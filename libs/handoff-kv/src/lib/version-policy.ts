@@ -1,7 +1,7 @@
 /**
- * How versions of a key are decided and merged: the one place the KV vnode defers to the
- * coordinated-KV layer. The vnode stores whatever the policy returns; `context` in a
- * {@link StoredObject} belongs to the policy.
+ * How versions of a key are decided and merged: the one place the KV vnode defers to the layer
+ * above it (`@ringnest/coord-kv` gives its causal policy, or {@link lastWriterWins}). The vnode
+ * stores whatever the policy returns; `context` in a {@link StoredObject} belongs to the policy.
  *
  * - `coordinate` runs on the coordinating replica of a write (the first vnode of the preference
  *   list): it turns a client write and what the replica holds into the new version;
@@ -38,7 +38,7 @@ export interface VersionPolicy {
   merge(local: StoredObject | undefined, incoming: StoredObject): StoredObject;
 }
 
-/** Last writer wins by wall-clock time: the policy used until a causal one is configured. */
+/** Last writer wins by wall-clock time: the policy of a KV vnode module given none. */
 export const lastWriterWins: VersionPolicy = {
   coordinate: (_local, write, _actor, now) => ({ value: write.tombstone ? undefined : write.value, tombstone: write.tombstone, context: null, updatedAt: now }),
   merge: (local, incoming) => (local ? mergeStored(local, incoming) : incoming),

@@ -2,8 +2,9 @@
  * The KV vnode (riak_kv_vnode without versioning): one per partition of the `kv` service, holding
  * that partition's {@link StoredObject}s in the node's storage backend, answering the
  * {@link KvCommand}s, and implementing every handoff callback so its data can move (ownership,
- * hinted and repair handoff). Versions are decided by the coordinator (coordinated-KV issue); the
- * only merge here is {@link mergeStored}, for handoff data meeting a key the vnode already holds.
+ * hinted and repair handoff). Versions are decided and merged by the {@link VersionPolicy} it is
+ * given ({@link lastWriterWins} when none): `coordinate` on a client write, `merge` for replicated,
+ * repaired and handed-off data meeting a key the vnode already holds.
  *
  * Invariant: the backend is the vnode's only state besides bookkeeping, so a restarted vnode (after
  * a crash) serves the same data, and `terminate` has nothing to release (the environment belongs to
@@ -144,7 +145,7 @@ export class KvVnode implements Vnode<KvCommand, KvReply> {
     return encodeHandoffItem(item.key, item.value);
   }
 
-  /** Idempotent: a version the vnode already holds (or one {@link mergeStored} ranks lower) changes nothing. */
+  /** Idempotent: a version the vnode already holds (or one its version policy's merge ranks lower) changes nothing. */
   async handleHandoffData(data: Uint8Array): Promise<HandoffDataResult> {
     let item;
     try {
@@ -159,8 +160,8 @@ export class KvVnode implements Vnode<KvCommand, KvReply> {
 
   /**
    * Like `handleHandoffData` for a whole batch, with one durable commit for all of it instead of one
-   * per item (lmdb-js puts issued together share a transaction). Not part of the vnode behaviour
-   * yet: a handoff receiver may call it when present.
+   * per item (lmdb-js puts issued together share a transaction). The optional batch callback of
+   * the vnode behaviour: the handoff receiver calls it instead of `handleHandoffData` per item.
    */
   async handleHandoffBatch(items: readonly Uint8Array[]): Promise<HandoffDataResult> {
     const latest = new Map<string, StoredObject>();

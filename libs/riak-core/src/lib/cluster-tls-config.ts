@@ -1,5 +1,5 @@
 /**
- * Optional TLS for the cluster transport (PROTOCOL.md): CLUSTER_TLS_CERT, CLUSTER_TLS_KEY and
+ * Optional TLS for the cluster transport (libs/riak-core/PROTOCOL.md#tls): CLUSTER_TLS_CERT, CLUSTER_TLS_KEY and
  * CLUSTER_TLS_CA name PEM files. All three set → TLS with mutual certificate verification against
  * the CA; none set → plain TCP; anything in between, an unreadable file or invalid PEM is a
  * ConfigError naming the variable. The variables are declared in the configuration table

@@ -1,7 +1,7 @@
 /**
  * Membership changes as pure functions over the ring (riak_core's riak_core_ring / riak_core_claimant
  * membership API). Each returns either the new ring and the line to show the operator, or a refusal
- * with a stable code and the exact line of docs/cli.md. Nothing here knows which node it runs on beyond
+ * with a stable code and the exact line of docs/reference/cli.md. Nothing here knows which node it runs on beyond
  * the `actor` passed in.
  */
 import {

@@ -25,7 +25,7 @@ function ringOf(members: [NodeName, MemberStatus][], owners: [NodeName, number][
 }
 
 describe('member-status', () => {
-  it('2 nodes at 50/50: the docs/cli.md block byte for byte', () => {
+  it('2 nodes at 50/50: the docs/reference/cli.md block byte for byte', () => {
     const r = ringOf(
       [
         [D1, 'valid'],

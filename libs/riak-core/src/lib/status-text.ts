@@ -1,5 +1,5 @@
 /**
- * The operator's view of the ring, rendered exactly as riak-admin prints it (docs/cli.md): the
+ * The operator's view of the ring, rendered exactly as riak-admin prints it (docs/reference/cli.md): the
  * membership table, ring status, ringready and the plan of staged changes. 79 columns wide.
  */
 import { Plan } from './claimant';

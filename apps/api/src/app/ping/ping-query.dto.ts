@@ -1,4 +1,4 @@
-/** The query of `GET /api/ping`, validated at the edge (docs/http-api.md). */
+/** The query of `GET /api/ping`, validated at the edge (docs/reference/http-api.md). */
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsByteLength, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';

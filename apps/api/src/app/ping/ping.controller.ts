@@ -1,4 +1,4 @@
-/** `GET /api/ping`, `?n=`, `?key=` (docs/http-api.md): validate, delegate to the ping service. Vnode failures map to 503/504 in the app's error filter. */
+/** `GET /api/ping`, `?n=`, `?key=` (docs/reference/http-api.md): validate, delegate to the ping service. Vnode failures map to 503/504 in the app's error filter. */
 import { Controller, Get, Query, UsePipes, ValidationPipe } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '@ringnest/riak-core';

@@ -1,5 +1,5 @@
 /**
- * `/ws/kv` (docs/http-api.md): `store {key, value, n?, w?, pw?, context?}` → `stored`, `fetch {key, n?, r?, pr?}` →
+ * `/ws/kv` (docs/reference/http-api.md): `store {key, value, n?, w?, pw?, context?}` → `stored`, `fetch {key, n?, r?, pr?}` →
  * `fetched` (the HTTP bodies of the same operations), `watch {key}` → `watching`, then `changed
  * {key, value, context}` for every new value of the key written through any node. Every problem
  * answers `{"event":"error","data":{"code","message"}}` on that socket; nothing else is affected.

@@ -1,5 +1,5 @@
 /**
- * Query parameters of `/api/store/:key` (docs/http-api.md). Present parameters must be plain decimal
+ * Query parameters of `/api/store/:key` (docs/reference/http-api.md). Present parameters must be plain decimal
  * integers (`w=` or `w=2.5` is a 400); the cross-field rules (w, r <= n <= min(8, ring size),
  * pr <= r, pw <= w) are
  * checked by `checkQuorum` in coord-kv.

@@ -12,7 +12,7 @@ import { StoreQueryDto } from './store-query.dto';
 import { deletedBody, fetchedJson, storedBody } from './store-bodies';
 import { CONTEXT_HEADER_DOC, DELETED_SCHEMA, FETCHED_SCHEMA, STORED_SCHEMA } from './store.openapi';
 
-/** The causal context a client read, sent back to supersede exactly that (docs/http-api.md). */
+/** The causal context a client read, sent back to supersede exactly that (docs/reference/http-api.md). */
 export const CONTEXT_HEADER = 'x-ringnest-context';
 
 @ApiTags('store')

@@ -1,4 +1,4 @@
-/** OpenAPI schemas of the store bodies (store-bodies.ts, docs/http-api.md), for the controller's decorators. */
+/** OpenAPI schemas of the store bodies (store-bodies.ts, docs/reference/http-api.md), for the controller's decorators. */
 import type { SchemaObject } from '@nestjs/swagger';
 
 const context: SchemaObject = { type: 'string', description: 'the causal context; send it back in X-Ringnest-Context to supersede exactly what was read' };

@@ -1,5 +1,5 @@
 /**
- * Length-prefixed framing (PROTOCOL.md §Framing). Each frame is a 4-byte big-endian payload length
+ * Length-prefixed framing (libs/riak-core/PROTOCOL.md#framing). Each frame is a 4-byte big-endian payload length
  * followed by the payload. During the handshake the payload is one msgpack body; after it, the
  * body followed by its session tag (session-mac.ts).
  *

@@ -1,5 +1,5 @@
 /**
- * The mutual challenge–response handshake that opens every connection (PROTOCOL.md §Handshake).
+ * The mutual challenge–response handshake that opens every connection (libs/riak-core/PROTOCOL.md#handshake).
  *
  *   server → client  challenge {node: S, nonce: Ns}
  *   client → server  auth      {node: C, nonce: Nc, proof: HMAC(secret, 'ringnest-c|Ns|Nc|C|S')}

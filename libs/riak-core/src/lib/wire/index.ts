@@ -1,4 +1,4 @@
-/** The cluster wire protocol (PROTOCOL.md): framing, message shapes, handshake. Pure, no I/O. */
+/** The cluster wire protocol (libs/riak-core/PROTOCOL.md): framing, message shapes, handshake. Pure, no I/O. */
 export * from './protocol-constants';
 export * from './wire-error';
 export * from './msgpack';

@@ -1,5 +1,5 @@
 /**
- * Constants of cluster protocol version 2 (PROTOCOL.md). Changing any of them changes the protocol:
+ * Constants of cluster protocol version 2 (libs/riak-core/PROTOCOL.md#versioning). Changing any of them changes the protocol:
  * bump PROTOCOL_VERSION and document the change.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The session MAC that protects every frame after the handshake (PROTOCOL.md §Session frames).
+ * The session MAC that protects every frame after the handshake (libs/riak-core/PROTOCOL.md#session-frames).
  *
  *   salt  = UTF-8(Ns + "|" + Nc + "|" + C + "|" + S)
  *   K_c2s = HKDF-SHA256(ikm = secret, salt, info = "ringnest-v2-mac-c2s", 32 bytes)

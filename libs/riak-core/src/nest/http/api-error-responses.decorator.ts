@@ -1,5 +1,5 @@
 /**
- * OpenAPI description of the one error shape every HTTP route answers with (docs/http-api.md,
+ * OpenAPI description of the one error shape every HTTP route answers with (docs/reference/http-api.md,
  * `{"error":{"code","message"}}`, mapped by JsonErrorFilter). Metadata only.
  */
 import { applyDecorators } from '@nestjs/common';

@@ -1,5 +1,5 @@
 /**
- * `ws://host:HTTP_PORT/ws/cluster` (docs/http-api.md): live cluster events for the dashboard and any other
+ * `ws://host:HTTP_PORT/ws/cluster` (docs/reference/http-api.md): live cluster events for the dashboard and any other
  * watcher. On connect a client gets `ring` (this node's `ringView`) and `transfer` (the cluster-wide
  * transfers of `GET /api/cluster/transfers`); then `ring` again whenever an adopted ring looks
  * different, and `transfer` whenever the transfer list changes. The ring comes from the ring

@@ -1,5 +1,5 @@
 /**
- * The cluster dashboard (docs/http-api.md, `GET /` on an api node): one self-contained document — inline CSS
+ * The cluster dashboard (docs/reference/http-api.md, `GET /` on an api node): one self-contained document — inline CSS
  * and JS, nothing fetched from elsewhere, no build step — fed by `/ws/cluster`. It draws the ring
  * as a circle of partitions coloured by owner (SVG; pending transfers as an inner arc in the
  * colour of the next owner), lists the members with status and share, and shows the transfers.

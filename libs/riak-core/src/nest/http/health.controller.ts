@@ -1,4 +1,4 @@
-/** Liveness and readiness probes (docs/http-api.md). */
+/** Liveness and readiness probes (docs/reference/http-api.md). */
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ringReady } from '../../lib';

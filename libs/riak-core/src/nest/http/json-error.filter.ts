@@ -1,5 +1,5 @@
 /**
- * Maps every error that reaches an HTTP route to the JSON error shape of docs/http-api.md,
+ * Maps every error that reaches an HTTP route to the JSON error shape of docs/reference/http-api.md,
  * `{"error":{"code","message"}}`, with a stable code per status. Unexpected errors are logged and
  * answered 500 without leaking internals; the node keeps serving.
  */

@@ -1,5 +1,5 @@
 /**
- * `GET /metrics` (docs/http-api.md): Prometheus metrics of this node — the process (prom-client defaults)
+ * `GET /metrics` (docs/reference/http-api.md): Prometheus metrics of this node — the process (prom-client defaults)
  * and the ring as this node sees it, read at scrape time from the providers that own that state.
  */
 import { Controller, Get, Header, OnModuleInit } from '@nestjs/common';

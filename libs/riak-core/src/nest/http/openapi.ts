@@ -1,5 +1,5 @@
 /**
- * `GET /docs` (docs/http-api.md): the OpenAPI document of a node's HTTP API, built by `@nestjs/swagger`
+ * `GET /docs` (docs/reference/http-api.md): the OpenAPI document of a node's HTTP API, built by `@nestjs/swagger`
  * from the controllers' decorators on first request, served as JSON at `/docs/json` and YAML at
  * `/docs/yaml`, with Swagger UI at `/docs` (its assets come from the installed swagger-ui-dist,
  * nothing from elsewhere; the online validator badge is off).

@@ -1,5 +1,5 @@
 /**
- * An operator request that the cluster refuses (docs/cli.md): carries the stable code and the exact
+ * An operator request that the cluster refuses (docs/reference/cli.md): carries the stable code and the exact
  * line to show. The admin API maps it to a 4xx/5xx JSON error; over the transport it travels as
  * an RpcException with the same code and message.
  */

@@ -1,5 +1,5 @@
 /**
- * Membership operations of docs/cli.md (riak_core:join, riak_core_claimant:stage/plan/commit/clear,
+ * Membership operations of docs/reference/cli.md (riak_core:join, riak_core_claimant:stage/plan/commit/clear,
  * riak_core:leave, riak_core:down). Joins run on the joining node; staged changes, plans and
  * commits run on the claimant, so requests made on another node are forwarded to it.
  */

@@ -87,7 +87,7 @@ export async function startNode(opts: StartNodeOptions): Promise<NestFastifyAppl
   checkDataDir(config.dataDir);
   // The node log is Nest's logger from the first line on, so the start is logged as JSON too.
   const log = await createNodeLog(config.node, opts.logLevel ?? 'info');
-  // Route parameters (KV keys) are validated by the app (1024 bytes, docs/http-api.md), not cut at fastify's 100.
+  // Route parameters (KV keys) are validated by the app (1024 bytes, docs/reference/http-api.md), not cut at fastify's 100.
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: 8192 },
@@ -105,7 +105,7 @@ export async function startNode(opts: StartNodeOptions): Promise<NestFastifyAppl
   const linkFaults = linkFaultsOf(app);
   // The app's global filter is HTTP-only (it answers through reply.status), so the cluster transport
   // does not inherit it: a handler's RpcException must reach the peer with its own code, through
-  // Nest's RPC exception handling (PROTOCOL.md, "Requests and replies").
+  // Nest's RPC exception handling (libs/riak-core/PROTOCOL.md#requests-and-replies).
   app.connectMicroservice(
     {
       strategy: new ClusterServer({

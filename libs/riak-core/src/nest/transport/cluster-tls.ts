@@ -1,5 +1,5 @@
 /**
- * TLS for the cluster transport (PROTOCOL.md §TLS). Trust model: the CA is the trust anchor. The
+ * TLS for the cluster transport (libs/riak-core/PROTOCOL.md#tls). Trust model: the CA is the trust anchor. The
  * server requires a client certificate signed by the CA, and the client accepts any server
  * certificate the CA signed, whatever names it carries (node names are `name@host` and a
  * certificate need not carry the peer's IP), so identity comes from the CA and from the HMAC

@@ -1,4 +1,4 @@
-/** The cluster transport (PROTOCOL.md): TCP server strategy and client, and their in-memory twin. */
+/** The cluster transport (libs/riak-core/PROTOCOL.md): TCP server strategy and client, and their in-memory twin. */
 export * from './cluster-client';
 export * from './cluster-errors';
 export * from './cluster-context';

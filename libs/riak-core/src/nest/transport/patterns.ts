@@ -1,4 +1,4 @@
-/** Message patterns of the cluster runtime on the cluster transport (see PROTOCOL.md). */
+/** Message patterns of the cluster runtime on the cluster transport (libs/riak-core/PROTOCOL.md#application-patterns). */
 export const Patterns = {
   ping: 'node.ping',
   ringGet: 'ring.get',

@@ -1,4 +1,4 @@
-/** Default limits and timings of the cluster transport (documented in PROTOCOL.md §Limits). */
+/** Default limits and timings of the cluster transport (libs/riak-core/PROTOCOL.md#backpressure-and-limits). */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 3000;
 /** bytes held for a socket that does not drain: client refuses beyond, server stops reading */
