@@ -13,6 +13,7 @@ export * from './vnode';
 export * from './service-ref';
 export * from './coverage-plan';
 export * from './quorum';
+export * from './coordinator';
 export * from './transfers';
 export * from './wire/wire-error';
 export * from './wire/msgpack';

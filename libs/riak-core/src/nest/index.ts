@@ -43,6 +43,7 @@ export * from './node-watcher.service';
 export * from './preflist.service';
 export * from './vnode/coverage.service';
 export * from './vnode/gather';
+export * from './vnode/replica-coordinator.service';
 export * from './handoff/handoff-sender';
 export * from './handoff/handoff-manager.service';
 export * from './handoff/cluster-transfers.service';
