@@ -1,5 +1,6 @@
 /** Failures of a KV request, as HTTP exceptions carrying the docs/http-api.md error body. */
 import { ConflictException, GatewayTimeoutException, ServiceUnavailableException } from '@nestjs/common';
+import { QuorumOutcome } from '@ringnest/riak-core';
 
 /** The coordinating replica's version policy refused the write, e.g. `too_many_siblings` (409); nothing was stored. */
 export class WriteRefusedException extends ConflictException {
@@ -29,5 +30,23 @@ export class InsufficientPrimariesError extends ServiceUnavailableException {
 export class QuorumTimeoutError extends GatewayTimeoutException {
   constructor(readonly have: number, readonly need: number, readonly timeoutMs: number) {
     super({ error: { code: 'timeout', message: `${have} of ${need} replies within ${timeoutMs} ms` } });
+  }
+}
+
+/**
+ * The replies of a coordinated request that met its quorum, or its failure as the KV API's error:
+ * 503 `insufficient_vnodes` or `insufficient_primaries`, 504 `timeout` (reporting the request's
+ * `timeoutMs`, of which the replicas may have had less).
+ */
+export function answeredOrThrow<R>(o: QuorumOutcome<R>, timeoutMs: number): readonly R[] {
+  switch (o.kind) {
+    case 'met':
+      return o.replies;
+    case 'timeout':
+      throw new QuorumTimeoutError(o.have, o.need, timeoutMs);
+    case 'insufficient':
+      throw new InsufficientVnodesError(o.have, o.need);
+    case 'insufficient-primaries':
+      throw new InsufficientPrimariesError(o.have, o.need);
   }
 }

@@ -1,5 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
-import { AnnotatedEntry, ClusterTransfersService, PreflistService, RingManager, VnodeError, VnodeMaster } from '@ringnest/riak-core';
+import { AnnotatedEntry, ClusterTransfersService, PreflistService, ReplicaCoordinator, RingManager, VnodeError, VnodeMaster } from '@ringnest/riak-core';
 import { KvCommand, StoredObject } from '@ringnest/handoff-kv';
 import { DEFAULT_QUORUM } from '../lib/kv-options';
 import { DeleteMode } from '../lib/delete-mode';
@@ -22,7 +22,7 @@ function kvService() {
     command: () => [],
   };
   const preflists = { apl: () => [entry, entry, entry] };
-  const kv = new KvService(preflists as unknown as PreflistService, master as unknown as VnodeMaster, {} as RingManager, {} as KvWatchService);
+  const kv = new KvService(new ReplicaCoordinator(master as unknown as VnodeMaster, preflists as unknown as PreflistService), master as unknown as VnodeMaster, {} as RingManager, {} as KvWatchService);
   return { kv, commands };
 }
 
@@ -71,7 +71,8 @@ describe('KvService reaping a delete', () => {
         return Promise.resolve(o.unownedAnywhere ?? false);
       },
     };
-    const kv = new KvService({ apl: () => entries } as unknown as PreflistService, master as unknown as VnodeMaster, {} as RingManager, {} as KvWatchService, transfers as unknown as ClusterTransfersService, o.deleteMode);
+    const coordinator = new ReplicaCoordinator(master as unknown as VnodeMaster, { apl: () => entries } as unknown as PreflistService);
+    const kv = new KvService(coordinator, master as unknown as VnodeMaster, {} as RingManager, {} as KvWatchService, transfers as unknown as ClusterTransfersService, o.deleteMode);
     return { kv, reaps, asked };
   }
 
