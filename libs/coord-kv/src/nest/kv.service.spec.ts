@@ -1,7 +1,7 @@
-import { BadRequestException } from '@nestjs/common';
 import { AnnotatedEntry, ClusterTransfersService, PreflistService, ReplicaCoordinator, RingManager, VnodeError, VnodeMaster } from '@ringnest/riak-core';
 import { KvCommand, StoredObject } from '@ringnest/handoff-kv';
 import { DEFAULT_QUORUM } from '../lib/kv-options';
+import { InsufficientVnodesError, InvalidKvRequestError } from '../lib/kv-errors';
 import { DeleteMode } from '../lib/delete-mode';
 import { empty, newTombstone, update } from '../lib/dvv';
 import { JsonText } from '../lib/json-text';
@@ -39,14 +39,14 @@ describe('KvService.store', () => {
   ])('refuses a value %s with a 400 before any vnode is asked', async (_what, value, message) => {
     const { kv, commands } = kvService();
     const refused = kv.store('k', value, DEFAULT_QUORUM);
-    await expect(refused).rejects.toBeInstanceOf(BadRequestException);
-    await expect(refused).rejects.toMatchObject({ response: { error: { code: 'bad_request', message } } });
+    await expect(refused).rejects.toBeInstanceOf(InvalidKvRequestError);
+    await expect(refused).rejects.toMatchObject({ kind: 'invalid', code: 'bad_request', message });
     expect(commands).toEqual([]);
   });
 
   it('sends a value nested as deep as allowed to the coordinating vnode, as the UTF-8 text of its JSON', async () => {
     const { kv, commands } = kvService();
-    await expect(kv.store('k', nested(MAX_VALUE_DEPTH), DEFAULT_QUORUM)).rejects.toMatchObject({ status: 503 });
+    await expect(kv.store('k', nested(MAX_VALUE_DEPTH), DEFAULT_QUORUM)).rejects.toBeInstanceOf(InsufficientVnodesError);
     expect(commands).toEqual([{ op: 'coordinate', key: 'k', write: { value: Buffer.from(JSON.stringify(nested(MAX_VALUE_DEPTH)), 'utf8'), tombstone: false, context: null } }]);
   });
 });

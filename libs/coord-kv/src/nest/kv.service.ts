@@ -11,7 +11,7 @@
  * and a delete that all N primaries hold is reaped (the tombstone is removed for good) once the
  * delete mode allows it and no node holds data of the key's partitions it does not own.
  */
-import { BadRequestException, Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { AnnotatedEntry, ClusterTransfersService, CoordinatedRequest, NodeClock, ReadRepair, ReplicaCoordinator, ReplicaReply, RingManager, VnodeError, VnodeMaster, primaryCountOf } from '@ringnest/riak-core';
 import { KV, KV_BUCKET, KvCoordinateReply, KvGetReply, KvPutCommand } from '@ringnest/handoff-kv';
 import { QuorumOptions } from '../lib/kv-options';
@@ -20,7 +20,7 @@ import { JsonText, distinctTexts, toJsonText, valueOf } from '../lib/json-text';
 import { DvvError, DvvSet, VersionVector, canReap, decodeContext, encodeContext, join, liveValues, sameVersion, syncAll } from '../lib/dvv';
 import { DEFAULT_DELETE_MODE, DeleteMode, tombstoneRipe } from '../lib/delete-mode';
 import { KvWatchService } from './kv-watch.service';
-import { InsufficientPrimariesError, InsufficientVnodesError, QuorumTimeoutError, WriteRefusedException, answeredOrThrow } from './kv.errors';
+import { InsufficientPrimariesError, InsufficientVnodesError, InvalidKvRequestError, QuorumTimeoutError, WriteRefusedByPolicyError, answeredOrThrow } from '../lib/kv-errors';
 import { objectOf, stateOf } from './causal-versions';
 
 export interface StoreResult {
@@ -72,11 +72,11 @@ export class KvService {
   /**
    * Store `value`; `context` (from a read) supersedes exactly what was read, none supersedes what
    * the coordinating replica holds. A value every replica could not take (`checkValue`) is refused
-   * (400) before anything is written.
+   * (`InvalidKvRequestError`, `bad_request`) before anything is written.
    */
   async store(key: string, value: unknown, o: QuorumOptions, context?: string): Promise<StoreResult> {
     const problem = checkValue(value);
-    if (problem) throw new BadRequestException({ error: { code: 'bad_request', message: problem } });
+    if (problem) throw new InvalidKvRequestError('bad_request', problem);
     return this.write(key, { value: toJsonText(value), tombstone: false, context: this.context(context) }, o, value);
   }
 
@@ -133,7 +133,7 @@ export class KvService {
     try {
       return decodeContext(header);
     } catch (err) {
-      if (err instanceof DvvError) throw new BadRequestException({ error: { code: 'bad_context', message: `X-Ringnest-Context: ${err.message}` } });
+      if (err instanceof DvvError) throw new InvalidKvRequestError('bad_context', `X-Ringnest-Context: ${err.message}`);
       throw err;
     }
   }
@@ -154,7 +154,7 @@ export class KvService {
       if (err instanceof VnodeError && err.code === 'timeout') throw new QuorumTimeoutError(0, o.w, o.timeoutMs);
       throw new InsufficientVnodesError(0, o.w);
     }
-    if (!coordinated.ok) throw new WriteRefusedException(coordinated.refused.code, coordinated.refused.message);
+    if (!coordinated.ok) throw new WriteRefusedByPolicyError(coordinated.refused.code, coordinated.refused.message);
     const { object } = coordinated;
     const context = encodeContext(join(stateOf(object)));
     const acknowledged = (acks: number): StoreResult => {
