@@ -3,8 +3,6 @@
  * for the replicated key/value store.
  */
 export * from './lib';
-export * from './nest/kv.errors';
-export * from './nest/gather';
 export * from './nest/kv.service';
 export * from './nest/kv.module';
 export * from './nest/causal-versions';

@@ -79,8 +79,8 @@ describe('causal KV on 3 simulated nodes', () => {
     try {
       await until('each side to see the other down', () => !a.liveness.isUp(b.name) && !b.liveness.isUp(a.name) && !c.liveness.isUp(a.name));
       expect(primaries(a, key)).toHaveLength(1);
-      await expect(kv(a).store(key, 'minority', q({ w: 2, pw: 2 }))).rejects.toMatchObject({ response: { error: { code: 'insufficient_primaries' } } });
-      await expect(kv(a).fetch(key, q({ r: 2, pr: 2 }))).rejects.toMatchObject({ response: { error: { code: 'insufficient_primaries' } } });
+      await expect(kv(a).store(key, 'minority', q({ w: 2, pw: 2 }))).rejects.toMatchObject({ kind: 'unavailable', code: 'insufficient_primaries' });
+      await expect(kv(a).fetch(key, q({ r: 2, pr: 2 }))).rejects.toMatchObject({ kind: 'unavailable', code: 'insufficient_primaries' });
       // sloppy quorum on the same side still takes a write, with fallbacks
       await expect(kv(a).store(key, 'sloppy', q({ w: 2 }))).resolves.toMatchObject({ acks: 2 });
       expect(primaries(b, key)).toHaveLength(2);
@@ -113,7 +113,7 @@ describe('causal KV on 3 simulated nodes', () => {
   it('refuses a blind write beyond the sibling cap with 409 too_many_siblings, storing nothing; a write with the context resolves them', async () => {
     // writes with the empty context ("I saw nothing"): each is concurrent with every other
     for (let i = 0; i < MAX_SIBLINGS; i++) await kv(a).store('crowded', i, q({ w: 3 }), EMPTY_CONTEXT);
-    await expect(kv(b).store('crowded', 'one more', q({ w: 3 }), EMPTY_CONTEXT)).rejects.toMatchObject({ status: 409, response: { error: { code: 'too_many_siblings' } } });
+    await expect(kv(b).store('crowded', 'one more', q({ w: 3 }), EMPTY_CONTEXT)).rejects.toMatchObject({ kind: 'refused', code: 'too_many_siblings' });
     const read = await kv(c).fetch('crowded', q({ r: 3 }));
     if (read.kind !== 'found') throw new Error('not found');
     expect([...(read.siblings ?? [])].sort()).toEqual([0, 1, 2, 3]);

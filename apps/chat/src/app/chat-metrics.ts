@@ -9,7 +9,7 @@ import { ModuleRef } from '@nestjs/core';
 import { MetricsRegistry } from '@ringnest/riak-core';
 import { Counter, Gauge } from 'prom-client';
 import { LineServer } from '../line-server';
-import { ChatStore, RingRoomDirectory } from '../rooms';
+import { ChatStore, ConnectionRegistry, RoomFanout } from '../rooms';
 import { ConnectionSlots } from '../session';
 import { ChatGateway } from '../web';
 
@@ -51,9 +51,9 @@ export class ChatMetrics implements OnModuleInit {
           this.inc(read());
         },
       });
-    total('ringnest_chat_events_delivered_total', 'Room events written to connections of this node', () => get(RingRoomDirectory).stats.delivered);
+    total('ringnest_chat_events_delivered_total', 'Room events written to connections of this node', () => get(ConnectionRegistry).stats.delivered);
     total('ringnest_chat_connections_refused_total', 'Chat clients refused because the node had as many connections as it may (TCP and WebSocket)', () => get(ConnectionSlots).refused);
     total('ringnest_chat_rooms_expired_total', 'Room replicas this node dropped because the room expired (no members, idle past the TTL)', () => get(ChatStore).stats.expired);
-    total('ringnest_chat_deliver_messages_total', 'chat.deliver messages this node sent to other nodes (one per node per fan-out)', () => get(RingRoomDirectory).stats.deliverMessages);
+    total('ringnest_chat_deliver_messages_total', 'chat.deliver messages this node sent to other nodes (one per node per fan-out)', () => get(RoomFanout).stats.deliverMessages);
   }
 }

@@ -6,27 +6,31 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload, RpcException } from '@nestjs/microservices';
 import { CHAT_DELIVER_PATTERN, CHAT_HELD_PATTERN, CHAT_RESYNC_PATTERN, DeliverReply, HeldReply, isDeliverRequest, isHeldRequest } from './chat-commands';
-import { RingRoomDirectory } from './ring-room-directory';
+import { ConnectionRegistry } from './connection-registry';
+import { MemberResync } from './member-resync';
 
 @Controller()
 export class ChatDeliverController {
-  constructor(private readonly rooms: RingRoomDirectory) {}
+  constructor(
+    private readonly connections: ConnectionRegistry,
+    private readonly members: MemberResync,
+  ) {}
 
   @MessagePattern(CHAT_DELIVER_PATTERN)
   deliver(@Payload() data: unknown): DeliverReply {
     if (!isDeliverRequest(data)) throw new RpcException({ code: 'bad-request', message: 'chat.deliver needs an event and connections' });
-    return this.rooms.deliverLocal(data.event, data.connections);
+    return this.connections.deliverLocal(data.event, data.connections);
   }
 
   @MessagePattern(CHAT_RESYNC_PATTERN)
   resync(): { ok: true } {
-    void this.rooms.resync();
+    void this.members.resync();
     return { ok: true };
   }
 
   @MessagePattern(CHAT_HELD_PATTERN)
   held(@Payload() data: unknown): HeldReply {
     if (!isHeldRequest(data)) throw new RpcException({ code: 'bad-request', message: 'chat.held needs rooms and their connections' });
-    return { gone: data.rooms.map(({ room, connections }) => ({ room, connections: this.rooms.notHeld(room, connections) })) };
+    return { gone: data.rooms.map(({ room, connections }) => ({ room, connections: this.connections.notHeld(room, connections) })) };
   }
 }

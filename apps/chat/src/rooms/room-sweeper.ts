@@ -2,7 +2,7 @@
  * Room expiry on this node. Every `sweepIntervalMs` each chat vnode holding rooms here (as owner or
  * fallback) forgets its expired tombstones and drops its expired rooms by its own clock (the vnode
  * command `expire`), and the members of rooms idle past the TTL are checked with the nodes holding
- * them (`RingRoomDirectory.verifyIdleMembers`). Every node sweeps the replicas it holds, so an
+ * them (`RoomEvictions.verifyIdleMembers`). Every node sweeps the replicas it holds, so an
  * expired room is deleted on every replica; the vnodes also drop an expired room on first access,
  * so what clients see does not wait for a sweep.
  */
@@ -10,7 +10,7 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { RingManager, VnodeMaster } from '@ringnest/riak-core';
 import { CHAT, ExpireReply } from './chat-commands';
 import { ChatStore } from './chat-store';
-import { RingRoomDirectory } from './ring-room-directory';
+import { RoomEvictions } from './room-evictions';
 
 const EXPIRE_TIMEOUT_MS = 5000;
 
@@ -24,7 +24,7 @@ export class RoomSweeper implements OnModuleInit, OnModuleDestroy {
     private readonly store: ChatStore,
     private readonly master: VnodeMaster,
     private readonly rings: RingManager,
-    private readonly directory: RingRoomDirectory,
+    private readonly evictions: RoomEvictions,
   ) {}
 
   onModuleInit(): void {
@@ -58,7 +58,7 @@ export class RoomSweeper implements OnModuleInit, OnModuleDestroy {
         this.logger.debug(`expiring rooms of partition ${index}: ${(err as Error).message}`);
       }
     }
-    if (idle.length > 0) await this.directory.verifyIdleMembers(idle);
+    if (idle.length > 0) await this.evictions.verifyIdleMembers(idle);
     return expired;
   }
 }

@@ -4,3 +4,4 @@ export * from './kv-value';
 export * from './json-text';
 export * from './dvv';
 export * from './delete-mode';
+export * from './kv-errors';

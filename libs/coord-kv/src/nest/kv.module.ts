@@ -5,6 +5,7 @@
  * which the fault suite uses to prove its checker sees loss).
  */
 import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
+import { ReplicaCoordinator } from '@ringnest/riak-core';
 import { KvVnodeModule, VersionPolicy, lastWriterWins } from '@ringnest/handoff-kv';
 import { KV_DELETE_MODE, KvService } from './kv.service';
 import { DEFAULT_DELETE_MODE, DeleteMode } from '../lib/delete-mode';
@@ -26,7 +27,7 @@ function kvModule(versions: VersionPolicy, deleteMode: DeleteMode = DEFAULT_DELE
   return {
     imports: [KvVnodeModule.register({ versions })],
     controllers: [KvWatchController],
-    providers: [KvService, KvWatchService, { provide: KV_DELETE_MODE, useValue: deleteMode }],
+    providers: [ReplicaCoordinator, KvService, KvWatchService, { provide: KV_DELETE_MODE, useValue: deleteMode }],
     exports: [KvService, KvWatchService],
   };
 }

@@ -1,7 +1,7 @@
-import { BadRequestException } from '@nestjs/common';
-import { AnnotatedEntry, ClusterTransfersService, PreflistService, RingManager, VnodeError, VnodeMaster } from '@ringnest/riak-core';
+import { AnnotatedEntry, ClusterTransfersService, PreflistService, ReplicaCoordinator, RingManager, VnodeError, VnodeMaster } from '@ringnest/riak-core';
 import { KvCommand, StoredObject } from '@ringnest/handoff-kv';
 import { DEFAULT_QUORUM } from '../lib/kv-options';
+import { InsufficientVnodesError, InvalidKvRequestError } from '../lib/kv-errors';
 import { DeleteMode } from '../lib/delete-mode';
 import { empty, newTombstone, update } from '../lib/dvv';
 import { JsonText } from '../lib/json-text';
@@ -22,7 +22,7 @@ function kvService() {
     command: () => [],
   };
   const preflists = { apl: () => [entry, entry, entry] };
-  const kv = new KvService(preflists as unknown as PreflistService, master as unknown as VnodeMaster, {} as RingManager, {} as KvWatchService);
+  const kv = new KvService(new ReplicaCoordinator(master as unknown as VnodeMaster, preflists as unknown as PreflistService), master as unknown as VnodeMaster, {} as RingManager, {} as KvWatchService);
   return { kv, commands };
 }
 
@@ -39,14 +39,14 @@ describe('KvService.store', () => {
   ])('refuses a value %s with a 400 before any vnode is asked', async (_what, value, message) => {
     const { kv, commands } = kvService();
     const refused = kv.store('k', value, DEFAULT_QUORUM);
-    await expect(refused).rejects.toBeInstanceOf(BadRequestException);
-    await expect(refused).rejects.toMatchObject({ response: { error: { code: 'bad_request', message } } });
+    await expect(refused).rejects.toBeInstanceOf(InvalidKvRequestError);
+    await expect(refused).rejects.toMatchObject({ kind: 'invalid', code: 'bad_request', message });
     expect(commands).toEqual([]);
   });
 
   it('sends a value nested as deep as allowed to the coordinating vnode, as the UTF-8 text of its JSON', async () => {
     const { kv, commands } = kvService();
-    await expect(kv.store('k', nested(MAX_VALUE_DEPTH), DEFAULT_QUORUM)).rejects.toMatchObject({ status: 503 });
+    await expect(kv.store('k', nested(MAX_VALUE_DEPTH), DEFAULT_QUORUM)).rejects.toBeInstanceOf(InsufficientVnodesError);
     expect(commands).toEqual([{ op: 'coordinate', key: 'k', write: { value: Buffer.from(JSON.stringify(nested(MAX_VALUE_DEPTH)), 'utf8'), tombstone: false, context: null } }]);
   });
 });
@@ -71,7 +71,8 @@ describe('KvService reaping a delete', () => {
         return Promise.resolve(o.unownedAnywhere ?? false);
       },
     };
-    const kv = new KvService({ apl: () => entries } as unknown as PreflistService, master as unknown as VnodeMaster, {} as RingManager, {} as KvWatchService, transfers as unknown as ClusterTransfersService, o.deleteMode);
+    const coordinator = new ReplicaCoordinator(master as unknown as VnodeMaster, { apl: () => entries } as unknown as PreflistService);
+    const kv = new KvService(coordinator, master as unknown as VnodeMaster, {} as RingManager, {} as KvWatchService, transfers as unknown as ClusterTransfersService, o.deleteMode);
     return { kv, reaps, asked };
   }
 

@@ -11,17 +11,16 @@
  * and a delete that all N primaries hold is reaped (the tombstone is removed for good) once the
  * delete mode allows it and no node holds data of the key's partitions it does not own.
  */
-import { BadRequestException, Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { AnnotatedEntry, ClusterTransfersService, NodeClock, PreflistService, RingManager, VnodeError, VnodeMaster } from '@ringnest/riak-core';
-import { KV, KV_BUCKET, KvCoordinateReply, KvGetReply } from '@ringnest/handoff-kv';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { AnnotatedEntry, ClusterTransfersService, CoordinatedRequest, NodeClock, ReadRepair, ReplicaCoordinator, ReplicaReply, RingManager, VnodeError, VnodeMaster, primaryCountOf } from '@ringnest/riak-core';
+import { KV, KV_BUCKET, KvCoordinateReply, KvGetReply, KvPutCommand } from '@ringnest/handoff-kv';
 import { QuorumOptions } from '../lib/kv-options';
 import { checkValue } from '../lib/kv-value';
 import { JsonText, distinctTexts, toJsonText, valueOf } from '../lib/json-text';
 import { DvvError, DvvSet, VersionVector, canReap, decodeContext, encodeContext, join, liveValues, sameVersion, syncAll } from '../lib/dvv';
 import { DEFAULT_DELETE_MODE, DeleteMode, tombstoneRipe } from '../lib/delete-mode';
-import { gather } from './gather';
 import { KvWatchService } from './kv-watch.service';
-import { InsufficientPrimariesError, InsufficientVnodesError, QuorumTimeoutError, WriteRefusedException } from './kv.errors';
+import { InsufficientPrimariesError, InsufficientVnodesError, InvalidKvRequestError, QuorumTimeoutError, WriteRefusedByPolicyError, answeredOrThrow } from '../lib/kv-errors';
 import { objectOf, stateOf } from './causal-versions';
 
 export interface StoreResult {
@@ -59,7 +58,8 @@ export class KvService {
   private readonly logger = new Logger(KvService.name);
 
   constructor(
-    private readonly preflists: PreflistService,
+    private readonly coordinator: ReplicaCoordinator,
+    /** the coordinating vnode's write, the replication of a W=1 write and the reap of a delete */
     private readonly master: VnodeMaster,
     private readonly rings: RingManager,
     private readonly watches: KvWatchService,
@@ -72,11 +72,11 @@ export class KvService {
   /**
    * Store `value`; `context` (from a read) supersedes exactly what was read, none supersedes what
    * the coordinating replica holds. A value every replica could not take (`checkValue`) is refused
-   * (400) before anything is written.
+   * (`InvalidKvRequestError`, `bad_request`) before anything is written.
    */
   async store(key: string, value: unknown, o: QuorumOptions, context?: string): Promise<StoreResult> {
     const problem = checkValue(value);
-    if (problem) throw new BadRequestException({ error: { code: 'bad_request', message: problem } });
+    if (problem) throw new InvalidKvRequestError('bad_request', problem);
     return this.write(key, { value: toJsonText(value), tombstone: false, context: this.context(context) }, o, value);
   }
 
@@ -96,11 +96,9 @@ export class KvService {
   /** Read `key`; the values as JSON text. */
   async fetchText(key: string, o: QuorumOptions): Promise<FetchedText> {
     const apl = this.apl(key, o.n);
-    checkPrimaries(apl, o.pr ?? 0);
-    const replies = this.master.command(apl, KV, { op: 'get', key }, { timeoutMs: o.timeoutMs });
-    const { ok } = await gather(replies, o.r, o.timeoutMs);
-    await primariesAnswered(apl, replies, o.pr ?? 0, 0);
-    void this.repairWhenSettled(key, o.n, apl, replies);
+    const request = this.coordinator.send(apl, KV, { op: 'get', key }, { need: o.r, timeoutMs: o.timeoutMs, primaries: o.pr ?? 0 });
+    const ok = answeredOrThrow(await request.answer(), o.timeoutMs);
+    void this.repairWhenSettled(key, o.n, apl, request);
     const states = ok.filter((r): r is Extract<KvGetReply, { found: true }> => r.found).map((r) => stateOf(r.object));
     const merged = syncAll(states);
     const live = liveValues(merged);
@@ -127,7 +125,7 @@ export class KvService {
   }
 
   private apl(key: string, n: number): AnnotatedEntry[] {
-    return this.preflists.apl(KV, KV_BUCKET, key, n);
+    return this.coordinator.apl(KV, KV_BUCKET, key, n);
   }
 
   private context(header: string | undefined): VersionVector | null {
@@ -135,7 +133,7 @@ export class KvService {
     try {
       return decodeContext(header);
     } catch (err) {
-      if (err instanceof DvvError) throw new BadRequestException({ error: { code: 'bad_context', message: `X-Ringnest-Context: ${err.message}` } });
+      if (err instanceof DvvError) throw new InvalidKvRequestError('bad_context', `X-Ringnest-Context: ${err.message}`);
       throw err;
     }
   }
@@ -144,7 +142,9 @@ export class KvService {
   private async write(key: string, write: { value?: JsonText; tombstone: boolean; context: VersionVector | null }, o: QuorumOptions, value: unknown): Promise<StoreResult> {
     const apl = this.apl(key, o.n);
     if (apl.length < o.w) throw new InsufficientVnodesError(apl.length, o.w);
-    checkPrimaries(apl, o.pw ?? 0);
+    // PW before anything is written: fewer primaries up than needed is refused.
+    const up = primaryCountOf(apl);
+    if (up < (o.pw ?? 0)) throw new InsufficientPrimariesError(up, o.pw ?? 0);
     const deadline = Date.now() + o.timeoutMs;
     const [coordinator, ...others] = apl;
     let coordinated: KvCoordinateReply;
@@ -154,7 +154,7 @@ export class KvService {
       if (err instanceof VnodeError && err.code === 'timeout') throw new QuorumTimeoutError(0, o.w, o.timeoutMs);
       throw new InsufficientVnodesError(0, o.w);
     }
-    if (!coordinated.ok) throw new WriteRefusedException(coordinated.refused.code, coordinated.refused.message);
+    if (!coordinated.ok) throw new WriteRefusedByPolicyError(coordinated.refused.code, coordinated.refused.message);
     const { object } = coordinated;
     const context = encodeContext(join(stateOf(object)));
     const acknowledged = (acks: number): StoreResult => {
@@ -167,16 +167,11 @@ export class KvService {
       return acknowledged(1);
     }
     const remaining = Math.max(1, deadline - Date.now());
-    const replies = this.master.command(others, KV, { op: 'put', key, object }, { timeoutMs: remaining });
-    try {
-      const { ok } = await gather(replies, o.w - 1, remaining);
-      await primariesAnswered(others, replies, o.pw ?? 0, coordinator.type === 'primary' ? 1 : 0);
-      return acknowledged(1 + ok.length);
-    } catch (err) {
-      if (err instanceof QuorumTimeoutError) throw new QuorumTimeoutError(1 + err.have, o.w, o.timeoutMs);
-      if (err instanceof InsufficientVnodesError) throw new InsufficientVnodesError(1 + err.have, o.w);
-      throw err;
-    }
+    // The coordinator's own write counts towards W (and towards PW when it is a primary).
+    const counted = { ok: 1, primaries: coordinator.type === 'primary' ? 1 : 0 };
+    const request = this.coordinator.send(others, KV, { op: 'put', key, object }, { need: o.w, timeoutMs: remaining, primaries: o.pw ?? 0, counted });
+    const ok = answeredOrThrow(await request.answer(), o.timeoutMs);
+    return acknowledged(1 + ok.length);
   }
 
   /**
@@ -184,57 +179,39 @@ export class KvService {
    * data of these partitions without owning them: fallback data handed back after the reap would
    * bring the deleted value back. Not reaped now means reaped by a later read.
    */
-  private async mayReap(apl: readonly AnnotatedEntry[], settled: readonly PromiseSettledResult<KvGetReply>[]): Promise<boolean> {
-    if (!tombstoneRipe(this.deleteMode, newestWrite(settled), this.wallClock())) return false;
+  private async mayReap(apl: readonly AnnotatedEntry[], replies: readonly ReplicaReply<KvGetReply>[]): Promise<boolean> {
+    if (!tombstoneRipe(this.deleteMode, newestWrite(replies), this.wallClock())) return false;
     if (!this.transfers) return true;
     return !(await this.transfers.unownedAnywhere(KV.name, apl.map((e) => e.index)));
   }
 
   /** Once every replica has answered (or failed), bring those holding less than the merge up to it. */
-  private async repairWhenSettled(key: string, n: number, apl: readonly AnnotatedEntry[], replies: Promise<KvGetReply>[]): Promise<void> {
-    const settled = await Promise.allSettled(replies);
-    const states: (DvvSet<JsonText> | undefined)[] = settled.map((s) => (s.status === 'fulfilled' && s.value.found ? stateOf(s.value.object) : undefined));
-    const present = states.filter((s): s is DvvSet<JsonText> => s !== undefined);
-    if (present.length === 0) return;
-    const merged = syncAll(present);
+  private async repairWhenSettled(key: string, n: number, apl: readonly AnnotatedEntry[], request: CoordinatedRequest<typeof KV, KvGetReply>): Promise<void> {
+    const { plan, replies, repaired, failed } = await request.repair(this.readRepair(key));
     // Every primary of the key answered with the same tombstone: the delete is everywhere, reap it.
-    if (apl.length === n && apl.every((e) => e.type === 'primary') && canReap(states, n)) {
-      if (await this.mayReap(apl, settled)) {
-        await Promise.allSettled(this.master.command(apl, KV, { op: 'reap', key, context: merged }));
+    if (plan.kind === 'in-sync' && apl.length === n && apl.every((e) => e.type === 'primary') && canReap(plan.states, n)) {
+      if (await this.mayReap(apl, replies)) {
+        await Promise.allSettled(this.master.command(apl, KV, { op: 'reap', key, context: plan.merged }));
       }
       return;
     }
-    const stale = apl.filter((_, i) => settled[i].status === 'fulfilled' && (!states[i] || !sameVersion(states[i] as DvvSet<JsonText>, merged)));
-    if (stale.length === 0) return;
-    const object = objectOf(merged, this.wallClock());
-    const results = await Promise.allSettled(this.master.command(stale, KV, { op: 'put', key, object }));
-    const failed = results.filter((r) => r.status === 'rejected').length;
-    if (failed > 0) this.logger.debug(`read repair of ${key}: ${failed} of ${stale.length} replicas not repaired`);
+    if (failed > 0) this.logger.debug(`read repair of ${key}: ${failed} of ${repaired.length} replicas not repaired`);
+  }
+
+  /** A replica is behind when it lacks the key or holds another version than the causal merge of all. */
+  private readRepair(key: string): ReadRepair<KvGetReply, DvvSet<JsonText>, KvPutCommand> {
+    return {
+      stateOf: (r) => (r.found ? stateOf(r.object) : undefined),
+      merge: (states) => syncAll(states),
+      isStale: (state, merged) => !state || !sameVersion(state, merged),
+      command: (merged) => ({ op: 'put', key, object: objectOf(merged, this.wallClock()) }),
+    };
   }
 }
 
-
 /** Newest write time of the replicas' copies (they all hold the same tombstone when this is asked). */
-function newestWrite(settled: readonly PromiseSettledResult<KvGetReply>[]): number {
+function newestWrite(replies: readonly ReplicaReply<KvGetReply>[]): number {
   let newest = 0;
-  for (const s of settled) if (s.status === 'fulfilled' && s.value.found) newest = Math.max(newest, s.value.object.updatedAt);
+  for (const r of replies) if (r.ok && r.value.found) newest = Math.max(newest, r.value.object.updatedAt);
   return newest;
-}
-
-/** PR/PW before anything is sent: fewer primaries up than needed is refused, and nothing is written. */
-function checkPrimaries(apl: readonly AnnotatedEntry[], need: number): void {
-  const up = apl.filter((e) => e.type === 'primary').length;
-  if (up < need) throw new InsufficientPrimariesError(up, need);
-}
-
-/**
- * PR/PW after the quorum: waits for the primaries' own replies (each bounded by the request's
- * timeout) and refuses unless `need` of them (plus `counted` already) succeeded. A write refused
- * here may be on the replicas that took it; it is not acknowledged.
- */
-async function primariesAnswered<T>(entries: readonly AnnotatedEntry[], replies: readonly Promise<T>[], need: number, counted: number): Promise<void> {
-  if (need === 0 || counted >= need) return;
-  const settled = await Promise.allSettled(entries.map((e, i) => (e.type === 'primary' ? replies[i] : Promise.reject(new Error('fallback')))));
-  const answered = counted + settled.filter((s) => s.status === 'fulfilled').length;
-  if (answered < need) throw new InsufficientPrimariesError(answered, need);
 }

@@ -14,6 +14,7 @@ export * from './vnode';
 export * from './service-ref';
 export * from './coverage-plan';
 export * from './quorum';
+export * from './coordinator';
 export * from './handoff/transfers';
 export * from './wire/wire-error';
 export * from './wire/msgpack';

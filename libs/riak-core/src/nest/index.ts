@@ -29,6 +29,7 @@ export * from './vnode/vnode-service.module';
 export * from './vnode/preflist.service';
 export * from './vnode/coverage.service';
 export * from './vnode/gather';
+export * from './vnode/replica-coordinator.service';
 export * from './vnode/vnode-messages.controller';
 
 // Handoff: ownership transfers, hinted handoff, repair.

@@ -1,7 +1,7 @@
-import { BadRequestException, Logger, Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { FetchedText, KvChange, KvService, KvWatchService, KvWatchSession, KvWatcher, QuorumOptions, StoreResult } from '@ringnest/coord-kv';
+import { FetchedText, InvalidKvRequestError, KvChange, KvService, KvWatchService, KvWatchSession, KvWatcher, QuorumOptions, StoreResult } from '@ringnest/coord-kv';
 import { NodeWsAdapter, VnodeError, browserPolicyOf } from '@ringnest/riak-core';
 import WebSocket from 'ws';
 import { KV_WS_PATH, KvGateway } from './kv.gateway';
@@ -10,7 +10,7 @@ import { KV_WS_PATH, KvGateway } from './kv.gateway';
 class FakeKv {
   readonly stored: { key: string; value: unknown; o: QuorumOptions }[] = [];
   async store(key: string, value: unknown, o: QuorumOptions): Promise<StoreResult> {
-    if (value === 'too deep') throw new BadRequestException({ error: { code: 'bad_request', message: 'the value nests deeper than 48 levels' } });
+    if (value === 'too deep') throw new InvalidKvRequestError('bad_request', 'the value nests deeper than 48 levels');
     if (value === 'unreachable') throw new VnodeError('unreachable', "partition 42 on 'b@10.0.0.2': ECONNREFUSED");
     this.stored.push({ key, value, o });
     return { acks: o.w, context: 'ctx' };

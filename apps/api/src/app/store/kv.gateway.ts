@@ -12,7 +12,7 @@
  */
 import { HttpException } from '@nestjs/common';
 import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
-import { KvChange, KvService, KvWatchService, KvWatchSession, QuorumOptions, checkKey, checkQuorum } from '@ringnest/coord-kv';
+import { KvChange, KvError, KvService, KvWatchService, KvWatchSession, QuorumOptions, checkKey, checkQuorum } from '@ringnest/coord-kv';
 import { FrameSocket, VNODE_ERROR_MESSAGES, VnodeError, sendFrame } from '@ringnest/riak-core';
 import { fetchedJson, storedBody } from './store-bodies';
 
@@ -25,6 +25,7 @@ function error(code: string, message: string): Reply {
 }
 
 function toError(err: unknown): Reply {
+  if (err instanceof KvError) return error(err.code, err.message);
   if (err instanceof HttpException) {
     const body = err.getResponse() as { error?: { code?: string; message?: string } } | string;
     if (typeof body === 'object' && body.error?.code) return error(body.error.code, body.error.message ?? err.message);

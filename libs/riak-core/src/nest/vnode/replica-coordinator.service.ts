@@ -1,0 +1,166 @@
+/**
+ * The coordinator of a replicated request (the shape of riak_kv's put and get FSMs, for any
+ * service): send a command to the vnodes of a preference list, answer at W (or R) good replies —
+ * holding PW (PR) primaries to it — and, once every replica has answered or failed, read-repair the
+ * ones behind with the merge the service's policy makes. The decisions are the pure functions of
+ * lib/coordinator.ts and lib/quorum.ts; this provider only sends, times out and answers. A service
+ * lists `ReplicaCoordinator` among its module's providers (it keeps no state of its own).
+ *
+ * ```ts
+ * const request = coordinator.send(coordinator.apl(COUNTER, 'counter', key, 3), COUNTER, { op: 'get', key }, { need: 2, timeoutMs: 5000 });
+ * const answer = await request.answer(); // { kind: 'met', replies: CounterReply[] } or why not
+ * if (answer.kind === 'met') void request.repair({ ...counterMerge, command: (merged) => ({ op: 'set', key, value: merged }) });
+ * ```
+ */
+import { Injectable } from '@nestjs/common';
+import {
+  AnnotatedEntry,
+  AnyServiceRef,
+  CommandOf,
+  PairsOf,
+  QuorumOutcome,
+  ReadRepairPolicy,
+  RepairPlan,
+  ReplicaReply,
+  ReplyFor,
+  planRepair,
+  primariesAnswered,
+  primaryCountOf,
+  serviceName,
+} from '../../lib';
+import { PreflistService } from '../preflist.service';
+import { QuorumError, gather } from './gather';
+import { VnodeMaster } from './vnode-master.service';
+
+export interface CoordinateOptions {
+  /** good replies the request needs (W or R), `counted` ones included */
+  readonly need: number;
+  /** each replica's bound, and the deadline of the quorum */
+  readonly timeoutMs: number;
+  /** primaries (not fallbacks) that must reply well (PW or PR); too few up: refused, nothing sent */
+  readonly primaries?: number;
+  /**
+   * Good replies already in hand before these entries are asked (riak_kv_put_fsm's coordinating
+   * vnode, whose own write counts towards W), and how many of them came from primaries.
+   */
+  readonly counted?: { readonly ok: number; readonly primaries: number };
+}
+
+/** Read repair as a service supplies it: the policy, and the command that brings a replica up to the merge. */
+export interface ReadRepair<R, S, C> extends ReadRepairPolicy<R, S> {
+  command(merged: S): C;
+  /** each repair command's bound (default: the runtime's request timeout) */
+  readonly timeoutMs?: number;
+}
+
+/** What read repair found and did: the plan, every settled reply, and the repair commands that failed. */
+export interface RepairOutcome<R, S> {
+  readonly plan: RepairPlan<S>;
+  readonly replies: readonly ReplicaReply<R>[];
+  /** the stale replicas that were sent the merge */
+  readonly repaired: readonly AnnotatedEntry[];
+  /** of those, how many did not take it */
+  readonly failed: number;
+}
+
+/** One request in flight: its replies, answered at the quorum, then settled for read repair. */
+export class CoordinatedRequest<Svc extends AnyServiceRef, R> {
+  private answered?: Promise<QuorumOutcome<R>>;
+  private all?: Promise<ReplicaReply<R>[]>;
+
+  constructor(
+    private readonly master: VnodeMaster,
+    private readonly service: Svc,
+    readonly entries: readonly AnnotatedEntry[],
+    private readonly replies: readonly Promise<R>[],
+    private readonly o: CoordinateOptions,
+    /** refused before anything was sent */
+    private readonly refused?: QuorumOutcome<R>,
+  ) {}
+
+  /** The answer: `met` as soon as `need` replied well (and PW/PR primaries did), else why not. */
+  answer(): Promise<QuorumOutcome<R>> {
+    return (this.answered ??= this.refused ? Promise.resolve(this.refused) : this.count());
+  }
+
+  /** Every reply, once all have settled (each is bounded by the request's timeout). */
+  settled(): Promise<ReplicaReply<R>[]> {
+    return (this.all ??= Promise.allSettled(this.replies).then((s) => s.map((r): ReplicaReply<R> => (r.status === 'fulfilled' ? { ok: true, value: r.value } : { ok: false, reason: reasonOf(r.reason) }))));
+  }
+
+  /** Like `answer`, but counted once every replica has answered or failed: all the good replies. */
+  async everyAnswer(): Promise<QuorumOutcome<R>> {
+    if (this.refused) return this.refused;
+    const ok = (await this.settled()).flatMap((r) => (r.ok ? [r.value] : []));
+    const have = ok.length + (this.o.counted?.ok ?? 0);
+    return have >= this.o.need ? { kind: 'met', replies: ok } : { kind: 'insufficient', have, need: this.o.need };
+  }
+
+  /** Once every replica has settled: send the merge to the replicas behind it, at most once. */
+  async repair<S, C extends CommandOf<PairsOf<Svc>>>(repair: ReadRepair<R, S, C>): Promise<RepairOutcome<R, S>> {
+    const replies = await this.settled();
+    const plan = planRepair(replies, repair);
+    if (plan.kind !== 'repair') return { plan, replies, repaired: [], failed: 0 };
+    const stale = plan.stale.map((i) => this.entries[i]);
+    const opts = repair.timeoutMs === undefined ? undefined : { timeoutMs: repair.timeoutMs };
+    const results = await Promise.allSettled(this.master.command(stale, serviceName(this.service), repair.command(plan.merged), opts));
+    return { plan, replies, repaired: stale, failed: results.filter((r) => r.status === 'rejected').length };
+  }
+
+  private async count(): Promise<QuorumOutcome<R>> {
+    const counted = this.o.counted ?? { ok: 0, primaries: 0 };
+    const need = this.o.need - counted.ok;
+    let ok: readonly R[] = [];
+    if (need > 0) {
+      try {
+        ok = (await gather([...this.replies], need, this.o.timeoutMs)).ok;
+      } catch (err) {
+        if (!(err instanceof QuorumError)) throw err;
+        const have = counted.ok + err.have;
+        return err.kind === 'timeout' ? { kind: 'timeout', have, need: this.o.need, timeoutMs: this.o.timeoutMs } : { kind: 'insufficient', have, need: this.o.need };
+      }
+    }
+    const primaries = this.o.primaries ?? 0;
+    if (primaries > counted.primaries) {
+      // PW/PR after the quorum: the primaries' own replies, each bounded by the request's timeout.
+      const have = counted.primaries + primariesAnswered(this.entries, await this.settledPrimaries());
+      if (have < primaries) return { kind: 'insufficient-primaries', have, need: primaries };
+    }
+    return { kind: 'met', replies: ok };
+  }
+
+  /** The replies of the primaries settled (fallbacks' left out: they never count towards PW/PR). */
+  private async settledPrimaries(): Promise<ReplicaReply<R>[]> {
+    const settled = await Promise.allSettled(this.entries.map((e, i) => (e.type === 'primary' ? this.replies[i] : Promise.reject(new Error('fallback')))));
+    return settled.map((r) => (r.status === 'fulfilled' ? { ok: true, value: r.value } : { ok: false, reason: reasonOf(r.reason) }));
+  }
+}
+
+@Injectable()
+export class ReplicaCoordinator {
+  constructor(
+    private readonly master: VnodeMaster,
+    private readonly preflists: PreflistService,
+  ) {}
+
+  /** The annotated preference list of (bucket, key): up primaries, then fallbacks for down ones. */
+  apl(service: AnyServiceRef, bucket: string, key: string, n: number): AnnotatedEntry[] {
+    return this.preflists.apl(service, bucket, key, n);
+  }
+
+  /**
+   * `command` to the vnodes of `entries`; each reply typed by the command sent. With PW/PR
+   * (`primaries`) and fewer primaries up than that, nothing is sent and the answer is
+   * `insufficient-primaries`.
+   */
+  send<S extends AnyServiceRef, const C extends CommandOf<PairsOf<S>>>(entries: readonly AnnotatedEntry[], service: S, command: C, o: CoordinateOptions): CoordinatedRequest<S, ReplyFor<PairsOf<S>, C>> {
+    const up = primaryCountOf(entries) + (o.counted?.primaries ?? 0);
+    if (up < (o.primaries ?? 0)) return new CoordinatedRequest(this.master, service, entries, [], o, { kind: 'insufficient-primaries', have: up, need: o.primaries ?? 0 });
+    const replies = this.master.command<ReplyFor<PairsOf<S>, C>>(entries, serviceName(service), command, { timeoutMs: o.timeoutMs });
+    return new CoordinatedRequest(this.master, service, entries, replies, o);
+  }
+}
+
+function reasonOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
