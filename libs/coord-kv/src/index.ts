@@ -9,3 +9,4 @@ export * from './nest/causal-versions';
 export * from './nest/kv-watch.service';
 export * from './nest/kv-watch-session';
 export * from './nest/kv-watch.controller';
+export * from './http/kv-http-errors';

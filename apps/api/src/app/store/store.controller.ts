@@ -1,16 +1,15 @@
 /**
  * `PUT/GET/DELETE /api/store/:key`: validate, delegate to the KV service, shape the body. The KV
- * service's errors become HTTP exceptions carrying the JSON error body here (kv-http-errors.ts):
+ * service's errors become HTTP exceptions carrying the JSON error body (coord-kv's KvHttpErrorsInterceptor):
  * quorum failures 503 or 504, a write the version policy refused 409, a value no replica could take
  * or a context this API did not issue 400. PUT, like every request with a body that changes
  * something, needs `Content-Type: application/json` (415, the node's HTTP edge); DELETE needs no type.
  */
 import { BadRequestException, Body, Controller, Delete, Get, Header, Headers, HttpCode, Param, Put, Query, UseInterceptors, UsePipes, ValidationPipe } from '@nestjs/common';
 import { ApiBody, ApiConflictResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { KvService, QuorumOptions, checkKey, checkQuorum } from '@ringnest/coord-kv';
+import { KvHttpErrorsInterceptor, KvService, QuorumOptions, checkKey, checkQuorum } from '@ringnest/coord-kv';
 import { ApiErrorResponses } from '@ringnest/riak-core';
 import { StoreQueryDto } from './store-query.dto';
-import { KvHttpErrorsInterceptor } from './kv-http-errors';
 import { deletedBody, fetchedJson, storedBody } from './store-bodies';
 import { CONTEXT_HEADER_DOC, DELETED_SCHEMA, FETCHED_SCHEMA, STORED_SCHEMA } from './store.openapi';
 

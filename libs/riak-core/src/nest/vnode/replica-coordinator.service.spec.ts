@@ -3,7 +3,7 @@
  * by the test, so quorum, timeout, PW/PR and read repair are observed step by step.
  */
 import { AnnotatedEntry, defineService } from '../../lib';
-import { PreflistService } from '../preflist.service';
+import { PreflistService } from './preflist.service';
 import { ReplicaCoordinator } from './replica-coordinator.service';
 import { VnodeError } from './vnode-error';
 import { CommandOptions, VnodeMaster } from './vnode-master.service';

@@ -28,7 +28,7 @@ import {
   primaryCountOf,
   serviceName,
 } from '../../lib';
-import { PreflistService } from '../preflist.service';
+import { PreflistService } from './preflist.service';
 import { QuorumError, gather } from './gather';
 import { VnodeMaster } from './vnode-master.service';
 

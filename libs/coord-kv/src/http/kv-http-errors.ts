@@ -3,7 +3,7 @@
  * docs/reference/http-api.md (`{"error":{"code","message"}}`, written by the node's JsonErrorFilter).
  */
 import { CallHandler, ExecutionContext, HttpException, HttpStatus, Injectable, NestInterceptor } from '@nestjs/common';
-import { KvError, KvErrorKind } from '@ringnest/coord-kv';
+import { KvError, KvErrorKind } from '../lib';
 import { Observable, catchError, throwError } from 'rxjs';
 
 export const KV_ERROR_STATUS: Readonly<Record<KvErrorKind, number>> = {

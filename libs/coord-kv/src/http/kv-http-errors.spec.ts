@@ -1,5 +1,5 @@
 import { ArgumentsHost, CallHandler, ExecutionContext } from '@nestjs/common';
-import { InsufficientPrimariesError, InsufficientVnodesError, InvalidKvRequestError, KvError, QuorumTimeoutError, WriteRefusedByPolicyError } from '@ringnest/coord-kv';
+import { InsufficientPrimariesError, InsufficientVnodesError, InvalidKvRequestError, KvError, QuorumTimeoutError, WriteRefusedByPolicyError } from '../lib';
 import { JsonErrorFilter } from '@ringnest/riak-core';
 import { lastValueFrom, throwError } from 'rxjs';
 import { KvHttpErrorsInterceptor, kvHttpException } from './kv-http-errors';
