@@ -6,7 +6,7 @@
  * name, rooms expire after 1.5 s.
  */
 import { ChatClient, ChatClients, PROMPT, chatLines as L } from './support/chat-client';
-import { NodeProcess, TestCluster, waitFor } from './support/cluster';
+import { NodeProcess, TestCluster, until } from './support/cluster';
 
 const LIMITS = { CHAT_MAX_CONNECTIONS: '3', CHAT_MAX_ROOMS_PER_CONNECTION: '2', CHAT_NAME_TIMEOUT_MS: '1000', CHAT_ROOM_TTL_MS: '1500' };
 
@@ -25,7 +25,7 @@ describe('a chat node’s bounds', () => {
   /** Close every client and wait until the node has let go of them: three new connections are greeted. */
   async function closeAll(): Promise<void> {
     clients.destroyAll();
-    await waitFor('the node to free the connection slots', async () => {
+    await until('the node to free the connection slots', async () => {
       const probes = await Promise.all([0, 1, 2].map(() => ChatClient.connect(port, { greeting: false, label: 'probe' })));
       const greeted = await Promise.all(probes.map((p) => p.expect(L.greeting, 2000).then(() => true, () => false)));
       probes.forEach((p) => p.destroy());
@@ -36,7 +36,7 @@ describe('a chat node’s bounds', () => {
   /** A named client, once the node has a free slot (the probes of `closeAll` may hold theirs a moment longer). */
   async function named(name: string): Promise<ChatClient> {
     let c: ChatClient | undefined;
-    await waitFor(`a slot for ${name}`, async () => (c = await clients.named(port, name).catch(() => undefined)) !== undefined, 10000);
+    await until(`a slot for ${name}`, async () => (c = await clients.named(port, name).catch(() => undefined)) !== undefined, 10000);
     return c as ChatClient;
   }
 
@@ -56,7 +56,7 @@ describe('a chat node’s bounds', () => {
 
   it('closes a connection that sets no name in time, with one line, and keeps one that did', async () => {
     let silent: ChatClient | undefined;
-    await waitFor('a slot for a silent client', async () => (silent = await clients.connect(port, { label: 'silent' }).catch(() => undefined)) !== undefined, 10000);
+    await until('a slot for a silent client', async () => (silent = await clients.connect(port, { label: 'silent' }).catch(() => undefined)) !== undefined, 10000);
     const eve = await named('Eve');
     expect(await (silent as ChatClient).expectClosed(10000)).toBe('bye: no name set within 1 s\n');
     eve.send('rooms');
@@ -105,7 +105,7 @@ describe('a chat node’s bounds', () => {
     await b.expectNothing();
     a.send('leave tmp');
     await a.expect(L.left('tmp'));
-    await waitFor('the empty room to expire', async () => {
+    await until('the empty room to expire', async () => {
       a.send('rooms');
       const listed = await a.expectMatch(/^(no rooms|rooms: [^\n]*)\n> $/);
       return !listed[1].split(/, |: /).includes('tmp');

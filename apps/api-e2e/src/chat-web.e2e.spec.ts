@@ -7,7 +7,7 @@
 import { Browser, Page } from 'playwright-core';
 import { launchChromium } from './support/browser';
 import { ChatClients, chatLines, utf8Bytes } from './support/chat-client';
-import { NodeProcess, TestCluster, waitFor } from './support/cluster';
+import { NodeProcess, TestCluster, until } from './support/cluster';
 import { WsChatClients } from './support/ws-chat-client';
 import { upgrade } from './support/ws-upgrade';
 
@@ -201,7 +201,7 @@ describe('chat web face: the /chat WebSocket gateway and the page at / on a real
 
     const bob = await tcp.named(chatPort, 'Bob');
     const text = 'y'.repeat(8000);
-    await waitFor(
+    await until(
       'the slow reader to be dropped',
       async () => {
         for (let i = 0; i < 50; i++) bob.send(`say SlowRoom ${text}`);

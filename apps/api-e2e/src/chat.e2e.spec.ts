@@ -19,7 +19,7 @@ import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChatClient, ChatClients, chatLines as L, PROMPT, showBytes, utf8Bytes } from './support/chat-client';
-import { CliResult, NodeProcess, ROOT, TestCluster, ringnest, waitFor, waitSettled } from './support/cluster';
+import { CliResult, NodeProcess, ROOT, TestCluster, ringnest, until, waitSettled } from './support/cluster';
 import { pool } from './support/kv';
 
 /** bound for one reply or broadcast (a message should take well under 1 s; the machine is slow and shared) */
@@ -536,7 +536,7 @@ describe('Zap chat on a 4-node chat cluster (rooms on the ring, N=3)', () => {
     const heapAfter = await heapUsedMb(n1);
     // RSS moves with garbage collection: allow it a few seconds to come back within bounds (nothing forced)
     let settled = after;
-    await waitFor('the node\'s RSS to be within 50 MB of its baseline', () => (settled = rssBytes(n1.pid as number)) - baseline < 50 * MB, 10000).catch(() => undefined);
+    await until('the node\'s RSS to be within 50 MB of its baseline', () => (settled = rssBytes(n1.pid as number)) - baseline < 50 * MB, 10000).catch(() => undefined);
     timings.push(
       `1,100 connect/join/disconnect cycles on one node: ${Date.now() - started} ms; RSS ${(baseline / MB).toFixed(1)} MB after 100 (heap used ${heapBefore}), ` +
         `${(after / MB).toFixed(1)} MB after 1,100 (heap used ${heapAfter}), ${(settled / MB).toFixed(1)} MB up to 10 s later`,
@@ -759,7 +759,7 @@ describe('./ringnest devrel start 3 --app chat', () => {
 
     const stop = await devrel(['devrel', 'stop', '--app', 'chat']);
     expect(stop.code).toBe(0);
-    await waitFor('devrel chat ports to close', async () => !(await Promise.all([4040, 4041, 4042].map(portOpen))).some(Boolean), 30000);
+    await until('devrel chat ports to close', async () => !(await Promise.all([4040, 4041, 4042].map(portOpen))).some(Boolean), 30000);
     await Promise.all(people.map((c) => c.expectClosed(30000)));
   }, 240000);
 });

@@ -2,7 +2,7 @@
  * A cluster forms, balances, reports itself, persists and shrinks like riak_core.
  * Real node processes on loopback.
  */
-import { TestCluster, NodeProcess, ringnest, status, waitFor, waitSettled } from './support/cluster';
+import { TestCluster, NodeProcess, ringnest, status, until, waitSettled } from './support/cluster';
 
 const EXPECTED_3 = [
   '================================= Membership ==================================',
@@ -89,12 +89,12 @@ describe('a cluster of three api nodes', () => {
 
   it('keeps a kill -9ed node valid until it is marked down, then down', async () => {
     await n3.kill9();
-    await waitFor('n3 to be unreachable from n1', async () => (await status(n1) as unknown as { unreachable: string[] }).unreachable.includes('n3@127.0.0.1'), 15000);
+    await until('n3 to be unreachable from n1', async () => (await status(n1) as unknown as { unreachable: string[] }).unreachable.includes('n3@127.0.0.1'), 15000);
     expect((await status(n1)).members.find((m) => m.node === 'n3@127.0.0.1')?.status).toBe('valid');
     const down = await ringnest(['--node', `127.0.0.1:${n1.spec.httpPort}`, 'down', 'n3@127.0.0.1']);
     expect(down.code).toBe(0);
     expect(down.stdout.trim()).toBe('Success: "n3@127.0.0.1" marked as down');
-    await waitFor('n2 to see n3 down', async () => (await status(n2)).members.find((m) => m.node === 'n3@127.0.0.1')?.status === 'down', 15000);
+    await until('n2 to see n3 down', async () => (await status(n2)).members.find((m) => m.node === 'n3@127.0.0.1')?.status === 'down', 15000);
   });
 
   it('brings a restarted node back as a member without joining again', async () => {

@@ -7,7 +7,7 @@
 import { Browser } from 'playwright-core';
 import { launchChromium } from './support/browser';
 import { ClusterEventsClient, RingEventData, TransferEventData } from './support/cluster-events-client';
-import { NodeProcess, TestCluster, status, waitFor, waitSettled } from './support/cluster';
+import { NodeProcess, TestCluster, status, until, waitSettled } from './support/cluster';
 
 const RING_SIZE = 64;
 
@@ -188,8 +188,8 @@ describe('the api node’s dashboard, /ws/cluster and /docs on real nodes', () =
 
       const partitions = page.locator('#ring path.partition');
       const memberNames = page.locator('#members tr.member .name');
-      await waitFor('the ring to be drawn', async () => (await partitions.count()) === RING_SIZE, 15000);
-      await waitFor('the members to be listed', async () => (await memberNames.allTextContents()).join() === members.join(), 15000);
+      await until('the ring to be drawn', async () => (await partitions.count()) === RING_SIZE, 15000);
+      await until('the members to be listed', async () => (await memberNames.allTextContents()).join() === members.join(), 15000);
       expect(await page.locator('#node').textContent()).toBe(a.spec.name);
 
       const owners = await partitions.evaluateAll((els) => els.map((e) => [e.getAttribute('data-index'), e.getAttribute('data-owner'), e.getAttribute('fill')]));
@@ -210,7 +210,7 @@ describe('the api node’s dashboard, /ws/cluster and /docs on real nodes', () =
       await page.waitForSelector('body[data-state="closed"]', { timeout: 15000 });
       await a.start();
       await page.waitForSelector('body[data-state="open"]', { timeout: 30000 });
-      await waitFor('the ring to be drawn again', async () => (await partitions.count()) === RING_SIZE && (await memberNames.count()) === members.length, 15000);
+      await until('the ring to be drawn again', async () => (await partitions.count()) === RING_SIZE && (await memberNames.count()) === members.length, 15000);
       expect(cspViolations).toEqual([]);
     });
   });

@@ -10,7 +10,7 @@ import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, freePorts, waitFor } from './support/cluster';
+import { GiveUp, ROOT, freePorts, until } from './support/cluster';
 import { loadManifests, theStatefulSet } from './support/deploy-manifests';
 import { buildStages, copyBuildContext, parseDockerfile } from './support/dockerfile';
 
@@ -91,8 +91,8 @@ describe('the Dockerfile', () => {
     node = child;
     nodeExit = new Promise((res) => child.once('exit', (code) => res(code)));
     const nodeLog = () => readFileSync(join(work, 'logs/node.log'), 'utf8').slice(-2000);
-    await waitFor('the image\'s node to answer /health', async () => {
-      if (child.exitCode !== null) throw new Error(`the node exited early (${child.exitCode}):\n${nodeLog()}`);
+    await until('the image\'s node to answer /health', async () => {
+      if (child.exitCode !== null) throw new GiveUp(`the node exited early (${child.exitCode}):\n${nodeLog()}`);
       const res = await fetch(`http://127.0.0.1:${httpPort}/health`, { signal: AbortSignal.timeout(2000) });
       return res.status === 200 && ((await res.json()) as { status: string }).status === 'ok';
     }, 30000, nodeLog);

@@ -11,7 +11,7 @@ import { Server, createServer } from 'node:https';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ClusterStatus, NodeProcess, ROOT, TestCluster, freePorts, waitFor } from './support/cluster';
+import { ClusterStatus, NodeProcess, ROOT, TestCluster, freePorts, until } from './support/cluster';
 
 const HOOK = join(ROOT, 'deploy/k8s/leave-if-scaled-down.js');
 const NAMESPACE = 'ringnest-test';
@@ -51,7 +51,7 @@ describe('the preStop hook', () => {
     const env = { ADMIN_TOKEN };
     a = await cluster.started('a', { env });
     b = await cluster.started('b', { env: { ...env, JOIN: a.clusterAddr } });
-    await waitFor('a and b to settle', async () => {
+    await until('a and b to settle', async () => {
       const views = await Promise.all([a, b].map(clusterStatus));
       return views.every((v) => v.ringReady && v.pendingTransfers === 0 && v.text === views[0].text && v.members.every((m) => m.status === 'valid') && v.members.length === 2);
     }, 60000);
@@ -138,6 +138,6 @@ describe('the preStop hook', () => {
     expect(hook.output).toMatch(/ringnest-1 has left the cluster\n$/);
     expect(hook.code).toBe(0);
     expect(await b.exited()).toBe(0);
-    await waitFor('a to be the only member', async () => (await members(a)).join() === 'a@127.0.0.1 valid', 30000);
+    await until('a to be the only member', async () => (await members(a)).join() === 'a@127.0.0.1 valid', 30000);
   });
 });

@@ -6,7 +6,7 @@ import { spawn, ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NodeProcess, ROOT, freePorts, ringnest, waitFor, waitSettled } from './support/cluster';
+import { NodeProcess, ROOT, freePorts, ringnest, until, waitSettled } from './support/cluster';
 
 const TABLE = (rows: string[], valid: number) =>
   [
@@ -115,7 +115,7 @@ describe('three nx serve api at once', () => {
       closeSync(out);
       children.push(child);
     }
-    await waitFor('three nodes to answer /health', async () => {
+    await until('three nodes to answer /health', async () => {
       const codes = await Promise.all(nodes.map((n) => fetch(`${n.http}/health`).then((r) => r.status, () => 0)));
       return codes.every((c) => c === 200);
     }, 120000, () => logs.map((l) => readFileSync(l, 'utf8').slice(-1500)).join('\n----\n'));

@@ -3,7 +3,7 @@
  * writes go home after a kill -9 and restart, clients see no errors while data moves, an
  * interrupted transfer is retried without loss, and LMDB keeps acknowledged writes.
  */
-import { TestCluster, NodeProcess, ringnest, waitFor, waitSettled } from './support/cluster';
+import { TestCluster, NodeProcess, ringnest, until, waitSettled } from './support/cluster';
 import { kvGet, kvPut, pool, strayData } from './support/kv';
 
 const KEYS = Array.from({ length: 10000 }, (_, i) => `key-${i}`);
@@ -33,14 +33,14 @@ describe('ownership handoff on join and leave (silly KV, N=1)', () => {
     expect((await ringnest(['--node', `127.0.0.1:${b.spec.httpPort}`, 'join', a.clusterAddr])).code).toBe(0);
     expect((await ringnest(['--node', `127.0.0.1:${c.spec.httpPort}`, 'join', a.clusterAddr])).code).toBe(0);
     await waitSettled([a, b, c], 120000);
-    await waitFor('no stray data after the joins', async () => (await Promise.all([a, b, c].map(strayData))).every((s) => s.length === 0), 60000);
+    await until('no stray data after the joins', async () => (await Promise.all([a, b, c].map(strayData))).every((s) => s.length === 0), 60000);
     await expectAllReadable([a, b, c], KEYS, (k) => ({ v: k }));
 
     const leave = await ringnest(['--node', `127.0.0.1:${c.spec.httpPort}`, 'leave']);
     expect(leave.code).toBe(0);
     expect(await c.exited(120000)).toBe(0);
     await waitSettled([a, b], 120000);
-    await waitFor('no stray data after the leave', async () => (await Promise.all([a, b].map(strayData))).every((s) => s.length === 0), 60000);
+    await until('no stray data after the leave', async () => (await Promise.all([a, b].map(strayData))).every((s) => s.length === 0), 60000);
     await expectAllReadable([a, b], KEYS, (k) => ({ v: k }));
   }, 400000);
 });
@@ -57,7 +57,7 @@ describe('hinted handoff after kill -9 and restart', () => {
     for (const n of [b, c]) expect((await ringnest(['--node', `127.0.0.1:${n.spec.httpPort}`, 'join', a.clusterAddr])).code).toBe(0);
     await waitSettled([a, b, c], 60000);
     await c.kill9();
-    await waitFor('fc down for fa and fb', async () => {
+    await until('fc down for fa and fb', async () => {
       const s = await Promise.all([a, b].map((n) => n.get<{ unreachable: string[] }>('/api/cluster/status')));
       return s.every((x) => x.body.unreachable.includes('fc@127.0.0.1'));
     }, 15000);
@@ -70,12 +70,12 @@ describe('hinted handoff after kill -9 and restart', () => {
     expect(stray.length).toBeGreaterThan(0); // some writes went to fallbacks
     const restarted = Date.now();
     await c.start();
-    await waitFor('fallbacks to hand everything back', async () => (await Promise.all([a, b].map(strayData))).every((s) => s.length === 0), 60000);
+    await until('fallbacks to hand everything back', async () => (await Promise.all([a, b].map(strayData))).every((s) => s.length === 0), 60000);
     expect(Date.now() - restarted).toBeLessThan(60000);
     // With N=1 a read has no quorum to mask a node that briefly routes to an (now empty) fallback
     // while its view of fc settles; read once every node agrees on the cluster again.
     await waitSettled([a, b, c], 60000);
-    await waitFor('every node to see fc up', async () => {
+    await until('every node to see fc up', async () => {
       const s = await Promise.all([a, b].map((n) => n.get<{ unreachable: string[] }>('/api/cluster/status')));
       return s.every((x) => x.body.unreachable.length === 0);
     }, 15000);
@@ -116,7 +116,7 @@ describe('serving while data moves', () => {
       }
     })();
     await waitSettled([a, b], 120000);
-    await waitFor('no stray data', async () => (await Promise.all([a, b].map(strayData))).every((s) => s.length === 0), 60000);
+    await until('no stray data', async () => (await Promise.all([a, b].map(strayData))).every((s) => s.length === 0), 60000);
     stop = true;
     await client;
     expect(errors).toEqual([]);
@@ -137,7 +137,7 @@ describe('an interrupted transfer', () => {
     const b = await cluster.started('ib', { env });
     expect((await ringnest(['--node', `127.0.0.1:${b.spec.httpPort}`, 'join', a.clusterAddr])).code).toBe(0);
     type T = { status: string; items: number; progress: number | null; to: string };
-    await waitFor('a transfer in progress', async () => {
+    await until('a transfer in progress', async () => {
       const t = (await a.get<{ transfers: T[] }>('/api/cluster/transfers')).body.transfers;
       return t.some((x) => x.status === 'active' && x.items > 0);
     }, 60000);
@@ -148,7 +148,7 @@ describe('an interrupted transfer', () => {
     await b.kill9();
     await b.start();
     await waitSettled([a, b], 120000);
-    await waitFor('no stray data', async () => (await Promise.all([a, b].map(strayData))).every((s) => s.length === 0), 60000);
+    await until('no stray data', async () => (await Promise.all([a, b].map(strayData))).every((s) => s.length === 0), 60000);
     await expectAllReadable([a, b], keys, (k) => ({ v: k }));
   }, 300000);
 });

@@ -7,7 +7,7 @@
 import { request } from 'node:http';
 import { Socket, connect } from 'node:net';
 import WebSocket from 'ws';
-import { NodeProcess, TestCluster, status, waitFor, waitSettled } from './support/cluster';
+import { NodeProcess, TestCluster, status, until, waitSettled } from './support/cluster';
 import { kvGet, kvPut } from './support/kv';
 import { upgrade } from './support/ws-upgrade';
 
@@ -32,7 +32,7 @@ class KvClient {
   }
 
   async next(event: string): Promise<Frame['data']> {
-    await waitFor(`a ${event} frame`, () => this.frames.some((f) => f.event === event), 10000);
+    await until(`a ${event} frame`, () => this.frames.some((f) => f.event === event), 10000);
     return this.frames.splice(this.frames.findIndex((f) => f.event === event), 1)[0].data;
   }
 }
@@ -70,10 +70,10 @@ async function stalledWatcher(n: NodeProcess, key: string): Promise<Socket> {
     `GET /ws/kv HTTP/1.1\r\nHost: 127.0.0.1:${n.spec.httpPort}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
       'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
   );
-  await waitFor('the upgrade', () => received.includes('\r\n\r\n'), 5000);
+  await until('the upgrade', () => received.includes('\r\n\r\n'), 5000);
   if (!received.startsWith('HTTP/1.1 101')) throw new Error(`upgrade refused: ${received}`);
   socket.write(clientTextFrame(JSON.stringify({ event: 'watch', data: { key } })));
-  await waitFor('the watch', () => received.includes('"event":"watching"'), 10000);
+  await until('the watch', () => received.includes('"event":"watching"'), 10000);
   socket.removeAllListeners('data');
   socket.pause();
   return socket;
@@ -115,7 +115,7 @@ describe('hostile input at the HTTP and WebSocket edges', () => {
     const [big, other] = [await KvClient.open(a), await KvClient.open(a)];
     open.push(big, other);
     big.ws.send(JSON.stringify({ event: 'store', data: { key: 'big', value: 'x'.repeat(2 * MiB) } }));
-    await waitFor('the big socket to close', () => big.closeCode !== undefined, 10000);
+    await until('the big socket to close', () => big.closeCode !== undefined, 10000);
     expect(big.closeCode).toBe(1009);
     other.ws.send(JSON.stringify({ event: 'store', data: { key: 'small', value: 1, n: 3, w: 3 } }));
     expect((await other.next('stored'))['data']).toEqual([true, true, true]);
@@ -186,7 +186,7 @@ describe('hostile input at the HTTP and WebSocket edges', () => {
       expect((await kvPut(i % 2 ? a : b, 'firehose', value, 'n=1&w=1')).status).toBe(200);
       pushed += value.length;
     }
-    await waitFor('the slow watcher to be dropped', () => a.logged(/dropping a WebSocket client that reads too slowly/), 10000);
+    await until('the slow watcher to be dropped', () => a.logged(/dropping a WebSocket client that reads too slowly/), 10000);
     // What reaches the watcher once it reads again is what sat in the kernel's socket buffers when
     // the node dropped it (a few MiB): the node discarded what it had queued (at most
     // WS_MAX_BUFFERED_BYTES and one frame) and queued nothing after, instead of holding all 48 MiB.
@@ -198,7 +198,7 @@ describe('hostile input at the HTTP and WebSocket edges', () => {
     await ended;
     expect(received).toBeLessThan(pushed / 3);
     // the dropped watcher's watch is gone: nothing is announced for it any more
-    await waitFor('kv-watch to be withdrawn', async () => {
+    await until('kv-watch to be withdrawn', async () => {
       const services = (await a.get<{ nodes: { node: string; services: string[] }[] }>('/api/cluster/services')).body.nodes;
       return !services.find((s) => s.node === a.spec.name)?.services.includes('kv-watch');
     }, 10000);

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 // eslint-disable-next-line no-restricted-imports -- the test builds the bomb with msgpackr's own structured-clone encoder, the way an attacker would; the node never uses these options
 import { Packr } from 'msgpackr';
 import WebSocket from 'ws';
-import { NodeProcess, ROOT, TestCluster, waitFor, waitSettled } from './support/cluster';
+import { NodeProcess, ROOT, TestCluster, until, waitSettled } from './support/cluster';
 import { kvGet, kvPut } from './support/kv';
 
 const MiB = 1024 * 1024;
@@ -242,7 +242,7 @@ describe('a real node under hostile input and a hostile environment', () => {
         ws.on('message', (m) => frames.push(JSON.parse(String(m)) as { event: string; data: unknown }));
         await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
         ws.send(JSON.stringify({ event: 'store', data: { key: 'bombed-ws', value: 1, n: 1, w: 1, context } }));
-        await waitFor('the answer to the bombed store', () => frames.length > 0, 10000);
+        await until('the answer to the bombed store', () => frames.length > 0, 10000);
         ws.terminate();
         expect(frames[0].event).toBe('error');
 
@@ -361,19 +361,19 @@ describe('a real node under hostile input and a hostile environment', () => {
       // space runs out, then a ring change: the node cannot persist it and says it is not ready
       let filler = fill(dir);
       const b = await cluster.started('full2', { env: { JOIN: a.clusterAddr } });
-      await waitFor('full1 to be unready', async () => (await a.get('/ready')).status === 503, 30000);
-      await waitFor('full1 to log that the ring cannot be persisted', () => a.logged(/cannot persist the ring/), 10000);
+      await until('full1 to be unready', async () => (await a.get('/ready')).status === 503, 30000);
+      await until('full1 to log that the ring cannot be persisted', () => a.logged(/cannot persist the ring/), 10000);
 
       // space comes back: the ring is written on the next retry and the node is ready again
       unlinkSync(filler);
       await waitSettled([a, b], 60000);
-      await waitFor('full1 to be ready again', async () => (await a.get('/ready')).status === 200, 30000);
+      await until('full1 to be ready again', async () => (await a.get('/ready')).status === 200, 30000);
       expect(a.logged(/the ring is persisted .* again/)).toBe(true);
 
       // full again, another ring change, and SIGTERM before space comes back: exit 1, saying why
       filler = fill(dir);
       const c = await cluster.started('full3', { env: { JOIN: a.clusterAddr } });
-      await waitFor('full1 to be unready again', async () => (await a.get('/ready')).status === 503, 30000);
+      await until('full1 to be unready again', async () => (await a.get('/ready')).status === 503, 30000);
       expect(await a.stop()).toBe(1);
       expect(a.logged(/the ring is not persisted/)).toBe(true);
       expect(existsSync(filler)).toBe(true);

@@ -3,7 +3,7 @@
  * every error row with nothing written, sloppy quorum through a kill -9, a frozen replica bounded by
  * the timeout, and 1,000 concurrent writes.
  */
-import { TestCluster, NodeProcess, ringnest, waitFor, waitSettled } from './support/cluster';
+import { TestCluster, NodeProcess, ringnest, until, waitSettled } from './support/cluster';
 import WebSocket from 'ws';
 import { kvGet, kvPut, pool } from './support/kv';
 
@@ -109,7 +109,7 @@ describe('the KV store on 3 nodes', () => {
     ws.on('message', (m) => inbox.push(JSON.parse(m.toString()) as { event: string; data: Record<string, unknown> }));
     await new Promise((r) => ws.once('open', r));
     const next = async (event: string) => {
-      await waitFor(`a ${event} event`, () => inbox.some((m) => m.event === event), 10000);
+      await until(`a ${event} event`, () => inbox.some((m) => m.event === event), 10000);
       return inbox.splice(inbox.findIndex((m) => m.event === event), 1)[0].data;
     };
     try {
@@ -147,12 +147,12 @@ describe('the KV store on 3 nodes', () => {
     } finally {
       c.signal('SIGCONT');
     }
-    await waitFor('kc to answer again', async () => (await req(c, 'GET', '/api/store/conc-2?r=1')).status === 200, 20000);
+    await until('kc to answer again', async () => (await req(c, 'GET', '/api/store/conc-2?r=1')).status === 200, 20000);
   });
 
   it('keeps serving every key through fallbacks after kill -9 of one node, w=3 included', async () => {
     await c.kill9();
-    await waitFor('kc down for ka and kb', async () => {
+    await until('kc down for ka and kb', async () => {
       const s = await Promise.all([a, b].map((n) => n.get<{ unreachable: string[] }>('/api/cluster/status')));
       return s.every((x) => x.body.unreachable.includes('kc@127.0.0.1'));
     }, 15000);

@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePorts, waitFor } from './support/cluster';
+import { freePorts, until } from './support/cluster';
 import { PackedPackage, ScratchProject, UserNode } from './support/scratch-project';
 import { USER_PROJECT_FILES } from './support/user-project.fixture';
 
@@ -89,7 +89,7 @@ describe('the packages installed in a project outside the repository', () => {
 
     const names = nodes.map((n) => n.name);
     let last = '';
-    await waitFor('three valid members, the ring ready and the same everywhere', async () => {
+    await until('three valid members, the ring ready and the same everywhere', async () => {
       const all = await Promise.all(nodes.map(async (n) => (await n.get<Status>('/api/cluster/status')).body));
       last = all[0].text;
       return all.every(
@@ -102,7 +102,7 @@ describe('the packages installed in a project outside the repository', () => {
           s.clusterId === all[0].clusterId,
       );
     }, 60000, () => last);
-    await waitFor('the tally and kv services up on every node, seen from every node', async () => {
+    await until('the tally and kv services up on every node, seen from every node', async () => {
       const views = await Promise.all(nodes.map(async (n) => (await n.get<Services>('/api/cluster/services')).body));
       return views.every((v) => names.every((name) => v.nodes.some((s) => s.node === name && s.up && ['tally', 'kv'].every((x) => s.services.includes(x)))));
     }, 30000);

@@ -3,7 +3,7 @@
  * where time pings land on rings of 64 and 16, that pongs come from the ring's owners, `ping <n>`,
  * `other-ping` and `preflist` through the CLI, fallbacks after a kill -9, and bad input.
  */
-import { NodeProcess, TestCluster, ringnest, waitFor, waitSettled } from './support/cluster';
+import { NodeProcess, TestCluster, ringnest, until, waitSettled } from './support/cluster';
 
 interface Pong {
   pong: string;
@@ -39,7 +39,7 @@ async function owners(n: NodeProcess): Promise<Map<string, string>> {
 /** Until every node sees every node up for the ping service. */
 async function waitPingUp(nodes: NodeProcess[]): Promise<void> {
   const names = nodes.map((n) => n.spec.name);
-  await waitFor('every node up for ping everywhere', async () => {
+  await until('every node up for ping everywhere', async () => {
     const views = await Promise.all(nodes.map((n) => n.get<{ nodes: { node: string; up: boolean; services: string[] }[] }>('/api/cluster/services')));
     return views.every((v) => names.every((name) => v.body.nodes.some((s) => s.node === name && s.up && s.services.includes('ping'))));
   }, 30000);
@@ -191,7 +191,7 @@ describe('preference lists of a four-node cluster after a kill -9', () => {
         if (node !== dead) return entries.some((e) => e.partition === partition && e.node === node && e.type === 'primary');
         return entries.some((e) => e.partition === partition && up.has(e.node) && e.type === 'fallback');
       });
-    await waitFor('fallbacks for the dead node', async () => {
+    await until('fallbacks for the dead node', async () => {
       const views = await Promise.all(hit.map((k) => q1.get<PreflistView>(`/api/cluster/preflist?bucket=store&key=${k}&n=3`)));
       return views.every((v, i) => settled(v.body.entries, before.get(hit[i]) ?? []));
     }, 10000);

@@ -3,7 +3,7 @@
  * what a restart does with and without its DATA_DIR.
  */
 import { rmSync } from 'node:fs';
-import { TestCluster, NodeProcess, ringnest, status, waitFor, waitSettled } from './support/cluster';
+import { TestCluster, NodeProcess, ringnest, status, until, waitSettled } from './support/cluster';
 
 const at = (n: NodeProcess) => ['--node', `127.0.0.1:${n.spec.httpPort}`];
 const out = (r: { stdout: string; stderr: string }) => (r.stdout + r.stderr).trim();
@@ -18,7 +18,7 @@ describe('staged changes', () => {
     const staged = await ringnest([...at(b), 'cluster', 'join', a.clusterAddr]);
     expect(out(staged)).toBe("Success: staged join request for 'sb@127.0.0.1' to 'sa@127.0.0.1'");
     expect(staged.code).toBe(0);
-    await waitFor('sa to list sb as joining', async () => (await status(a)).members.some((m) => m.node === 'sb@127.0.0.1'), 15000);
+    await until('sa to list sb as joining', async () => (await status(a)).members.some((m) => m.node === 'sb@127.0.0.1'), 15000);
     const ms = await ringnest([...at(a), 'member-status']);
     expect(ms.stdout).toContain("joining     0.0%      --      'sb@127.0.0.1'");
     expect(ms.stdout).toContain("valid     100.0%      --      'sa@127.0.0.1'");
@@ -52,7 +52,7 @@ describe('staged changes', () => {
     expect((await ringnest([...at(d), 'cluster', 'join', c.clusterAddr])).code).toBe(0);
     const clear = await ringnest([...at(c), 'cluster', 'clear']);
     expect(clear.code).toBe(0);
-    await waitFor('sd to be alone again', async () => (await status(d)).members.map((m) => m.node).join() === 'sd@127.0.0.1', 15000);
+    await until('sd to be alone again', async () => (await status(d)).members.map((m) => m.node).join() === 'sd@127.0.0.1', 15000);
     expect((await status(c)).members.map((m) => m.node)).toEqual(['sc@127.0.0.1']);
     expect(out(await ringnest([...at(c), 'cluster', 'plan']))).toBe('There are no staged changes');
   });

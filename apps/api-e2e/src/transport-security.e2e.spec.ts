@@ -4,7 +4,7 @@
  * certificate from the cluster CA get in.
  */
 import { connect, Socket } from 'node:net';
-import { TestCluster, NodeProcess, ringnest, status, waitFor, waitSettled } from './support/cluster';
+import { TestCluster, NodeProcess, ringnest, status, until, waitSettled } from './support/cluster';
 import { kvGet, kvPut } from './support/kv';
 import { makeCa, makeNodeCert, tlsEnv } from './support/tls-certs';
 
@@ -51,7 +51,7 @@ describe('cluster transport security', () => {
     expect(r.code).toBe(1);
     expect((r.stdout + r.stderr).trim()).toBe(`Node ${a.clusterAddr} is not reachable!`);
     expect((await status(a)).members.map((m) => m.node)).toEqual(['ta@127.0.0.1']);
-    await waitFor('the refusal to be logged', () => a.logged(/auth|proof|secret/i), 10000);
+    await until('the refusal to be logged', () => a.logged(/auth|proof|secret/i), 10000);
     expect(a.running).toBe(true);
     expect((await a.get('/health')).status).toBe(200);
   });
@@ -103,7 +103,7 @@ describe('cluster transport over TLS (CLUSTER_TLS_CERT, CLUSTER_TLS_KEY, CLUSTER
     const r = await ringnest(['--node', `127.0.0.1:${plain.spec.httpPort}`, 'join', a.clusterAddr]);
     expect(r.code).toBe(1);
     expect((r.stdout + r.stderr).trim()).toBe(`Node ${a.clusterAddr} is not reachable!`);
-    await waitFor('the refused TLS handshake to be logged', () => a.logged(/TLS handshake failed/), 15000);
+    await until('the refused TLS handshake to be logged', () => a.logged(/TLS handshake failed/), 15000);
     expect((await status(a)).members.map((m) => m.node).sort()).toEqual(['la@127.0.0.1', 'lb@127.0.0.1']);
     expect(a.running && b.running && plain.running).toBe(true);
     expect((await kvGet(b, 'over-tls', 'n=2&r=2')).body.value).toEqual({ secret: 'sauce' });

@@ -8,6 +8,9 @@ import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } fr
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { until } from '@ringnest/riak-core/testing';
+
+export { until };
 
 export type NodeApp = 'api' | 'chat';
 
@@ -34,19 +37,6 @@ export async function freePort(): Promise<number> {
       s.close(() => res(port));
     });
   });
-}
-
-export async function until(what: string, cond: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await cond()) return;
-    } catch {
-      /* not yet */
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const live = new Set<ClusterNode>();

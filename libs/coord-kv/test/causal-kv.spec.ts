@@ -9,6 +9,7 @@ import { PreflistService, VnodeMaster } from '@ringnest/riak-core';
 import { KV_BUCKET, KV_SERVICE } from '@ringnest/handoff-kv';
 import { KvModule, KvService, encodeContext } from '../src';
 import { checkQuorum } from '../src/lib/kv-options';
+import { until } from '@ringnest/riak-core/testing';
 
 const q = (o: { n?: number; w?: number; r?: number; pr?: number; pw?: number } = {}) => {
   const c = checkQuorum({ timeoutMs: 2000, ...o }, 16);
@@ -16,13 +17,6 @@ const q = (o: { n?: number; w?: number; r?: number; pr?: number; pw?: number } =
   return c.options;
 };
 
-async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 20000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** the delete mode's grace of these nodes: a tombstone is reaped by a read at least this long after the delete */
 const GRACE_MS = 500;

@@ -16,9 +16,12 @@ import {
   RingManager,
   RuntimeOptions,
   LivenessService,
+  NodeWatcher,
 } from './nest';
+import { until } from './testing/until';
 
 export { InMemoryClusterNetwork };
+export { GiveUp, until } from './testing/until';
 
 /** Timings that let a simulated cluster settle in a second or two. */
 export const FAST_RUNTIME: Partial<RuntimeOptions> = {
@@ -136,20 +139,23 @@ export class SimulatedCluster {
 
   /** Resolves once every node holds the same ready ring, all members valid, nothing pending. */
   async settled(timeoutMs = 30000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
+    await until('the simulated cluster to settle', () => {
       const rings = [...this.nodes.values()].map((n) => n.rings.current);
       const r0 = rings[0];
-      const ok =
+      return (
         clusterNodes(r0).length === this.nodes.size &&
         clusterNodes(r0).every((n) => memberOf(r0, n)?.status === 'valid') &&
         ownershipOf(r0).next.length === 0 &&
         ringReady(r0).ready &&
-        rings.every((r) => r.clusterId === r0.clusterId && clocksEqual(ringClock(r), ringClock(r0)));
-      if (ok) return;
-      if (Date.now() > deadline) throw new Error(`simulated cluster did not settle within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+        rings.every((r) => r.clusterId === r0.clusterId && clocksEqual(ringClock(r), ringClock(r0)))
+      );
+    }, timeoutMs);
+  }
+
+  /** Resolves once every node sees every node up for the vnode service `service` (its node watcher). */
+  async servicesUp(service: string, timeoutMs = 10000): Promise<void> {
+    const nodes = [...this.nodes.values()];
+    await until(`every node up for ${service} on every node`, () => nodes.every((n) => nodes.every((m) => n.get(NodeWatcher).upNodes(service).has(m.name))), timeoutMs);
   }
 
   async stop(): Promise<void> {

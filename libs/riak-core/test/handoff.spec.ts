@@ -23,6 +23,7 @@ import {
   ownershipOf,
   reply,
 } from '../src';
+import { until } from '../src/testing/until';
 
 type Cmd = { op: 'put'; key: string; value: string } | { op: 'get'; key: string } | { op: 'keys' } | { op: 'wipe' };
 
@@ -106,13 +107,6 @@ async function held(node: SimNode): Promise<Map<PartitionIndex, string[]>> {
   return out;
 }
 
-async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 30000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('handoff on a simulated cluster', () => {
   const sim = new SimulatedCluster({ ringSize: 16, network: { seed: 3, minDelayMs: 0, maxDelayMs: 2 }, imports: () => [{ module: MapModule }] });

@@ -4,16 +4,10 @@
  */
 import { SimulatedCluster } from '../src/testing';
 import { clocksEqual, clusterNodes, memberOf, ownershipOf, ownedCounts, ringClock, ringReady, spreadViolations } from '../src';
+import { until } from '../src/testing/until';
 
 const NODES = 32;
 
-async function until(what: string, cond: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe(`a simulated cluster of ${NODES} nodes`, () => {
   const sim = new SimulatedCluster({ ringSize: 64, network: { seed: 42, minDelayMs: 0, maxDelayMs: 3 } });

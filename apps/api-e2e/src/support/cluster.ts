@@ -8,6 +8,9 @@ import { mkdtempSync, rmSync, openSync, closeSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { GiveUp, until } from '@ringnest/riak-core/testing';
+
+export { GiveUp, until };
 
 export const ROOT = resolve(__dirname, '../../../..');
 
@@ -71,8 +74,8 @@ export class NodeProcess {
     closeSync(out);
     this.child = child;
     this.exit = new Promise((res) => child.once('exit', (code) => res(code)));
-    await waitFor(`${this.spec.name} /health`, async () => {
-      if (!this.running) throw new Error(`${this.spec.name} exited early:\n${this.log().slice(-2000)}`);
+    await until(`${this.spec.name} /health`, async () => {
+      if (!this.running) throw new GiveUp(`${this.spec.name} exited early:\n${this.log().slice(-2000)}`);
       return (await fetchStatus(`${this.http}/health`)) === 200;
     }, 30000);
   }
@@ -214,7 +217,7 @@ export async function status(n: NodeProcess): Promise<ClusterStatus> {
 export async function waitSettled(nodes: NodeProcess[], timeoutMs = 60000): Promise<ClusterStatus> {
   const names = nodes.map((n) => n.spec.name).sort();
   let last: ClusterStatus | undefined;
-  await waitFor(`${names.join(', ')} to settle`, async () => {
+  await until(`${names.join(', ')} to settle`, async () => {
     const all = await Promise.all(nodes.map((n) => status(n)));
     last = all[0];
     return all.every(
@@ -228,24 +231,6 @@ export async function waitSettled(nodes: NodeProcess[], timeoutMs = 60000): Prom
     );
   }, timeoutMs, () => last?.text ?? '');
   return last as ClusterStatus;
-}
-
-/** Poll `cond` until it is true; fail with `what` after `timeoutMs`. */
-export async function waitFor(what: string, cond: () => Promise<boolean> | boolean, timeoutMs = 30000, detail?: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastErr: unknown;
-  for (;;) {
-    try {
-      if (await cond()) return;
-    } catch (err) {
-      lastErr = err;
-      if (err instanceof Error && err.message.includes('exited early')) throw err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? ` (last error: ${(lastErr as Error).message})` : ''}${detail ? `\n${detail()}` : ''}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function fetchStatus(url: string): Promise<number> {

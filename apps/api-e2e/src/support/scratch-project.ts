@@ -9,7 +9,7 @@ import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { ROOT, waitFor } from './cluster';
+import { GiveUp, ROOT, until } from './cluster';
 
 /** The publishable libraries, in dependency order: dist/libs/<name> holds each built package. */
 export const PACKAGES = ['riak-core', 'handoff-kv', 'coord-kv'] as const;
@@ -184,8 +184,8 @@ export class UserNode {
     closeSync(out);
     this.child = child;
     this.exit = new Promise((res) => child.once('exit', (code) => res(code)));
-    await waitFor(`${this.name} /health`, async () => {
-      if (!this.running) throw new Error(`${this.name} exited early:\n${this.log().slice(-2000)}`);
+    await until(`${this.name} /health`, async () => {
+      if (!this.running) throw new GiveUp(`${this.name} exited early:\n${this.log().slice(-2000)}`);
       const res = await fetch(`${this.http}/health`, { signal: AbortSignal.timeout(2000) });
       await res.arrayBuffer();
       return res.status === 200;

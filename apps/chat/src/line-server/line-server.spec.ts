@@ -6,6 +6,7 @@ import { ConnectionSlots } from '../session';
 import { CLOSE_GRACE_MS } from './line-connection';
 import { LineServer } from './line-server';
 import { LineServerOptions } from './line-server.config';
+import { until } from '@ringnest/riak-core/testing';
 
 /** a TCP test client that collects every byte it reads */
 class TcpClient {
@@ -51,13 +52,6 @@ class TcpClient {
 
 const GREETING = "connected! 'set-name <name>' and 'join <chat name>' to get started\n> ";
 
-async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('LineServer over TCP', () => {
   beforeAll(() => Logger.overrideLogger(false));
@@ -100,7 +94,7 @@ describe('LineServer over TCP', () => {
     expect(await alex.until('rooms: CoolRoom\n> ')).toBe('line too long (max 8192 bytes)\n> rooms: CoolRoom\n> ');
     alex.send('quit\n');
     expect(await alex.until('bye\n')).toBe('bye\n');
-    await waitFor(() => alex.closed);
+    await until('alex.closed', () => alex.closed);
     expect(await bob.until('* Alex has left CoolRoom\n> ')).toBe('* Alex has left CoolRoom\n> ');
   });
 
@@ -160,12 +154,12 @@ describe('LineServer caps over TCP (small limits)', () => {
     await a.until(GREETING);
     await b.until(GREETING);
     const refused = await open();
-    await waitFor(() => refused.closed);
+    await until('refused.closed', () => refused.closed);
     expect(refused.received.toString('latin1')).toBe('sorry, this server is full\n');
     expect(server.connectionCount).toBe(2);
     expect(slots.refused).toBe(1);
     a.send('quit\n');
-    await waitFor(() => a.closed && slots.inUse === 1);
+    await until('a.closed && slots.inUse === 1', () => a.closed && slots.inUse === 1);
     const c = await open();
     expect(await c.until('> ')).toBe(GREETING);
     c.send('set-name Cy\n');
@@ -177,7 +171,7 @@ describe('LineServer caps over TCP (small limits)', () => {
     const [idle, named] = [await open(), await open()];
     named.send('set-name Alex\n');
     await named.until('ok your name is Alex\n> ');
-    await waitFor(() => idle.closed);
+    await until('idle.closed', () => idle.closed);
     expect(idle.received.toString('latin1')).toBe(`${GREETING}bye: no name set within 0.2 s\n`);
     named.send('rooms\n');
     expect(await named.until('no rooms\n> ')).toBe('no rooms\n> ');
@@ -188,11 +182,11 @@ describe('LineServer caps over TCP (small limits)', () => {
   it(`destroys an ended connection whose client does not close its side within ${CLOSE_GRACE_MS} ms, freeing its slot`, async () => {
     await start({ nameTimeoutMs: 100, maxConnections: 1 });
     const stubborn = await open(true);
-    await waitFor(() => stubborn.ended);
+    await until('stubborn.ended', () => stubborn.ended);
     expect(stubborn.received.toString('latin1')).toBe(`${GREETING}bye: no name set within 0.1 s\n`);
     expect(server.connectionCount).toBe(1);
     const ended = Date.now();
-    await waitFor(() => server.connectionCount === 0 && slots.inUse === 0, CLOSE_GRACE_MS + 5000);
+    await until('server.connectionCount === 0 && slots.inUse === 0', () => server.connectionCount === 0 && slots.inUse === 0, CLOSE_GRACE_MS + 5000);
     expect(Date.now() - ended).toBeGreaterThan(CLOSE_GRACE_MS / 2);
     const next = await open();
     expect(await next.until('> ')).toBe(GREETING);

@@ -11,14 +11,8 @@ import { ChatSession } from '../session';
 import { ChatRoomsModule } from './chat-rooms.module';
 import { roomPartition } from './chat.vnode';
 import { RingRoomDirectory } from './ring-room-directory';
+import { until } from '@ringnest/riak-core/testing';
 
-async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 15000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 let nextId = 0;
 

@@ -16,6 +16,7 @@ import { roomPartition } from './chat.vnode';
 import { RingRoomDirectory } from './ring-room-directory';
 import { RoomState, append, emptyRoom } from './room-state';
 import { RoomSweeper } from './room-sweeper';
+import { until } from '@ringnest/riak-core/testing';
 
 const TTL_MS = 60_000;
 const SWEEP_MS = 50;
@@ -33,13 +34,6 @@ const idleFor = (ms = TTL_MS + 1): void => {
 // generous: on a loaded 2-core machine the simulated nodes and their sweeps run several times slower than alone
 jest.setTimeout(90000);
 
-async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 30000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 let nextId = 0;
 const open: Client[] = [];

@@ -9,6 +9,7 @@ import { LocalRoomDirectory } from '../rooms';
 import { ConnectionSlots } from '../session';
 import { ChatGateway, WS_CLOSE_SERVER_FULL } from './chat.gateway';
 import { ChatWebModule } from './chat-web.module';
+import { until } from '@ringnest/riak-core/testing';
 
 const options: LineServerOptions = { host: '127.0.0.1', port: 0, maxOutputBytes: 1024 * 1024, node: 'chat1@127.0.0.1' };
 
@@ -136,13 +137,6 @@ describe('ChatWebModule in a Nest app (fastify + WsAdapter)', () => {
   });
 });
 
-async function until(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** a raw TCP client of the line server: what it read, and whether the server closed it */
 function tcpClient(port: number): Promise<{ socket: Socket; read: () => string; closed: () => boolean }> {
@@ -192,24 +186,24 @@ describe('chat caps over WebSocket and TCP together (small limits)', () => {
 
     const tcp = await tcpClient(tcpPort);
     sockets.push(tcp.socket);
-    await until(() => tcp.read().endsWith('> '), 'the TCP greeting');
+    await until('the TCP greeting', () => tcp.read().endsWith('> '));
     tcp.socket.write('set-name Bob\n');
-    await until(() => tcp.read().endsWith('ok your name is Bob\n> '), 'the TCP name');
+    await until('the TCP name', () => tcp.read().endsWith('ok your name is Bob\n> '));
 
     const refused = await open();
-    await until(() => refused.closed, 'the refused WS client to be closed');
+    await until('the refused WS client to be closed', () => refused.closed);
     expect(refused.frames).toEqual([line('sorry, this server is full')]);
     expect(refused.closeCode).toBe(WS_CLOSE_SERVER_FULL);
 
     const refusedTcp = await tcpClient(tcpPort);
     sockets.push(refusedTcp.socket);
-    await until(() => refusedTcp.closed(), 'the refused TCP client to be closed');
+    await until('the refused TCP client to be closed', () => refusedTcp.closed());
     expect(refusedTcp.read()).toBe('sorry, this server is full\n');
     expect(app.get(ConnectionSlots).inUse).toBe(2);
 
     // a WS client that goes frees its slot for the next one
     alex.ws.close();
-    await until(() => app.get(ConnectionSlots).inUse === 1, 'the slot to be freed');
+    await until('the slot to be freed', () => app.get(ConnectionSlots).inUse === 1);
     const carol = await open();
     expect(await carol.next(1)).toEqual([line("connected! 'set-name <name>' and 'join <chat name>' to get started")]);
     carol.send({ event: 'set-name', data: { name: 'Carol' } });
@@ -221,14 +215,14 @@ describe('chat caps over WebSocket and TCP together (small limits)', () => {
     expect(await carol.next(1)).toEqual([line('rooms: A')]);
     carol.ws.close();
     tcp.socket.destroy();
-    await until(() => app.get(ConnectionSlots).inUse === 0, 'every slot to be freed');
+    await until('every slot to be freed', () => app.get(ConnectionSlots).inUse === 0);
   });
 
   it('closes a WS client that sets no name in time with one line and 1000; a named one stays', async () => {
     const idle = await open();
     const named = await open();
     named.send({ event: 'set-name', data: { name: 'Dan' } });
-    await until(() => idle.closed, 'the unnamed client to be closed');
+    await until('the unnamed client to be closed', () => idle.closed);
     expect(idle.frames).toEqual([line("connected! 'set-name <name>' and 'join <chat name>' to get started"), line('bye: no name set within 0.3 s')]);
     expect(idle.closeCode).toBe(1000);
     named.send({ event: 'rooms' });

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { LocalRoomDirectory } from '../rooms';
 import { ChatSession } from '../session';
 import { ChatSocket, WsConnection } from './ws-connection';
+import { until } from '@ringnest/riak-core/testing';
 
 type Frame = { event: string; data: unknown };
 
@@ -58,13 +59,6 @@ class TcpSide {
   }
 }
 
-async function until(cond: () => boolean, what: string, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
-  }
-}
 
 const GREETING = "connected! 'set-name <name>' and 'join <chat name>' to get started";
 
@@ -80,7 +74,7 @@ describe('WsConnection: a WebSocket client of a ChatSession', () => {
   /** send frames, then wait for `count` frames back */
   async function exchange(count: number, ...frames: unknown[]): Promise<unknown[]> {
     for (const f of frames) socket.receive(f);
-    await until(() => socket.frames.length >= count, `${count} frames`);
+    await until(`${count} frames`, () => socket.frames.length >= count);
     return socket.take();
   }
 
@@ -117,7 +111,7 @@ describe('WsConnection: a WebSocket client of a ChatSession', () => {
     expect(Buffer.from(tcp.take(), 'latin1')).toEqual(Buffer.from('CoolRoom - Alex: héllo ✓ 🐝\n> ', 'utf8'));
 
     await tcp.session.line(Buffer.from('say CoolRoom ça va ✓', 'utf8').toString('latin1'));
-    await until(() => socket.frames.length >= 1, 'the broadcast');
+    await until('the broadcast', () => socket.frames.length >= 1);
     expect(socket.take()).toEqual(['CoolRoom - Bob: ça va ✓']);
   });
 
@@ -161,7 +155,7 @@ describe('WsConnection: a WebSocket client of a ChatSession', () => {
     tcp.take();
     expect(await exchange(1, { event: 'quit' })).toEqual(['bye']);
     expect(socket.closedWith).toEqual([1000, 'bye']);
-    await until(() => tcp.out.length > 0, 'the left notice');
+    await until('the left notice', () => tcp.out.length > 0);
     expect(tcp.take()).toBe('* Alex has left CoolRoom\n> ');
   });
 
@@ -174,7 +168,7 @@ describe('WsConnection: a WebSocket client of a ChatSession', () => {
     tcp.take();
     socket.readyState = 3;
     socket.emit('close', 1001, Buffer.alloc(0));
-    await until(() => tcp.out.length > 0, 'the left notice');
+    await until('the left notice', () => tcp.out.length > 0);
     expect(tcp.take()).toBe('* Alex has left CoolRoom\n> ');
     expect(closed).toEqual([connection]);
     expect(await rooms.who('CoolRoom')).toEqual(['Bob']);
@@ -189,7 +183,7 @@ describe('WsConnection: a WebSocket client of a ChatSession', () => {
     for (let i = 0; i < 10 && !socket.terminated; i++) await tcp.session.line(`say R ${'x'.repeat(300)}`);
     expect(socket.terminated).toBe(true);
     expect(socket.bufferedAmount).toBeGreaterThan(2000);
-    await until(() => closed.length === 1, 'the close');
+    await until('the close', () => closed.length === 1);
     const sent = socket.frames.length;
     await tcp.session.line('say R after');
     expect(socket.frames.length).toBe(sent);

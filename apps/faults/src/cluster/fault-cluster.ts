@@ -12,6 +12,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { NamespaceNet } from './netns';
 import { RunPki } from './pki';
+import { GiveUp, until } from '@ringnest/riak-core/testing';
 
 export type NetKind = 'netns' | 'loopback';
 
@@ -99,8 +100,6 @@ async function freePort(): Promise<number> {
     if (free) return port;
   }
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class FaultCluster {
   readonly nodes: FaultNode[] = [];
@@ -295,15 +294,17 @@ export class FaultCluster {
     await this.until('the ring to settle', timeoutMs, () => this.settled());
   }
 
+  /** Wait for `cond`, giving up at once when a node has crashed. */
   async until(what: string, timeoutMs: number, cond: () => Promise<boolean>): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const crash = this.crashed();
-      if (crash) throw new Error(`while waiting for ${what}: ${crash}`);
-      if (await cond()) return;
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-      await sleep(200);
-    }
+    await until(
+      what,
+      async () => {
+        const crash = this.crashed();
+        if (crash) throw new GiveUp(`while waiting for ${what}: ${crash}`);
+        return cond();
+      },
+      timeoutMs,
+    );
   }
 
   /** Stops every node (SIGKILL, by PID), removes the namespaces; `keep` keeps the run's directory. */

@@ -12,17 +12,11 @@ import { PingController } from './ping.controller';
 import { PingModule } from './ping.module';
 import { PING_SERVICE, PingService } from './ping.service';
 import { Pong } from './ping.vnode';
+import { until } from '@ringnest/riak-core/testing';
 
 const RING_SIZE = 16;
 
 /** Polls `cond` every 20 ms until it holds, failing after `timeoutMs`. */
-async function until(what: string, cond: () => boolean, timeoutMs = 10000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** The pong the vnode of `index` sends: its partition id in decimal, and the node running it. */
 const pongOf = (index: number, node: string) => ({ pong: partitionId(index, RING_SIZE).toString(), node });
@@ -36,7 +30,7 @@ describe('the ping service on 3 simulated nodes', () => {
     nodes = [await sim.start('a'), await sim.start('b'), await sim.start('c')];
     await sim.joinAll();
     await sim.settled();
-    await until('every node up for ping on every node', () => nodes.every((n) => n.get(NodeWatcher).upNodes(PING_SERVICE).size === 3));
+    await sim.servicesUp(PING_SERVICE);
   });
   afterAll(() => sim.stop());
 

@@ -5,6 +5,7 @@ import { FetchedText, InvalidKvRequestError, KvChange, KvService, KvWatchService
 import { NodeWsAdapter, VnodeError, browserPolicyOf } from '@ringnest/riak-core';
 import WebSocket from 'ws';
 import { KV_WS_PATH, KvGateway } from './kv.gateway';
+import { until } from '@ringnest/riak-core/testing';
 
 /** The KV service as the gateway sees it: stores answer W acks; some values are refused as the real one refuses them. */
 class FakeKv {
@@ -82,18 +83,11 @@ class Client {
   }
 
   async next(): Promise<{ event: string; data: unknown }> {
-    await until(() => this.frames.length > 0, 'a frame');
+    await until('a frame', () => this.frames.length > 0);
     return this.frames.shift() as { event: string; data: unknown };
   }
 }
 
-async function until(cond: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('KvGateway (/ws/kv) behind the node’s WebSocket adapter', () => {
   let app: NestFastifyApplication;
@@ -118,7 +112,7 @@ describe('KvGateway (/ws/kv) behind the node’s WebSocket adapter', () => {
 
   afterEach(async () => {
     for (const c of clients.splice(0)) c.ws.terminate();
-    await until(() => gateway.connectionCount === 0, 'the sockets to close');
+    await until('the sockets to close', () => gateway.connectionCount === 0);
     watches.hold = false;
     watches.release();
   });
@@ -180,13 +174,13 @@ describe('KvGateway (/ws/kv) behind the node’s WebSocket adapter', () => {
     expect(await c.next()).toEqual({ event: 'watching', data: { key: 'kept' } });
     watches.hold = true;
     c.send('watch', { key: 'starting' });
-    await until(() => watches.waiting === 1, 'the watch to be waiting');
+    await until('the watch to be waiting', () => watches.waiting === 1);
     const stoppedBefore = watches.stopped.length;
     c.ws.terminate();
-    await until(() => gateway.connectionCount === 0, 'the socket to close');
+    await until('the socket to close', () => gateway.connectionCount === 0);
     expect(watches.stopped.slice(stoppedBefore)).toEqual(['kept']);
     watches.release();
-    await until(() => watches.stopped.includes('starting'), 'the late watch to stop');
+    await until('the late watch to stop', () => watches.stopped.includes('starting'));
     expect(watches.watchers.get('starting')?.size ?? 0).toBe(0);
     expect(watches.watchers.get('kept')?.size ?? 0).toBe(0);
   });

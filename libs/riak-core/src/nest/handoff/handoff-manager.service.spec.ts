@@ -17,6 +17,7 @@ import { Patterns } from '../transport/patterns';
 import { ServiceRegistry } from '../vnode/service-registry';
 import { VnodeMaster } from '../vnode/vnode-master.service';
 import { HandoffManager } from './handoff-manager.service';
+import { until } from '../../testing/until';
 
 const A = 'a@test';
 const B = 'b@test';
@@ -112,13 +113,6 @@ function ringWith(next: readonly Transfer[], owner = A): Ring {
   return setOwnership(base, A, { ...o, epoch: o.epoch + 1, owners: o.owners.map((x, i) => (i === INDEX ? owner : x)), next });
 }
 
-async function until(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('HandoffManager: an ownership transfer the ring drops after the handoff', () => {
   let manager: HandoffManager | undefined;

@@ -11,6 +11,7 @@ import { NODE_CONFIG } from '../tokens';
 import { browserPolicyOf } from './browser-policy';
 import { ClusterGateway } from './cluster.gateway';
 import { NodeWsAdapter } from './node-ws-adapter';
+import { until } from '../../testing/until';
 
 const A = 'a@127.0.0.1';
 const B = 'b@127.0.0.1';
@@ -72,23 +73,16 @@ class Client {
 
   /** wait for `count` more frames and take them */
   async next(count: number, timeoutMs = 3000): Promise<Frame[]> {
-    await until(() => this.frames.length >= count, timeoutMs, () => `${count} frames; got ${JSON.stringify(this.frames)}`);
+    await until(`${count} frames`, () => this.frames.length >= count, timeoutMs, () => `${count} frames; got ${JSON.stringify(this.frames)}`);
     return this.frames.splice(0, count);
   }
 
   async closed(timeoutMs = 3000): Promise<number> {
-    await until(() => this.closeCode !== undefined, timeoutMs, () => 'the socket to close');
+    await until('the socket to close', () => this.closeCode !== undefined, timeoutMs);
     return this.closeCode as number;
   }
 }
 
-async function until(cond: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what()}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 const transfer = (items: number, rate = 1): TransferView => ({
   service: 'kv',
@@ -136,7 +130,7 @@ describe('ClusterGateway (/ws/cluster) in a Nest app (fastify + NodeWsAdapter)',
 
   afterEach(async () => {
     for (const c of clients.splice(0)) c.ws.terminate();
-    await until(() => gateway.connectionCount === 0, 3000, () => 'clients to be gone');
+    await until('clients to be gone', () => gateway.connectionCount === 0, 3000);
     config.adminToken = undefined;
     handoff.list = [];
     handoff.unreachable = [];
@@ -193,7 +187,7 @@ describe('ClusterGateway (/ws/cluster) in a Nest app (fastify + NodeWsAdapter)',
     handoff.list = [];
     expect(await c.next(1)).toEqual([{ event: 'transfer', data: { transfers: [] } }]);
     c.ws.close();
-    await until(() => !gateway.polling, 3000, () => 'polling to stop');
+    await until('polling to stop', () => !gateway.polling, 3000);
   });
 
   it('names the members that did not report their handoffs, and sends again when they answer', async () => {

@@ -7,6 +7,7 @@ import { browserPolicyOf } from './browser-policy';
 import { HTTP_TIMEOUTS, HTTP_TIMEOUT_OPTIONS, answerClientError, installHttpEdge } from './http-edge';
 import { MAX_JSON_DEPTH, jsonNestsDeeper } from './json-depth';
 import { JsonErrorFilter } from './json-error.filter';
+import { until } from '../../testing/until';
 
 /** What each route got: the parsed body, or null for none. */
 @Controller('t')
@@ -288,11 +289,7 @@ describe('the HTTP edge sheds load beyond HTTP_MAX_IN_FLIGHT', () => {
   it('counts a request whose client went away before the answer as answered once the route is done', async () => {
     await app.listen(0, '127.0.0.1');
     const { port } = app.getHttpServer().address() as { port: number };
-    const waitFor = async (n: number) => {
-      const deadline = Date.now() + 5000;
-      while (gate.waiting !== n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-      expect(gate.waiting).toBe(n);
-    };
+    const waitFor = (n: number) => until(`${n} requests waiting in the route`, () => gate.waiting === n, 5000);
     // two clients hang up while their writes wait in the route
     for (let i = 0; i < 2; i++) {
       const socket = connect(port, '127.0.0.1');

@@ -6,6 +6,7 @@ import { connect, Socket } from 'node:net';
 import WebSocket from 'ws';
 import { browserPolicyOf } from './browser-policy';
 import { FrameSocket, NodeWsAdapter, WS_MAX_BUFFERED_BYTES, sendFrame } from './node-ws-adapter';
+import { until } from '../../testing/until';
 
 const MAX_PAYLOAD = 64 * 1024;
 
@@ -75,18 +76,11 @@ class Client {
   }
 
   async next(timeoutMs = 3000): Promise<unknown> {
-    await until(() => this.frames.length > 0, timeoutMs, 'a frame');
+    await until('a frame', () => this.frames.length > 0, timeoutMs);
     return JSON.parse(this.frames.shift() as string);
   }
 }
 
-async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 /**
  * A WebSocket upgrade over a plain TCP socket: the answer and the socket. An accepted upgrade (101)
@@ -190,14 +184,14 @@ describe('NodeWsAdapter in a Nest app', () => {
   it('leaves the frames of a gateway without handlers to the gateway', async () => {
     const c = await open('/ws/raw');
     c.ws.send('not json');
-    await until(() => c.frames.length > 0, 3000, 'the raw reply');
+    await until('the raw reply', () => c.frames.length > 0, 3000);
     expect(c.frames).toEqual(['raw:not json']);
   });
 
   it('closes a socket that sends a frame over maxPayload (1009), and only that socket', async () => {
     const [big, other] = [await open('/ws/echo'), await open('/ws/echo')];
     big.ws.send(JSON.stringify({ event: 'echo', data: 'x'.repeat(MAX_PAYLOAD) }));
-    await until(() => big.closeCode !== undefined, 3000, 'the close');
+    await until('the close', () => big.closeCode !== undefined, 3000);
     expect(big.closeCode).toBe(1009);
     other.ws.send(JSON.stringify({ event: 'echo', data: 'still here' }));
     expect(await other.next()).toEqual({ event: 'echoed', data: 'still here' });
@@ -209,7 +203,7 @@ describe('NodeWsAdapter in a Nest app', () => {
   it("keeps a gateway's own, smaller maxPayload", async () => {
     const c = await open('/ws/small');
     c.ws.send(JSON.stringify({ event: 'x', data: 'more than sixteen bytes' }));
-    await until(() => c.closeCode !== undefined, 3000, 'the close');
+    await until('the close', () => c.closeCode !== undefined, 3000);
     expect(c.closeCode).toBe(1009);
   });
 
@@ -243,7 +237,7 @@ describe('NodeWsAdapter in a Nest app', () => {
     const r = await rawUpgrade(port, '/ws/echo', {});
     raws.push(r.socket);
     expect(r.status).toBe(101);
-    await until(() => echo.sockets.size === 1, 3000, 'the connection');
+    await until('the connection', () => echo.sockets.size === 1, 3000);
     const [socket] = echo.sockets;
     const frame = JSON.stringify({ event: 'push', data: 'y'.repeat(256 * 1024) });
     let sent = 0;
@@ -253,7 +247,7 @@ describe('NodeWsAdapter in a Nest app', () => {
     }
     // dropped once the kernel's buffers and WS_MAX_BUFFERED_BYTES were full, not after everything
     expect(sent * frame.length).toBeGreaterThan(WS_MAX_BUFFERED_BYTES);
-    await until(() => echo.sockets.size === 0, 3000, 'the slow client to be gone');
+    await until('the slow client to be gone', () => echo.sockets.size === 0, 3000);
   });
 });
 

@@ -15,6 +15,7 @@ import { LivenessChange, LivenessService, REFUSALS_FOR_DOWN } from './liveness.s
 import { RingManager } from '../ring/ring-manager.service';
 import { DEFAULT_RUNTIME_OPTIONS, RuntimeOptions } from '../node/runtime-options';
 import { Patterns } from '../transport/patterns';
+import { until } from '../../testing/until';
 
 const SECRET = 'liveness-test-secret';
 const A = 'a@test';
@@ -42,13 +43,6 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function until(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('LivenessService around a peer restart (TCP)', () => {
   let peer: INestMicroservice | undefined;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ConfigError, NodeConfig, Ring, freshRing, parseNodeConfig, ringSize } from '../../lib';
 import { RingStore } from './ring-store';
 import { RingManager } from './ring-manager.service';
+import { until } from '../../testing/until';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -17,13 +18,6 @@ function store(): { store: RingStore; dir: string; config: NodeConfig } {
 
 const ring = (clusterId: string): Ring => freshRing({ app: 'api', clusterId, ringSize: ringSize(8), node: 'a@127.0.0.1', addr: '127.0.0.1:9000' });
 
-async function until(cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('RingStore', () => {
   it('writes the newest ring and reads it back', async () => {
@@ -57,7 +51,7 @@ describe('RingStore', () => {
     await expect(s.flush()).rejects.toThrow(/not persisted/);
     expect(s.load()?.clusterId).toBe('before');
     rmSync(blocker, { recursive: true });
-    await until(() => s.persisted);
+    await until('s.persisted', () => s.persisted);
     await s.flush();
     expect(s.load()?.clusterId).toBe('after');
     s.onModuleDestroy();
@@ -73,7 +67,7 @@ describe('RingStore', () => {
     expect(rings.current.clusterId).toBe('decided-while-the-disk-is-full');
     await expect(rings.durable()).rejects.toThrow(/not persisted/);
     rmSync(join(dir, 'ring.json.tmp'), { recursive: true });
-    await until(() => s.persisted);
+    await until('s.persisted', () => s.persisted);
     expect((await rings.durable()).clusterId).toBe('decided-while-the-disk-is-full');
     expect(saved.clusterId).not.toBe('decided-while-the-disk-is-full');
     s.onModuleDestroy();

@@ -23,6 +23,7 @@ import {
 import { ClusterServer, ClusterServerOptions } from './cluster-server';
 import { TcpClusterClient, TcpClusterClientOptions } from './tcp-cluster-client';
 import { requestFailure } from '../../../test/request-failure';
+import { until } from '../../testing/until';
 
 const SECRET = 'hostile-test-secret';
 
@@ -117,13 +118,6 @@ async function listen(onSocket: (socket: Socket) => void): Promise<number> {
 }
 
 /** Poll until `cond` holds, failing after `ms`. */
-async function until(what: string, cond: () => boolean, ms = 4000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 /**
  * A client driven by hand over a real socket: it reads what the server sends through its own

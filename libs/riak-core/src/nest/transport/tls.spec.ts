@@ -15,6 +15,7 @@ import { ClusterServer, ClusterServerOptions } from './cluster-server';
 import { ClusterTlsOptions } from './cluster-tls';
 import { TcpClusterClient, TcpClusterClientOptions } from './tcp-cluster-client';
 import { requestFailure } from '../../../test/request-failure';
+import { until } from '../../testing/until';
 
 const SECRET = 'tls-test-secret';
 
@@ -109,13 +110,6 @@ function client(opts: Partial<TcpClusterClientOptions> = {}): TcpClusterClient {
 }
 
 /** Poll until `cond` holds, failing after `ms`. */
-async function until(what: string, cond: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('cluster transport over TLS', () => {
   it('carries requests between two TLS endpoints, with the HMAC handshake inside the session', async () => {
