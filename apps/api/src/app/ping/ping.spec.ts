@@ -16,8 +16,6 @@ import { until } from '@ringnest/riak-core/testing';
 
 const RING_SIZE = 16;
 
-/** Polls `cond` every 20 ms until it holds, failing after `timeoutMs`. */
-
 /** The pong the vnode of `index` sends: its partition id in decimal, and the node running it. */
 const pongOf = (index: number, node: string) => ({ pong: partitionId(index, RING_SIZE).toString(), node });
 

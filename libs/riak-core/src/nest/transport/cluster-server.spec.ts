@@ -2,140 +2,21 @@
  * The TCP cluster transport end to end: real Nest microservices with a ClusterServer strategy,
  * TcpClusterClient and raw sockets, on ports picked by the OS.
  */
-import { Controller, INestMicroservice, LoggerService, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { Ctx, EventPattern, MessagePattern, Payload, RpcException } from '@nestjs/microservices';
 import { Socket, Server as NetServer, createServer, connect } from 'node:net';
-import { firstValueFrom, of, throwError } from 'rxjs';
+import { firstValueFrom } from 'rxjs';
 import { ConnectionFraming, PROTOCOL_VERSION, ServerHandshake, encodeFrame, serverProof, WireMessage } from '../../lib/wire';
-import { ClusterContext } from './cluster-context';
 import { ClusterRequestError, ClusterErrorCode } from './cluster-errors';
-import { ClusterServer, ClusterServerOptions } from './cluster-server';
-import { TcpClusterClient, TcpClusterClientOptions } from './tcp-cluster-client';
+import { ClusterServerOptions } from './cluster-server';
+import { TcpClusterClientOptions } from './tcp-cluster-client';
 import { requestFailure } from '../../../test/request-failure';
+import { CaptureLogger, TransportHarness, freePort } from '../../../test/transport-harness';
+import { TestModule, received } from '../../../test/transport-test-module';
 
 const SECRET = 'tcp-test-secret';
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-class CaptureLogger implements LoggerService {
-  readonly lines: string[] = [];
-  log(message: unknown): void {
-    this.lines.push(`log ${String(message)}`);
-  }
-  error(message: unknown): void {
-    this.lines.push(`error ${String(message)}`);
-  }
-  warn(message: unknown): void {
-    this.lines.push(`warn ${String(message)}`);
-  }
-  debug(): void {
-    // not recorded
-  }
-  warnings(): string[] {
-    return this.lines.filter((l) => l.startsWith('warn '));
-  }
-}
-
-const received: unknown[] = [];
-
-@Controller()
-class TestController {
-  @MessagePattern('echo')
-  echo(@Payload() data: unknown): unknown {
-    return data;
-  }
-
-  @MessagePattern('whoami')
-  whoami(@Ctx() ctx: ClusterContext): { node: string; address: string; pattern: string } {
-    return { node: ctx.getPeerNode(), address: ctx.getPeerAddress(), pattern: ctx.getPattern() };
-  }
-
-  @MessagePattern('refuse')
-  refuse(): never {
-    throw new RpcException({ code: 'not-owner', message: 'ask n2', owner: 'n2' });
-  }
-
-  @MessagePattern('crash')
-  crash(): never {
-    throw new Error('boom');
-  }
-
-  @MessagePattern('reject-string')
-  async rejectString(): Promise<never> {
-    await sleep(1);
-    throw new RpcException('plain refusal');
-  }
-
-  @MessagePattern('stream')
-  stream(): unknown {
-    return of(1, 2, 3);
-  }
-
-  @MessagePattern('stream-error')
-  streamError(): unknown {
-    return throwError(() => new RpcException({ code: 'stream-failed', message: 'no luck' }));
-  }
-
-  @MessagePattern('slow')
-  async slow(@Payload() ms: number): Promise<string> {
-    await sleep(ms);
-    return `slept ${ms}`;
-  }
-
-  @MessagePattern('unserialisable')
-  unserialisable(): unknown {
-    return { s: Symbol('nope') };
-  }
-
-  @EventPattern('note')
-  note(@Payload() data: unknown): void {
-    received.push(data);
-  }
-}
-
-@Module({ controllers: [TestController] })
-class TestModule {}
-
-interface Node {
-  readonly app: INestMicroservice;
-  readonly server: ClusterServer;
-  readonly addr: string;
-  readonly port: number;
-  readonly logger: CaptureLogger;
-}
-
-const apps: INestMicroservice[] = [];
-const clients: TcpClusterClient[] = [];
-
-async function startNode(opts: Partial<ClusterServerOptions> = {}): Promise<Node> {
-  const logger = new CaptureLogger();
-  const server = new ClusterServer({ host: '127.0.0.1', port: 0, nodeName: 'server@test', secret: SECRET, logger, ...opts });
-  const app = await NestFactory.createMicroservice(TestModule, { strategy: server, logger: false });
-  apps.push(app);
-  await app.listen();
-  const address = server.address();
-  if (!address) throw new Error('server has no address');
-  return { app, server, addr: `127.0.0.1:${address.port}`, port: address.port, logger };
-}
-
-function client(opts: Partial<TcpClusterClientOptions> = {}): TcpClusterClient {
-  const c = new TcpClusterClient({ nodeName: 'client@test', secret: SECRET, logger: new CaptureLogger(), ...opts });
-  clients.push(c);
-  return c;
-}
-
 async function codeOf(p: Promise<unknown>): Promise<ClusterErrorCode> {
   return (await requestFailure(p)).code;
-}
-
-/** A port nothing listens on. */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const address = s.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
 }
 
 /** A raw socket to the server, collecting decoded frames; resolves once connected. */
@@ -152,10 +33,10 @@ async function rawSocket(port: number): Promise<{ socket: Socket; frames: WireMe
   return { socket, frames, closed };
 }
 
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await Promise.all(apps.splice(0).map((a) => a.close()));
-});
+const net = new TransportHarness({ secret: SECRET, module: TestModule });
+const startNode = (opts?: Partial<ClusterServerOptions>) => net.startNode(opts);
+const client = (opts?: Partial<TcpClusterClientOptions>) => net.client(opts);
+afterEach(() => net.close());
 
 describe('ClusterServer + TcpClusterClient', () => {
   it('answers requests through Nest handlers, with the authenticated peer in the context', async () => {
@@ -224,8 +105,7 @@ describe('ClusterServer + TcpClusterClient', () => {
     await expect(c.request(first.addr, 'echo', 'before')).resolves.toBe('before');
     const pending = codeOf(c.request(first.addr, 'slow', 2000));
     await sleep(20);
-    await first.app.close();
-    apps.splice(apps.indexOf(first.app), 1);
+    await net.stopNode(first);
     expect(await pending).toBe('closed');
     expect(['unreachable', 'closed']).toContain(await codeOf(c.request(first.addr, 'echo', 'down')));
     await startNode({ port: first.port });

@@ -4,210 +4,40 @@
  * of slots), and what a man in the middle can do after a handshake he relayed (nothing: every
  * frame carries a MAC under keys he does not have).
  */
-import { Controller, INestMicroservice, LoggerService, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { MessagePattern, Payload } from '@nestjs/microservices';
-import { Server as NetServer, Socket, connect, createServer } from 'node:net';
+import { Socket, connect } from 'node:net';
 import {
-  ClientHandshake,
   ConnectionFraming,
   FrameReader,
   MAC_TAG_BYTES,
   PROTOCOL_VERSION,
   ServerHandshake,
-  WireMessage,
   encodeFrame,
   encodeMessage,
   plainFrame,
 } from '../../lib/wire';
 import { ClusterServer, ClusterServerOptions } from './cluster-server';
-import { TcpClusterClient, TcpClusterClientOptions } from './tcp-cluster-client';
+import { TcpClusterClientOptions } from './tcp-cluster-client';
 import { requestFailure } from '../../../test/request-failure';
+import { CaptureLogger, TransportHarness, TransportNode } from '../../../test/transport-harness';
+import { HOSTILE_SECRET, HostileTestModule, RawClient, header, recorded, structuredCloneDag } from '../../../test/hostile-peer';
 import { until } from '../../testing/until';
 
-const SECRET = 'hostile-test-secret';
-
-class CaptureLogger implements LoggerService {
-  readonly lines: string[] = [];
-  log(message: unknown): void {
-    this.lines.push(`log ${String(message)}`);
-  }
-  error(message: unknown): void {
-    this.lines.push(`error ${String(message)}`);
-  }
-  warn(message: unknown): void {
-    this.lines.push(`warn ${String(message)}`);
-  }
-  debug(): void {
-    // not recorded
-  }
-  warnings(): string[] {
-    return this.lines.filter((l) => l.startsWith('warn '));
-  }
-}
-
-/** Every payload the `record` handler was called with, in order. */
-const recorded: unknown[] = [];
-
-@Controller()
-class HostileTestController {
-  @MessagePattern('record')
-  record(@Payload() data: unknown): string {
-    recorded.push(data);
-    return 'recorded';
-  }
-
-  @MessagePattern('echo')
-  echo(@Payload() data: unknown): unknown {
-    return data;
-  }
-}
-
-@Module({ controllers: [HostileTestController] })
-class HostileTestModule {}
-
-interface Node {
-  readonly app: INestMicroservice;
-  readonly server: ClusterServer;
-  readonly addr: string;
-  readonly port: number;
-  readonly logger: CaptureLogger;
-}
-
-const apps: INestMicroservice[] = [];
-const clients: TcpClusterClient[] = [];
-const sockets: Socket[] = [];
-const servers: NetServer[] = [];
-
+const SECRET = HOSTILE_SECRET;
+const net = new TransportHarness({ secret: SECRET, module: HostileTestModule, client: { minBackoffMs: 1, maxBackoffMs: 1 } });
+const startNode = (opts?: Partial<ClusterServerOptions>) => net.startNode(opts);
+const client = (opts?: Partial<TcpClusterClientOptions>) => net.client(opts);
+const listen = (onSocket: (socket: Socket) => void) => net.listen(onSocket);
 afterEach(async () => {
   recorded.length = 0;
-  for (const s of sockets.splice(0)) s.destroy();
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await Promise.all(apps.splice(0).map((a) => a.close()));
-  await Promise.all(servers.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  await net.close();
 });
 
-async function startNode(opts: Partial<ClusterServerOptions> = {}): Promise<Node> {
-  const logger = new CaptureLogger();
-  const server = new ClusterServer({ host: '127.0.0.1', port: 0, nodeName: 'server@test', secret: SECRET, logger, ...opts });
-  const app = await NestFactory.createMicroservice(HostileTestModule, { strategy: server, logger: false });
-  apps.push(app);
-  await app.listen();
-  const address = server.address();
-  if (!address) throw new Error('server has no address');
-  return { app, server, addr: `127.0.0.1:${address.port}`, port: address.port, logger };
-}
-
-function client(opts: Partial<TcpClusterClientOptions> = {}): TcpClusterClient {
-  const c = new TcpClusterClient({ nodeName: 'client@test', secret: SECRET, logger: new CaptureLogger(), minBackoffMs: 1, maxBackoffMs: 1, ...opts });
-  clients.push(c);
-  return c;
-}
-
-/** A listening plain TCP server for fake peers; resolves with its port. */
-async function listen(onSocket: (socket: Socket) => void): Promise<number> {
-  const server = createServer((socket) => {
-    sockets.push(socket);
-    socket.on('error', () => undefined);
-    onSocket(socket);
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  return typeof address === 'object' && address ? address.port : 0;
-}
-
-/** Poll until `cond` holds, failing after `ms`. */
-
-/**
- * A client driven by hand over a real socket: it reads what the server sends through its own
- * ConnectionFraming, can run the real handshake, and can write any bytes it likes.
- */
-class RawClient {
-  readonly received: WireMessage[] = [];
-  readonly framing = new ConnectionFraming();
-  readonly closed: Promise<void>;
-  isClosed = false;
-  private readError: Error | null = null;
-
-  private constructor(readonly socket: Socket) {
-    socket.on('error', () => undefined);
-    socket.on('data', (chunk: Buffer) => {
-      if (this.readError) return;
-      try {
-        for (const m of this.framing.receive(chunk)) this.received.push(m);
-      } catch (err) {
-        this.readError = err as Error;
-      }
-    });
-    this.closed = new Promise<void>((resolve) =>
-      socket.once('close', () => {
-        this.isClosed = true;
-        resolve();
-      }),
-    );
-  }
-
-  static async open(port: number, localAddress = '127.0.0.1'): Promise<RawClient> {
-    const socket = connect({ host: '127.0.0.1', port, localAddress });
-    sockets.push(socket);
-    const raw = new RawClient(socket);
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('close', () => reject(new Error('closed before connecting')));
-    });
-    return raw;
-  }
-
-  /** Resolves with the first message of type `t` (already received or arriving within the bound). */
-  async next<T extends WireMessage['t']>(t: T): Promise<Extract<WireMessage, { t: T }>> {
-    await until(`a '${t}' message`, () => this.received.some((m) => m.t === t) || this.isClosed);
-    const found = this.received.find((m) => m.t === t);
-    if (!found) throw new Error(`the connection closed without a '${t}' (got ${this.received.map((m) => m.t).join(', ')})`);
-    return found as Extract<WireMessage, { t: T }>;
-  }
-
-  /** Run the real client side of the handshake; the connection is in session afterwards. */
-  async authenticate(node = 'raw@test', secret = SECRET): Promise<void> {
-    const handshake = new ClientHandshake({ secret, node, nonce: 'c1'.repeat(32) });
-    this.socket.write(this.framing.frame(encodeMessage(handshake.answer(await this.next('challenge')))));
-    const verdict = handshake.verify(await this.next('welcome'));
-    if (!verdict.ok) throw new Error(verdict.reason);
-    this.framing.startSession(verdict.value.keys);
-  }
-
-  /** The next frame of a request, sealed with the next sequence number (not written). */
-  requestFrame(id: number, pattern: string, data: unknown): Buffer {
-    return this.framing.frame(encodeMessage({ t: 'req', v: PROTOCOL_VERSION, id, pattern, data }));
-  }
-}
-
-/**
- * msgpackr's structured-clone encoding of {l: x, r: x} nested `levels` deep: each level is tagged
- * with an id (ext 0x69) and referenced once more by pointer (ext 0x70), so a few bytes per level
- * stand for 2^levels leaves once the references are followed.
- */
-function structuredCloneDag(levels: number): Buffer {
-  const id = (n: number): Buffer => header(n);
-  const parts: Buffer[] = [];
-  for (let n = levels; n >= 1; n--) parts.push(Buffer.from([0xde, 0, 2, 0xa1, 0x6c, 0xd6, 0x69]), id(n));
-  parts.push(Buffer.from([0xde, 0, 1, 0xa1, 0x70, 0xa1, 0x78]));
-  for (let n = 1; n <= levels; n++) parts.push(Buffer.from([0xa1, 0x72, 0xd6, 0x70]), id(n));
-  return Buffer.concat(parts);
-}
-
-/** A frame header announcing `length` bytes. */
-function header(length: number): Buffer {
-  const h = Buffer.alloc(4);
-  h.writeUInt32BE(length, 0);
-  return h;
-}
 
 describe('before authentication', () => {
   it('refuses a frame header over 4 KiB as soon as it is read, without waiting for the body', async () => {
     const node = await startNode();
     for (const length of [4097, 60 * 1024 * 1024]) {
-      const raw = await RawClient.open(node.port);
+      const raw = await RawClient.open(net, node.port);
       await raw.next('challenge');
       const started = Date.now();
       raw.socket.write(header(length)); // no body follows: only the header can be the reason
@@ -217,7 +47,7 @@ describe('before authentication', () => {
     }
     expect(node.logger.warnings().filter((l) => l.includes('limit is 4096'))).toHaveLength(2);
     // a frame of exactly 4 KiB is read (and refused for what it is, not for its size)
-    const raw = await RawClient.open(node.port);
+    const raw = await RawClient.open(net, node.port);
     raw.socket.write(Buffer.concat([header(4096), Buffer.alloc(4096, 0xc0)]));
     await raw.closed;
     expect(node.logger.warnings().at(-1)).toContain('not a handshake message');
@@ -240,7 +70,7 @@ describe('before authentication', () => {
     ];
     for (const bomb of bombs) {
       expect(bomb.length).toBeLessThanOrEqual(4096);
-      const raw = await RawClient.open(node.port);
+      const raw = await RawClient.open(net, node.port);
       const started = Date.now();
       raw.socket.write(plainFrame(bomb));
       await raw.closed;
@@ -269,20 +99,20 @@ describe('before authentication', () => {
 describe('unauthenticated connection limits', () => {
   it('closes a connection over the per-address limit at once, while other addresses still get in', async () => {
     const node = await startNode({ maxUnauthenticated: 10, maxUnauthenticatedPerAddress: 2 });
-    const held = [await RawClient.open(node.port, '127.0.0.2'), await RawClient.open(node.port, '127.0.0.2')];
+    const held = [await RawClient.open(net, node.port, '127.0.0.2'), await RawClient.open(net, node.port, '127.0.0.2')];
     for (const raw of held) await raw.next('challenge');
-    const extra = await RawClient.open(node.port, '127.0.0.2');
+    const extra = await RawClient.open(net, node.port, '127.0.0.2');
     await extra.closed;
     expect(extra.received).toMatchObject([{ t: 'bye', code: 'busy' }]);
     // another address, and an authenticating peer, are not affected
-    const other = await RawClient.open(node.port, '127.0.0.3');
+    const other = await RawClient.open(net, node.port, '127.0.0.3');
     await other.next('challenge');
     await expect(client().request(node.addr, 'echo', 'authenticated')).resolves.toBe('authenticated');
     expect(node.server.unauthenticatedCount).toBe(3);
     // a slot comes back when its connection closes
     held[0].socket.destroy();
     await until('the slot to be released', () => node.server.unauthenticatedCount === 2);
-    const again = await RawClient.open(node.port, '127.0.0.2');
+    const again = await RawClient.open(net, node.port, '127.0.0.2');
     await again.next('challenge');
     expect(again.isClosed).toBe(false);
   });
@@ -291,9 +121,9 @@ describe('unauthenticated connection limits', () => {
     const node = await startNode({ maxUnauthenticated: 3, maxUnauthenticatedPerAddress: 3 });
     const friend = client();
     await expect(friend.request(node.addr, 'echo', 'before')).resolves.toBe('before');
-    const held = await Promise.all(['127.0.0.2', '127.0.0.3', '127.0.0.4'].map((a) => RawClient.open(node.port, a)));
+    const held = await Promise.all(['127.0.0.2', '127.0.0.3', '127.0.0.4'].map((a) => RawClient.open(net, node.port, a)));
     for (const raw of held) await raw.next('challenge');
-    const refused = await Promise.all(Array.from({ length: 20 }, (_, i) => RawClient.open(node.port, `127.0.1.${i + 1}`)));
+    const refused = await Promise.all(Array.from({ length: 20 }, (_, i) => RawClient.open(net, node.port, `127.0.1.${i + 1}`)));
     await Promise.all(refused.map((r) => r.closed));
     for (const r of refused) expect(r.received).toMatchObject([{ t: 'bye', code: 'busy' }]);
     // a newcomer with the secret is refused too while every slot is taken, with a clear reason
@@ -331,7 +161,7 @@ describe('unauthenticated connection limits', () => {
     let peak = before;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
     const attack = async (i: number): Promise<void> => {
-      const raw = await RawClient.open(node.port, `127.0.2.${(i % 50) + 1}`).catch(() => null);
+      const raw = await RawClient.open(net, node.port, `127.0.2.${(i % 50) + 1}`).catch(() => null);
       if (!raw) return; // refused while connecting: nothing held
       raw.socket.write(header(60 * 1024 * 1024));
       for (let k = 0; k < 8 && !raw.isClosed; k++) raw.socket.write(chunk); // 2 MiB of body
@@ -351,8 +181,8 @@ describe('unauthenticated connection limits', () => {
 });
 
 describe('after authentication: every frame carries a MAC', () => {
-  async function authenticated(node: Node): Promise<RawClient> {
-    const raw = await RawClient.open(node.port);
+  async function authenticated(node: TransportNode): Promise<RawClient> {
+    const raw = await RawClient.open(net, node.port);
     await raw.authenticate();
     return raw;
   }
@@ -449,7 +279,7 @@ describe('a man in the middle who relays the handshake', () => {
     let recordedRequest: Buffer | null = null;
     return listen((fromClient) => {
       const toServer = connect({ host: '127.0.0.1', port: serverPort });
-      sockets.push(toServer);
+      net.sockets.push(toServer);
       toServer.on('error', () => undefined);
       toServer.on('close', () => fromClient.destroy());
       fromClient.on('close', () => toServer.destroy());

@@ -4,36 +4,20 @@
  * session, and refusals (another CA, plain TCP against TLS, TLS against plain TCP) that are logged
  * while the server keeps serving.
  */
-import { Controller, INestMicroservice, LoggerService, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { Controller, Module } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { connect } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { PemFiles, TestPki } from '../../../test/tls-certs';
 import { ClusterContext } from './cluster-context';
-import { ClusterServer, ClusterServerOptions } from './cluster-server';
+import { ClusterServerOptions } from './cluster-server';
 import { ClusterTlsOptions } from './cluster-tls';
-import { TcpClusterClient, TcpClusterClientOptions } from './tcp-cluster-client';
+import { TcpClusterClientOptions } from './tcp-cluster-client';
 import { requestFailure } from '../../../test/request-failure';
 import { until } from '../../testing/until';
+import { TransportHarness } from '../../../test/transport-harness';
 
 const SECRET = 'tls-test-secret';
-
-class CaptureLogger implements LoggerService {
-  readonly lines: string[] = [];
-  log(message: unknown): void {
-    this.lines.push(`log ${String(message)}`);
-  }
-  error(message: unknown): void {
-    this.lines.push(`error ${String(message)}`);
-  }
-  warn(message: unknown): void {
-    this.lines.push(`warn ${String(message)}`);
-  }
-  warnings(): string[] {
-    return this.lines.filter((l) => l.startsWith('warn '));
-  }
-}
 
 @Controller()
 class TlsTestController {
@@ -51,14 +35,6 @@ class TlsTestController {
 @Module({ controllers: [TlsTestController] })
 class TlsTestModule {}
 
-interface Node {
-  readonly app: INestMicroservice;
-  readonly server: ClusterServer;
-  readonly addr: string;
-  readonly port: number;
-  readonly logger: CaptureLogger;
-}
-
 const pki = new TestPki();
 let caA: PemFiles;
 let caB: PemFiles;
@@ -68,9 +44,6 @@ let tls2: ClusterTlsOptions;
 let strangerTrustingA: ClusterTlsOptions;
 /** a node of CA A that trusts only CA B: it must refuse the server */
 let n3TrustingB: ClusterTlsOptions;
-
-const apps: INestMicroservice[] = [];
-const clients: TcpClusterClient[] = [];
 
 beforeAll(() => {
   caA = pki.ca('ca-a');
@@ -87,29 +60,10 @@ beforeAll(() => {
 
 afterAll(() => pki.remove());
 
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await Promise.all(apps.splice(0).map((a) => a.close()));
-});
-
-async function startNode(opts: Partial<ClusterServerOptions> = {}): Promise<Node> {
-  const logger = new CaptureLogger();
-  const server = new ClusterServer({ host: '127.0.0.1', port: 0, nodeName: 'n1@127.0.0.1', secret: SECRET, logger, ...opts });
-  const app = await NestFactory.createMicroservice(TlsTestModule, { strategy: server, logger: false });
-  apps.push(app);
-  await app.listen();
-  const address = server.address();
-  if (!address) throw new Error('server has no address');
-  return { app, server, addr: `127.0.0.1:${address.port}`, port: address.port, logger };
-}
-
-function client(opts: Partial<TcpClusterClientOptions> = {}): TcpClusterClient {
-  const c = new TcpClusterClient({ nodeName: 'n2@127.0.0.1', secret: SECRET, logger: new CaptureLogger(), minBackoffMs: 1, maxBackoffMs: 1, ...opts });
-  clients.push(c);
-  return c;
-}
-
-/** Poll until `cond` holds, failing after `ms`. */
+const net = new TransportHarness({ secret: SECRET, module: TlsTestModule, serverNode: 'n1@127.0.0.1', clientNode: 'n2@127.0.0.1', client: { minBackoffMs: 1, maxBackoffMs: 1 } });
+const startNode = (opts?: Partial<ClusterServerOptions>) => net.startNode(opts);
+const client = (opts?: Partial<TcpClusterClientOptions>) => net.client(opts);
+afterEach(() => net.close());
 
 describe('cluster transport over TLS', () => {
   it('carries requests between two TLS endpoints, with the HMAC handshake inside the session', async () => {
