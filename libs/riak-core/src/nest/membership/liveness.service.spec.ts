@@ -7,7 +7,6 @@
 import { Controller, INestMicroservice, Logger, LoggerService, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MessagePattern } from '@nestjs/microservices';
-import { createServer } from 'node:net';
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { NodeConfig, freshRing, ringSize, setMember } from '../../lib';
 import { ClusterRequestError, ClusterServer, TcpClusterClient } from '../transport';
@@ -16,6 +15,7 @@ import { RingManager } from '../ring/ring-manager.service';
 import { DEFAULT_RUNTIME_OPTIONS, RuntimeOptions } from '../node/runtime-options';
 import { Patterns } from '../transport/patterns';
 import { until } from '../../testing/until';
+import { freePort } from '../../../test/transport-harness';
 
 const SECRET = 'liveness-test-secret';
 const A = 'a@test';
@@ -33,15 +33,6 @@ class PeerController {
 
 @Module({ controllers: [PeerController] })
 class PeerModule {}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const address = s.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
 
 
 describe('LivenessService around a peer restart (TCP)', () => {
