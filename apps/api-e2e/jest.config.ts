@@ -4,7 +4,7 @@ export default {
   rootDir: '.',
   testMatch: ['<rootDir>/src/**/*.e2e.spec.ts'],
   testTimeout: 180000,
-  // Two files at once: most of an e2e test's time is spent waiting on node processes (gossip, handoff,
-  // npm), so two overlap well on two cores; every wait in them is a bounded poll, not a timing.
-  maxWorkers: 2,
+  // One file at a time: two at once on two cores made each file about twice as slow (the node
+  // processes of both compete for the CPU), so the suite took longer, not less.
+  maxWorkers: 1,
 };
