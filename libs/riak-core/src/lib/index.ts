@@ -14,5 +14,6 @@ export * from './service-ref';
 export * from './coverage-plan';
 export * from './quorum';
 export * from './handoff/transfers';
+export * from './aae';
 export * from './wire/wire-error';
 export * from './wire/msgpack';

@@ -1,0 +1,2 @@
+export * from './tree-shape';
+export * from './hash-tree';
