@@ -1,2 +1,4 @@
 export * from './tree-shape';
 export * from './hash-tree';
+export * from './exchange';
+export * from './exchange-replies';
