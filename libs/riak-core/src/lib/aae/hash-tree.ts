@@ -9,10 +9,11 @@
  * so there is nothing dirty to flush, and the tree never depends on the order of the writes: two
  * trees holding the same (key, digest) pairs have the same hashes everywhere.
  *
- * Keys and digests are strings (hashed as UTF-8, so they should be well-formed UTF-16, as the KV
- * store's keys are); a digest is opaque to the tree, e.g. the hex of a hash of the object's version.
+ * Keys and digests are strings: well-formed UTF-16 (as the KV store's keys are), hashed as UTF-8,
+ * at most 65 535 UTF-8 bytes each. A digest is opaque to the tree, e.g. the hex of a hash of the
+ * object's version.
  */
-import { DEFAULT_TREE_SHAPE, TreeShape, leafHash, levelSize, segmentOf } from './tree-shape';
+import { DEFAULT_TREE_SHAPE, TreeShape, checkTreeString, leafHash, levelSize, segmentOf } from './tree-shape';
 
 const NO_KEYS: ReadonlyMap<string, string> = new Map();
 
@@ -42,8 +43,10 @@ export class HashTree {
     return this.count;
   }
 
-  /** Records `key` at version `digest`, replacing its previous digest. */
+  /** Records `key` at version `digest`, replacing its previous digest. Throws RangeError on a key or digest that {@link checkTreeString} refuses. */
   insert(key: string, digest: string): void {
+    checkTreeString('key', key);
+    checkTreeString('digest', digest);
     const segment = segmentOf(this.shape, key);
     let keys = this.buckets[segment];
     const old = keys?.get(key);

@@ -17,6 +17,23 @@ export interface TreeShape {
   readonly segments: number;
 }
 
+/** Longest key or digest a tree holds, in UTF-8 bytes (a snapshot stores their lengths in 16 bits). */
+export const MAX_TREE_STRING_BYTES = 0xffff;
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Throws RangeError unless `s` is well-formed UTF-16 (so that its UTF-8 bytes, which the hashes
+ * and the snapshot use, stand for it alone) and fits in {@link MAX_TREE_STRING_BYTES}.
+ */
+export function checkTreeString(what: 'key' | 'digest', s: string): void {
+  if (LONE_SURROGATE.test(s)) throw new RangeError(`a tree ${what} must be well-formed UTF-16 (no lone surrogates)`);
+  // UTF-8 takes at most 3 bytes per UTF-16 unit
+  if (s.length * 3 > MAX_TREE_STRING_BYTES && Buffer.byteLength(s) > MAX_TREE_STRING_BYTES) {
+    throw new RangeError(`a tree ${what} must be at most ${MAX_TREE_STRING_BYTES} UTF-8 bytes, got ${Buffer.byteLength(s)}`);
+  }
+}
+
 /** riak_core's hashtree uses 1024 × 1024 segments; more would cost memory in every tree for no gain. */
 export const MAX_SEGMENTS = 1 << 20;
 
