@@ -3,3 +3,4 @@ export * from './hash-tree';
 export * from './exchange';
 export * from './exchange-replies';
 export * from './tree-codec';
+export * from './exchange-schedule';
