@@ -51,6 +51,24 @@ describe('treeShape', () => {
     );
   });
 
+  it('keeps segments, leaves and roots as every node and every earlier version computed them', () => {
+    // a change here makes trees of different versions disagree everywhere: it needs a new snapshot format and tree rebuilds
+    expect(['', 'a', 'bucket/key-1', 'é😀'].map((k) => segmentOf(DEFAULT_TREE_SHAPE, k))).toEqual([31755, 45491, 10383, 36336]);
+    expect(leafHash('k', 'v')).toEqual([3950460745, 1777849566]);
+    expect(HashTree.of([['a', '1'], ['b', '2']]).root()).toBe('b5e466ac99722883');
+  });
+
+  it('spreads keys over the segments like a random function', () => {
+    const counts = new Map<number, number>();
+    for (let i = 0; i < 100_000; i++) {
+      const s = segmentOf(DEFAULT_TREE_SHAPE, `bucket/key-${i}`);
+      counts.set(s, (counts.get(s) ?? 0) + 1);
+    }
+    // Poisson with mean 100 000 / 65 536: 51 287 segments hold a key, the fullest about 9
+    expect(counts.size).toBeGreaterThan(50_800);
+    expect(Math.max(...counts.values())).toBeLessThanOrEqual(12);
+  });
+
   it('gives different leaves to pairs that only concatenate alike', () => {
     expect(leafHash('ab', 'c')).not.toEqual(leafHash('a', 'bc'));
   });
