@@ -50,6 +50,11 @@ async function main(keys: number): Promise<void> {
   const [, del] = timed(() => {
     for (let i = 0; i < keys; i += 10) tree.delete(entries[i][0]);
   });
+  // a tree that owns its strings, as a vnode's tree would (the one above shares `entries`' strings)
+  const beforeOwn = heap();
+  const own = new HashTree();
+  for (let i = 0; i < keys; i++) own.insert(`bucket/key-${i}`, digest(`v3-${i}`));
+  const ownBytes = heap() - beforeOwn;
   const [snapshot, encode] = timed(() => encodeTreeSnapshot(tree, 0));
   const [decoded, decode] = timed(() => decodeTreeSnapshot(snapshot));
   if (decoded.kind !== 'snapshot' || decoded.snapshot.tree.root() !== tree.root()) throw new Error('snapshot did not round-trip');
@@ -61,7 +66,8 @@ async function main(keys: number): Promise<void> {
   line(`delete ${Math.ceil(keys / 10)} keys`, ms(del));
   if (gc !== undefined) {
     line('memory: empty tree (65 536 segments)', mb(emptyBytes));
-    line(`memory: tree of ${keys} keys`, mb(fullBytes));
+    line(`memory: tree of ${keys} keys, strings shared`, mb(fullBytes));
+    line(`memory: tree of ${own.size} keys, strings its own`, mb(ownBytes));
   }
   line(`snapshot of ${tree.size} keys: size`, mb(snapshot.length));
   line('snapshot: encode / decode', `${ms(encode)} / ${ms(decode)}`);
