@@ -16,5 +16,6 @@ export * from './coverage-plan';
 export * from './quorum';
 export * from './coordinator';
 export * from './handoff/transfers';
+export * from './aae';
 export * from './wire/wire-error';
 export * from './wire/msgpack';
