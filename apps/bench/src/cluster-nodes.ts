@@ -1,14 +1,13 @@
 /**
  * Real node processes (api or chat app from dist/) on free loopback ports, for benchmarks. Every
  * process started here is killed by its PID when the bench stops it, and also when the bench exits,
- * fails or gets SIGINT/SIGTERM (a registry of live nodes; nothing is looked up by name).
+ * fails or gets SIGINT/SIGTERM (`killOnExit` of `@ringnest/riak-core/testing`; nothing is looked up
+ * by name).
  */
-import { spawn, ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { until } from '@ringnest/riak-core/testing';
+import { NodeProcess, freePorts, killOnExit, until } from '@ringnest/riak-core/testing';
 
 export { until };
 
@@ -20,7 +19,7 @@ export interface ClusterNode {
   readonly cluster: string;
   /** the TCP line port of a chat node (docs/reference/chat-protocol.md); 0 for an api node */
   readonly chatPort: number;
-  readonly child: ChildProcess;
+  readonly process: NodeProcess;
   readonly pid: number;
   readonly dir: string;
 }
@@ -30,27 +29,15 @@ export interface StartOptions {
 }
 
 export async function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
+  return (await freePorts(1))[0];
 }
 
-const live = new Set<ClusterNode>();
+const dirs = new Set<string>();
 let guarded = false;
 
 function kill(n: ClusterNode): void {
-  live.delete(n);
-  if (n.child.exitCode === null && n.child.signalCode === null) {
-    try {
-      process.kill(n.pid, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  }
+  n.process.signal('SIGKILL');
+  dirs.delete(n.dir);
   rmSync(n.dir, { recursive: true, force: true });
 }
 
@@ -58,14 +45,10 @@ function kill(n: ClusterNode): void {
 function guard(): void {
   if (guarded) return;
   guarded = true;
-  process.on('exit', () => [...live].forEach(kill));
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => {
-      if (live.size > 0) console.error(`\n${sig}: stopping ${live.size} node process(es): ${[...live].map((n) => n.pid).join(', ')}`);
-      [...live].forEach(kill);
-      process.exit(130);
-    });
-  }
+  process.on('exit', () => [...dirs].forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+  killOnExit((sig, pids) => {
+    if (pids.length > 0) console.error(`\n${sig}: stopping ${pids.length} node process(es): ${pids.join(', ')}`);
+  });
 }
 
 /**
@@ -78,23 +61,26 @@ export async function startNode(root: string, name: string, opts: StartOptions =
   if (!existsSync(main)) throw new Error(`${main} is missing: build it first (npx nx run ${app}:build)`);
   guard();
   const dir = mkdtempSync(join(tmpdir(), `ringnest-bench-${name}-`));
-  const [httpPort, clusterPort, chatPort] = [await freePort(), await freePort(), app === 'chat' ? await freePort() : 0];
-  const out = openSync(join(dir, 'node.log'), 'a');
-  const env = { ...process.env, RINGNEST_NAME: `${name}@127.0.0.1`, HTTP_PORT: String(httpPort), CLUSTER_PORT: String(clusterPort), DATA_DIR: join(dir, 'data'), STORAGE: 'lmdb', LOG_LEVEL: 'warn', ...(chatPort ? { CHAT_PORT: String(chatPort) } : {}) };
-  const child = spawn(process.execPath, [main], { env, stdio: ['ignore', out, out] });
-  closeSync(out);
-  if (child.pid === undefined) throw new Error(`could not start ${name}`);
-  const node: ClusterNode = { name: `${name}@127.0.0.1`, http: `http://127.0.0.1:${httpPort}`, cluster: `127.0.0.1:${clusterPort}`, chatPort, child, pid: child.pid, dir };
-  live.add(node);
+  dirs.add(dir);
+  const [httpPort, clusterPort, chatPort] = await freePorts(app === 'chat' ? 3 : 2);
+  const proc = new NodeProcess({
+    name: `${name}@127.0.0.1`,
+    script: main,
+    httpPort,
+    clusterPort,
+    dataDir: join(dir, 'data'),
+    logFile: join(dir, 'node.log'),
+    env: { STORAGE: 'lmdb', LOG_LEVEL: 'warn', ...(chatPort ? { CHAT_PORT: String(chatPort) } : {}) },
+  });
   try {
-    await until(`${name} to start`, async () => child.exitCode !== null || (await fetch(`${node.http}/health`)).status === 200, 30000);
-    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode}`);
+    await proc.start();
   } catch (err) {
-    const log = readFileSync(join(dir, 'node.log'), 'utf8').slice(-2000);
-    kill(node);
-    throw new Error(`${(err as Error).message}${log ? `\n${name} log:\n${log}` : ''}`);
+    proc.signal('SIGKILL');
+    dirs.delete(dir);
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
   }
-  return node;
+  return { name: proc.name, http: proc.http, cluster: proc.clusterAddr, chatPort: chatPort ?? 0, process: proc, pid: proc.pid as number, dir };
 }
 
 interface ClusterStatus {
@@ -117,11 +103,7 @@ export async function joinAndSettle(nodes: readonly ClusterNode[], timeoutMs = 1
 
 /** The last `lines` lines of a node's log (stdout and stderr), for a failure message. */
 export function nodeLogTail(n: ClusterNode, lines: number): string {
-  try {
-    return readFileSync(join(n.dir, 'node.log'), 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
+  return n.process.logTail(lines) || '(no log)';
 }
 
 export function stopNodes(nodes: readonly ClusterNode[]): void {

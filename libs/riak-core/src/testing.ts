@@ -22,6 +22,8 @@ import { until } from './testing/until';
 
 export { InMemoryClusterNetwork };
 export { GiveUp, until } from './testing/until';
+export { NodeProcess, ProcessCluster, freePorts, killOnExit, logBeside } from './testing/node-process';
+export type { NodeProcessSpec, ProcessClusterOptions, ProcessNodeOptions } from './testing/node-process';
 
 /** Timings that let a simulated cluster settle in a second or two. */
 export const FAST_RUNTIME: Partial<RuntimeOptions> = {

@@ -1,18 +1,18 @@
 /**
  * Real node processes on loopback for cluster tests: each node is `node dist/apps/<app>/main.js`
- * with its own ports and DATA_DIR. Every process a test starts is tracked by PID and stopped by
- * `stopAll()`. Waits poll a condition with a deadline; nothing sleeps to synchronise.
+ * with its own ports and DATA_DIR (the process helpers of `@ringnest/riak-core/testing`). Every
+ * process a test starts is tracked by PID and stopped by `stopAll()`. Waits poll a condition with a
+ * deadline; nothing sleeps to synchronise.
  */
-import { ChildProcess, spawn, execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, openSync, closeSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { GiveUp, until } from '@ringnest/riak-core/testing';
+import { GiveUp, NodeProcess as BaseNodeProcess, NodeProcessSpec, ProcessCluster, freePorts, logBeside, until } from '@ringnest/riak-core/testing';
 
-export { GiveUp, until };
+export { GiveUp, freePorts, until };
 
 export const ROOT = resolve(__dirname, '../../../..');
+
+export type NodeApp = 'api' | 'chat';
 
 export interface NodeSpec {
   readonly name: string;
@@ -20,97 +20,24 @@ export interface NodeSpec {
   readonly clusterPort: number;
   readonly dataDir: string;
   readonly env: Record<string, string>;
-  readonly app: 'api' | 'chat';
+  readonly app: NodeApp;
 }
 
-export class NodeProcess {
-  private child: ChildProcess | undefined;
-  private exit: Promise<number | null> | undefined;
-  readonly logFile: string;
+/** A node of the api or chat app, with the requests and log reading the specs use. */
+export class NodeProcess extends BaseNodeProcess {
+  declare readonly spec: NodeProcessSpec & { readonly env: Readonly<Record<string, string>> };
+  readonly app: NodeApp;
 
-  constructor(readonly spec: NodeSpec) {
-    this.logFile = join(spec.dataDir, '..', `${spec.name.replace(/[@.]/g, '_')}.log`);
-  }
-
-  get pid(): number | undefined {
-    return this.child?.pid;
-  }
-
-  get http(): string {
-    return `http://127.0.0.1:${this.spec.httpPort}`;
-  }
-
-  get clusterAddr(): string {
-    return `127.0.0.1:${this.spec.clusterPort}`;
+  constructor(spec: NodeSpec) {
+    super({ ...spec, script: join(ROOT, `dist/apps/${spec.app}/main.js`), cwd: ROOT, logFile: logBeside(spec.dataDir, spec.name) });
+    this.app = spec.app;
   }
 
   /** The chat TCP line port (docs/reference/chat-protocol.md) of a chat node. */
   get chatPort(): number {
     const port = Number(this.spec.env['CHAT_PORT']);
-    if (this.spec.app !== 'chat' || !port) throw new Error(`${this.spec.name} is not a chat node with a CHAT_PORT`);
+    if (this.app !== 'chat' || !port) throw new Error(`${this.spec.name} is not a chat node with a CHAT_PORT`);
     return port;
-  }
-
-  get running(): boolean {
-    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  /** Start the process; resolves once it answers /health. */
-  async start(extraEnv: Record<string, string> = {}): Promise<void> {
-    const out = openSync(this.logFile, 'a');
-    const child = spawn(process.execPath, [join(ROOT, `dist/apps/${this.spec.app}/main.js`)], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        RINGNEST_NAME: this.spec.name,
-        HTTP_PORT: String(this.spec.httpPort),
-        CLUSTER_PORT: String(this.spec.clusterPort),
-        DATA_DIR: this.spec.dataDir,
-        ...this.spec.env,
-        ...extraEnv,
-      },
-      stdio: ['ignore', out, out],
-    });
-    closeSync(out);
-    this.child = child;
-    this.exit = new Promise((res) => child.once('exit', (code) => res(code)));
-    await until(`${this.spec.name} /health`, async () => {
-      if (!this.running) throw new GiveUp(`${this.spec.name} exited early:\n${this.log().slice(-2000)}`);
-      return (await fetchStatus(`${this.http}/health`)) === 200;
-    }, 30000);
-  }
-
-  /** Resolves with the exit code once the process has exited. */
-  exited(timeoutMs = 30000): Promise<number | null> {
-    if (!this.exit) return Promise.resolve(null);
-    return withTimeout(this.exit, timeoutMs, `${this.spec.name} to exit`);
-  }
-
-  signal(sig: NodeJS.Signals): void {
-    if (this.child?.pid && this.running) process.kill(this.child.pid, sig);
-  }
-
-  /** SIGTERM and wait for the exit code. */
-  async stop(): Promise<number | null> {
-    if (!this.running) return this.child?.exitCode ?? null;
-    this.signal('SIGTERM');
-    return this.exited();
-  }
-
-  /** SIGKILL and wait until gone. */
-  async kill9(): Promise<void> {
-    if (!this.running) return;
-    this.signal('SIGKILL');
-    await this.exited();
-  }
-
-  /** Everything the process wrote, stdout and stderr, as text. */
-  log(): string {
-    try {
-      return readFileSync(this.logFile, 'utf8');
-    } catch {
-      return '';
-    }
   }
 
   /**
@@ -179,33 +106,31 @@ export interface ClusterStatus {
 }
 
 /** A set of nodes for one test file, in a temporary directory, on free ports. */
-export class TestCluster {
-  readonly dir = mkdtempSync(join(tmpdir(), 'ringnest-e2e-'));
-  readonly nodes: NodeProcess[] = [];
+export class TestCluster extends ProcessCluster {
+  declare readonly nodes: NodeProcess[];
 
-  async node(name: string, opts: { env?: Record<string, string>; app?: 'api' | 'chat'; dataDir?: string } = {}): Promise<NodeProcess> {
-    const [httpPort, clusterPort, chatPort] = await freePorts(3);
-    const n = new NodeProcess({
-      name: name.includes('@') ? name : `${name}@127.0.0.1`,
-      httpPort,
-      clusterPort,
-      dataDir: opts.dataDir ?? join(this.dir, name),
-      env: { RING_SIZE: '64', STORAGE: 'memory', ...(opts.app === 'chat' ? { CHAT_PORT: String(chatPort) } : {}), ...opts.env },
-      app: opts.app ?? 'api',
-    });
-    this.nodes.push(n);
-    return n;
+  constructor() {
+    super({ script: join(ROOT, 'dist/apps/api/main.js'), cwd: ROOT, prefix: 'ringnest-e2e-' });
   }
 
-  async started(name: string, opts: { env?: Record<string, string>; app?: 'api' | 'chat' } = {}): Promise<NodeProcess> {
+  override async node(name: string, opts: { env?: Record<string, string>; app?: NodeApp; dataDir?: string } = {}): Promise<NodeProcess> {
+    const [httpPort, clusterPort, chatPort] = await freePorts(3);
+    return this.track(
+      new NodeProcess({
+        name: name.includes('@') ? name : `${name}@127.0.0.1`,
+        httpPort,
+        clusterPort,
+        dataDir: opts.dataDir ?? join(this.dir, name),
+        env: { RING_SIZE: '64', STORAGE: 'memory', ...(opts.app === 'chat' ? { CHAT_PORT: String(chatPort) } : {}), ...opts.env },
+        app: opts.app ?? 'api',
+      }),
+    );
+  }
+
+  override async started(name: string, opts: { env?: Record<string, string>; app?: NodeApp } = {}): Promise<NodeProcess> {
     const n = await this.node(name, opts);
     await n.start();
     return n;
-  }
-
-  async stopAll(): Promise<void> {
-    await Promise.all(this.nodes.map((n) => n.kill9().catch(() => undefined)));
-    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
@@ -231,41 +156,6 @@ export async function waitSettled(nodes: NodeProcess[], timeoutMs = 60000): Prom
     );
   }, timeoutMs, () => last?.text ?? '');
   return last as ClusterStatus;
-}
-
-async function fetchStatus(url: string): Promise<number> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-  await res.arrayBuffer();
-  return res.status;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise((res, rej) => {
-    const t = setTimeout(() => rej(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        res(v);
-      },
-      (e) => {
-        clearTimeout(t);
-        rej(e);
-      },
-    );
-  });
-}
-
-/** Distinct free TCP ports on loopback. */
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((res) => {
-      const s = createServer();
-      s.listen(0, '127.0.0.1', () => res(s));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
 }
 
 export interface CliResult {

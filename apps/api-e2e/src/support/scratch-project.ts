@@ -5,11 +5,12 @@
  * and its node processes run from there. Every process started here is tracked by PID; `remove()`
  * kills what is still running and deletes the directory.
  */
-import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { GiveUp, ROOT, until } from './cluster';
+import { NodeProcess } from '@ringnest/riak-core/testing';
+import { ROOT } from './cluster';
 
 /** The publishable libraries, in dependency order: dist/libs/<name> holds each built package. */
 export const PACKAGES = ['riak-core', 'handoff-kv', 'coord-kv'] as const;
@@ -136,60 +137,19 @@ export class ScratchProject {
 }
 
 /** One process of the user's service: `node dist/main.js` configured by the node environment variables. */
-export class UserNode {
-  private child: ChildProcess | undefined;
-  private exit: Promise<number | null> | undefined;
-  private readonly logFile: string;
-
-  constructor(
-    private readonly projectDir: string,
-    readonly name: string,
-    readonly httpPort: number,
-    readonly clusterPort: number,
-    private readonly env: Record<string, string>,
-  ) {
-    this.logFile = join(projectDir, `${name.replace(/[@.]/g, '_')}.log`);
-  }
-
-  get pid(): number | undefined {
-    return this.child?.pid;
-  }
-
-  get http(): string {
-    return `http://127.0.0.1:${this.httpPort}`;
-  }
-
-  get clusterAddr(): string {
-    return `127.0.0.1:${this.clusterPort}`;
-  }
-
-  get running(): boolean {
-    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  /** Start the process; resolves once it answers /health. */
-  async start(): Promise<void> {
-    const out = openSync(this.logFile, 'a');
-    const child = spawn(process.execPath, ['dist/main.js'], {
-      cwd: this.projectDir,
-      env: userEnv({
-        RINGNEST_NAME: this.name,
-        HTTP_PORT: String(this.httpPort),
-        CLUSTER_PORT: String(this.clusterPort),
-        DATA_DIR: join(this.projectDir, 'data', this.name),
-        ...this.env,
-      }),
-      stdio: ['ignore', out, out],
+export class UserNode extends NodeProcess {
+  constructor(projectDir: string, name: string, httpPort: number, clusterPort: number, env: Record<string, string>) {
+    super({
+      name,
+      script: 'dist/main.js',
+      cwd: projectDir,
+      httpPort,
+      clusterPort,
+      dataDir: join(projectDir, 'data', name),
+      logFile: join(projectDir, `${name.replace(/[@.]/g, '_')}.log`),
+      env,
+      baseEnv: userEnv(),
     });
-    closeSync(out);
-    this.child = child;
-    this.exit = new Promise((res) => child.once('exit', (code) => res(code)));
-    await until(`${this.name} /health`, async () => {
-      if (!this.running) throw new GiveUp(`${this.name} exited early:\n${this.log().slice(-2000)}`);
-      const res = await fetch(`${this.http}/health`, { signal: AbortSignal.timeout(2000) });
-      await res.arrayBuffer();
-      return res.status === 200;
-    }, 30000);
   }
 
   async get<T = unknown>(path: string): Promise<{ status: number; body: T }> {
@@ -205,39 +165,5 @@ export class UserNode {
       signal: AbortSignal.timeout(10000),
     });
     return { status: res.status, body: (await res.json()) as T };
-  }
-
-  /** SIGTERM by PID; resolves with the exit code. */
-  async stop(timeoutMs = 20000): Promise<number | null> {
-    if (!this.running || !this.child?.pid) return this.child?.exitCode ?? null;
-    process.kill(this.child.pid, 'SIGTERM');
-    return this.exited(timeoutMs, 'SIGTERM');
-  }
-
-  /** SIGKILL by PID if still running, and wait until it is gone (cleanup after a failure). */
-  async kill9(): Promise<void> {
-    if (!this.running || !this.child?.pid) return;
-    process.kill(this.child.pid, 'SIGKILL');
-    await this.exited(10000, 'SIGKILL');
-  }
-
-  private async exited(timeoutMs: number, after: string): Promise<number | null> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, rej) => {
-      timer = setTimeout(() => rej(new Error(`${this.name} did not exit within ${timeoutMs} ms of ${after}`)), timeoutMs);
-    });
-    try {
-      return await Promise.race([this.exit as Promise<number | null>, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  log(): string {
-    try {
-      return readFileSync(this.logFile, 'utf8');
-    } catch {
-      return '';
-    }
   }
 }

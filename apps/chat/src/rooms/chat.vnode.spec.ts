@@ -1,9 +1,9 @@
 /**
  * The chat vnode on its own, with a clock the test moves: which operations create rooms, and room
  * expiry by the vnode's clock — on access, by the sweep, and for stale copies arriving by handoff
- * or read repair (expired on arrival, never resurrected).
+ * or read repair (expired on arrival, never resurrected); the handoff callbacks that move rooms.
  */
-import { CommandResult, NodeName, PartitionIndex, VnodeContext, encodeMsgpack } from '@ringnest/riak-core';
+import { CommandResult, HandoffItem, NodeName, PartitionIndex, VnodeContext, encodeMsgpack } from '@ringnest/riak-core';
 import { ChatCommand, ChatReply, ExpireReply, RoomReply, TargetsReply } from './chat-commands';
 import { ChatStore } from './chat-store';
 import { ChatErrorReply, ChatVnode } from './chat.vnode';
@@ -32,12 +32,17 @@ describe('ChatVnode', () => {
     return result.kind === 'reply' ? (result.reply as string[]).sort() : [];
   };
 
+  function newVnode(node: string): { vnode: ChatVnode; store: ChatStore } {
+    const s = new ChatStore({ roomTtlMs: TTL, now: () => now });
+    const v = new ChatVnode(s);
+    const ctx: VnodeContext = { service: 'chat', index: 0 as PartitionIndex, partition: 0n, ringSize: RING, node: node as NodeName, reply: () => undefined };
+    v.init(ctx);
+    return { vnode: v, store: s };
+  }
+
   beforeEach(() => {
     now = 1_000_000;
-    store = new ChatStore({ roomTtlMs: TTL, now: () => now });
-    vnode = new ChatVnode(store);
-    const ctx: VnodeContext = { service: 'chat', index: 0 as PartitionIndex, partition: 0n, ringSize: RING, node: 'n1@sim' as NodeName, reply: () => undefined };
-    vnode.init(ctx);
+    ({ vnode, store } = newVnode('n1@sim'));
   });
 
   it('say, read, mark-read and evict never create a room; join does', () => {
@@ -129,5 +134,40 @@ describe('ChatVnode', () => {
   it('expiry is answered by the source during handoff, not forwarded; writes are', () => {
     expect(vnode.handleHandoffCommand({ op: 'expire' } satisfies ChatCommand)).toEqual({ kind: 'reply', reply: { expired: 0, idle: [] } });
     expect(vnode.handleHandoffCommand({ op: 'join', room: 'R', entry: entry('c1', 'Alex', 1) } satisfies ChatCommand)).toMatchObject({ kind: 'reply-and-forward' });
+  });
+
+  it('a handoff moves every room: folded and encoded on the source, merged on the target (twice changes nothing); the source is then deleted', async () => {
+    run({ op: 'join', room: 'R', entry: entry('c1', 'Alex', 1) });
+    run({ op: 'say', room: 'R', message: message('m1') });
+    run({ op: 'join', room: 'S', entry: entry('c2', 'Bo', 1) });
+    const items: HandoffItem[] = [];
+    await vnode.fold((item) => void items.push(item));
+    expect(items.map((i) => i.key).sort()).toEqual(['R', 'S']);
+    const target = newVnode('n2@sim').vnode;
+    for (const item of [...items, ...items]) expect(target.handleHandoffData(vnode.encodeHandoffItem(item))).toEqual({ kind: 'ok' });
+    const readOn = (v: ChatVnode, room: string) => (v.handleCommand({ op: 'read', room } satisfies ChatCommand) as { reply: RoomReply }).reply.state;
+    expect(readOn(target, 'R')).toEqual(read('R'));
+    expect(readOn(target, 'S')).toEqual(read('S'));
+    expect(target.size()).toBe(2);
+    vnode.delete();
+    expect([vnode.isEmpty(), vnode.size(), rooms()]).toEqual([true, 0, []]);
+  });
+
+  it('fold visits only the rooms of the partitions asked for', async () => {
+    run({ op: 'join', room: 'R', entry: entry('c1', 'Alex', 1) });
+    const none: HandoffItem[] = [];
+    await vnode.fold((item) => void none.push(item), []);
+    expect(none).toEqual([]);
+    const all: HandoffItem[] = [];
+    await vnode.fold((item) => void all.push(item), [...Array(RING).keys()] as PartitionIndex[]);
+    expect(all.map((i) => i.key)).toEqual(['R']);
+  });
+
+  it('refuses handoff data that is not a room, storing nothing, and coverage other than rooms', () => {
+    expect(vnode.handleHandoffData(Uint8Array.from([0xc1]))).toMatchObject({ kind: 'error', reason: expect.stringMatching(/^chat handoff item/) });
+    expect(vnode.handleHandoffData(encodeMsgpack({ room: 'R', state: { not: 'a room' } }))).toEqual({ kind: 'error', reason: 'chat handoff item: expected {room, state}' });
+    expect(vnode.handleHandoffData(encodeMsgpack({ room: 7, state: emptyRoom() }))).toMatchObject({ kind: 'error' });
+    expect(vnode.isEmpty()).toBe(true);
+    expect(vnode.handleCoverage({ op: 'members' }, [0 as PartitionIndex])).toEqual({ kind: 'reply', reply: { error: "chat coverage supports {op:'rooms'} only" } });
   });
 });

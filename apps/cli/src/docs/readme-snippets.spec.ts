@@ -34,7 +34,7 @@ const SECTIONS: readonly SnippetSection[] = [
     readme: 'libs/riak-core/README.md',
     headings: ['A service', 'Entry points'],
     stubs: {},
-    files: ['where.ts', 'main.ts', 'where.spec.ts'],
+    files: ['where.ts', 'main.ts', 'where.spec.ts', 'cluster.e2e.spec.ts'],
   },
 ];
 

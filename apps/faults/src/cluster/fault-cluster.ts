@@ -3,16 +3,15 @@
  * network namespace with its own address (`net: 'netns'`), or all on 127.0.0.1 with ports of their
  * own (`net: 'loopback'`). Production settings: TLS on the cluster port, a cluster secret and an
  * admin token of the run, durable LMDB storage in a data directory per node. Every process is
- * started here and stopped here, by its PID (also when the harness exits).
+ * started here and stopped here, by its PID (also when the harness exits: `killOnExit`).
  */
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, openSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { NamespaceNet } from './netns';
 import { RunPki } from './pki';
-import { GiveUp, until } from '@ringnest/riak-core/testing';
+import { GiveUp, NodeProcess, killOnExit, until } from '@ringnest/riak-core/testing';
 
 export type NetKind = 'netns' | 'loopback';
 
@@ -58,32 +57,12 @@ export interface FaultNode {
   readonly chatPort: number;
   readonly dataDir: string;
   readonly log: string;
-  child: ChildProcess | undefined;
-  /** set when the process ended without the harness stopping it */
-  unexpectedExit: string | undefined;
+  readonly process: NodeProcess;
   /** the process may end by itself (it is leaving the cluster) */
   exitExpected: boolean;
 }
 
 const MAIN = { api: resolve('dist/apps/api/main.js'), chat: resolve('dist/apps/chat/main.js') } as const;
-const live = new Set<ChildProcess>();
-let guarded = false;
-
-function guard(): void {
-  if (guarded) return;
-  guarded = true;
-  const killAll = () => {
-    for (const c of live) if (c.pid && c.exitCode === null && c.signalCode === null) process.kill(c.pid, 'SIGKILL');
-  };
-  process.on('exit', killAll);
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(sig, () => {
-      killAll();
-      process.exit(130);
-    });
-  }
-}
-
 /**
  * A free port below the kernel's ephemeral range (32768 and up): a port the kernel hands out with
  * `listen(0)` can be taken by any outgoing connection (a client, another node) between this check
@@ -108,7 +87,6 @@ export class FaultCluster {
   readonly secret = randomBytes(24).toString('base64url');
   readonly token = randomBytes(24).toString('base64url');
   private pki: RunPki | undefined;
-  private stopped = false;
 
   private constructor(
     readonly options: ClusterOptions,
@@ -117,7 +95,7 @@ export class FaultCluster {
 
   /** Starts `count` nodes, joins them into one cluster and waits until the ring has settled. */
   static async start(options: ClusterOptions): Promise<FaultCluster> {
-    guard();
+    killOnExit();
     mkdirSync(options.dir, { recursive: true });
     let net: NamespaceNet | undefined;
     if (options.net === 'netns') {
@@ -130,8 +108,9 @@ export class FaultCluster {
       for (let i = 0; i < options.count; i++) {
         const address = net ? net.hosts[i].address : '127.0.0.1';
         const [httpPort, clusterPort, chatPort] = net ? [4000, 9000, 4040] : [await freePort(), await freePort(), await freePort()];
-        const dataDir = join(options.dir, `node${i}`);
-        cluster.nodes.push({ index: i, name: `f${i}@${address}`, address, httpPort, clusterPort, chatPort, dataDir, log: join(options.dir, `node${i}.log`), child: undefined, unexpectedExit: undefined, exitExpected: false });
+        const [name, dataDir, log] = [`f${i}@${address}`, join(options.dir, `node${i}`), join(options.dir, `node${i}.log`)];
+        const proc = cluster.nodeProcess(i, { name, address, httpPort, clusterPort, chatPort, dataDir, log });
+        cluster.nodes.push({ index: i, name, address, httpPort, clusterPort, chatPort, dataDir, log, process: proc, exitExpected: false });
       }
       await Promise.all(cluster.nodes.map((n) => cluster.launch(n)));
       cluster.members.add(0);
@@ -149,63 +128,46 @@ export class FaultCluster {
     return `http://${n.address}:${n.httpPort}${path}`;
   }
 
+  private nodeProcess(i: number, n: Pick<FaultNode, 'name' | 'address' | 'httpPort' | 'clusterPort' | 'chatPort' | 'dataDir' | 'log'>): NodeProcess {
+    const tls = this.pki?.node(`node${i}`);
+    return new NodeProcess({
+      name: n.name,
+      script: MAIN[this.options.app ?? 'api'],
+      httpPort: n.httpPort,
+      clusterPort: n.clusterPort,
+      dataDir: n.dataDir,
+      logFile: n.log,
+      host: n.address,
+      wrapper: this.net?.exec(i),
+      baseEnv: { PATH: process.env['PATH'] },
+      env: {
+        BIND: n.address,
+        RING_SIZE: String(this.options.ringSize ?? 16),
+        CLUSTER_SECRET: this.secret,
+        ADMIN_TOKEN: this.token,
+        LOG_LEVEL: 'warn',
+        // the link-fault layer and clock offsets (test only): scenarios set them with setFaults
+        FAULTS: '1',
+        ...(this.options.app === 'chat' ? { CHAT_PORT: String(n.chatPort) } : {}),
+        ...tls,
+        ...this.options.env,
+      },
+    });
+  }
+
   private async launch(n: FaultNode): Promise<void> {
     mkdirSync(n.dataDir, { recursive: true });
-    const tls = this.pki?.node(`node${n.index}`);
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env['PATH'],
-      RINGNEST_NAME: n.name,
-      HTTP_PORT: String(n.httpPort),
-      CLUSTER_PORT: String(n.clusterPort),
-      BIND: n.address,
-      DATA_DIR: n.dataDir,
-      RING_SIZE: String(this.options.ringSize ?? 16),
-      CLUSTER_SECRET: this.secret,
-      ADMIN_TOKEN: this.token,
-      LOG_LEVEL: 'warn',
-      // the link-fault layer and clock offsets (test only): scenarios set them with setFaults
-      FAULTS: '1',
-      ...(this.options.app === 'chat' ? { CHAT_PORT: String(n.chatPort) } : {}),
-      ...tls,
-      ...this.options.env,
-    };
-    const out = openSync(n.log, 'a');
-    const main = MAIN[this.options.app ?? 'api'];
-    const argv = this.net ? [...this.net.exec(n.index), process.execPath, main] : [process.execPath, main];
-    const child = spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', out, out] });
-    n.child = child;
-    n.unexpectedExit = undefined;
-    live.add(child);
-    child.on('exit', (code, signal) => {
-      live.delete(child);
-      if (n.child === child && n.exitExpected) n.child = undefined;
-      else if (n.child === child && !this.stopped) n.unexpectedExit = `exited with ${signal ?? `code ${code}`} (log: ${n.log})`;
-    });
-    await this.until(`${n.name} to serve HTTP`, 30_000, async () => (await this.get(n.index, '/health', 1000))?.status === 200);
+    await n.process.start();
   }
 
   /** SIGKILL node i and wait for its exit. */
   async kill(i: number): Promise<void> {
-    const n = this.nodes[i];
-    const child = n.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    n.child = undefined;
-    const exited = new Promise((r) => child.once('exit', r));
-    if (child.pid) process.kill(child.pid, 'SIGKILL');
-    await exited;
+    await this.nodes[i].process.kill9();
   }
 
   /** SIGTERM node i (a graceful stop) and wait for its exit; SIGKILL after `graceMs`. */
   async terminate(i: number, graceMs = 20_000): Promise<void> {
-    const n = this.nodes[i];
-    const child = n.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    n.child = undefined;
-    const exited = new Promise((r) => child.once('exit', r));
-    if (child.pid) process.kill(child.pid, 'SIGTERM');
-    const force = setTimeout(() => child.pid && process.kill(child.pid, 'SIGKILL'), graceMs);
-    await exited;
-    clearTimeout(force);
+    await this.nodes[i].process.stop(graceMs);
   }
 
   /** Node i joins the cluster of node 0 (`join <host:port>`: staged, planned and committed at once). */
@@ -221,7 +183,7 @@ export class FaultCluster {
     n.exitExpected = true;
     await this.admin(i, 'POST', '/api/cluster/leave');
     this.members.delete(i);
-    await this.until(`${n.name} to hand off and exit`, timeoutMs, async () => n.child === undefined);
+    await this.until(`${n.name} to hand off and exit`, timeoutMs, async () => !n.process.running);
   }
 
   /** Replace node i's link-fault rules and clock offset (`PUT /api/cluster/faults`). */
@@ -231,13 +193,12 @@ export class FaultCluster {
 
   /** Clear every running node's link-fault rules and clock offset. */
   async clearFaults(): Promise<void> {
-    for (const n of this.nodes) if (n.child) await this.admin(n.index, 'DELETE', '/api/cluster/faults');
+    for (const n of this.nodes) if (this.launched(n)) await this.admin(n.index, 'DELETE', '/api/cluster/faults');
   }
 
   /** SIGSTOP / SIGCONT: a node that is alive but answers nothing. */
   pause(i: number, paused: boolean): void {
-    const pid = this.nodes[i].child?.pid;
-    if (pid) process.kill(pid, paused ? 'SIGSTOP' : 'SIGCONT');
+    this.nodes[i].process.signal(paused ? 'SIGSTOP' : 'SIGCONT');
   }
 
   /** Start node i again with the same name, address, ports and data. */
@@ -248,8 +209,13 @@ export class FaultCluster {
 
   /** The first node process that ended without being told to, if any. */
   crashed(): string | undefined {
-    const n = this.nodes.find((x) => x.unexpectedExit);
-    return n ? `${n.name} ${n.unexpectedExit}` : undefined;
+    const n = this.nodes.find((x) => x.process.unexpectedExit && !x.exitExpected);
+    return n ? `${n.name} ${n.process.unexpectedExit}` : undefined;
+  }
+
+  /** Started and neither stopped by the harness nor gone after leaving (a crashed node counts). */
+  private launched(n: FaultNode): boolean {
+    return n.process.running || (n.process.unexpectedExit !== undefined && !n.exitExpected);
   }
 
   async admin<T = unknown>(i: number, method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
@@ -278,7 +244,7 @@ export class FaultCluster {
   async settled(): Promise<boolean> {
     const names = [...this.members].map((i) => this.nodes[i].name).sort();
     for (const n of this.nodes) {
-      if (!n.child || !this.members.has(n.index)) continue;
+      if (!this.launched(n) || !this.members.has(n.index)) continue;
       const status = await this.get(n.index, '/api/cluster/status', 3000);
       if (status?.status !== 200) return false;
       const s = JSON.parse(status.body) as { ringReady: boolean; pendingTransfers: number; members: { node: string; status: string }[] };
@@ -309,15 +275,7 @@ export class FaultCluster {
 
   /** Stops every node (SIGKILL, by PID), removes the namespaces; `keep` keeps the run's directory. */
   async stop(keep = true): Promise<void> {
-    this.stopped = true;
-    for (const n of this.nodes) {
-      const c = n.child;
-      if (c?.pid && c.exitCode === null && c.signalCode === null) {
-        const exited = new Promise((r) => c.once('exit', r));
-        process.kill(c.pid, 'SIGKILL');
-        await exited;
-      }
-    }
+    for (const n of this.nodes) await n.process.kill9();
     this.net?.remove();
     if (!keep) rmSync(this.options.dir, { recursive: true, force: true });
   }

@@ -50,9 +50,9 @@ export const siblings: Scenario = {
     const [x, y] = [target(cluster, 0), target(cluster, 1)];
     note(`two writers on 'duel' through ${x.name} and ${y.name}`);
     let most = 0;
-    const until = Date.now() + 8000;
+    const stopAt = Date.now() + 8000;
     const writer = async (t: KvTarget, name: string) => {
-      for (let i = 0; Date.now() < until; i++) {
+      for (let i = 0; Date.now() < stopAt; i++) {
         await client.add(t, 'duel', `${name}${i}`);
         const r = await client.read(t, 'duel');
         if (r.type === 'ok') most = Math.max(most, r.value.siblings);

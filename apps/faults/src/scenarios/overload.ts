@@ -16,7 +16,7 @@ export const overload: Scenario = {
     const measured = await blast(bases, { seconds: 6, connectionsPerNode: 64 });
     const rate = Math.max(50, Math.round(measured.okPerSecond));
     note(`sustained ${rate} PUT/s (${JSON.stringify(measured.statuses)}); now ${2 * rate}/s for 20 s over 400 connections per node`);
-    const rss = new RssSampler(() => cluster.nodes.flatMap((n) => (n.child?.pid ? [n.child.pid] : [])));
+    const rss = new RssSampler(() => cluster.nodes.flatMap((n) => (n.process.running && n.process.pid ? [n.process.pid] : [])));
     const prober = new Prober(bases);
     rss.start();
     prober.start();

@@ -289,20 +289,20 @@ describe('the HTTP edge sheds load beyond HTTP_MAX_IN_FLIGHT', () => {
   it('counts a request whose client went away before the answer as answered once the route is done', async () => {
     await app.listen(0, '127.0.0.1');
     const { port } = app.getHttpServer().address() as { port: number };
-    const waitFor = (n: number) => until(`${n} requests waiting in the route`, () => gate.waiting === n, 5000);
+    const untilWaiting = (n: number) => until(`${n} requests waiting in the route`, () => gate.waiting === n, 5000);
     // two clients hang up while their writes wait in the route
     for (let i = 0; i < 2; i++) {
       const socket = connect(port, '127.0.0.1');
       await new Promise((r) => socket.once('connect', r));
       socket.write(`PUT /t/wait HTTP/1.1\r\nHost: ${HOST}\r\nContent-Type: application/json\r\nContent-Length: 1\r\n\r\n1`);
-      await waitFor(i + 1);
+      await untilWaiting(i + 1);
       socket.destroy();
     }
     gate.release();
-    await waitFor(0);
+    await untilWaiting(0);
     // both slots are free again
     const held = [get('/t/wait'), get('/t/wait')];
-    await waitFor(2);
+    await untilWaiting(2);
     gate.release();
     expect((await Promise.all(held)).map((r) => r.statusCode)).toEqual([200, 200]);
   });

@@ -11,8 +11,8 @@ describe('DeliveryScheduler', () => {
     const delays = [5, 0, 3, 3, 0, 1, 5, 2];
     delays.forEach((d, i) => scheduler.schedule(d, () => seen.push(`m${i}`)));
     // burn a few milliseconds inside the burst: must not change the order
-    const until = Date.now() + 3;
-    while (Date.now() < until) {
+    const end = Date.now() + 3;
+    while (Date.now() < end) {
       // busy
     }
     expect(seen).toEqual([]);

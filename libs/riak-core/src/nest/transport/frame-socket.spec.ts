@@ -47,8 +47,8 @@ const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Keep the thread busy for `ms`, as a handler's synchronous work would. */
 function busy(ms: number): void {
-  const until = performance.now() + ms;
-  while (performance.now() < until) {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
     // spin
   }
 }

@@ -1,0 +1,101 @@
+import { Logger } from '@nestjs/common';
+import { Transfer, ownershipOf, setOwnership } from '../../lib';
+import { until } from '../../testing/until';
+import { HandoffRunner } from './handoff-runner';
+import { TransferService } from './transfer.service';
+import { A, B, C, QUIET, addrOf, ringManager, ringOf } from '../../../test/provider-fakes';
+
+/** A handoff runner whose runs stay open until the test settles them. */
+class HeldRunner implements HandoffRunner {
+  readonly runs: { transfer: Transfer; addr: string; done: () => void; fail: (err: Error) => void }[] = [];
+
+  run(transfer: Transfer, addr: string): Promise<void> {
+    return new Promise((done, fail) => this.runs.push({ transfer, addr, done, fail }));
+  }
+
+  open(index: number) {
+    const r = this.runs.find((x) => x.transfer.index === index);
+    if (!r) throw new Error(`no run of partition ${index}`);
+    return r;
+  }
+}
+
+/** Node a's transfer service; the ring has a → b for partitions 1 and 2, a → c for 3, and b → c for 4. */
+function transfersOf(opts: { concurrency?: number; retryMs?: number } = {}) {
+  let ring = ringOf([A, B, C]);
+  const next: Transfer[] = [
+    { index: 1, from: A, to: B, status: 'awaiting' },
+    { index: 2, from: A, to: B, status: 'awaiting' },
+    { index: 3, from: A, to: C, status: 'awaiting' },
+    { index: 4, from: B, to: C, status: 'awaiting' },
+  ];
+  ring = setOwnership(ring, A, { ...ownershipOf(ring), next });
+  const rings = ringManager(A, ring);
+  const runner = new HeldRunner();
+  const service = new TransferService({ ...QUIET, transferConcurrency: opts.concurrency ?? 8, transferRetryMs: opts.retryMs ?? QUIET.transferRetryMs }, runner, rings);
+  return { rings, runner, service };
+}
+
+const statusOf = (service: { rings: ReturnType<typeof ringManager> }, index: number) => ownershipOf(service.rings.current).next.find((t) => t.index === index)?.status;
+
+jest.setTimeout(30_000);
+
+describe('TransferService', () => {
+  let running: TransferService | undefined;
+  beforeAll(() => Logger.overrideLogger(false));
+  afterEach(() => {
+    running?.onModuleDestroy();
+    running = undefined;
+  });
+
+  it("hands off each partition this node sends to its target's address, and marks the transfer complete in the ring once done", async () => {
+    const t = transfersOf();
+    running = t.service;
+    t.service.onModuleInit();
+    expect(t.runner.runs.map((r) => [r.transfer.index, r.addr])).toEqual([
+      [1, addrOf(B)],
+      [2, addrOf(B)],
+      [3, addrOf(C)],
+    ]);
+    expect(t.service.activeTransfers().map((a) => a.transfer.index)).toEqual([1, 2, 3]);
+    expect(t.service.waiting()).toEqual([]);
+    t.runner.open(2).done();
+    await until('partition 2 to be complete in the ring', () => statusOf(t, 2) === 'complete', 10_000);
+    expect([statusOf(t, 1), statusOf(t, 3), statusOf(t, 4)]).toEqual(['awaiting', 'awaiting', 'awaiting']);
+    expect(t.service.activeTransfers().map((a) => a.transfer.index)).toEqual([1, 3]);
+  });
+
+  it('runs at most transferConcurrency handoffs at once, starting the next when one ends', async () => {
+    const t = transfersOf({ concurrency: 2 });
+    running = t.service;
+    t.service.onModuleInit();
+    expect(t.runner.runs.map((r) => r.transfer.index)).toEqual([1, 2]);
+    expect(t.service.waiting().map((w) => w.index)).toEqual([3]);
+    t.runner.open(1).done();
+    await until('partition 3 to start', () => t.runner.runs.length === 3, 10_000);
+    expect(t.runner.runs[2].transfer.index).toBe(3);
+  });
+
+  it('retries a failed handoff after transferRetryMs, keeping it awaiting meanwhile', async () => {
+    const t = transfersOf({ retryMs: 100 });
+    running = t.service;
+    t.service.onModuleInit();
+    t.runner.open(1).fail(new Error('target refused'));
+    await until('the failed handoff to end', () => !t.service.activeTransfers().some((a) => a.transfer.index === 1), 10_000);
+    expect(statusOf(t, 1)).toBe('awaiting');
+    await until('partition 1 to be tried again', () => t.runner.runs.filter((r) => r.transfer.index === 1).length === 2, 10_000);
+    t.runner.runs[3].done();
+    await until('partition 1 to be complete in the ring', () => statusOf(t, 1) === 'complete', 10_000);
+  });
+
+  it('starts the transfers a new ring gives this node', async () => {
+    const t = transfersOf({ concurrency: 8 });
+    running = t.service;
+    t.service.onModuleInit();
+    t.rings.transact((r) => ({
+      kind: 'new-ring',
+      ring: setOwnership(r, A, { ...ownershipOf(r), next: [...ownershipOf(r).next, { index: 5, from: A, to: C, status: 'awaiting' }] }),
+    }));
+    await until('partition 5 to start', () => t.runner.runs.some((r) => r.transfer.index === 5 && r.addr === addrOf(C)), 10_000);
+  });
+});

@@ -1,0 +1,106 @@
+import { Logger } from '@nestjs/common';
+import { Ring, WireRing, memberOf, ringFromWire, ringToWire, setMember } from '../../lib';
+import { until } from '../../testing/until';
+import { Patterns } from '../transport/patterns';
+import { GossipService } from './gossip.service';
+import { A, B, C, QUIET, RecordingClient, SentRequest, addrOf, fakeLiveness, nodeConfig, recordingClient, ringManager, ringOf } from '../../../test/provider-fakes';
+
+/** The gossip service of node `a` over `ring`, with the runtime options and unreachable nodes given. */
+function gossipOf(ring: Ring, opts: { answer?: (req: SentRequest) => unknown; down?: string[]; fanout?: number; intervalMs?: number } = {}) {
+  const rings = ringManager(A, ring);
+  const liveness = fakeLiveness(rings, opts.down);
+  const client: RecordingClient = recordingClient(opts.answer);
+  const options = { ...QUIET, gossipFanout: opts.fanout ?? 3, gossipMinIntervalMs: 1, gossipIntervalMs: opts.intervalMs ?? QUIET.gossipIntervalMs };
+  const gossip = new GossipService(nodeConfig(A), options, client, rings, liveness);
+  return { rings, liveness, client, gossip };
+}
+
+const ringSent = (req: SentRequest) => ringFromWire((req.data as { ring: WireRing }).ring);
+
+describe('GossipService', () => {
+  let running: GossipService | undefined;
+  beforeAll(() => Logger.overrideLogger(false));
+  afterEach(() => {
+    running?.onModuleDestroy();
+    running = undefined;
+  });
+
+  describe('receive (a ring gossiped by a peer)', () => {
+    it('merges a ring that is ahead: a member only the peer knew is in this node’s ring', async () => {
+      const { rings, gossip } = gossipOf(ringOf([A, B]));
+      const theirs = setMember(rings.current, B, C, { status: 'joining', addr: addrOf(C), autoJoin: true });
+      await gossip.receive(theirs);
+      expect(memberOf(rings.current, C)?.status).toBe('joining');
+    });
+
+    it('answers with its own ring when the peer lacks something, and with nothing when both agree', async () => {
+      const { rings, gossip } = gossipOf(ringOf([A, B]));
+      const behind = rings.current;
+      rings.transact((r) => ({ kind: 'new-ring', ring: setMember(r, A, C, { status: 'joining', addr: addrOf(C), autoJoin: true }) }));
+      const reply = await gossip.receive(behind);
+      expect(reply.ring && memberOf(ringFromWire(reply.ring), C)?.status).toBe('joining');
+      expect(await gossip.receive(rings.current)).toEqual({});
+    });
+
+    it('ignores the ring of another cluster', async () => {
+      const { rings, gossip } = gossipOf(ringOf([A, B]));
+      const before = rings.current;
+      const stranger = setMember(ringOf([A, B], 'other'), A, C, { status: 'valid', addr: addrOf(C), autoJoin: false });
+      expect(await gossip.receive(stranger)).toEqual({});
+      expect(rings.current).toBe(before);
+    });
+  });
+
+  it('pushTo sends the ring to an address and merges the ring in the reply', async () => {
+    const peerRing = setMember(ringOf([A, B]), B, C, { status: 'joining', addr: addrOf(C), autoJoin: true });
+    const { rings, client, gossip } = gossipOf(ringOf([A, B]), { answer: () => ({ ring: ringToWire(peerRing) }) });
+    await gossip.pushTo('addr-b');
+    expect(client.sent.map((r) => [r.addr, r.pattern])).toEqual([['addr-b', Patterns.gossip]]);
+    expect(memberOf(ringSent(client.sent[0]), B)?.status).toBe('valid');
+    expect(memberOf(rings.current, C)?.status).toBe('joining');
+  });
+
+  it('pushToAll exchanges with every peer and waits for them, a failing peer included', async () => {
+    const { client, gossip } = gossipOf(ringOf([A, B, C]), {
+      answer: (req) => {
+        if (req.addr === addrOf(C)) throw new Error('refused');
+        return {};
+      },
+    });
+    await gossip.pushToAll(1000);
+    expect(client.sent.map((r) => r.addr).sort()).toEqual([addrOf(B), addrOf(C)]);
+    expect(client.sent.every((r) => r.pattern === Patterns.gossip && r.opts?.timeoutMs === 1000)).toBe(true);
+  });
+
+  it('spreads a decision of this node at once to `gossipFanout` peers, reachable ones first, and counts their answer as heard from', async () => {
+    const { rings, liveness, client, gossip } = gossipOf(ringOf([A, B, C]), { down: [C], fanout: 1 });
+    running = gossip;
+    gossip.onModuleInit();
+    rings.transact((r) => ({ kind: 'new-ring', ring: setMember(r, A, 'd@127.0.0.1', { status: 'joining', addr: 'addr-d', autoJoin: true }) }));
+    await until('the decision to be gossiped', () => client.sent.length > 0, 10_000);
+    expect(client.sent.map((r) => [r.addr, r.pattern])).toEqual([[addrOf(B), Patterns.gossip]]);
+    expect(memberOf(ringSent(client.sent[0]), 'd@127.0.0.1')?.status).toBe('joining');
+    await until('b to count as heard from', () => liveness.heard.includes(B), 10_000);
+  });
+
+  it('gossips to a random peer every interval with no change, which repairs lost messages', async () => {
+    const { client, gossip } = gossipOf(ringOf([A, B]), { intervalMs: 20 });
+    running = gossip;
+    gossip.onModuleInit();
+    await until('three periodic exchanges', () => client.sent.length >= 3, 10_000);
+    expect(new Set(client.sent.map((r) => `${r.addr} ${r.pattern}`))).toEqual(new Set([`${addrOf(B)} ${Patterns.gossip}`]));
+  });
+
+  it('receiveSeen records the ring clock a peer has adopted, and ignores an older report', () => {
+    const { rings, gossip } = gossipOf(ringOf([A, B]));
+    const older = rings.current.seen[B];
+    rings.transact((r) => ({ kind: 'new-ring', ring: setMember(r, A, C, { status: 'joining', addr: addrOf(C), autoJoin: true }) }));
+    const newest = rings.current.seen[A];
+    gossip.receiveSeen(rings.current.clusterId, B, newest);
+    expect(rings.current.seen[B]).toEqual(newest);
+    gossip.receiveSeen(rings.current.clusterId, B, older);
+    expect(rings.current.seen[B]).toEqual(newest);
+    gossip.receiveSeen('another cluster', C, newest);
+    expect(rings.current.seen[C]).toBeUndefined();
+  });
+});
