@@ -1,5 +1,5 @@
 /**
- * The costs of active anti-entropy's pure core, as docs/aae.md reports them: time to build and
+ * The costs of active anti-entropy's pure core, as libs/riak-core/docs/aae.md reports them: time to build and
  * update a tree, its memory, its snapshot's size and coding time, and the messages of exchanges.
  *
  *   NODE_OPTIONS=--expose-gc npx ts-node --transpile-only -P tools/tsconfig.json tools/aae-costs.ts [keys]
