@@ -53,6 +53,7 @@ describe('parseArgs', () => {
     const cases: Array<[string[], unknown]> = [
       [['ringready'], { name: 'ringready' }],
       [['transfers'], { name: 'transfers' }],
+      [['aae-status'], { name: 'aae-status' }],
       [['join', '127.0.0.1:9000'], { name: 'join', target: '127.0.0.1:9000' }],
       [['cluster', 'leave'], { name: 'cluster-leave' }],
       [['cluster', 'leave', 'dev2@127.0.0.1'], { name: 'cluster-leave', node: 'dev2@127.0.0.1' }],

@@ -16,6 +16,7 @@ export type CliCommand =
   | { name: 'ringready' }
   | { name: 'services' }
   | { name: 'transfers' }
+  | { name: 'aae-status' }
   | { name: 'join'; target: string }
   | { name: 'cluster-join'; target: string }
   | { name: 'cluster-leave'; node?: string }
@@ -80,7 +81,7 @@ function buildProgram(emit: (command: CliCommand) => void): Commander {
       [
         '',
         'All commands:',
-        '  member-status | ring-status | ringready | services | transfers',
+        '  member-status | ring-status | ringready | services | transfers | aae-status',
         '  join <host:port> | leave | down <node> | repair <partition>',
         '  cluster join <host:port> | cluster leave [node] | cluster force-remove <node>',
         '  cluster replace <a> <b> | cluster plan | cluster commit | cluster clear',
@@ -106,6 +107,7 @@ function buildProgram(emit: (command: CliCommand) => void): Commander {
   simple(program, 'ringready', 'whether all nodes agree on the ring (exit 1 when not)', { name: 'ringready' });
   simple(program, 'services', 'services up per node', { name: 'services' });
   simple(program, 'transfers', 'handoffs waiting and active', { name: 'transfers' });
+  simple(program, 'aae-status', "every member's anti-entropy trees, exchanges and repairs", { name: 'aae-status' });
   program
     .command('join')
     .description("join the cluster of the node whose CLUSTER_PORT is at host:port, now")

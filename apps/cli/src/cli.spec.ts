@@ -164,6 +164,7 @@ describe('main (in-process, against a fake node)', () => {
       [['down', 'dev2@127.0.0.1'], 'POST', '/api/cluster/down', { node: 'dev2@127.0.0.1' }],
       [['repair', '365375409332725729550921208179070754913983135744'], 'POST', '/api/cluster/repair', { partition: '365375409332725729550921208179070754913983135744' }],
       [['transfers'], 'GET', '/api/cluster/transfers', undefined],
+      [['aae-status'], 'GET', '/api/cluster/aae', undefined],
     ];
     for (const [argv, method, url, body] of cases) {
       fake.reply = () => ({ body: { text: `did ${argv.join(' ')}` } });

@@ -74,6 +74,8 @@ function basePlan(command: NodeCommand): HttpPlan {
       return admin('GET', 'services');
     case 'transfers':
       return admin('GET', 'transfers', undefined, 'transfers');
+    case 'aae-status':
+      return admin('GET', 'aae');
     case 'join':
       return admin('POST', 'join', { target: command.target }, 'text', LONG_TIMEOUT_MS);
     case 'cluster-join':

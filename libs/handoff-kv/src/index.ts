@@ -9,3 +9,4 @@ export * from './backends/open-storage';
 export * from './vnode/kv-storage.service';
 export * from './vnode/kv.vnode';
 export * from './vnode/kv-vnode.module';
+export * from './vnode/kv-anti-entropy';

@@ -28,7 +28,7 @@ const SECTIONS: readonly SnippetSection[] = [
     readme: 'README.md',
     headings: ['Build your own service'],
     stubs: { 'ping.controller.ts': 'export class PingController {}\n' },
-    files: ['ping.vnode.ts', 'ping.service.ts', 'ping.module.ts'],
+    files: ['ping.vnode.ts', 'ping.service.ts', 'ping.module.ts', 'max.vnode.ts', 'max.module.ts'],
   },
   {
     readme: 'libs/riak-core/README.md',

@@ -13,7 +13,7 @@
  * a read supersedes what it read, so resolving siblings is never refused.
  */
 import { Injectable } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { ClientWrite, StoredObject, VersionPolicy, WriteRefusedError } from '@ringnest/handoff-kv';
 import { JsonText, jsonTextOf } from '../lib/json-text';
 import { DvvSet, VersionVector, checkState, counterOf, empty, isTombstoneOnly, join, liveValues, newTombstone, newValue, newWithContext, sameVersion, sync, update } from '../lib/dvv';
@@ -62,6 +62,18 @@ export class CausalVersions implements VersionPolicy {
     }
     this.floor = Math.max(this.floor, counterOf(join(next), actor));
     return objectOf(next, now);
+  }
+
+  /**
+   * Anti-entropy's version digest: the key's DVV set without its values (a dot names its value),
+   * in canonical order, so two replicas holding the same set digest alike whatever order they
+   * merged it in.
+   */
+  digest(o: StoredObject): string {
+    const s = stateOf(o);
+    const context = [...s.context].map(([a, c]) => `${a}:${c}`).sort();
+    const siblings = s.siblings.map((x) => `${x.dot[0]}:${x.dot[1]}:${x.tombstone ? 'd' : 'v'}`).sort();
+    return createHash('sha1').update(JSON.stringify([context, siblings])).digest('base64').slice(0, 27);
   }
 
   merge(local: StoredObject | undefined, incoming: StoredObject): StoredObject {

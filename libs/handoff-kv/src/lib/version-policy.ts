@@ -8,7 +8,9 @@
  * - `merge` runs on every other replica (replication, read repair, handoff): it combines what the
  *   replica holds with a version decided elsewhere, losing nothing either side knew.
  */
+import { createHash } from 'node:crypto';
 import { StoredObject, mergeStored } from './stored-object';
+import { encodeStoredObject } from './stored-object.codec';
 
 /**
  * Thrown by a policy's `coordinate` to refuse a client's write (e.g. too many siblings): the vnode
@@ -36,6 +38,16 @@ export interface VersionPolicy {
   coordinate(local: StoredObject | undefined, write: ClientWrite, actor: string, now: number): StoredObject;
   /** Must return `local` itself (the same object) when `incoming` adds nothing, so nothing is rewritten. */
   merge(local: StoredObject | undefined, incoming: StoredObject): StoredObject;
+  /**
+   * The version digest active anti-entropy compares (a short string): equal for two replicas that
+   * hold the same version of a key, different otherwise. Default: {@link storedDigest}.
+   */
+  digest?(obj: StoredObject): string;
+}
+
+/** A digest of the whole stored object: SHA-1 of its encoding, in base64 (27 characters). */
+export function storedDigest(obj: StoredObject): string {
+  return createHash('sha1').update(encodeStoredObject(obj)).digest('base64').slice(0, 27);
 }
 
 /** Last writer wins by wall-clock time: the policy of a KV vnode module given none. */

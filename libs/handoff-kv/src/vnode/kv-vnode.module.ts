@@ -8,6 +8,7 @@ import { VnodeServiceModule } from '@ringnest/riak-core';
 import { KV_SERVICE, VersionPolicy, lastWriterWins } from '../lib';
 import { KvStorage } from './kv-storage.service';
 import { KV_VERSION_POLICY, KvVnode } from './kv.vnode';
+import { KvAntiEntropy } from './kv-anti-entropy';
 
 /** The node's one {@link KvStorage} (a static module: one instance per application). */
 @Module({ providers: [KvStorage], exports: [KvStorage] })
@@ -28,8 +29,9 @@ export class KvVnodeModule {
           name: KV_SERVICE,
           vnode: KvVnode,
           imports: [KvStorageModule],
-          providers: [{ provide: KV_VERSION_POLICY, useValue: opts.versions ?? lastWriterWins }],
+          providers: [{ provide: KV_VERSION_POLICY, useValue: opts.versions ?? lastWriterWins }, KvAntiEntropy],
           storedPartitionsFrom: KvStorage,
+          antiEntropy: KvAntiEntropy,
         }),
       ],
       exports: [KvStorageModule],

@@ -46,6 +46,7 @@ import {
   tombstoneOf,
   VersionPolicy,
   WriteRefusedError,
+  storedDigest,
 } from '../lib';
 import { KvStorage } from './kv-storage.service';
 
@@ -130,6 +131,11 @@ export class KvVnode implements Vnode<KvCommand, KvReply> {
     this.handoff = undefined;
   }
 
+  /** Active anti-entropy: every key with the version policy's digest of what is stored (tombstones too). */
+  async foldDigests(visit: (key: string, digest: string) => void | Promise<void>): Promise<void> {
+    await this.store.fold((key, value) => visit(key, this.digest(value)));
+  }
+
   /** Every stored object (tombstones too, so deletes move with the data), in key order; with `keySpaces`, only keys whose ring partition is listed. */
   async fold(visit: (item: HandoffItem) => void | Promise<void>, keySpaces?: readonly PartitionIndex[]): Promise<void> {
     const wanted = keySpaces && new Set(keySpaces);
@@ -205,7 +211,7 @@ export class KvVnode implements Vnode<KvCommand, KvReply> {
       }
       case 'reap': {
         const local = await this.store.get(command.key);
-        if (local?.tombstone && canonicalEqual(local.context, command.context)) await this.store.delete(command.key);
+        if (local?.tombstone && canonicalEqual(local.context, command.context)) await this.remove(command.key);
         return OK;
       }
       case 'coordinate': {
@@ -217,7 +223,7 @@ export class KvVnode implements Vnode<KvCommand, KvReply> {
           if (err instanceof WriteRefusedError) return { ok: false, refused: { code: err.code, message: err.message } };
           throw err;
         }
-        await this.store.put(command.key, object);
+        await this.write(command.key, object);
         return { ok: true, object };
       }
       case 'get': {
@@ -225,7 +231,7 @@ export class KvVnode implements Vnode<KvCommand, KvReply> {
         return object ? { found: true, object } : { found: false };
       }
       case 'delete':
-        await this.store.put(command.key, await this.tombstone(command));
+        await this.write(command.key, await this.tombstone(command));
         return OK;
       case 'list':
         return this.list(command.limit ?? KV_LIST_LIMIT, () => true);
@@ -242,7 +248,22 @@ export class KvVnode implements Vnode<KvCommand, KvReply> {
     const existing = await this.store.get(key);
     const merged = this.versions.merge(existing, incoming);
     if (existing && merged === existing) return;
-    await this.store.put(key, merged);
+    await this.write(key, merged);
+  }
+
+  /** Store durably, then report the key's new version to anti-entropy (when it listens). */
+  private async write(key: string, obj: StoredObject): Promise<void> {
+    await this.store.put(key, obj);
+    this.ctx.updateHashtree?.(key, this.digest(obj));
+  }
+
+  private async remove(key: string): Promise<void> {
+    await this.store.delete(key);
+    this.ctx.updateHashtree?.(key, undefined);
+  }
+
+  private digest(obj: StoredObject): string {
+    return this.versions.digest ? this.versions.digest(obj) : storedDigest(obj);
   }
 
   /** Up to `limit` live keys that `accept` takes, in key order, scanning page by page so a partition full of tombstones still ends. */

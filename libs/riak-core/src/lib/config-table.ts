@@ -15,6 +15,8 @@ export type NodeLogLevel = (typeof LOG_LEVELS)[number];
 
 export const DEFAULT_HANDOFF_CONCURRENCY = 2;
 export const DEFAULT_HANDOFF_BATCH_ITEMS = 1000;
+export const DEFAULT_AAE_CONCURRENCY = 2;
+export const DEFAULT_AAE_EXCHANGE_INTERVAL_MS = 10_000;
 /** HTTP requests a node answers at once before it refuses more with 503 (health, metrics and admin routes aside). */
 export const DEFAULT_HTTP_MAX_IN_FLIGHT = 256;
 
@@ -131,6 +133,18 @@ export const CONFIG_VARIABLES = configVariables({
     meaning: "outbound handoffs running at once on this node (riak's `transfer_limit`)",
   },
   HANDOFF_BATCH_ITEMS: { kind: integerBetween(1, 100000), default: DEFAULT_HANDOFF_BATCH_ITEMS, meaning: 'items per handoff batch' },
+  AAE: {
+    kind: oneOf(['on', 'off']),
+    default: 'on',
+    meaning:
+      "active anti-entropy (riak's AAE): hash trees of this node's vnodes, exchanged with the other replicas so keys that were never read still converge (services that opt in: `kv`)",
+  },
+  AAE_CONCURRENCY: { kind: integerBetween(1, 64), default: DEFAULT_AAE_CONCURRENCY, meaning: 'anti-entropy exchanges running at once on this node' },
+  AAE_EXCHANGE_INTERVAL_MS: {
+    kind: integerBetween(100, 86_400_000),
+    default: DEFAULT_AAE_EXCHANGE_INTERVAL_MS,
+    meaning: 'an exchange of one vnode range with one peer runs again only after this many milliseconds',
+  },
   HTTP_MAX_IN_FLIGHT: {
     kind: integerBetween(1, 100000),
     default: DEFAULT_HTTP_MAX_IN_FLIGHT,

@@ -28,6 +28,12 @@ export interface VnodeContext {
   readonly node: NodeName;
   /** answer a command that was answered with `noreply` */
   reply(sender: Sender, reply: unknown): void;
+  /**
+   * Active anti-entropy (riak_kv's update_hashtree): a vnode of a service that opts in (it
+   * implements `foldDigests`) reports here every key it changed, once the change is durable, with
+   * the key's new version digest (`undefined`: the key is gone). Absent when nothing listens.
+   */
+  readonly updateHashtree?: (key: string, digest: string | undefined) => void;
 }
 
 /** The answer to a command. */
@@ -127,6 +133,14 @@ export interface Vnode<C = unknown, R = unknown> {
    * keys belong to those partitions. Default: no items.
    */
   fold?(visit: (item: HandoffItem) => void | Promise<void>, keySpaces?: readonly PartitionIndex[]): Promise<void>;
+
+  /**
+   * Active anti-entropy: visit every key this vnode holds with its version digest (a string that
+   * two replicas holding the same version of the key give alike, and different versions give
+   * differently), while the vnode keeps serving commands. Implementing it opts the vnode's service
+   * into AAE, with `VnodeContext.updateHashtree` on every write (docs: libs/riak-core/docs/aae.md).
+   */
+  foldDigests?(visit: (key: string, digest: string) => void | Promise<void>): Promise<void>;
 
   /** How many items the vnode holds (for transfer progress). Optional. */
   size?(): number | Promise<number>;

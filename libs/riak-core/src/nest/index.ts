@@ -40,6 +40,12 @@ export * from './handoff/handoff-manager.service';
 export * from './handoff/cluster-transfers.service';
 export * from './handoff/handoff-messages.controller';
 
+// Active anti-entropy: hash trees of the owned vnodes, exchanges, repairs.
+export * from './aae/anti-entropy.service';
+export * from './aae/tree-snapshot-store';
+export * from './aae/aae-remote';
+export * from './aae/aae-messages.controller';
+
 // The cluster transport.
 export * from './transport';
 export * from './transport/patterns';
@@ -52,6 +58,7 @@ export * from './http/members.controller';
 export * from './http/ring.controller';
 export * from './http/transfers.controller';
 export * from './http/services.controller';
+export * from './http/aae.controller';
 export * from './http/faults.controller';
 export * from './http/faults.dto';
 export * from './http/health.controller';

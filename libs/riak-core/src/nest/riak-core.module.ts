@@ -38,6 +38,10 @@ import { VnodeMaster } from './vnode/vnode-master.service';
 import { NodeWatcher } from './membership/node-watcher.service';
 import { PreflistService } from './vnode/preflist.service';
 import { CoverageService } from './vnode/coverage.service';
+import { AntiEntropyService } from './aae/anti-entropy.service';
+import { AaeMessagesController } from './aae/aae-messages.controller';
+import { FileTreeSnapshotStore, MemoryTreeSnapshotStore, TreeSnapshotStore } from './aae/tree-snapshot-store';
+import { AaeController } from './http/aae.controller';
 
 export interface RiakCoreOptions {
   readonly config: NodeConfig;
@@ -67,6 +71,7 @@ const SERVICES = [
   MetricsRegistry,
   NodeClock,
   FaultInjectionService,
+  AntiEntropyService,
 ];
 
 @Module({})
@@ -94,7 +99,8 @@ export class RiakCoreModule {
         MembershipMessagesController,
         HandoffMessagesController,
         VnodeMessagesController,
-        ...(options.http === false ? [] : [MembersController, RingController, TransfersController, ServicesController, FaultsController, HealthController, MetricsController]),
+        AaeMessagesController,
+        ...(options.http === false ? [] : [MembersController, RingController, TransfersController, ServicesController, AaeController, FaultsController, HealthController, MetricsController]),
       ],
       providers: [
         { provide: NODE_CONFIG, useValue: config },
@@ -102,6 +108,7 @@ export class RiakCoreModule {
         client,
         { provide: HANDOFF_RUNNER, useExisting: HandoffManager },
         { provide: RingStore, useClass: options.persist === false ? MemoryRingStore : RingStore },
+        { provide: TreeSnapshotStore, useClass: options.persist === false ? MemoryTreeSnapshotStore : FileTreeSnapshotStore },
         ...SERVICES,
         FaultsEnabledGuard,
       ],

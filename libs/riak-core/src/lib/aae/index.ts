@@ -4,3 +4,6 @@ export * from './exchange';
 export * from './exchange-replies';
 export * from './tree-codec';
 export * from './exchange-schedule';
+export * from './vnode-trees';
+export * from './anti-entropy';
+export * from './aae-status';

@@ -15,4 +15,7 @@ export const Patterns = {
   handoffRepair: 'handoff.repair',
   handoffTransfers: 'handoff.transfers',
   handoffUnowned: 'handoff.unowned',
+  aaeHashes: 'aae.hashes',
+  aaeKeys: 'aae.keys',
+  aaeStatus: 'aae.status',
 } as const;

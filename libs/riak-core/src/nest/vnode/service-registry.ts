@@ -5,7 +5,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import { BehaviorSubject } from 'rxjs';
-import { Vnode } from '../../lib';
+import { AntiEntropyHooks, Vnode } from '../../lib';
 
 export interface VnodeServiceDefinition {
   readonly name: string;
@@ -15,6 +15,8 @@ export interface VnodeServiceDefinition {
   readonly queueLimit?: number;
   /** partitions this node holds data for, running or not (e.g. fallback data kept across a restart) */
   readonly storedPartitions?: () => Promise<readonly number[]>;
+  /** active anti-entropy: the service's hooks, when it opts in (its vnodes implement `foldDigests`) */
+  readonly antiEntropy?: () => AntiEntropyHooks;
 }
 
 @Injectable()

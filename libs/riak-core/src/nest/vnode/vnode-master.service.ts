@@ -32,6 +32,9 @@ export interface CommandOptions {
   readonly timeoutMs?: number;
 }
 
+/** Receives a vnode's report that `key` changed (digest undefined: deleted). */
+export type HashtreeListener = (service: string, index: PartitionIndex, key: string, digest: string | undefined) => void;
+
 /** A request for a vnode of another node, as it travels on the transport. */
 export interface RemoteVnodeRequest {
   readonly service: string;
@@ -47,6 +50,7 @@ export class VnodeMaster implements OnModuleDestroy {
   private readonly workers = new Map<string, VnodeWorker>();
   private readonly forwarding = new Map<string, NodeName>();
   private seq = 0;
+  private hashtreeListener: HashtreeListener | undefined;
 
   constructor(
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
@@ -127,6 +131,11 @@ export class VnodeMaster implements OnModuleDestroy {
     return req.kind === 'coverage' ? worker.coverage(req.command, req.keySpaces ?? [req.index], sender) : worker.command(req.command, sender);
   }
 
+  /** Where the vnodes' `updateHashtree` reports go (the anti-entropy manager; one listener). */
+  onHashtreeUpdate(listener: HashtreeListener | undefined): void {
+    this.hashtreeListener = listener;
+  }
+
   /** The local vnode worker of (service, index), started lazily. Throws `no-service` for an unknown service. */
   worker(service: string, index: PartitionIndex): VnodeWorker {
     const key = `${service}/${index}`;
@@ -136,7 +145,8 @@ export class VnodeMaster implements OnModuleDestroy {
       if (!def) throw new VnodeError('no-service', `service '${service}' does not run on ${this.config.node}`);
       const ringSize = this.rings.current.ringSize;
       if (!Number.isInteger(index) || index < 0 || index >= ringSize) throw new VnodeError('no-service', `no partition ${index} on a ring of ${ringSize}`);
-      w = new VnodeWorker(def, { service, index, partition: partitionId(index, ringSize), ringSize, node: this.config.node }, this.logger);
+      const updateHashtree = (key: string, digest: string | undefined) => this.hashtreeListener?.(service, index, key, digest);
+      w = new VnodeWorker(def, { service, index, partition: partitionId(index, ringSize), ringSize, node: this.config.node, updateHashtree }, this.logger);
       this.workers.set(key, w);
     }
     return w;

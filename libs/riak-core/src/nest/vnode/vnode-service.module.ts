@@ -6,7 +6,7 @@
  */
 import { DynamicModule, Module, ModuleMetadata, Provider, Type } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { AnyServiceRef, Vnode } from '../../lib';
+import { AnyServiceRef, AntiEntropyHooks, Vnode } from '../../lib';
 import { ServiceRegistry } from './service-registry';
 
 export interface VnodeServiceOptions {
@@ -21,6 +21,12 @@ export interface VnodeServiceOptions {
   readonly queueLimit?: number;
   /** a provider (resolved from `providers`/`imports`) whose `partitionsWithData()` lists partitions with data on this node */
   readonly storedPartitionsFrom?: Type<{ partitionsWithData(): Promise<readonly number[]> }>;
+  /**
+   * Opt into active anti-entropy: a provider (resolved from `providers`/`imports`) with the
+   * service's key → partition mapping and its repair of one key; the vnodes then implement
+   * `foldDigests` and report writes with `ctx.updateHashtree` (libs/riak-core/docs/aae.md)
+   */
+  readonly antiEntropy?: Type<AntiEntropyHooks>;
   readonly imports?: ModuleMetadata['imports'];
   readonly providers?: Provider[];
 }
@@ -40,7 +46,9 @@ export class VnodeServiceModule {
         const create = vnode ? () => moduleRef.create(vnode) : (opts.factory as () => Vnode | Promise<Vnode>);
         const source = opts.storedPartitionsFrom;
         const storedPartitions = source ? () => moduleRef.get(source, { strict: false }).partitionsWithData() : undefined;
-        registry.register({ name, create, queueLimit: opts.queueLimit, storedPartitions });
+        const hooks = opts.antiEntropy;
+        const antiEntropy = hooks ? () => moduleRef.get(hooks, { strict: false }) : undefined;
+        registry.register({ name, create, queueLimit: opts.queueLimit, storedPartitions, antiEntropy });
         return name;
       },
     };

@@ -92,6 +92,13 @@ export class VnodeWorker {
     await vnode.fold?.(visit, keySpaces);
   }
 
+  /** Visit the vnode's (key, version digest) pairs for its anti-entropy trees; beside the mailbox, like `fold`. */
+  async foldDigests(visit: (key: string, digest: string) => void | Promise<void>): Promise<void> {
+    const vnode = await this.call((v) => v);
+    if (!vnode.foldDigests) throw new Error(`service ${this.def.name} does not implement foldDigests`);
+    await vnode.foldDigests(visit);
+  }
+
   get inHandoff(): HandoffState | undefined {
     return this.handoff;
   }
