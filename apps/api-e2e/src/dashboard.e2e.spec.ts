@@ -6,7 +6,7 @@
  */
 import { Browser } from 'playwright-core';
 import { launchChromium } from './support/browser';
-import { ClusterEventsClient, RingEventData, TransferEventData } from './support/cluster-events-client';
+import { ClusterEvent, ClusterEventsClient, RingEventData, TransferEventData } from './support/cluster-events-client';
 import { NodeProcess, TestCluster, status, until, waitSettled } from './support/cluster';
 
 const RING_SIZE = 64;
@@ -56,13 +56,16 @@ describe('the api node’s dashboard, /ws/cluster and /docs on real nodes', () =
     expect(first.data.owners).toHaveLength(RING_SIZE);
     expect(new Set(first.data.owners)).toEqual(new Set([a.spec.name, b.spec.name]));
     expect(first.data.pending).toEqual([]);
-    expect(await s.next()).toEqual({ event: 'transfer', data: { transfers: [] } });
+    // then the transfer list and anti-entropy, in either order
+    expect(await s.take((f) => f.event === 'transfer', 'the transfer list')).toEqual({ event: 'transfer', data: { transfers: [] } });
+    const aae = await s.take<Extract<ClusterEvent, { event: 'aae' }>>((f) => f.event === 'aae', 'the anti-entropy view');
+    expect(aae.data.nodes.map((n) => [n.node, n.enabled])).toEqual([a.spec.name, b.spec.name].sort().map((n) => [n, true]));
 
     // bad frames are answered and change nothing
     s.send('{"event":');
-    expect(await s.next()).toEqual({ event: 'error', data: { code: 'bad_frame', message: expect.any(String) } });
+    expect(await s.take((f) => f.event === 'error', 'an error frame')).toEqual({ event: 'error', data: { code: 'bad_frame', message: expect.any(String) } });
     s.send({ event: 'join', data: { target: '127.0.0.1:1' } });
-    expect(await s.next()).toEqual({ event: 'error', data: { code: 'unknown_event', message: expect.stringContaining("'join'") } });
+    expect(await s.take((f) => f.event === 'error', 'an error frame')).toEqual({ event: 'error', data: { code: 'unknown_event', message: expect.stringContaining("'join'") } });
 
     c = await cluster.started('dash3', { env: { JOIN: a.clusterAddr } });
     const three = [a.spec.name, b.spec.name, c.spec.name];
@@ -204,6 +207,8 @@ describe('the api node’s dashboard, /ws/cluster and /docs on real nodes', () =
       for (const [, owner, fill] of owners) expect(fill).toBe(colourOf.get(owner ?? ''));
       expect(await page.locator('#members tr.member .status').allTextContents()).toEqual(members.map(() => 'valid'));
       expect(await page.locator('#transfers-body').textContent()).toContain('No transfers active');
+      // anti-entropy: a line per member
+      await until('anti-entropy to be shown per member', async () => (await page.locator('#aae tr.aae-node .name').allTextContents()).sort().join() === [...members].sort().join(), 15000);
 
       // the socket drops with the node; the page says so, and is live again once the node is back
       expect(await a.stop()).toBe(0);

@@ -22,7 +22,15 @@ export interface TransferEventData {
 export type ClusterEvent =
   | { event: 'ring'; data: RingEventData }
   | { event: 'transfer'; data: TransferEventData }
+  | { event: 'aae'; data: AaeEventData }
   | { event: 'error'; data: { code: string; message: string } };
+
+/** The `aae` frame's data: anti-entropy per member, and the partitions with repairs pending. */
+export interface AaeEventData {
+  nodes: { node: string; enabled: boolean; vnodes: number; ready: number; repaired: number; pending: number }[];
+  pending: { node: string; service: string; index: number; pending: number; failed: number }[];
+  unreachable: string[];
+}
 
 export class ClusterEventsClient {
   /** every frame received, in order */

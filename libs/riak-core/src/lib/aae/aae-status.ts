@@ -111,3 +111,32 @@ export function decodeAaeNodeStatus(x: unknown): AaeNodeStatus | undefined {
   );
   return ok ? (x as unknown as AaeNodeStatus) : undefined;
 }
+
+/** What the dashboard shows of anti-entropy: a line per node, and the partitions whose repairs are not done. */
+export interface AaeDashboardView {
+  readonly nodes: readonly { readonly node: NodeName; readonly enabled: boolean; readonly vnodes: number; readonly ready: number; readonly repaired: number; readonly pending: number }[];
+  /** vnodes whose latest exchanges found keys they did not repair (yet), or failed */
+  readonly pending: readonly { readonly node: NodeName; readonly service: string; readonly index: PartitionIndex; readonly pending: number; readonly failed: number }[];
+  readonly unreachable: readonly NodeName[];
+}
+
+export function aaeDashboardView(status: AaeClusterStatus): AaeDashboardView {
+  return {
+    nodes: status.nodes.map((n) => {
+      const t = aaeTotals(n);
+      return { node: n.node, enabled: n.enabled, vnodes: n.vnodes.length, ready: t.ready, repaired: t.repaired, pending: t.pending };
+    }),
+    pending: status.nodes.flatMap((n) =>
+      n.vnodes
+        .map((v) => ({
+          node: n.node,
+          service: v.service,
+          index: v.index,
+          pending: v.exchanges.reduce((s, e) => s + e.differences - e.repaired, 0),
+          failed: v.exchanges.filter((e) => e.result === 'failed').length,
+        }))
+        .filter((v) => v.pending > 0 || v.failed > 0),
+    ),
+    unreachable: status.unreachable,
+  };
+}

@@ -1,11 +1,12 @@
 /**
  * The frames of `/ws/cluster` (docs/admin-api.md, "Live cluster events"), Nest's `{"event", "data"}`
  * shape: the server sends `ring` (`{node, ...RingView}`), `transfer` (`{transfers, unreachable?}`, the
- * list of `GET /api/cluster/transfers`) and `error` (`{code, message}`); a client may ask for either view
+ * list of `GET /api/cluster/transfers`), `aae` (anti-entropy per node and the partitions with repairs
+ * pending, from `GET /api/cluster/aae`) and `error` (`{code, message}`); a client may ask for either view
  * again with `{"event":"ring"}` or `{"event":"transfers"}` (decoded by the node's WebSocket adapter,
  * `gateway-frames.ts`). Pure: no sockets, no Nest.
  */
-import type { RingView } from '../../lib';
+import type { AaeDashboardView, RingView } from '../../lib';
 import type { TransferView } from '../handoff/handoff-manager.service';
 import { GatewayFrameErrorCode, errorFrame } from './gateway-frames';
 
@@ -24,6 +25,9 @@ export const ringFrame = (node: string, view: RingView): string => JSON.stringif
 /** The `transfer` frame; `unreachable` (members that did not report their handoffs) only when some did not. */
 export const transferFrame = (transfers: readonly TransferView[], unreachable: readonly string[] = []): string =>
   JSON.stringify({ event: 'transfer', data: unreachable.length === 0 ? { transfers } : { transfers, unreachable } });
+
+/** The `aae` frame: anti-entropy per node and the partitions with repairs pending (`aaeDashboardView`). */
+export const aaeFrame = (view: AaeDashboardView): string => JSON.stringify({ event: 'aae', data: view });
 
 export const clusterErrorFrame = (code: ClusterWsErrorCode, message: string): string => errorFrame(code, message);
 

@@ -4,7 +4,8 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { Subject } from 'rxjs';
 import WebSocket from 'ws';
 import { NodeConfig, Ring, freshRing, ownershipOf, ringSize, setMember, setOwnership } from '../../lib';
-import type { ClusterTransfers, TransferView } from '../../lib';
+import type { AaeClusterStatus, ClusterTransfers, TransferView } from '../../lib';
+import { AntiEntropyService } from '../aae/anti-entropy.service';
 import { ClusterTransfersService } from '../handoff/cluster-transfers.service';
 import { RingChange, RingManager } from '../ring/ring-manager.service';
 import { NODE_CONFIG } from '../tokens';
@@ -38,7 +39,16 @@ class Transfers {
   }
 }
 
+/** Stands in for every member's anti-entropy status. */
+class Aae {
+  status: AaeClusterStatus = { nodes: [{ node: A, enabled: true, vnodes: [] }], unreachable: [] };
+  async clusterStatus(): Promise<AaeClusterStatus> {
+    return this.status;
+  }
+}
+
 const config = { node: A } as { node: string; adminToken?: string };
+const aae = new Aae();
 const rings = new Rings();
 const handoff = new Transfers();
 
@@ -48,6 +58,7 @@ const handoff = new Transfers();
     { provide: NODE_CONFIG, useValue: config as unknown as NodeConfig },
     { provide: RingManager, useValue: rings },
     { provide: ClusterTransfersService, useValue: handoff },
+    { provide: AntiEntropyService, useValue: aae },
   ],
 })
 class TestApp {}
@@ -55,10 +66,15 @@ class TestApp {}
 type Frame = { event: string; data: Record<string, unknown> };
 
 class Client {
+  /** every frame but `aae`, whose timing is its own (on connect, then every 2 s when it changed) */
   readonly frames: Frame[] = [];
+  readonly aaeFrames: Frame[] = [];
   closeCode: number | undefined;
   private constructor(readonly ws: WebSocket) {
-    ws.on('message', (m) => this.frames.push(JSON.parse(m.toString()) as Frame));
+    ws.on('message', (m) => {
+      const frame = JSON.parse(m.toString()) as Frame;
+      (frame.event === 'aae' ? this.aaeFrames : this.frames).push(frame);
+    });
     ws.on('close', (code) => (this.closeCode = code));
   }
 
@@ -188,6 +204,19 @@ describe('ClusterGateway (/ws/cluster) in a Nest app (fastify + NodeWsAdapter)',
     expect(await c.next(1)).toEqual([{ event: 'transfer', data: { transfers: [] } }]);
     c.ws.close();
     await until('polling to stop', () => !gateway.polling, 3000);
+  });
+
+  it('sends anti-entropy on connect, and again when it changed', async () => {
+    const c = await open();
+    await until('an aae frame', () => c.aaeFrames.length === 1, 3000);
+    expect(c.aaeFrames[0]).toEqual({ event: 'aae', data: { nodes: [{ node: A, enabled: true, vnodes: 0, ready: 0, repaired: 0, pending: 0 }], pending: [], unreachable: [] } });
+    const exchange = { peer: 2, peerNode: B, range: 1, at: 5, result: 'repaired' as const, differences: 3, repaired: 1, totalRepaired: 4, messages: 6, error: null };
+    aae.status = { nodes: [{ node: A, enabled: true, vnodes: [{ service: 'kv', index: 1, ready: true, building: false, builtAt: 1, keys: 10, exchanges: [exchange] }] }], unreachable: [B] };
+    await until('a second aae frame', () => c.aaeFrames.length === 2, 5000);
+    expect(c.aaeFrames[1]).toEqual({
+      event: 'aae',
+      data: { nodes: [{ node: A, enabled: true, vnodes: 1, ready: 1, repaired: 4, pending: 2 }], pending: [{ node: A, service: 'kv', index: 1, pending: 2, failed: 0 }], unreachable: [B] },
+    });
   });
 
   it('names the members that did not report their handoffs, and sends again when they answer', async () => {

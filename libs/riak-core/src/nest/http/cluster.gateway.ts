@@ -16,17 +16,20 @@ import { ConnectedSocket, OnGatewayConnection, SubscribeMessage, WebSocketGatewa
 import type { IncomingMessage } from 'node:http';
 import { Subscription } from 'rxjs';
 import type { WebSocket } from 'ws';
-import { ClusterTransfers, NodeConfig, ringView } from '../../lib';
+import { ClusterTransfers, NodeConfig, aaeDashboardView, ringView } from '../../lib';
 import { ClusterTransfersService } from '../handoff/cluster-transfers.service';
 import { RingManager } from '../ring/ring-manager.service';
 import { NODE_CONFIG } from '../tokens';
 import { adminTokenAccepted } from './admin-token.guard';
-import { CLUSTER_WS_MAX_PAYLOAD, clusterErrorFrame, ringFrame, transferFrame, transfersDigest } from './cluster-frames';
+import { CLUSTER_WS_MAX_PAYLOAD, aaeFrame, clusterErrorFrame, ringFrame, transferFrame, transfersDigest } from './cluster-frames';
+import { AntiEntropyService } from '../aae/anti-entropy.service';
 import { sendFrame } from './node-ws-adapter';
 
 export const CLUSTER_WS_PATH = '/ws/cluster';
 /** How often the transfer list is read while someone watches. */
 export const TRANSFER_POLL_MS = 500;
+/** Anti-entropy is read every this many transfer polls (2 s). */
+const AAE_EVERY_POLLS = 4;
 
 /** The part of a `ws` socket the gateway uses. */
 type ClusterSocket = Pick<WebSocket, 'send' | 'close' | 'terminate' | 'on' | 'readyState' | 'bufferedAmount' | 'OPEN'>;
@@ -42,11 +45,15 @@ export class ClusterGateway implements OnGatewayConnection, OnModuleInit, OnModu
   private lastTransfers = '';
   /** a poll is asking the members; the next tick skips rather than piling up behind a slow member */
   private pollBusy = false;
+  private aaeBusy = false;
+  private polls = 0;
+  private lastAae = '';
 
   constructor(
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
     private readonly rings: RingManager,
     private readonly transfers: ClusterTransfersService,
+    private readonly aae: AntiEntropyService,
   ) {}
 
   onModuleInit(): void {
@@ -96,6 +103,9 @@ export class ClusterGateway implements OnGatewayConnection, OnModuleInit, OnModu
       if (this.clients.size === 1) this.lastTransfers = transfersDigest(view.transfers, view.unreachable);
       this.send(socket, transferFrame(view.transfers, view.unreachable));
     });
+    void this.readAae().then((frame) => {
+      if (frame) this.send(socket, frame);
+    });
   }
 
   /** `{"event":"ring"}`: the ring view again. */
@@ -133,7 +143,9 @@ export class ClusterGateway implements OnGatewayConnection, OnModuleInit, OnModu
   }
 
   private pollTransfers(): void {
-    if (this.clients.size === 0 || this.pollBusy) return;
+    if (this.clients.size === 0) return;
+    if (++this.polls % AAE_EVERY_POLLS === 0) this.pollAae();
+    if (this.pollBusy) return;
     this.pollBusy = true;
     void this.readTransfers()
       .then((view) => {
@@ -144,6 +156,28 @@ export class ClusterGateway implements OnGatewayConnection, OnModuleInit, OnModu
         this.broadcast(transferFrame(view.transfers, view.unreachable));
       })
       .finally(() => (this.pollBusy = false));
+  }
+
+  private pollAae(): void {
+    if (this.aaeBusy) return;
+    this.aaeBusy = true;
+    void this.readAae()
+      .then((frame) => {
+        if (!frame || frame === this.lastAae || this.clients.size === 0) return;
+        this.lastAae = frame;
+        this.broadcast(frame);
+      })
+      .finally(() => (this.aaeBusy = false));
+  }
+
+  /** The `aae` frame of every member's anti-entropy, or undefined (logged) if reading it failed. */
+  private async readAae(): Promise<string | undefined> {
+    try {
+      return aaeFrame(aaeDashboardView(await this.aae.clusterStatus()));
+    } catch (err) {
+      this.logger.warn(`reading anti-entropy: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    }
   }
 
   /** The cluster-wide list, or undefined (logged) if reading it failed. */

@@ -2,7 +2,8 @@
  * The cluster dashboard (docs/reference/http-api.md, `GET /` on an api node): one self-contained document — inline CSS
  * and JS, nothing fetched from elsewhere, no build step — fed by `/ws/cluster`. It draws the ring
  * as a circle of partitions coloured by owner (SVG; pending transfers as an inner arc in the
- * colour of the next owner), lists the members with status and share, and shows the transfers.
+ * colour of the next owner), lists the members with status and share, and shows the transfers and
+ * anti-entropy (per member, and the partitions with repairs pending).
  * It reconnects with backoff when the socket drops. Data is only ever inserted as text
  * (`textContent`, attributes), never parsed as HTML. With ADMIN_TOKEN set, open `/#token=<token>`:
  * the fragment never leaves the browser except as the socket's `?token=`.
@@ -11,7 +12,9 @@
  * `closed`) and `#status`; `#ring` with one `path.partition` per partition (`data-index`,
  * `data-owner`) and one `path.next` per pending transfer; `#members` with one `tr.member` per
  * member (`.name`, `.status`, `.share`, `.pending`); `#transfers` with one `tr.transfer` per
- * transfer; `#node`, `#ring-size`, `#ready`, `#error`.
+ * transfer; `#aae` with one `tr.aae-node` per member (`.name`, `.repaired`, `.pending`) and one
+ * `tr.aae-pending` per partition with anti-entropy repairs pending (`data-index`); `#node`,
+ * `#ring-size`, `#ready`, `#error`.
  */
 import { createHash } from 'node:crypto';
 
@@ -54,6 +57,7 @@ const SCRIPT = `
   var nextEl = document.getElementById('next');
   var membersEl = document.getElementById('members-body');
   var transfersEl = document.getElementById('transfers-body');
+  var aaeEl = document.getElementById('aae-body');
   var colours = {};
 
   function text(id, value) { document.getElementById(id).textContent = value; }
@@ -143,6 +147,27 @@ const SCRIPT = `
     });
   }
 
+  function renderAae(view) {
+    clear(aaeEl);
+    view.nodes.forEach(function (n) {
+      var tr = el('tr', 'aae-node');
+      tr.appendChild(el('td', 'name', n.node));
+      tr.appendChild(el('td', '', n.enabled ? n.ready + ' of ' + n.vnodes + ' vnodes with trees' : 'off'));
+      tr.appendChild(el('td', 'num repaired', n.repaired + ' repaired'));
+      tr.appendChild(el('td', 'num pending', n.pending + ' pending'));
+      aaeEl.appendChild(tr);
+    });
+    view.pending.forEach(function (p) {
+      var tr = el('tr', 'aae-pending');
+      tr.dataset.index = p.index;
+      tr.appendChild(el('td', '', p.node));
+      tr.appendChild(el('td', '', p.service + ' partition ' + p.index));
+      tr.appendChild(el('td', 'num', p.pending + ' keys to repair'));
+      tr.appendChild(el('td', 'num', p.failed ? p.failed + ' exchanges failed' : ''));
+      aaeEl.appendChild(tr);
+    });
+  }
+
   function renderTransfers(transfers) {
     clear(transfersEl);
     if (!transfers.length) {
@@ -205,6 +230,7 @@ const SCRIPT = `
       if (!frame || typeof frame !== 'object') return;
       if (frame.event === 'ring') renderRing(frame.data);
       else if (frame.event === 'transfer') renderTransfers(frame.data.transfers);
+      else if (frame.event === 'aae') renderAae(frame.data);
       else if (frame.event === 'error') errorEl.textContent = frame.data.code + ': ' + frame.data.message;
     };
     ws.onclose = function () {
@@ -264,6 +290,10 @@ export const DASHBOARD_HTML = `<!doctype html>
     <table id="transfers">
       <thead><tr><th class="num">Partition</th><th>Kind</th><th>From → to</th><th>Status</th><th class="num">Done</th><th>Progress</th></tr></thead>
       <tbody id="transfers-body"></tbody>
+    </table>
+    <h2>Anti-entropy</h2>
+    <table id="aae">
+      <tbody id="aae-body"></tbody>
     </table>
   </section>
 </main>
