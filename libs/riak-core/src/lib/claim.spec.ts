@@ -2,6 +2,12 @@ import fc from 'fast-check';
 import { claim, ownershipTargets, spreadBound, spreadLayout, spreadViolations } from './claim';
 import { RING_SIZES, TARGET_N, node, POOL, prng, shuffled, countsOf, movedIndices, referenceViolations, expectValid, feasible, scenarioArb, spreadScenarioArb } from '../../test/claim-scenarios';
 
+/**
+ * Runs per claim property: 300 random scenarios each (fast-check draws a new seed every run, so
+ * successive runs cover new ground); 1000 made this file a fifth of the library's unit time.
+ */
+const PROPERTY_RUNS = 300;
+
 describe('spreadViolations', () => {
   it('counts partitions whose owner reappears within the next w-1, cyclically', () => {
     expect(spreadViolations(['a', 'b', 'c', 'd', 'a', 'b', 'c', 'd'])).toBe(0);
@@ -20,7 +26,7 @@ describe('spreadViolations', () => {
       fc.property(fc.array(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 8 }), (ring, t) => {
         expect(spreadViolations(ring, t)).toBe(referenceViolations(ring, t));
       }),
-      { numRuns: 1000 },
+      { numRuns: PROPERTY_RUNS },
     );
   });
 });
@@ -176,7 +182,7 @@ describe('claim: properties', () => {
         const counts = countsOf(result);
         for (const [n, target] of ownershipTargets(ringSize, owners, nodes)) expect(counts.get(n) ?? 0).toBe(target);
       }),
-      { numRuns: 1000 },
+      { numRuns: PROPERTY_RUNS },
     );
   });
 
@@ -185,7 +191,7 @@ describe('claim: properties', () => {
       fc.property(scenarioArb({ minNodes: TARGET_N }), ({ ringSize, owners, nodes }) => {
         expect(spreadViolations(claim({ ringSize, owners, nodes }))).toBe(0);
       }),
-      { numRuns: 1000 },
+      { numRuns: PROPERTY_RUNS },
     );
   });
 
@@ -198,7 +204,7 @@ describe('claim: properties', () => {
         if (feasible(ringSize, n, targetN)) expect(v).toBe(0);
         else expect(v).toBeLessThanOrEqual(spreadBound(ringSize, n, targetN));
       }),
-      { numRuns: 1000 },
+      { numRuns: PROPERTY_RUNS },
     );
   });
 
@@ -208,7 +214,7 @@ describe('claim: properties', () => {
         const n = new Set(nodes).size;
         expect(spreadViolations(claim({ ringSize, owners, nodes }))).toBeLessThanOrEqual(ringSize % n);
       }),
-      { numRuns: 1000 },
+      { numRuns: PROPERTY_RUNS },
     );
   });
 
@@ -218,13 +224,13 @@ describe('claim: properties', () => {
         const once = claim({ ringSize, owners, nodes, targetN });
         expect(claim({ ringSize, owners: once, nodes, targetN })).toEqual(once);
       }),
-      { numRuns: 1000 },
+      { numRuns: PROPERTY_RUNS },
     );
     fc.assert(
       fc.property(spreadScenarioArb(1, 64), ({ q, ring, nodes }) => {
         expect(claim({ ringSize: q, owners: ring, nodes })).toEqual(ring);
       }),
-      { numRuns: 1000 },
+      { numRuns: PROPERTY_RUNS },
     );
   });
 
@@ -238,7 +244,7 @@ describe('claim: properties', () => {
         expect(moved).toHaveLength(Math.floor(q / all.length));
         expect(spreadViolations(result)).toBe(0);
       }),
-      { numRuns: 1000 },
+      { numRuns: PROPERTY_RUNS },
     );
   });
 
@@ -258,7 +264,7 @@ describe('claim: properties', () => {
           expect(moved.length).toBeLessThanOrEqual((all.length - 1) * Math.ceil(q / all.length));
         }
       }),
-      { numRuns: 1000 },
+      { numRuns: PROPERTY_RUNS },
     );
   });
 
@@ -277,7 +283,7 @@ describe('claim: properties', () => {
         if (rest.length >= 2 * TARGET_N) expect(others).toBeLessThanOrEqual(departed);
         else if (rest.length > TARGET_N) expect(others).toBeLessThanOrEqual(4 * departed);
       }),
-      { numRuns: 1000 },
+      { numRuns: PROPERTY_RUNS },
     );
   });
 
@@ -287,7 +293,7 @@ describe('claim: properties', () => {
         const again = shuffled([...nodes, ...nodes.slice(0, 2)], prng(seed));
         expect(claim({ ringSize, owners, nodes: again })).toEqual(claim({ ringSize, owners, nodes }));
       }),
-      { numRuns: 1000 },
+      { numRuns: PROPERTY_RUNS },
     );
   });
 });

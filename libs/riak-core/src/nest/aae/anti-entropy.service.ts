@@ -205,6 +205,8 @@ export class AntiEntropyService implements OnModuleInit, OnModuleDestroy, OnAppl
     this.building = true;
     void this.build(due).finally(() => {
       this.building = false;
+      // the next vnode's trees at once rather than at the next tick (a restarted node has them all to build)
+      if (!this.stopped) this.startBuild(new Set(this.handoff.transfers().map((t) => t.index)));
     });
   }
 
