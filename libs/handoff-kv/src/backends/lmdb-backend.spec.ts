@@ -67,7 +67,8 @@ describe('lmdb layout and durability', () => {
       expect(await b.size()).toBeGreaterThanOrEqual(acked.length);
       await env.close();
     }
-  }, 30000);
+    // three child processes each compiling TypeScript at start: a loaded 2-core machine needs the margin
+  }, 120000);
 });
 
 function startWriter(dataDir: string, prefix: string): ChildProcessWithoutNullStreams {
