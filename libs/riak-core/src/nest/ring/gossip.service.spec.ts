@@ -15,6 +15,7 @@ function gossipOf(ring: Ring, opts: { answer?: (req: SentRequest) => unknown; do
   return { rings, liveness, client, gossip };
 }
 
+const D = 'd@127.0.0.1';
 const ringSent = (req: SentRequest) => ringFromWire((req.data as { ring: WireRing }).ring);
 
 describe('GossipService', () => {
@@ -73,13 +74,14 @@ describe('GossipService', () => {
   });
 
   it('spreads a decision of this node at once to `gossipFanout` peers, reachable ones first, and counts their answer as heard from', async () => {
-    const { rings, liveness, client, gossip } = gossipOf(ringOf([A, B, C]), { down: [C], fanout: 1 });
+    // d (the joining node of the decision) is unreachable too, so b is the one reachable peer
+    const { rings, liveness, client, gossip } = gossipOf(ringOf([A, B, C]), { down: [C, D], fanout: 1 });
     running = gossip;
     gossip.onModuleInit();
-    rings.transact((r) => ({ kind: 'new-ring', ring: setMember(r, A, 'd@127.0.0.1', { status: 'joining', addr: 'addr-d', autoJoin: true }) }));
+    rings.transact((r) => ({ kind: 'new-ring', ring: setMember(r, A, D, { status: 'joining', addr: 'addr-d', autoJoin: true }) }));
     await until('the decision to be gossiped', () => client.sent.length > 0, 10_000);
     expect(client.sent.map((r) => [r.addr, r.pattern])).toEqual([[addrOf(B), Patterns.gossip]]);
-    expect(memberOf(ringSent(client.sent[0]), 'd@127.0.0.1')?.status).toBe('joining');
+    expect(memberOf(ringSent(client.sent[0]), D)?.status).toBe('joining');
     await until('b to count as heard from', () => liveness.heard.includes(B), 10_000);
   });
 
