@@ -31,14 +31,13 @@ import {
   AaeClusterStatus,
   AaeExchangeView,
   AaeNodeStatus,
-  clusterNodes,
   decodeAaeNodeStatus,
   AaeVnodeView,
   DecodedSnapshot,
   HashTree,
   NodeName,
 } from '../../lib';
-import { CLUSTER_CLIENT, ClusterClient } from '../transport';
+import { CLUSTER_CLIENT, ClusterClient, askOtherMembers } from '../transport';
 import { RUNTIME_OPTIONS } from '../tokens';
 import { Patterns } from '../transport/patterns';
 import { RuntimeOptions } from '../node/runtime-options';
@@ -69,7 +68,8 @@ interface TrackedVnode {
 export class AntiEntropyService implements OnModuleInit, OnModuleDestroy, OnApplicationShutdown {
   private readonly logger = new Logger(AntiEntropyService.name);
   private readonly vnodes = new Map<string, TrackedVnode>();
-  private readonly lastRun = new Map<string, number>();
+  /** per service: when each exchange (by `exchangeId`) last ran */
+  private readonly lastRun = new Map<string, Map<string, number>>();
   private readonly running = new Map<string, PlannedExchange & { readonly service: string }>();
   private timer: NodeJS.Timeout | undefined;
   private building = false;
@@ -154,19 +154,8 @@ export class AntiEntropyService implements OnModuleInit, OnModuleDestroy, OnAppl
 
   /** Every member's status (asked in parallel, each within `timeoutMs`; one that does not answer is listed as unreachable). */
   async clusterStatus(timeoutMs = 2000): Promise<AaeClusterStatus> {
-    const ring = this.rings.current;
-    const others = clusterNodes(ring).filter((n) => n !== this.rings.self);
-    const answers = await Promise.all(
-      others.map(async (node) => {
-        const addr = memberOf(ring, node)?.addr;
-        if (!addr) return node;
-        try {
-          return decodeAaeNodeStatus(await this.client.request(addr, Patterns.aaeStatus, {}, { timeoutMs })) ?? node;
-        } catch {
-          return node;
-        }
-      }),
-    );
+    const asked = await askOtherMembers(this.client, this.rings.current, this.rings.self, Patterns.aaeStatus, {}, timeoutMs);
+    const answers = asked.map((a) => ('reply' in a ? decodeAaeNodeStatus(a.reply) : undefined) ?? a.node);
     const nodes = [this.status(), ...answers.filter((a): a is AaeNodeStatus => typeof a !== 'string')].sort((a, b) => a.node.localeCompare(b.node));
     return { nodes, unreachable: answers.filter((a): a is string => typeof a === 'string') };
   }
@@ -177,24 +166,24 @@ export class AntiEntropyService implements OnModuleInit, OnModuleDestroy, OnAppl
     const ring = this.rings.current;
     const owners = ownershipOf(ring).owners;
     const q = ring.ringSize;
-    const services = this.registry.all().filter((d) => d.antiEntropy);
+    const services = this.registry.all().flatMap((d) => (d.antiEntropy ? [{ name: d.name, hooks: d.antiEntropy() }] : []));
     const wanted = new Set<string>();
-    for (const def of services) {
-      const hooks = def.antiEntropy?.() as AntiEntropyHooks;
+    for (const { name, hooks } of services) {
       owners.forEach((owner, index) => {
         if (owner !== this.rings.self) return;
-        const key = `${def.name}/${index}`;
+        const key = `${name}/${index}`;
         wanted.add(key);
         if (!this.vnodes.has(key)) {
           const trees = new VnodeTrees(coveredRanges(q, this.options.aaeN, index), (k) => hooks.keyPartition(k, q), this.shape);
-          this.vnodes.set(key, { service: def.name, index, trees, exchanges: new Map() });
+          this.vnodes.set(key, { service: name, index, trees, exchanges: new Map() });
         }
       });
     }
     for (const key of this.vnodes.keys()) if (!wanted.has(key)) this.vnodes.delete(key);
     const inHandoff = new Set(this.handoff.transfers().map((t) => t.index));
     this.startBuild(inHandoff);
-    for (const def of services) this.startExchanges(def.name, def.antiEntropy?.() as AntiEntropyHooks, owners, inHandoff);
+    const queued = new Map(this.master.running().map((r) => [`${r.service}/${r.index}`, r.worker.queued]));
+    for (const { name, hooks } of services) this.startExchanges(name, hooks, owners, inHandoff, queued);
   }
 
   private startBuild(inHandoff: ReadonlySet<PartitionIndex>): void {
@@ -241,13 +230,14 @@ export class AntiEntropyService implements OnModuleInit, OnModuleDestroy, OnAppl
     return fresh && v.trees.restore(decoded);
   }
 
-  private startExchanges(service: string, hooks: AntiEntropyHooks, owners: readonly NodeName[], inHandoff: ReadonlySet<PartitionIndex>): void {
+  /** `queued`: the commands waiting at each running vnode (`service/index`) */
+  private startExchanges(service: string, hooks: AntiEntropyHooks, owners: readonly NodeName[], inHandoff: ReadonlySet<PartitionIndex>, queued: ReadonlyMap<string, number>): void {
     const blocked = new Set(inHandoff);
-    for (const v of this.vnodes.values()) {
-      if (v.service !== service) continue;
-      const worker = this.master.running().find((r) => r.service === service && r.index === v.index)?.worker;
-      if (!v.trees.ready || (worker && worker.queued > BUSY_QUEUE)) blocked.add(v.index);
+    for (const [key, v] of this.vnodes) {
+      if (v.service === service && (!v.trees.ready || (queued.get(key) ?? 0) > BUSY_QUEUE)) blocked.add(v.index);
     }
+    let lastRun = this.lastRun.get(service);
+    if (!lastRun) this.lastRun.set(service, (lastRun = new Map()));
     const running = [...this.running.values()];
     const chosen = exchangesToStart({
       owners,
@@ -256,7 +246,7 @@ export class AntiEntropyService implements OnModuleInit, OnModuleDestroy, OnAppl
       up: this.watcher.upNodes(service),
       inHandoff: blocked,
       running: running.filter((r) => r.service === service),
-      lastRun: this.lastRunOf(service),
+      lastRun,
       now: Date.now(),
       minInterval: this.options.aaeExchangeIntervalMs,
       concurrency: this.options.aaeConcurrency - running.filter((r) => r.service !== service).length,
@@ -264,14 +254,9 @@ export class AntiEntropyService implements OnModuleInit, OnModuleDestroy, OnAppl
     for (const e of chosen) {
       const id = `${service}/${exchangeId(e)}`;
       this.running.set(id, { ...e, service });
-      this.lastRun.set(id, Date.now());
+      lastRun.set(exchangeId(e), Date.now());
       void this.run(service, hooks, e, owners[e.peer]).finally(() => this.running.delete(id));
     }
-  }
-
-  private lastRunOf(service: string): Map<string, number> {
-    const prefix = `${service}/`;
-    return new Map([...this.lastRun].filter(([id]) => id.startsWith(prefix)).map(([id, at]) => [id.slice(prefix.length), at]));
   }
 
   /** One exchange of vnode `e.index`'s tree of `e.range` with vnode `e.peer` on `peerNode`, then the repairs. */
@@ -301,7 +286,7 @@ export class AntiEntropyService implements OnModuleInit, OnModuleDestroy, OnAppl
       else if (keys.length > 0) this.logger.log(`anti-entropy ${service} partition ${e.index} range ${e.range} with ${e.peer}@${peerNode}: repaired ${repaired} keys`);
     } catch (err) {
       view.error = message(err);
-      this.lastRun.set(`${service}/${exchangeId(e)}`, Date.now() - this.options.aaeExchangeIntervalMs + RETRY_MS);
+      this.lastRun.get(service)?.set(exchangeId(e), Date.now() - this.options.aaeExchangeIntervalMs + RETRY_MS);
     }
     this.exchangesTotal.inc({ service, result: view.result });
     v.exchanges.set(exchangeId(e), view);

@@ -6,8 +6,8 @@
  * than the timeout, and never hides what this node knows.
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ClusterTransfers, NodeName, NodeTransfers, PartitionIndex, Ring, clusterNodes, ownershipOf, decodeRunningTransfers, memberOf, mergeTransfers, waitingTransfers } from '../../lib';
-import { CLUSTER_CLIENT, ClusterClient } from '../transport';
+import { ClusterTransfers, NodeTransfers, PartitionIndex, ownershipOf, decodeRunningTransfers, mergeTransfers, waitingTransfers } from '../../lib';
+import { CLUSTER_CLIENT, ClusterClient, MemberAnswer, askOtherMembers } from '../transport';
 import { RingManager } from '../ring/ring-manager.service';
 import { Patterns } from '../transport/patterns';
 import { HandoffManager } from './handoff-manager.service';
@@ -27,10 +27,8 @@ export class ClusterTransfersService {
 
   /** Every member's running handoffs and the ring's waiting transfers; resolves within about `timeoutMs`. */
   async transfers(timeoutMs = TRANSFERS_ASK_TIMEOUT_MS): Promise<ClusterTransfers> {
-    const ring = this.rings.current;
-    const others = clusterNodes(ring).filter((n) => n !== this.rings.self);
-    const answers = await Promise.all(others.map((node) => this.ask(ring, node, timeoutMs)));
-    return mergeTransfers(this.handoff.running(), answers, waitingTransfers(this.rings.current));
+    const answers = await askOtherMembers(this.client, this.rings.current, this.rings.self, Patterns.handoffTransfers, {}, timeoutMs);
+    return mergeTransfers(this.handoff.running(), answers.map((a) => this.runningOf(a)), waitingTransfers(this.rings.current));
   }
 
   /**
@@ -44,32 +42,24 @@ export class ClusterTransfersService {
     if (ownershipOf(ring).next.some((t) => wanted.has(t.index))) return true;
     const holds = (xs: readonly number[]) => xs.some((i) => wanted.has(i));
     if (holds(await this.handoff.unownedPartitions(service))) return true;
-    const others = clusterNodes(ring).filter((n) => n !== this.rings.self);
-    const answers = await Promise.all(
-      others.map(async (node) => {
-        const addr = memberOf(ring, node)?.addr;
-        if (!addr) return true;
-        try {
-          const reply = await this.client.request<{ indices?: unknown }>(addr, Patterns.handoffUnowned, { service }, { timeoutMs });
-          return !Array.isArray(reply?.indices) || holds(reply.indices.filter((i): i is number => typeof i === 'number'));
-        } catch {
-          return true;
-        }
-      }),
-    );
-    return answers.some(Boolean);
+    const answers = await askOtherMembers(this.client, ring, this.rings.self, Patterns.handoffUnowned, { service }, timeoutMs);
+    return answers.some((a) => {
+      if ('error' in a) return true;
+      const indices = (a.reply as { indices?: unknown } | undefined)?.indices;
+      return !Array.isArray(indices) || holds(indices.filter((i): i is number => typeof i === 'number'));
+    });
   }
 
-  private async ask(ring: Ring, node: NodeName, timeoutMs: number): Promise<NodeTransfers> {
-    const addr = memberOf(ring, node)?.addr;
-    if (!addr) return { node, running: null };
-    try {
-      const running = decodeRunningTransfers(await this.client.request(addr, Patterns.handoffTransfers, {}, { timeoutMs }));
-      if (!running) this.logger.warn(`${node} sent a malformed handoff.transfers reply`);
-      return { node, running };
-    } catch (err) {
-      this.logger.debug(`${node} did not report its transfers: ${err instanceof Error ? err.message : String(err)}`);
+  /** A member's running handoffs from its answer; null when it did not answer or answered something malformed. */
+  private runningOf(answer: MemberAnswer): NodeTransfers {
+    const { node } = answer;
+    if ('error' in answer) {
+      this.logger.debug(`${node} did not report its transfers: ${answer.error}`);
       return { node, running: null };
     }
+    const running = decodeRunningTransfers(answer.reply);
+    if (!running) this.logger.warn(`${node} sent a malformed handoff.transfers reply`);
+    return { node, running };
   }
+
 }

@@ -1,5 +1,6 @@
 /** The cluster transport (libs/riak-core/PROTOCOL.md): TCP server strategy and client, and their in-memory twin. */
 export * from './cluster-client';
+export * from './ask-members';
 export * from './cluster-errors';
 export * from './cluster-context';
 export * from './remote-error';

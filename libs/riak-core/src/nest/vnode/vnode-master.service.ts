@@ -145,8 +145,10 @@ export class VnodeMaster implements OnModuleDestroy {
       if (!def) throw new VnodeError('no-service', `service '${service}' does not run on ${this.config.node}`);
       const ringSize = this.rings.current.ringSize;
       if (!Number.isInteger(index) || index < 0 || index >= ringSize) throw new VnodeError('no-service', `no partition ${index} on a ring of ${ringSize}`);
-      const updateHashtree = (key: string, digest: string | undefined) => this.hashtreeListener?.(service, index, key, digest);
-      w = new VnodeWorker(def, { service, index, partition: partitionId(index, ringSize), ringSize, node: this.config.node, updateHashtree }, this.logger);
+      // only a service in anti-entropy, with anti-entropy on, gets the report hook: a vnode skips computing digests without it
+      const updateHashtree =
+        def.antiEntropy && this.hashtreeListener ? (key: string, digest: string | undefined) => this.hashtreeListener?.(service, index, key, digest) : undefined;
+      w = new VnodeWorker(def, { service, index, partition: partitionId(index, ringSize), ringSize, node: this.config.node, ...(updateHashtree ? { updateHashtree } : {}) }, this.logger);
       this.workers.set(key, w);
     }
     return w;
