@@ -82,6 +82,18 @@ describe('HashTree', () => {
     expect(tree.segmentKeys(0).size).toBe(0);
   });
 
+  it('answers an empty tree (allocated with its first key) exactly as a tree whose keys were all deleted', () => {
+    for (const shape of SHAPES) {
+      const emptied = HashTree.of([['k', 'v1'], ['other', 'v2']], shape);
+      emptied.delete('k');
+      emptied.delete('other');
+      const fresh = new HashTree(shape);
+      expect(allHashes(fresh)).toEqual(allHashes(emptied));
+      expect([fresh.get('k'), fresh.delete('k'), [...fresh.entries()], [...fresh.segments()]]).toEqual([undefined, false, [], []]);
+      expect(() => fresh.levelHashes(0, [1])).toThrow(RangeError);
+    }
+  });
+
   it('has the same hashes everywhere for the same pairs, whatever the insertion order', () => {
     fc.assert(
       fc.property(shapeArb, entriesArb, fc.func(fc.integer()), (shape, entries, rank) => {

@@ -18,16 +18,17 @@ import { DEFAULT_TREE_SHAPE, TreeShape, checkTreeString, leafHash, levelSize, se
 const NO_KEYS: ReadonlyMap<string, string> = new Map();
 
 export class HashTree {
-  /** node hashes by level, two 32-bit words (high, low) per node */
-  private readonly levels: Uint32Array[];
-  /** each segment's keys -> digests; undefined while the segment is empty */
-  private readonly buckets: (Map<string, string> | undefined)[];
+  /**
+   * node hashes by level, two 32-bit words (high, low) per node, and each segment's keys -> digests
+   * (undefined while the segment is empty); both allocated with the first key, so an empty tree
+   * (every tree of a node without data) costs nothing: all its hashes are zero
+   */
+  private levels: Uint32Array[] | undefined;
+  private buckets: (Map<string, string> | undefined)[] | undefined;
   private readonly bitsPerLevel: number;
   private count = 0;
 
   constructor(readonly shape: TreeShape = DEFAULT_TREE_SHAPE) {
-    this.levels = Array.from({ length: shape.depth + 1 }, (_, l) => new Uint32Array(2 * levelSize(shape, l)));
-    this.buckets = new Array<Map<string, string> | undefined>(shape.segments).fill(undefined);
     this.bitsPerLevel = Math.log2(shape.width);
   }
 
@@ -48,10 +49,11 @@ export class HashTree {
     checkTreeString('key', key);
     checkTreeString('digest', digest);
     const segment = segmentOf(this.shape, key);
-    let keys = this.buckets[segment];
+    const buckets = (this.buckets ??= this.allocate());
+    let keys = buckets[segment];
     const old = keys?.get(key);
     if (old === digest) return;
-    if (keys === undefined) keys = this.buckets[segment] = new Map();
+    if (keys === undefined) keys = buckets[segment] = new Map();
     if (old === undefined) this.count++;
     else this.toggle(segment, leafHash(key, old));
     keys.set(key, digest);
@@ -61,11 +63,12 @@ export class HashTree {
   /** Forgets `key`; false when it was not there. */
   delete(key: string): boolean {
     const segment = segmentOf(this.shape, key);
-    const keys = this.buckets[segment];
+    const buckets = this.buckets;
+    const keys = buckets?.[segment];
     const old = keys?.get(key);
-    if (keys === undefined || old === undefined) return false;
+    if (buckets === undefined || keys === undefined || old === undefined) return false;
     keys.delete(key);
-    if (keys.size === 0) this.buckets[segment] = undefined;
+    if (keys.size === 0) buckets[segment] = undefined;
     this.count--;
     this.toggle(segment, leafHash(key, old));
     return true;
@@ -73,12 +76,12 @@ export class HashTree {
 
   /** The digest recorded for `key`. */
   get(key: string): string | undefined {
-    return this.buckets[segmentOf(this.shape, key)]?.get(key);
+    return this.buckets?.[segmentOf(this.shape, key)]?.get(key);
   }
 
   /** The root hash as 16 hex digits (for logs, status and comparisons). */
   root(): string {
-    const [hi, lo] = this.levels[0];
+    const [hi, lo] = this.levels?.[0] ?? [0, 0];
     return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
   }
 
@@ -88,11 +91,12 @@ export class HashTree {
    */
   levelHashes(level: number, indices: readonly number[]): Uint8Array {
     const size = levelSize(this.shape, level);
-    const words = this.levels[level];
+    const words = this.levels?.[level];
     const out = new Uint8Array(8 * indices.length);
     const view = new DataView(out.buffer);
     indices.forEach((index, i) => {
       if (!Number.isInteger(index) || index < 0 || index >= size) throw new RangeError(`level ${level} index must be an integer in [0, ${size}), got ${index}`);
+      if (!words) return; // an empty tree: zeros
       view.setUint32(8 * i, words[2 * index]);
       view.setUint32(8 * i + 4, words[2 * index + 1]);
     });
@@ -104,26 +108,34 @@ export class HashTree {
     if (!Number.isInteger(segment) || segment < 0 || segment >= this.shape.segments) {
       throw new RangeError(`segment must be an integer in [0, ${this.shape.segments}), got ${segment}`);
     }
-    return this.buckets[segment] ?? NO_KEYS;
+    return this.buckets?.[segment] ?? NO_KEYS;
   }
 
   /** Every (key, digest) pair, segment by segment. */
   *entries(): IterableIterator<[string, string]> {
-    for (const keys of this.buckets) if (keys !== undefined) yield* keys;
+    for (const keys of this.buckets ?? []) if (keys !== undefined) yield* keys;
   }
 
   /** Every non-empty segment with its keys, in segment order. */
   *segments(): IterableIterator<[number, ReadonlyMap<string, string>]> {
-    for (let s = 0; s < this.buckets.length; s++) {
-      const keys = this.buckets[s];
+    const buckets = this.buckets ?? [];
+    for (let s = 0; s < buckets.length; s++) {
+      const keys = buckets[s];
       if (keys !== undefined) yield [s, keys];
     }
   }
 
-  /** XORs a leaf hash into a segment and all its ancestors. */
+  /** The segments and node hashes of a tree receiving its first key. */
+  private allocate(): (Map<string, string> | undefined)[] {
+    this.levels = Array.from({ length: this.shape.depth + 1 }, (_, l) => new Uint32Array(2 * levelSize(this.shape, l)));
+    return new Array<Map<string, string> | undefined>(this.shape.segments).fill(undefined);
+  }
+
+  /** XORs a leaf hash into a segment and all its ancestors (the tree holds a key: `levels` is allocated). */
   private toggle(segment: number, [hi, lo]: readonly [number, number]): void {
+    const levels = this.levels as Uint32Array[];
     for (let l = this.shape.depth, i = segment; l >= 0; l--, i >>>= this.bitsPerLevel) {
-      const words = this.levels[l];
+      const words = levels[l];
       words[2 * i] ^= hi;
       words[2 * i + 1] ^= lo;
     }
