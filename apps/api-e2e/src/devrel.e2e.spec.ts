@@ -99,8 +99,11 @@ describe('three nx serve api at once', () => {
         detached: true,
         stdio: ['ignore', out, out],
         env: {
-          // A user's terminal: none of the variables of the Nx process running this test.
+          // A user's terminal: none of the variables of the Nx process running this test, but the
+          // checkout's cache, which the build before the tests filled (a user serving after
+          // `npm run build` finds it the same way), so the serves do not rebuild what is built.
           ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('NX_'))),
+          ...(process.env['NX_CACHE_DIRECTORY'] ? { NX_CACHE_DIRECTORY: process.env['NX_CACHE_DIRECTORY'] } : {}),
           NX_DAEMON: 'false',
           NX_NO_CLOUD: 'true',
           NX_TUI: 'false',
