@@ -13,7 +13,7 @@
  * a read supersedes what it read, so resolving siblings is never refused.
  */
 import { Injectable } from '@nestjs/common';
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { ClientWrite, StoredObject, VersionPolicy, WriteRefusedError } from '@ringnest/handoff-kv';
 import { JsonText, jsonTextOf } from '../lib/json-text';
 import { DvvSet, VersionVector, checkState, counterOf, empty, isTombstoneOnly, join, liveValues, newTombstone, newValue, newWithContext, sameVersion, sync, update } from '../lib/dvv';
@@ -32,6 +32,15 @@ export function stateOf(o: StoredObject): DvvSet<JsonText> {
   }
   if (s.siblings.every((x) => x.tombstone || x.value instanceof Uint8Array)) return s as DvvSet<JsonText>;
   return { context: s.context, siblings: s.siblings.map((x) => (x.tombstone ? x : { dot: x.dot, tombstone: false, value: jsonTextOf(x.value) })) };
+}
+
+/** The DVV set of a stored object as it is stored, values untouched: what the digest needs (it never reads a value). */
+function dotsOf(o: StoredObject): DvvSet<unknown> {
+  try {
+    return checkState(o.context);
+  } catch {
+    return stateOf(o);
+  }
 }
 
 export function objectOf<V>(s: DvvSet<V>, updatedAt: number): StoredObject {
@@ -70,10 +79,10 @@ export class CausalVersions implements VersionPolicy {
    * merged it in.
    */
   digest(o: StoredObject): string {
-    const s = stateOf(o);
+    const s = dotsOf(o);
     const context = [...s.context].map(([a, c]) => `${a}:${c}`).sort();
     const siblings = s.siblings.map((x) => `${x.dot[0]}:${x.dot[1]}:${x.tombstone ? 'd' : 'v'}`).sort();
-    return createHash('sha1').update(JSON.stringify([context, siblings])).digest('base64').slice(0, 27);
+    return hash('sha1', JSON.stringify([context, siblings]), 'base64').slice(0, 27);
   }
 
   merge(local: StoredObject | undefined, incoming: StoredObject): StoredObject {
