@@ -112,11 +112,11 @@ import { TallyVnode } from './tally.vnode';
 export class TallyModule {}
 `,
   'src/notes.controller.ts': `/** PUT/GET /api/notes/:key: values replicated on 3 vnodes by the quorum coordinators (N=3, W=3, R=3). */
-import { BadRequestException, Body, Controller, Get, NotFoundException, Param, Put, UseInterceptors } from '@nestjs/common';
-import { KvHttpErrorsInterceptor, KvService, QuorumOptions, checkQuorum } from '@ringnest/coord-kv';
+import { BadRequestException, Body, Controller, Get, NotFoundException, Param, Put, UseFilters } from '@nestjs/common';
+import { KvHttpErrorsFilter, KvService, QuorumOptions, checkQuorum } from '@ringnest/coord-kv';
 
 @Controller('api/notes')
-@UseInterceptors(KvHttpErrorsInterceptor)
+@UseFilters(KvHttpErrorsFilter)
 export class NotesController {
   constructor(private readonly kv: KvService) {}
 

@@ -1,11 +1,12 @@
-import { ArgumentsHost, CallHandler, ExecutionContext } from '@nestjs/common';
+import { ArgumentsHost, Controller, Get, Param, UseFilters } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { InsufficientPrimariesError, InsufficientVnodesError, InvalidKvRequestError, KvError, QuorumTimeoutError, WriteRefusedByPolicyError } from '../lib';
 import { JsonErrorFilter } from '@ringnest/riak-core';
-import { lastValueFrom, throwError } from 'rxjs';
-import { KvHttpErrorsInterceptor, kvHttpException } from './kv-http-errors';
+import { KvHttpErrorsFilter, kvHttpException } from './kv-http-errors';
 
-/** What the node's JSON error filter answers for `exception`: status and body. */
-function answered(exception: unknown): { status: number; body: unknown } {
+/** What `filter` answers for `exception`: status and body. */
+function answered(exception: unknown, filter: { catch(e: never, host: ArgumentsHost): void } = new JsonErrorFilter()): { status: number; body: unknown } {
   const sent = { status: 0, body: '' };
   const reply = {
     status: (code: number) => ((sent.status = code), reply),
@@ -13,7 +14,7 @@ function answered(exception: unknown): { status: number; body: unknown } {
     send: (body: string) => (sent.body = body),
   };
   const host = { switchToHttp: () => ({ getResponse: () => reply }) } as unknown as ArgumentsHost;
-  new JsonErrorFilter().catch(exception, host);
+  filter.catch(exception as never, host);
   return { status: sent.status, body: JSON.parse(sent.body) as unknown };
 }
 
@@ -28,14 +29,30 @@ describe('KV errors at the HTTP edge', () => {
   ])('answers %s with its status and the JSON error body', (_what, err, status, error) => {
     expect(kvHttpException(err).getStatus()).toBe(status);
     expect(answered(kvHttpException(err))).toEqual({ status, body: { error } });
+    expect(answered(err, new KvHttpErrorsFilter())).toEqual({ status, body: { error } });
   });
 
-  it('maps the KV errors a route throws and lets every other error through', async () => {
-    const interceptor = new KvHttpErrorsInterceptor();
-    const failing = (err: unknown): CallHandler => ({ handle: () => throwError(() => err) });
-    const ctx = {} as ExecutionContext;
-    await expect(lastValueFrom(interceptor.intercept(ctx, failing(new InsufficientVnodesError(0, 2))))).rejects.toMatchObject({ status: 503, response: { error: { code: 'insufficient_vnodes' } } });
-    const other = new Error('boom');
-    await expect(lastValueFrom(interceptor.intercept(ctx, failing(other)))).rejects.toBe(other);
+  it('maps the KV errors a route throws and lets every other error reach the node filter', async () => {
+    @Controller('t')
+    @UseFilters(KvHttpErrorsFilter)
+    class ThrowingController {
+      @Get(':what')
+      fail(@Param('what') what: string): never {
+        throw what === 'kv' ? new InsufficientVnodesError(0, 2) : new Error('boom');
+      }
+    }
+    const moduleRef = await Test.createTestingModule({ controllers: [ThrowingController] }).compile();
+    const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+    app.useGlobalFilters(new JsonErrorFilter());
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+    try {
+      const kv = await app.inject({ method: 'GET', url: '/t/kv' });
+      expect([kv.statusCode, kv.json()]).toEqual([503, { error: { code: 'insufficient_vnodes', message: '0 vnodes reachable, 2 needed' } }]);
+      const other = await app.inject({ method: 'GET', url: '/t/other' });
+      expect([other.statusCode, other.json()]).toEqual([500, { error: { code: 'internal', message: 'internal error' } }]);
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -1,10 +1,10 @@
 /**
  * The KV library's domain errors at the HTTP edge: each kind's status, with the JSON error body of
- * docs/reference/http-api.md (`{"error":{"code","message"}}`, written by the node's JsonErrorFilter).
+ * docs/reference/http-api.md (`{"error":{"code","message"}}`, the shape of the node's JsonErrorFilter).
  */
-import { CallHandler, ExecutionContext, HttpException, HttpStatus, Injectable, NestInterceptor } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
+import { errorBody } from '@ringnest/riak-core';
 import { KvError, KvErrorKind } from '../lib';
-import { Observable, catchError, throwError } from 'rxjs';
 
 export const KV_ERROR_STATUS: Readonly<Record<KvErrorKind, number>> = {
   invalid: HttpStatus.BAD_REQUEST,
@@ -17,10 +17,20 @@ export function kvHttpException(e: KvError): HttpException {
   return new HttpException({ error: { code: e.code, message: e.message } }, KV_ERROR_STATUS[e.kind]);
 }
 
-/** Turns a KV error a route throws into its HTTP exception; anything else passes unchanged. */
-@Injectable()
-export class KvHttpErrorsInterceptor implements NestInterceptor {
-  intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    return next.handle().pipe(catchError((err: unknown) => throwError(() => (err instanceof KvError ? kvHttpException(err) : err))));
+interface ReplyLike {
+  status(code: number): ReplyLike;
+  header(name: string, value: string): ReplyLike;
+  send(body: string): unknown;
+}
+
+/**
+ * Answers a KV error a route throws with its status and JSON error body; every other error goes on to
+ * the node's filters. A filter costs nothing on a request that succeeds (an interceptor wraps every
+ * request in an observable and an async-context binding), so it is the edge of the store routes.
+ */
+@Catch(KvError)
+export class KvHttpErrorsFilter implements ExceptionFilter<KvError> {
+  catch(e: KvError, host: ArgumentsHost): void {
+    host.switchToHttp().getResponse<ReplyLike>().status(KV_ERROR_STATUS[e.kind]).header('content-type', 'application/json; charset=utf-8').send(errorBody(e.code, e.message));
   }
 }
