@@ -10,6 +10,7 @@ import { handoffBench } from './handoff.bench';
 import { CONNECTIONS, httpBench, httpTable } from './http.bench';
 import { chatBench, chatTable } from './chat.bench';
 import { detectBench } from './detect.bench';
+import { joinStormBench, joinStormTable } from './join-storm.bench';
 
 function table(rows: { name: string; perSecond: number; lookups: number; seconds: number }[]): string {
   const w = Math.max(...rows.map((r) => r.name.length));
@@ -85,7 +86,18 @@ async function main(argv: string[]): Promise<number> {
     }
     return 0;
   }
-  console.error(`unknown benchmark '${which}'; known: preflist, handoff, http, detect, chat`);
+  if (which === 'joinstorm') {
+    const sizes = argv.length > 1 ? argv.slice(1).map(Number) : [10, 25, 50, 100];
+    if (!sizes.every((n) => Number.isInteger(n) && n >= 2 && n <= 500)) throw new Error(`joinstorm [sizes...]: each size must be an integer from 2 to 500, got '${argv.slice(1).join(' ')}'`);
+    console.log(`join storm in a simulated cluster (one process, in-memory transport; every node joins the first at once; node ${process.version}, ${cpus().length} cores)`);
+    const rows = await joinStormBench(sizes, (line) => console.log(line));
+    console.log(joinStormTable(rows));
+    const file = join(outDir, 'join-storm.json');
+    writeFileSync(file, JSON.stringify({ bench: 'joinstorm', at: new Date().toISOString(), rows }, null, 2));
+    console.log(`written ${file}`);
+    return 0;
+  }
+  console.error(`unknown benchmark '${which}'; known: preflist, handoff, http, detect, chat, joinstorm`);
   return 2;
 }
 

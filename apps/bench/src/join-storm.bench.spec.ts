@@ -1,0 +1,18 @@
+import { joinStormBench, joinStormTable, ringFor } from './join-storm.bench';
+
+describe('the join-storm bench', () => {
+  it('sizes the ring to at least two partitions a node', () => {
+    expect([2, 32, 33, 50, 100, 500].map(ringFor)).toEqual([64, 64, 128, 128, 256, 1024]);
+  });
+
+  it('measures a small storm until the simulated cluster settles', async () => {
+    const lines: string[] = [];
+    const [row] = await joinStormBench([4], (l) => lines.push(l));
+    expect(row).toMatchObject({ nodes: 4, ringSize: 64 });
+    expect(row.seconds).toBeGreaterThan(0);
+    expect(row.gossipIntervals).toBeCloseTo(row.seconds * 10);
+    expect(row.messagesPerNode).toBeGreaterThan(0);
+    expect(lines).toHaveLength(1);
+    expect(joinStormTable([row]).split('\n')).toHaveLength(2);
+  }, 60000);
+});
