@@ -3,7 +3,7 @@
  * npm package (libketama-style ring), measured in the same run on the same keys.
  */
 import HashRing from 'hashring';
-import { keyPreflist, claim, chashKey, primaryPreflist } from '@ringnest/riak-core';
+import { NodeName, keyPreflist, claim, chashKey, nodeName, primaryPreflist } from '@ringnest/riak-core';
 
 export interface LookupResult {
   readonly name: string;
@@ -29,8 +29,8 @@ function measure(name: string, keys: readonly string[], fn: (key: string) => unk
 }
 
 export function preflistBench(opts: { nodes: number; ringSize: number; n: number; keys: number; minMs: number }): LookupResult[] {
-  const nodes = Array.from({ length: opts.nodes }, (_, i) => `dev${i + 1}@127.0.0.1`);
-  const owners = claim({ ringSize: opts.ringSize, owners: new Array<string>(opts.ringSize).fill(nodes[0]), nodes });
+  const nodes = Array.from({ length: opts.nodes }, (_, i) => nodeName(`dev${i + 1}@127.0.0.1`));
+  const owners = claim({ ringSize: opts.ringSize, owners: new Array<NodeName>(opts.ringSize).fill(nodes[0]), nodes });
   const keys = Array.from({ length: opts.keys }, (_, i) => `key-${i}-${(i * 2654435761) >>> 0}`);
   const hashring = new HashRing(nodes);
   return [

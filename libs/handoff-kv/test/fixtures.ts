@@ -2,8 +2,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEVELOPMENT_SECRET, NodeConfig, ringSize } from '@ringnest/riak-core';
+import { DEVELOPMENT_SECRET, NodeConfig, NodeName, ringSize } from '@ringnest/riak-core';
 import { StorageKind } from '../src/lib';
+import { n } from '@ringnest/riak-core/testing';
 
 /** Temporary directories, removed by `removeAll` (call it in afterAll). */
 export class TempDirs {
@@ -20,7 +21,7 @@ export class TempDirs {
   }
 }
 
-export function nodeConfig(storage: StorageKind, dataDir: string, ring = 8, node = 'dev1@127.0.0.1'): NodeConfig {
+export function nodeConfig(storage: StorageKind, dataDir: string, ring = 8, node: NodeName = n('dev1@127.0.0.1')): NodeConfig {
   return {
     app: 'api',
     node,

@@ -6,11 +6,12 @@
  * set to lmdb-writer.child.tsconfig.json.
  */
 import { LmdbStorageEnvironment } from '../src/backends/lmdb-backend';
+import { MAX_RING_SIZE, partitionIndex } from '@ringnest/riak-core';
 
 const [dataDir, prefix, writersArg] = process.argv.slice(2);
 const writers = Number(writersArg ?? '4');
 const env = LmdbStorageEnvironment.open(dataDir);
-const backend = env.backend(3);
+const backend = env.backend(partitionIndex(3, MAX_RING_SIZE));
 
 async function writer(w: number): Promise<void> {
   for (let i = 0; ; i++) {

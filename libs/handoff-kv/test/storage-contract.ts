@@ -3,6 +3,7 @@
  * so the test double and the durable backend cannot drift apart.
  */
 import { FOLD_BATCH, KvError, MAX_KEY_BYTES, StorageBackend, StorageEnvironment, StoredObject, compareKeys } from '../src/lib';
+import { p, ps } from '@ringnest/riak-core/testing';
 
 export interface ContractFixture {
   /** a fresh, empty environment */
@@ -36,7 +37,7 @@ export function describeStorageContract(name: string, fixture: ContractFixture):
 
     beforeEach(async () => {
       env = await fixture.open();
-      b = env.backend(3);
+      b = env.backend(p(3));
     });
     afterEach(async () => {
       await env.close();
@@ -166,7 +167,7 @@ export function describeStorageContract(name: string, fixture: ContractFixture):
     });
 
     it('keeps partitions apart; drop empties one partition and leaves it usable', async () => {
-      const other = env.backend(4);
+      const other = env.backend(p(4));
       await b.put('same', obj('in 3'));
       await other.put('same', obj('in 4'));
       for (let i = 0; i < 600; i++) await b.put(`bulk${i}`, obj(i));
@@ -182,21 +183,21 @@ export function describeStorageContract(name: string, fixture: ContractFixture):
 
     it('reports the partitions holding data', async () => {
       expect(await env.partitionsWithData()).toEqual([]);
-      for (const index of [12, 0, 7, 1023]) await env.backend(index).put('k', obj(index));
-      await env.backend(5).get('nothing');
+      for (const index of ps(12, 0, 7, 1023)) await env.backend(index).put('k', obj(index));
+      await env.backend(p(5)).get('nothing');
       expect(await env.partitionsWithData()).toEqual([0, 7, 12, 1023]);
-      await env.backend(7).drop();
-      await env.backend(12).delete('k');
+      await env.backend(p(7)).drop();
+      await env.backend(p(12)).delete('k');
       expect(await env.partitionsWithData()).toEqual([0, 1023]);
     });
 
     it('hands out one handle per partition; a closed handle refuses work and a new one sees the data', async () => {
-      expect(env.backend(3)).toBe(b);
+      expect(env.backend(p(3))).toBe(b);
       await b.put('k', obj('kept'));
       await b.close();
       await expect(b.get('k')).rejects.toBeInstanceOf(KvError);
       await expect(b.put('k', obj(1))).rejects.toMatchObject({ code: 'closed' });
-      const again = env.backend(3);
+      const again = env.backend(p(3));
       expect(again).not.toBe(b);
       expect((await again.get('k'))?.value).toBe('kept');
     });
@@ -205,7 +206,7 @@ export function describeStorageContract(name: string, fixture: ContractFixture):
       const writes = Array.from({ length: 50 }, (_, i) => b.put(`w${i}`, obj(i)));
       await env.close();
       await expect(Promise.all(writes)).resolves.toBeDefined();
-      expect(() => env.backend(3)).toThrow(expect.objectContaining({ code: 'closed' }));
+      expect(() => env.backend(p(3))).toThrow(expect.objectContaining({ code: 'closed' }));
       await expect(env.partitionsWithData()).rejects.toMatchObject({ code: 'closed' });
       await expect(b.get('w1')).rejects.toMatchObject({ code: 'closed' });
       await env.close();

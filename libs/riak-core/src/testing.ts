@@ -6,7 +6,7 @@
  */
 import { DynamicModule, INestMicroservice, Module, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { DEVELOPMENT_SECRET, NodeConfig, RingSize, clocksEqual, clusterNodes, memberOf, ownershipOf, ringClock, ringReady, ringSize as toRingSize } from './lib';
+import { DEVELOPMENT_SECRET, NodeConfig, NodeName, RingSize, clocksEqual, clusterNodes, memberOf, nodeName, ownershipOf, ringClock, ringReady, ringSize as toRingSize } from './lib';
 import {
   InMemoryClusterNetwork,
   InMemoryNetworkOptions,
@@ -22,6 +22,7 @@ import { until } from './testing/until';
 
 export { InMemoryClusterNetwork };
 export { GiveUp, until } from './testing/until';
+export { n, nodes, p, ps } from './testing/names';
 export { NodeProcess, ProcessCluster, freePorts, killOnExit, logBeside } from './testing/node-process';
 export type { NodeProcessSpec, ProcessClusterOptions, ProcessNodeOptions } from './testing/node-process';
 
@@ -49,7 +50,7 @@ export interface SimulatedClusterOptions {
 }
 
 export interface SimNode {
-  readonly name: string;
+  readonly name: NodeName;
   /** a provider of this node (Nest `app.get`) */
   get<T>(token: Type<T> | string | symbol): T;
   readonly addr: string;
@@ -74,7 +75,7 @@ export class SimulatedCluster {
 
   /** Start a node (alone in its own ring until it joins). */
   async start(name: string): Promise<SimNode> {
-    const node = name.includes('@') ? name : `${name}@sim`;
+    const node = nodeName(name.includes('@') ? name : `${name}@sim`);
     const addr = `${node}:1`;
     const config: NodeConfig = {
       app: this.options.app ?? 'sim',

@@ -6,6 +6,7 @@
 import { Provider, Type } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
+import type { NodeName } from '../src/lib';
 import { JsonErrorFilter } from '../src/nest/http/json-error.filter';
 import { NODE_CONFIG } from '../src/nest/tokens';
 import { nodeConfig } from './provider-fakes';
@@ -23,7 +24,7 @@ export interface AdminApp {
   call(method: 'GET' | 'POST', url: string, body?: unknown, token?: string | null): Promise<AdminAnswer>;
 }
 
-export async function adminApp(controller: Type<unknown>, node: string, providers: Provider[]): Promise<AdminApp> {
+export async function adminApp(controller: Type<unknown>, node: NodeName, providers: Provider[]): Promise<AdminApp> {
   const moduleRef = await Test.createTestingModule({
     controllers: [controller],
     providers: [{ provide: NODE_CONFIG, useValue: { ...nodeConfig(node), adminToken: ADMIN_TOKEN } }, ...providers],

@@ -2,12 +2,10 @@ import { ringSize } from '../src/lib/chash';
 import { claimantTick, plan } from '../src/lib/claimant';
 import { joinCluster, stageChange } from '../src/lib/membership';
 import { MemberStatus, NodeName, Ring, Transfer, adoptRing, freshRing, memberOf, ownedCounts, ownershipOf, reconcile, setOwnership } from '../src/lib/ring';
+import { nodes } from '../src/testing/names';
 
 export const Q = ringSize(64);
-export const D1 = 'dev1@127.0.0.1';
-export const D2 = 'dev2@127.0.0.1';
-export const D3 = 'dev3@127.0.0.1';
-export const D4 = 'dev4@127.0.0.1';
+export const [D1, D2, D3, D4] = nodes('dev1@127.0.0.1', 'dev2@127.0.0.1', 'dev3@127.0.0.1', 'dev4@127.0.0.1');
 
 /** Each node's own replica of the ring. */
 export type Cluster = Map<NodeName, Ring>;

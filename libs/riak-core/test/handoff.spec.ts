@@ -24,6 +24,7 @@ import {
   reply,
 } from '../src';
 import { until } from '../src/testing/until';
+import { p } from '../src/testing/names';
 
 type Cmd = { op: 'put'; key: string; value: string } | { op: 'get'; key: string } | { op: 'keys' } | { op: 'wipe' };
 
@@ -156,7 +157,7 @@ describe('handoff on a simulated cluster', () => {
     const keys = Array.from({ length: 300 }, (_, i) => `r-${i}`);
     for (const k of keys) await a.get(MapService).putN(k, `rv-${k}`, 3);
     const owners = ownershipOf(a.rings.current).owners;
-    const index = 5;
+    const index = p(5);
     const owner = sim.node(owners[index]);
     // vnode `index` holds the keys of partitions index-2..index (n = 3)
     const expected = keys.filter((k) => [3, 4, 5].includes(keyIndex('map', k, 16))).sort();

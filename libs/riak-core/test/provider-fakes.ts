@@ -4,21 +4,20 @@
  * fixed set of unreachable nodes.
  */
 import { Subject } from 'rxjs';
-import { NodeConfig, Ring, clusterNodes, freshRing, markSeen, ringSize, setMember } from '../src/lib';
+import { NodeConfig, NodeName, Ring, clusterNodes, freshRing, markSeen, ringSize, setMember } from '../src/lib';
 import type { LivenessChange, LivenessService } from '../src/nest/membership/liveness.service';
 import { RingManager } from '../src/nest/ring/ring-manager.service';
+import { nodes } from '../src/testing/names';
 import { MemoryRingStore, RingStore } from '../src/nest/ring/ring-store';
 import { DEFAULT_RUNTIME_OPTIONS, RuntimeOptions } from '../src/nest/node/runtime-options';
 import type { ClusterClient, ClusterRequestOptions } from '../src/nest/transport';
 
-export const A = 'a@127.0.0.1';
-export const B = 'b@127.0.0.1';
-export const C = 'c@127.0.0.1';
+export const [A, B, C] = nodes('a@127.0.0.1', 'b@127.0.0.1', 'c@127.0.0.1');
 
 /** The cluster address of a test node: `addr-a` for `a@…`. */
 export const addrOf = (node: string): string => `addr-${node.split('@')[0]}`;
 
-export function nodeConfig(node: string): NodeConfig {
+export function nodeConfig(node: NodeName): NodeConfig {
   return { app: 'test', node, clusterAddr: addrOf(node), ringSize: ringSize(8), dataDir: '/nonexistent', storage: 'memory' } as NodeConfig;
 }
 
@@ -26,7 +25,7 @@ export function nodeConfig(node: string): NodeConfig {
 export const QUIET: RuntimeOptions = { ...DEFAULT_RUNTIME_OPTIONS, gossipIntervalMs: 3_600_000, claimantIntervalMs: 3_600_000, transferRetryMs: 3_600_000 };
 
 /** A ring of 8 partitions made by `members[0]`, every other member valid (no ownership), seen by all. */
-export function ringOf(members: readonly string[], clusterId = 'c'): Ring {
+export function ringOf(members: readonly NodeName[], clusterId = 'c'): Ring {
   const [first, ...rest] = members;
   let r = freshRing({ app: 'test', clusterId, ringSize: ringSize(8), node: first, addr: addrOf(first) });
   for (const n of rest) r = setMember(r, first, n, { status: 'valid', addr: addrOf(n), autoJoin: false });
@@ -35,7 +34,7 @@ export function ringOf(members: readonly string[], clusterId = 'c'): Ring {
 }
 
 /** The ring manager of `node`, started with `ring` as if loaded from its file (a fresh ring of its own when absent). */
-export function ringManager(node: string, ring?: Ring): RingManager {
+export function ringManager(node: NodeName, ring?: Ring): RingManager {
   const store = new MemoryRingStore();
   if (ring) void store.save(ring);
   const rings = new RingManager(nodeConfig(node), store as unknown as RingStore);

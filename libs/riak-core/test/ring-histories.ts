@@ -1,7 +1,8 @@
 import fc from 'fast-check';
-import { ringSize } from '../src/lib/chash';
+import { PartitionIndex, ringSize } from '../src/lib/chash';
 import { canonicalJson } from '../src/lib/mvreg';
 import { MemberStatus, NodeName, Ring, Transfer, adoptRing, allMembers, clusterNodes, freshRing, futureOwners, markSeen, memberOf, ownershipOf, reconcile, ringClock, ringReady, setMember, setOwnership } from '../src/lib/ring';
+import { n, nodes, p } from '../src/testing/names';
 
 /**
  * Property runs: a history replays up to 30 ring operations over up to 5 replicas and every check
@@ -10,12 +11,12 @@ import { MemberStatus, NodeName, Ring, Transfer, adoptRing, allMembers, clusterN
  */
 export const RUNS = 1000;
 export const Q = ringSize(8);
-export const NODES = ['A', 'B', 'C', 'D', 'E'] as const;
+export const NODES = nodes('A', 'B', 'C', 'D', 'E');
 export const STATUSES: readonly MemberStatus[] = ['joining', 'valid', 'leaving', 'exiting', 'down', 'removed'];
 
 export const cj = (r: Ring): string => canonicalJson(r);
 
-export function fresh(node: NodeName = 'A', q = Q): Ring {
+export function fresh(node: NodeName = NODES[0], q = Q): Ring {
   return freshRing({ app: 'api', clusterId: 'c1', ringSize: q, node, addr: `${node}:9000` });
 }
 
@@ -24,7 +25,7 @@ export function fresh(node: NodeName = 'A', q = Q): Ring {
 
 export type Op =
   | { kind: 'member'; replica: number; actor: number; node: number; status: MemberStatus; autoJoin: boolean }
-  | { kind: 'ownership'; replica: number; actor: number; owners: number[]; moves: { index: number; to: number }[] }
+  | { kind: 'ownership'; replica: number; actor: number; owners: number[]; moves: { index: PartitionIndex; to: number }[] }
   | { kind: 'complete'; replica: number; pick: number }
   | { kind: 'seen'; replica: number }
   | { kind: 'adopt'; replica: number }
@@ -45,7 +46,7 @@ export const arbOp: fc.Arbitrary<Op> = fc.oneof(
     replica: arbIdx,
     actor: arbIdx,
     owners: fc.array(fc.nat({ max: 9 }), { minLength: Q, maxLength: Q }),
-    moves: fc.array(fc.record({ index: fc.nat({ max: Q - 1 }), to: fc.nat({ max: 9 }) }), { maxLength: 4 }),
+    moves: fc.array(fc.record({ index: fc.nat({ max: Q - 1 }).map(p), to: fc.nat({ max: 9 }) }), { maxLength: 4 }),
   }),
   fc.record({ kind: fc.constant('complete' as const), replica: arbIdx, pick: fc.nat({ max: 7 }) }),
   fc.record({ kind: fc.constant('seen' as const), replica: arbIdx }),
@@ -68,7 +69,7 @@ export const arbHistory: fc.Arbitrary<History> = fc.record({
 });
 
 export function replay(h: History): Ring[] {
-  const base = fresh('A');
+  const base = fresh(n('A'));
   const replicas: Ring[] = Array.from({ length: h.k }, () => base);
   const actorOf = (replica: number, actor: number): NodeName => NODES[h.ownActors ? replica : actor % h.k];
   for (const op of h.ops) {

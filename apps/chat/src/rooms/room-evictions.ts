@@ -10,7 +10,7 @@
  *   alive forever; nobody is told, as those members left long ago.
  */
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { CLUSTER_CLIENT, ClusterClient, NodeWatcher, RingManager, VnodeMaster, memberOf } from '@ringnest/riak-core';
+import { CLUSTER_CLIENT, ClusterClient, NodeName, NodeWatcher, RingManager, VnodeMaster, isNodeName, memberOf } from '@ringnest/riak-core';
 import { Subscription } from 'rxjs';
 import { CHAT, CHAT_HELD_PATTERN, CHAT_RESYNC_PATTERN, CHAT_SERVICE, EvictReply, ExpireReply, HeldReply, HeldRequest, Targets, isHeldReply } from './chat-commands';
 import { ChatStore } from './chat-store';
@@ -77,6 +77,8 @@ export class RoomEvictions implements OnModuleInit, OnModuleDestroy {
         if (node === this.rings.self) gone = asked.rooms.map(({ room, connections }) => ({ room, connections: this.connections.notHeld(room, connections) }));
         else {
           // a node that is down or gone from the ring: its members are evicted when it is seen down
+          // (a name that is no node name is no member either)
+          if (!isNodeName(node)) return;
           const addr = memberOf(ring, node)?.addr;
           if (!addr || !up.has(node)) return;
           const reply = await this.client.request(addr, CHAT_HELD_PATTERN, asked, { timeoutMs: DELIVER_TIMEOUT_MS });
@@ -87,7 +89,7 @@ export class RoomEvictions implements OnModuleInit, OnModuleDestroy {
     );
   }
 
-  private askToResync(node: string): void {
+  private askToResync(node: NodeName): void {
     const addr = memberOf(this.rings.current, node)?.addr;
     if (!addr) return;
     this.client.request(addr, CHAT_RESYNC_PATTERN, { from: this.rings.self }, { timeoutMs: DELIVER_TIMEOUT_MS }).catch((err: unknown) => {

@@ -5,7 +5,7 @@
  * connection that its node reports gone is evicted from the room.
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CLUSTER_CLIENT, ClusterClient, RingManager, memberOf } from '@ringnest/riak-core';
+import { CLUSTER_CLIENT, ClusterClient, RingManager, isNodeName, memberOf } from '@ringnest/riak-core';
 import { CHAT_DELIVER_PATTERN, DeliverReply } from './chat-commands';
 import { ConnectionRegistry, localOf } from './connection-registry';
 import { RoomEvent } from './room-directory';
@@ -37,7 +37,8 @@ export class RoomFanout {
         evictGone(this.connections.deliverLocal(event, connections).gone);
         continue;
       }
-      const addr = memberOf(ring, node)?.addr;
+      // a member's node as the room state holds it: one that is no node name is no member of the ring either
+      const addr = isNodeName(node) ? memberOf(ring, node)?.addr : undefined;
       if (!addr) continue;
       this.stats.deliverMessages++;
       this.client

@@ -1,6 +1,7 @@
 /** Receives the changes other nodes publish (`kv.changed` on the cluster transport). */
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload, RpcException } from '@nestjs/microservices';
+import { isNodeName } from '@ringnest/riak-core';
 import { KV_CHANGED_PATTERN, KV_INTEREST_PATTERN, KvWatchService, isKvChangeMessage } from './kv-watch.service';
 
 @Controller()
@@ -20,7 +21,7 @@ export class KvWatchController {
 
   @MessagePattern(KV_INTEREST_PATTERN)
   interest(@Payload() data: { node?: unknown; on?: unknown }): { ok: true } {
-    if (typeof data?.node !== 'string' || typeof data.on !== 'boolean') throw new RpcException({ code: 'bad-request', message: 'kv.interest needs node and on' });
+    if (!isNodeName(data?.node) || typeof data.on !== 'boolean') throw new RpcException({ code: 'bad-request', message: 'kv.interest needs node and on' });
     this.watches.interest(data.node, data.on);
     return { ok: true };
   }

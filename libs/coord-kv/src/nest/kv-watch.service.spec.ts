@@ -1,9 +1,9 @@
 import { ClusterClient, NodeWatcher, RingManager, ServiceRegistry, freshRing, ringSize, setMember } from '@ringnest/riak-core';
 import { toJsonText } from '../lib/json-text';
 import { KV_CHANGED_PATTERN, KV_INTEREST_PATTERN, KV_WATCH_SERVICE, KvChange, KvWatchService, isKvChangeMessage } from './kv-watch.service';
+import { nodes } from '@ringnest/riak-core/testing';
 
-const A = 'a@127.0.0.1';
-const B = 'b@127.0.0.1';
+const [A, B] = nodes('a@127.0.0.1', 'b@127.0.0.1');
 
 /** Member B answers `kv.interest` only when the test releases it. */
 function fakes() {

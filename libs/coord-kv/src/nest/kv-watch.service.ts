@@ -7,7 +7,7 @@
  * each node delivers to its local watchers.
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CLUSTER_CLIENT, ClusterClient, NodeWatcher, RingManager, ServiceRegistry, clusterNodes, memberOf } from '@ringnest/riak-core';
+import { CLUSTER_CLIENT, ClusterClient, NodeName, NodeWatcher, RingManager, ServiceRegistry, clusterNodes, memberOf } from '@ringnest/riak-core';
 import { KvWatchSession, MAX_WATCHES_PER_CLIENT } from './kv-watch-session';
 import { JsonText, toJsonText, valueOf } from '../lib/json-text';
 
@@ -48,7 +48,7 @@ export class KvWatchService {
   private readonly logger = new Logger(KvWatchService.name);
   private readonly watchers = new Map<string, Set<KvWatcher>>();
   /** nodes that told this node they have watchers */
-  private readonly interested = new Set<string>();
+  private readonly interested = new Set<NodeName>();
   /** telling the members this node has watchers; every watch waits for it */
   private announced: Promise<void> | undefined;
 
@@ -99,7 +99,7 @@ export class KvWatchService {
   }
 
   /** Another node has (or no longer has) watchers. */
-  interest(node: string, on: boolean): void {
+  interest(node: NodeName, on: boolean): void {
     if (on) this.interested.add(node);
     else this.interested.delete(node);
   }

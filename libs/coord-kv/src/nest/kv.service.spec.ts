@@ -9,10 +9,11 @@ import { objectOf } from './causal-versions';
 import { MAX_VALUE_DEPTH } from '../lib/kv-value';
 import { KvWatchService } from './kv-watch.service';
 import { KvService } from './kv.service';
+import { n, p, ps } from '@ringnest/riak-core/testing';
 
 /** A KV service whose coordinator is a recording double that fails every command. */
 function kvService() {
-  const entry: AnnotatedEntry = { index: 0, node: 'a@127.0.0.1', type: 'primary' };
+  const entry: AnnotatedEntry = { index: p(0), node: n('a@127.0.0.1'), type: 'primary' };
   const commands: unknown[] = [];
   const master = {
     syncCommand: (_e: AnnotatedEntry, _service: string, command: unknown) => {
@@ -52,7 +53,7 @@ describe('KvService.store', () => {
 });
 
 describe('KvService reaping a delete', () => {
-  const entries: AnnotatedEntry[] = [0, 1, 2].map((index) => ({ index, node: `n${index}@127.0.0.1`, type: 'primary' }));
+  const entries: AnnotatedEntry[] = ps(0, 1, 2).map((index) => ({ index, node: n(`n${index}@127.0.0.1`), type: 'primary' }));
   const tombstone = (updatedAt: number): StoredObject => objectOf(update(empty<JsonText>(), newTombstone<JsonText>(), 'n0@127.0.0.1/0:x', 0), updatedAt);
 
   /** Every primary answers `object`; the service's reap commands are recorded. */

@@ -3,7 +3,7 @@
  * API only: routing by preference list, replies from remote vnodes, coverage, crash isolation.
  */
 import { VnodeError, VnodeMaster } from '@ringnest/riak-core';
-import { SimNode, SimulatedCluster } from '@ringnest/riak-core/testing';
+import { SimNode, SimulatedCluster, p } from '@ringnest/riak-core/testing';
 import { CounterModule, CounterService } from './counter.module';
 
 describe('the counter service on 3 simulated nodes', () => {
@@ -45,7 +45,7 @@ describe('the counter service on 3 simulated nodes', () => {
     const service = nodes[0].get(CounterService);
     await service.incr('survivor', 5);
     const master = nodes[1].get(VnodeMaster);
-    const target = { index: 3, node: nodes[2].name };
+    const target = { index: p(3), node: nodes[2].name };
     await expect(master.syncCommand(target, 'counter', { op: 'boom' })).rejects.toMatchObject({ code: 'vnode-crashed' });
     await expect(master.syncCommand(target, 'counter', { op: 'boom' })).rejects.toBeInstanceOf(VnodeError);
     // the restarted vnode answers (fresh state), and other vnodes kept theirs
@@ -55,6 +55,6 @@ describe('the counter service on 3 simulated nodes', () => {
 
   it('refuses a command for a service the node does not run', async () => {
     const master = nodes[0].get(VnodeMaster);
-    await expect(master.syncCommand({ index: 1, node: nodes[1].name }, 'nope', {})).rejects.toMatchObject({ code: 'no-service' });
+    await expect(master.syncCommand({ index: p(1), node: nodes[1].name }, 'nope', {})).rejects.toMatchObject({ code: 'no-service' });
   });
 });

@@ -5,6 +5,7 @@ import { TempDirs } from '../../test/fixtures';
 import { describeStorageContract, obj } from '../../test/storage-contract';
 import { LMDB_DIR, LmdbStorageEnvironment, partitionOfDbName } from './lmdb-backend';
 import { openStorageEnvironment } from './open-storage';
+import { p, ps } from '@ringnest/riak-core/testing';
 
 const temp = new TempDirs();
 const tempDataDir = () => temp.make('lmdb-backend-');
@@ -20,7 +21,7 @@ describe('lmdb layout and durability', () => {
     const dataDir = tempDataDir();
     const env = openStorageEnvironment('lmdb', dataDir);
     expect(env.kind).toBe('lmdb');
-    await env.backend(1023).put('k', obj(1));
+    await env.backend(p(1023)).put('k', obj(1));
     expect(existsSync(join(dataDir, LMDB_DIR, 'data.mdb'))).toBe(true);
     await env.close();
     expect(partitionOfDbName('p0\u0000')).toBe(0);
@@ -32,20 +33,20 @@ describe('lmdb layout and durability', () => {
   it('keeps every partition across close and reopen, and knows which partitions hold data', async () => {
     const dataDir = tempDataDir();
     const first = LmdbStorageEnvironment.open(dataDir);
-    for (const index of [2, 9, 40]) {
+    for (const index of ps(2, 9, 40)) {
       const b = first.backend(index);
       await Promise.all(Array.from({ length: 300 }, (_, i) => b.put(`key${i}`, obj({ index, i }, i))));
     }
-    await first.backend(9).drop();
-    await first.backend(40).put('tomb', { value: undefined, tombstone: true, context: null, updatedAt: 7 });
+    await first.backend(p(9)).drop();
+    await first.backend(p(40)).put('tomb', { value: undefined, tombstone: true, context: null, updatedAt: 7 });
     await first.close();
 
     const second = LmdbStorageEnvironment.open(dataDir);
     expect(await second.partitionsWithData()).toEqual([2, 40]);
-    expect(await second.backend(2).size()).toBe(300);
-    expect(await second.backend(40).get('key299')).toEqual(obj({ index: 40, i: 299 }, 299));
-    expect(await second.backend(40).get('tomb')).toEqual({ value: undefined, tombstone: true, context: null, updatedAt: 7 });
-    expect(await second.backend(9).isEmpty()).toBe(true);
+    expect(await second.backend(p(2)).size()).toBe(300);
+    expect(await second.backend(p(40)).get('key299')).toEqual(obj({ index: 40, i: 299 }, 299));
+    expect(await second.backend(p(40)).get('tomb')).toEqual({ value: undefined, tombstone: true, context: null, updatedAt: 7 });
+    expect(await second.backend(p(9)).isEmpty()).toBe(true);
     await second.close();
   });
 
@@ -59,7 +60,7 @@ describe('lmdb layout and durability', () => {
       acked.push(...ackedThisRound);
 
       const env = LmdbStorageEnvironment.open(dataDir);
-      const b = env.backend(3);
+      const b = env.backend(p(3));
       for (const key of acked) {
         const [prefix, w, i] = key.split('-');
         expect(await b.get(key)).toEqual({ value: { w: Number(w), i: Number(i), pad: 'x'.repeat(200) }, tombstone: false, context: { [prefix]: Number(i) }, updatedAt: Number(i) });

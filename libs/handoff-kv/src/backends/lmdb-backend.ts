@@ -21,7 +21,7 @@
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { Database, RootDatabase, open } from 'lmdb';
-import type { PartitionIndex } from '@ringnest/riak-core';
+import { MAX_RING_SIZE, PartitionIndex, isPartitionIndex } from '@ringnest/riak-core';
 import {
   FOLD_BATCH,
   FoldOptions,
@@ -67,7 +67,10 @@ export function partitionDbName(index: PartitionIndex): string {
 /** The partition of a database name as LMDB lists it (lmdb-js stores names NUL-terminated); undefined for any other name. */
 export function partitionOfDbName(name: string): PartitionIndex | undefined {
   const m = /^p(0|[1-9]\d{0,9})$/.exec(name.endsWith('\u0000') ? name.slice(0, -1) : name);
-  return m ? Number(m[1]) : undefined;
+  if (!m) return undefined;
+  // Any ring has at most MAX_RING_SIZE partitions: a larger number is not a partition's database.
+  const index = Number(m[1]);
+  return isPartitionIndex(index, MAX_RING_SIZE) ? index : undefined;
 }
 
 function entryCount(db: PartitionDb): number {

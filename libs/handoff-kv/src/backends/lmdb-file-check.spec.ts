@@ -6,6 +6,7 @@ import { obj } from '../../test/storage-contract';
 import { LMDB_DIR, LmdbStorageEnvironment } from './lmdb-backend';
 import { lmdbFileProblem } from './lmdb-file-check';
 import { KvError } from '../lib';
+import { p } from '@ringnest/riak-core/testing';
 
 const temp = new TempDirs();
 afterAll(() => temp.removeAll());
@@ -13,7 +14,7 @@ afterAll(() => temp.removeAll());
 async function filledDataDir(): Promise<{ dataDir: string; file: string }> {
   const dataDir = temp.make('lmdb-check-');
   const env = LmdbStorageEnvironment.open(dataDir);
-  const b = env.backend(3);
+  const b = env.backend(p(3));
   await Promise.all(Array.from({ length: 500 }, (_, i) => b.put(`key${i}`, obj({ i, pad: 'x'.repeat(200) }, i))));
   await env.close();
   return { dataDir, file: join(dataDir, LMDB_DIR, 'data.mdb') };

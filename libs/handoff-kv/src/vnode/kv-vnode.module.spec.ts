@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
-import { AntiEntropyService, NODE_CONFIG, NodeConfig, PreflistService, ServiceRegistry, VnodeContext, VnodeMaster, partitionId } from '@ringnest/riak-core';
-import { SimNode, SimulatedCluster, until } from '@ringnest/riak-core/testing';
+import { AntiEntropyService, NODE_CONFIG, NodeConfig, NodeName, PartitionIndex, PreflistService, ServiceRegistry, VnodeContext, VnodeMaster, partitionId } from '@ringnest/riak-core';
+import { SimNode, SimulatedCluster, n, p, until } from '@ringnest/riak-core/testing';
 import { TempDirs, nodeConfig } from '../../test/fixtures';
 import { KV, KV_BUCKET, KV_SERVICE, KvGetReply, StoredObject } from '../lib';
 import { KvStorage } from './kv-storage.service';
@@ -19,7 +19,7 @@ function fakeCore(config: NodeConfig) {
   return FakeCoreModule;
 }
 
-const ctx = (index: number): VnodeContext => ({ service: KV_SERVICE, index, partition: partitionId(index, 8), ringSize: 8, node: 'dev1@127.0.0.1', reply: () => undefined });
+const ctx = (index: PartitionIndex): VnodeContext => ({ service: KV_SERVICE, index, partition: partitionId(index, 8), ringSize: 8, node: n('dev1@127.0.0.1'), reply: () => undefined });
 const obj = (value: unknown): StoredObject => ({ value, tombstone: false, context: null, updatedAt: 1 });
 
 describe('KvVnodeModule', () => {
@@ -37,7 +37,7 @@ describe('KvVnodeModule', () => {
     const vnode = await registry.get(KV_SERVICE)?.create();
     expect(vnode).toBeInstanceOf(KvVnode);
     const kv = vnode as KvVnode;
-    kv.init(ctx(5));
+    kv.init(ctx(p(5)));
     await kv.handleCommand({ op: 'put', key: 'k', object: obj('durable') });
     const storage = app.get(KvStorage);
     expect(storage.kind).toBe('lmdb');
@@ -48,7 +48,7 @@ describe('KvVnodeModule', () => {
     const restarted = await boot(config);
     expect(await restarted.get(KvStorage).partitionsWithData()).toEqual([5]);
     const again = (await restarted.get(ServiceRegistry).get(KV_SERVICE)?.create()) as KvVnode;
-    again.init(ctx(5));
+    again.init(ctx(p(5)));
     expect(await again.handleCommand({ op: 'get', key: 'k' })).toEqual({ kind: 'reply', reply: { found: true, object: obj('durable') } });
     await restarted.close();
   });
@@ -104,7 +104,7 @@ describe('active anti-entropy of the kv service on 3 simulated nodes', () => {
   });
   afterAll(() => sim.stop());
 
-  const held = (entry: { index: number; node: string }, key: string) => nodes[0].get(VnodeMaster).syncCommand(entry, KV, { op: 'get', key });
+  const held = (entry: { index: PartitionIndex; node: NodeName }, key: string) => nodes[0].get(VnodeMaster).syncCommand(entry, KV, { op: 'get', key });
 
   it('copies a key written to one replica only to the other two, with no read', async () => {
     const [a] = nodes;

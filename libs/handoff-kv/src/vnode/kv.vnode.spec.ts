@@ -3,6 +3,7 @@ import { TempDirs, nodeConfig } from '../../test/fixtures';
 import { KV_BUCKET, KvCommand, KvReply, StorageKind, StoredObject, VersionPolicy, WriteRefusedError, lastWriterWins } from '../lib';
 import { KvStorage } from './kv-storage.service';
 import { KvVnode } from './kv.vnode';
+import { n, p, ps } from '@ringnest/riak-core/testing';
 
 const RING = 8;
 const temp = new TempDirs();
@@ -31,9 +32,9 @@ describe.each<StorageKind>(['memory', 'lmdb'])('KvVnode on %s storage', (kind) =
     storages.push(s);
     return s;
   };
-  const startVnode = (storage: KvStorage, index: PartitionIndex = 2, versions?: VersionPolicy): KvVnode => {
+  const startVnode = (storage: KvStorage, index: PartitionIndex = p(2), versions?: VersionPolicy): KvVnode => {
     const v = new KvVnode(storage, versions);
-    const ctx: VnodeContext = { service: 'kv', index, partition: partitionId(index, RING), ringSize: RING, node: 'dev1@127.0.0.1', reply: () => undefined };
+    const ctx: VnodeContext = { service: 'kv', index, partition: partitionId(index, RING), ringSize: RING, node: n('dev1@127.0.0.1'), reply: () => undefined };
     v.init(ctx);
     return v;
   };
@@ -67,7 +68,7 @@ describe.each<StorageKind>(['memory', 'lmdb'])('KvVnode on %s storage', (kind) =
     const clock = new NodeClock();
     clock.setOffset(60_000);
     const v = new KvVnode(openStorage(), undefined, clock);
-    v.init({ service: 'kv', index: 2, partition: partitionId(2, RING), ringSize: RING, node: 'dev1@127.0.0.1', reply: () => undefined });
+    v.init({ service: 'kv', index: p(2), partition: partitionId(p(2), RING), ringSize: RING, node: n('dev1@127.0.0.1'), reply: () => undefined });
     const before = Date.now();
     const written = (await run(v, { op: 'coordinate', key: 'k', write: { value: 'v', tombstone: false, context: null } })) as { object: StoredObject };
     await run(v, { op: 'delete', key: 'k' });
@@ -95,7 +96,7 @@ describe.each<StorageKind>(['memory', 'lmdb'])('KvVnode on %s storage', (kind) =
     expect(await v.handleCommand({ op: 'put', key: '', object: obj(1, 1) })).toEqual(refused('not a kv command'));
     expect(await v.handleCommand({ op: 'get', key: 'k'.repeat(1025) })).toEqual(refused('not a kv command'));
     expect(await v.handleHandoffCommand({ op: 'get' } as unknown as KvCommand)).toEqual(refused('not a kv command'));
-    expect(await v.handleCoverage({ op: 'get', key: 'x' }, [0])).toEqual(refused("supports {op:'list'} only"));
+    expect(await v.handleCoverage({ op: 'get', key: 'x' }, [p(0)])).toEqual(refused("supports {op:'list'} only"));
     expect(await run(v, { op: 'get', key: 'kept' })).toEqual({ found: true, object: obj(1, 1) });
   });
 
@@ -106,17 +107,17 @@ describe.each<StorageKind>(['memory', 'lmdb'])('KvVnode on %s storage', (kind) =
         throw new WriteRefusedError('too_many_siblings', 'too many');
       },
     };
-    const v = startVnode(openStorage(), 2, refusing);
+    const v = startVnode(openStorage(), p(2), refusing);
     const write = { op: 'coordinate', key: 'k', write: { value: 'v', tombstone: false, context: null } } as const;
     expect(await run(v, write)).toEqual({ ok: false, refused: { code: 'too_many_siblings', message: 'too many' } });
-    v.handoffStarting({ type: 'ownership', index: 2, node: 'dev2@127.0.0.1' });
+    v.handoffStarting({ type: 'ownership', index: p(2), node: n('dev2@127.0.0.1') });
     expect(await v.handleHandoffCommand(write)).toEqual({ kind: 'reply', reply: { ok: false, refused: { code: 'too_many_siblings', message: 'too many' } } });
     expect(await run(v, { op: 'get', key: 'k' })).toEqual({ found: false });
   });
 
   it('serves reads and applies-and-forwards writes while handing off', async () => {
     const v = startVnode(openStorage());
-    expect(v.handoffStarting({ type: 'ownership', index: 2, node: 'dev2@127.0.0.1' })).toBe(true);
+    expect(v.handoffStarting({ type: 'ownership', index: p(2), node: n('dev2@127.0.0.1') })).toBe(true);
     expect(v.handingOffTo?.node).toBe('dev2@127.0.0.1');
     expect(await v.handleHandoffCommand({ op: 'put', key: 'k', object: obj(1, 1) })).toEqual({ kind: 'reply-and-forward', reply: { ok: true } });
     expect(await v.handleHandoffCommand({ op: 'get', key: 'k' })).toEqual({ kind: 'reply', reply: { found: true, object: obj(1, 1) } });
@@ -186,7 +187,7 @@ describe.each<StorageKind>(['memory', 'lmdb'])('KvVnode on %s storage', (kind) =
     const v = startVnode(openStorage());
     const keys = Array.from({ length: 200 }, (_, i) => `user:${i}`);
     for (const key of keys) await run(v, { op: 'put', key, object: obj(key, 1) });
-    const spaces: PartitionIndex[] = [1, 6];
+    const spaces: PartitionIndex[] = [p(1), p(6)];
     const folded = (await items(v, spaces)).map((item) => item.key);
     const expected = keys.filter((k) => spaces.includes(keyIndex(KV_BUCKET, k, RING)));
     expect(expected.length).toBeGreaterThan(10);
@@ -218,18 +219,18 @@ describe.each<StorageKind>(['memory', 'lmdb'])('KvVnode on %s storage', (kind) =
   if (kind === 'lmdb') {
     it('finds its partitions again after a node restart (partitionsWithData)', async () => {
       const before = openStorage();
-      for (const index of [1, 4, 6]) await run(startVnode(before, index), { op: 'put', key: `in-${index}`, object: obj(index, 1) });
-      await startVnode(before, 4).delete();
+      for (const index of ps(1, 4, 6)) await run(startVnode(before, index), { op: 'put', key: `in-${index}`, object: obj(index, 1) });
+      await startVnode(before, p(4)).delete();
       await before.onApplicationShutdown();
 
       const after = openStorage();
       expect(await after.partitionsWithData()).toEqual([1, 6]);
-      expect(await run(startVnode(after, 6), { op: 'get', key: 'in-6' })).toEqual({ found: true, object: obj(6, 1) });
+      expect(await run(startVnode(after, p(6)), { op: 'get', key: 'in-6' })).toEqual({ found: true, object: obj(6, 1) });
     });
   } else {
     it('keeps nothing across a node restart', async () => {
       const before = openStorage();
-      await run(startVnode(before, 1), { op: 'put', key: 'k', object: obj(1, 1) });
+      await run(startVnode(before, p(1)), { op: 'put', key: 'k', object: obj(1, 1) });
       expect(await before.partitionsWithData()).toEqual([1]);
       await before.onApplicationShutdown();
       expect(await openStorage().partitionsWithData()).toEqual([]);

@@ -10,11 +10,14 @@ import {
   keyIndex,
   partitionId,
   partitionIndexOf,
+  partitionIndices,
+  wrapIndex,
   partitionWidth,
   responsibleIndex,
   ringSize,
   successorIndices,
 } from './chash';
+import { p, ps } from '../testing/names';
 
 const RUNS = 1000;
 const VALID_SIZES = [8, 16, 32, 64, 128, 256, 512, 1024];
@@ -57,7 +60,7 @@ describe('partition ids', () => {
   it('are i * 2^160 / Q', () => {
     for (const q of VALID_SIZES) {
       expect(partitionWidth(q)).toBe(KEYSPACE / BigInt(q));
-      for (const i of [0, 1, 2, q / 2, q - 1]) {
+      for (const i of ps(0, 1, 2, q / 2, q - 1)) {
         expect(partitionId(i, q)).toBe((BigInt(i) * (1n << 160n)) / BigInt(q));
         expect(partitionIndexOf(partitionId(i, q), q)).toBe(i);
       }
@@ -65,22 +68,22 @@ describe('partition ids', () => {
   });
 
   it('known values for ring 64 and 8', () => {
-    expect(partitionId(0, 64)).toBe(0n);
-    expect(partitionId(1, 64)).toBe(1n << 154n);
-    expect(partitionId(1, 64).toString()).toBe('22835963083295358096932575511191922182123945984');
-    expect(partitionId(63, 64)).toBe(63n * (1n << 154n));
-    expect(partitionId(4, 8)).toBe(1n << 159n);
-    expect(partitionId(7, 8) + partitionWidth(8)).toBe(KEYSPACE);
+    expect(partitionId(p(0), 64)).toBe(0n);
+    expect(partitionId(p(1), 64)).toBe(1n << 154n);
+    expect(partitionId(p(1), 64).toString()).toBe('22835963083295358096932575511191922182123945984');
+    expect(partitionId(p(63), 64)).toBe(63n * (1n << 154n));
+    expect(partitionId(p(4), 8)).toBe(1n << 159n);
+    expect(partitionId(p(7), 8) + partitionWidth(8)).toBe(KEYSPACE);
   });
 
   it('property: partition ids of ring 64 are multiples of 2^154 and strictly increasing below 2^160', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 63 }), (i) => {
-        const id = partitionId(i, 64);
+        const id = partitionId(p(i), 64);
         expect(id % (1n << 154n)).toBe(0n);
         expect(id / (1n << 154n)).toBe(BigInt(i));
         expect(id).toBeLessThan(KEYSPACE);
-        if (i > 0) expect(partitionId(i - 1, 64)).toBeLessThan(id);
+        if (i > 0) expect(partitionId(p(i - 1), 64)).toBeLessThan(id);
       }),
       { numRuns: RUNS },
     );
@@ -95,14 +98,14 @@ describe('responsibleIndex: ((h div inc) + 1) mod Q', () => {
   it('the top of the key space wraps to partition 0', () => {
     for (const q of VALID_SIZES) {
       expect(responsibleIndex(KEYSPACE - 1n, q)).toBe(0);
-      expect(responsibleIndex(partitionId(q - 1, q), q)).toBe(0);
-      expect(responsibleIndex(partitionId(q - 1, q) - 1n, q)).toBe(q - 1);
+      expect(responsibleIndex(partitionId(p(q - 1), q), q)).toBe(0);
+      expect(responsibleIndex(partitionId(p(q - 1), q) - 1n, q)).toBe(q - 1);
     }
   });
 
   it('exact boundaries: h = partition id goes to the next partition, h = id - 1 to the partition itself', () => {
     for (const q of VALID_SIZES) {
-      for (let i = 1; i < q; i++) {
+      for (const i of partitionIndices(q).slice(1)) {
         const id = partitionId(i, q);
         expect(responsibleIndex(id, q)).toBe((i + 1) % q);
         expect(responsibleIndex(id - 1n, q)).toBe(i);
@@ -121,7 +124,7 @@ describe('responsibleIndex: ((h div inc) + 1) mod Q', () => {
         const inc = (1n << 160n) / BigInt(q);
         expect(r).toBe(Number((h / inc + 1n) % BigInt(q)));
         // h lies in the segment just before the partition responsible for it
-        const seg = (r - 1 + q) % q;
+        const seg = wrapIndex(r - 1 + q, q);
         expect(h >= partitionId(seg, q) && h < partitionId(seg, q) + inc).toBe(true);
       }),
       { numRuns: RUNS },
@@ -132,13 +135,13 @@ describe('responsibleIndex: ((h div inc) + 1) mod Q', () => {
 describe('successorIndices', () => {
   it('starts at the responsible partition and wraps', () => {
     expect(successorIndices(KEYSPACE - 1n, 8, 3)).toEqual([0, 1, 2]);
-    expect(successorIndices(partitionId(6, 8), 8, 4)).toEqual([7, 0, 1, 2]);
-    expect(successorIndices(partitionId(5, 8), 8, 3)).toEqual([6, 7, 0]);
+    expect(successorIndices(partitionId(p(6), 8), 8, 4)).toEqual([7, 0, 1, 2]);
+    expect(successorIndices(partitionId(p(5), 8), 8, 3)).toEqual([6, 7, 0]);
     expect(successorIndices(0n, 64, 3)).toEqual([1, 2, 3]);
   });
 
   it('is capped at Q and lists every partition once', () => {
-    expect(successorIndices(partitionId(3, 8), 8, 20)).toEqual([4, 5, 6, 7, 0, 1, 2, 3]);
+    expect(successorIndices(partitionId(p(3), 8), 8, 20)).toEqual([4, 5, 6, 7, 0, 1, 2, 3]);
     expect(successorIndices(0n, 8, 0)).toEqual([]);
   });
 

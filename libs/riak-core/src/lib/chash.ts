@@ -14,8 +14,12 @@ export const MAX_RING_SIZE = 1024;
 
 /** A ring size: a power of two in [8, 1024]. Build one with {@link ringSize}. */
 export type RingSize = number & { readonly __brand: 'RingSize' };
-/** A partition index in [0, Q). */
-export type PartitionIndex = number;
+/**
+ * A partition index in [0, Q). Indices computed by the ring's own functions carry the brand; one
+ * read from outside (an HTTP path, a file, a wire message) gets it from {@link partitionIndex},
+ * which checks the range.
+ */
+export type PartitionIndex = number & { readonly __brand: 'PartitionIndex' };
 
 export function isValidRingSize(q: number): q is RingSize {
   return Number.isInteger(q) && q >= MIN_RING_SIZE && q <= MAX_RING_SIZE && (q & (q - 1)) === 0;
@@ -26,6 +30,29 @@ export function ringSize(q: number): RingSize {
     throw new RangeError(`ring size must be a power of two between ${MIN_RING_SIZE} and ${MAX_RING_SIZE}, got ${q}`);
   }
   return q;
+}
+
+export function isPartitionIndex(i: number, q: number): i is PartitionIndex {
+  return Number.isInteger(i) && i >= 0 && i < q;
+}
+
+/** `i` as a partition index of a ring of `q` partitions; a RangeError when it is not one. */
+export function partitionIndex(i: number, q: number): PartitionIndex {
+  if (!isPartitionIndex(i, q)) throw new RangeError(`partition index must be an integer in [0, ${q}), got ${i}`);
+  return i;
+}
+
+/** Every partition index of a ring of `q` partitions, in order. */
+export function partitionIndices(q: number): PartitionIndex[] {
+  return Array.from({ length: q }, (_, i) => i as PartitionIndex);
+}
+
+/**
+ * The partition `i` steps clockwise from partition 0, `i` any non-negative integer (wraps at `q`): for
+ * index arithmetic on the ring (`first + k`, `index - back + q`), whose results are indices by construction.
+ */
+export function wrapIndex(i: number, q: number): PartitionIndex {
+  return (i % q) as PartitionIndex;
 }
 
 /** Width of one partition: 2^160 / Q. */
@@ -40,7 +67,7 @@ export function partitionId(index: PartitionIndex, q: number): bigint {
 
 /** The index of a partition id. */
 export function partitionIndexOf(id: bigint, q: number): PartitionIndex {
-  return Number(id / partitionWidth(q));
+  return Number(id / partitionWidth(q)) as PartitionIndex;
 }
 
 function encodeRingKey(bucket: string | Uint8Array, key: string | Uint8Array): Buffer {
@@ -98,12 +125,12 @@ export function keyIndex(bucket: string | Uint8Array, key: string | Uint8Array, 
   const d = digestBytes(bucket, key);
   const top = ((d.charCodeAt(0) << 24) | (d.charCodeAt(1) << 16) | (d.charCodeAt(2) << 8) | d.charCodeAt(3)) >>> 0;
   const bits = Math.log2(q);
-  return ((top >>> (32 - bits)) + 1) % q;
+  return (((top >>> (32 - bits)) + 1) % q) as PartitionIndex;
 }
 
 /** The partition responsible for hash h: the one after the segment h falls in. */
 export function responsibleIndex(h: bigint, q: number): PartitionIndex {
-  return (Number(h / partitionWidth(q)) + 1) % q;
+  return ((Number(h / partitionWidth(q)) + 1) % q) as PartitionIndex;
 }
 
 /** The first n partition indices clockwise from the one responsible for h (n is capped at Q). */
@@ -115,6 +142,6 @@ export function successorIndices(h: bigint, q: number, n: number): PartitionInde
 export function successorsOf(first: PartitionIndex, q: number, n: number): PartitionIndex[] {
   const count = Math.min(n, q);
   const out: PartitionIndex[] = [];
-  for (let i = 0; i < count; i++) out.push((first + i) % q);
+  for (let i = 0; i < count; i++) out.push(((first + i) % q) as PartitionIndex);
   return out;
 }

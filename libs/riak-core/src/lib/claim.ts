@@ -25,13 +25,14 @@
 
 export const DEFAULT_TARGET_N_VAL = 4;
 
-export interface ClaimInput {
+/** `N`: the node names' type (NodeName on a ring; plain strings in the claim's own tests and tools). */
+export interface ClaimInput<N extends string = string> {
   /** Q partitions, a power of two 8..1024 */
   ringSize: number;
   /** current owner of each partition index 0..Q-1 (length Q). May name nodes that are absent from `nodes` (they are departing: all their partitions must move). */
-  owners: readonly string[];
+  owners: readonly N[];
   /** the nodes that must own partitions after the claim (treat as a set; the result must not depend on their order) */
-  nodes: readonly string[];
+  nodes: readonly N[];
   /** target_n_val, default 4 */
   targetN?: number;
 }
@@ -116,7 +117,7 @@ export function spreadLayout(ringSize: number, nodeCount: number, targetN: numbe
 }
 
 /** Returns the new owners array (length Q). Pure and deterministic. */
-export function claim(input: ClaimInput): string[] {
+export function claim<N extends string>(input: ClaimInput<N>): N[] {
   const { ringSize: q, owners, targetN = DEFAULT_TARGET_N_VAL } = input;
   checkRing(q, owners);
   checkTargetN(targetN);
@@ -174,7 +175,7 @@ function checkTargetN(targetN: number): void {
 }
 
 /** The node set in name order: node indices everywhere below refer to this order. */
-function nodeNames(nodes: readonly string[]): string[] {
+function nodeNames<N extends string>(nodes: readonly N[]): N[] {
   return [...new Set(nodes)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 

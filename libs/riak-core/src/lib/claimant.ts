@@ -26,6 +26,7 @@ import {
   futureOwners,
   memberOf,
   nodesWithStatus,
+  ownerEntries,
   ownershipOf,
   ringReady,
   setMember,
@@ -91,10 +92,10 @@ export function transition(ring: Ring, actor: NodeName, changes: readonly Staged
   const owners = o.owners.map((n, i) => (removed.has(n) ? target[i] : n));
   const previous = new Map(o.next.map((t) => [transferKey(t), t]));
   const next: Transfer[] = [];
-  owners.forEach((from, index) => {
+  for (const [index, from] of ownerEntries(owners)) {
     const to = target[index];
     if (from !== to) next.push(previous.get(transferKey({ index, from, to })) ?? { index, from, to, status: 'awaiting' });
-  });
+  }
   const applied = new Set(changes.map((c) => JSON.stringify(c)));
   const staged = o.staged.filter((s) => !applied.has(JSON.stringify(s)));
   return setOwnership(r, actor, { epoch: o.epoch + 1, claimant: actor, owners, next, staged });

@@ -6,7 +6,8 @@
  */
 import { MAX_RING_SIZE, MIN_RING_SIZE, RingSize, isValidRingSize, ringSize } from './chash';
 import { ConfigError } from './config-error';
-import { AppDefaults, ConfigVariable, NodeApp, PORT, ValueKind, configVariables, integerBetween, matching, oneOf, text } from './config-variable';
+import { AppDefaults, ConfigVariable, NodeApp, PORT, ValueKind, configVariables, integerBetween, matching, oneOf, parsedBy, text } from './config-variable';
+import { isNodeName, nodeName } from './node-name';
 import { DEFAULT_MAX_UNAUTHENTICATED, DEFAULT_MAX_UNAUTHENTICATED_PER_ADDRESS } from './wire/protocol-constants';
 
 /** pino's levels, least verbose first; `silent` logs nothing. */
@@ -70,13 +71,14 @@ export function normalOrigin(text: string): string | undefined {
   }
 }
 
+const NAME_AT_HOST = /^[A-Za-z0-9_.-]+@[A-Za-z0-9_.:-]+$/;
 const HOST_ENTRY = /^(\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?)(?::\d{1,5})?$/;
 
 /** The variables every node reads, in the order the documentation lists them. */
 export const CONFIG_VARIABLES = configVariables({
   RINGNEST_NAME: {
-    kind: matching(/^[A-Za-z0-9_.-]+@[A-Za-z0-9_.:-]+$/, '`name@host`', 'must look like name@host'),
-    default: 'dev1@127.0.0.1',
+    kind: parsedBy('`name@host`', 'must look like name@host', (raw) => (NAME_AT_HOST.test(raw) && isNodeName(raw) ? raw : undefined)),
+    default: nodeName('dev1@127.0.0.1'),
     meaning: 'node name',
   },
   HTTP_PORT: { kind: PORT, defaultDoc: perApp('httpPort'), meaning: 'HTTP + WebSocket port' },

@@ -10,6 +10,7 @@
 import { RingSize } from './chash';
 import { ClusterTlsConfig, ConfigFileReader, NO_CONFIG_FILES, parseClusterTls } from './cluster-tls-config';
 import { ConfigError } from './config-error';
+import { NodeName } from './node-name';
 import { CONFIG_VARIABLES } from './config-table';
 import { AppDefaults, ConfigValues, Env, readConfig } from './config-variable';
 
@@ -20,7 +21,7 @@ export * from './config-table';
 
 export interface NodeConfig {
   readonly app: string;
-  readonly node: string;
+  readonly node: NodeName;
   readonly httpPort: number;
   readonly clusterPort: number;
   readonly bind: string;

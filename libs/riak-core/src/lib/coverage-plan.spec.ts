@@ -1,15 +1,18 @@
 import fc from 'fast-check';
+import { PartitionIndex, partitionIndices, wrapIndex } from './chash';
 import { claim } from './claim';
 import { CoverageResult, CoverageVnode, coveragePlan, vnodeHolds } from './coverage-plan';
+import { NodeName } from './ring';
+import { n, nodes, p, ps } from '../testing/names';
 
 /** Rings of at most 128 partitions (brute force on 8): 1000 runs per property take well under a second each. */
 const RUNS = 1000;
-const POOL = ['a', 'b', 'c', 'd', 'e', 'f'] as const;
+const POOL = nodes('a', 'b', 'c', 'd', 'e', 'f');
 
 interface Case {
-  owners: string[];
+  owners: NodeName[];
   n: number;
-  up: Set<string>;
+  up: Set<NodeName>;
   offset: number;
 }
 
@@ -84,8 +87,8 @@ function bruteForceMinimum(c: Case, wanted: readonly boolean[]): number {
       }
     }
     if (!ok || size >= best) continue;
-    const covers = (p: number) => Array.from({ length: q }, (_, v) => v).some((v) => mask & (1 << v) && vnodeHolds(v, p, c.n, q));
-    if (wanted.every((w, p) => !w || covers(p))) best = size;
+    const covers = (p: PartitionIndex) => partitionIndices(q).some((v) => mask & (1 << v) && vnodeHolds(v, p, c.n, q));
+    if (wanted.every((w, p) => !w || covers(wrapIndex(p, q)))) best = size;
   }
   return best;
 }
@@ -184,7 +187,7 @@ describe('coveragePlan (riak_core_coverage_plan)', () => {
 });
 
 describe('coveragePlan: examples', () => {
-  const distinct = (q: number) => Array.from({ length: q }, (_, i) => `n${i}`);
+  const distinct = (q: number) => Array.from({ length: q }, (_, i) => n(`n${i}`));
 
   it('covers ring 64 with n = 3 in 22 vnodes, one of which filters down to a single partition', () => {
     const owners = distinct(64);
@@ -213,7 +216,7 @@ describe('coveragePlan: examples', () => {
 
   it('finds the 3-vnode plan when only vnodes 0, 3 and 6 are up (a naive greedy from 0 uses vnode 0 twice)', () => {
     const owners = distinct(8);
-    const r = coveragePlan(owners, 3, new Set(['n0', 'n3', 'n6']));
+    const r = coveragePlan(owners, 3, new Set(nodes('n0', 'n3', 'n6')));
     expect(r).toEqual({
       kind: 'plan',
       vnodes: [
@@ -228,7 +231,7 @@ describe('coveragePlan: examples', () => {
     const owners = distinct(8);
     // vnodes 3, 4, 5 down: partition 3 (held by 3, 4, 5) has no up replica; the run 4 .. 2 is
     // covered from its start: 6 takes 4-6, 1 takes 7-1, 2 takes 2
-    const r = coveragePlan(owners, 3, new Set(['n0', 'n1', 'n2', 'n6', 'n7']));
+    const r = coveragePlan(owners, 3, new Set(nodes('n0', 'n1', 'n2', 'n6', 'n7')));
     expect(r).toEqual({
       kind: 'insufficient',
       missing: [3],
@@ -243,15 +246,15 @@ describe('coveragePlan: examples', () => {
 
   it('with n >= Q one up vnode covers everything', () => {
     const owners = distinct(8);
-    expect(coveragePlan(owners, 8, new Set(['n5']))).toEqual({ kind: 'plan', vnodes: [{ index: 5, node: 'n5', keySpaces: [0, 1, 2, 3, 4, 5, 6, 7] }] });
-    expect(coveragePlan(owners, 100, new Set(['n5']))).toEqual(coveragePlan(owners, 8, new Set(['n5'])));
+    expect(coveragePlan(owners, 8, new Set(nodes('n5')))).toEqual({ kind: 'plan', vnodes: [{ index: 5, node: 'n5', keySpaces: [0, 1, 2, 3, 4, 5, 6, 7] }] });
+    expect(coveragePlan(owners, 100, new Set(nodes('n5')))).toEqual(coveragePlan(owners, 8, new Set(nodes('n5'))));
   });
 
   it('succeeds on 4 claimed nodes, ring 64, n = 3, with any one node down', () => {
-    const nodes = ['n1', 'n2', 'n3', 'n4'];
-    const owners = claim({ ringSize: 64, owners: new Array<string>(64).fill('n1'), nodes });
-    for (const down of nodes) {
-      const up = new Set(nodes.filter((x) => x !== down));
+    const names = nodes('n1', 'n2', 'n3', 'n4');
+    const owners = claim({ ringSize: 64, owners: new Array<NodeName>(64).fill(names[0]), nodes: names });
+    for (const down of names) {
+      const up = new Set(names.filter((x) => x !== down));
       const r = coveragePlan(owners, 3, up, 7);
       expect(r.kind).toBe('plan');
       expectValid({ owners, n: 3, up, offset: 7 }, vnodesOf(r), new Array<boolean>(64).fill(true));
@@ -259,8 +262,8 @@ describe('coveragePlan: examples', () => {
   });
 
   it('plans ring 1024 quickly', () => {
-    const owners = Array.from({ length: 1024 }, (_, i) => `n${i % 7}`);
-    const up = new Set(['n0', 'n1', 'n2', 'n4', 'n5']);
+    const owners = Array.from({ length: 1024 }, (_, i) => n(`n${i % 7}`));
+    const up = new Set(nodes('n0', 'n1', 'n2', 'n4', 'n5'));
     const r = coveragePlan(owners, 3, up, 12345);
     expect(r.kind).toBe('plan');
     expectValid({ owners, n: 3, up, offset: 12345 }, vnodesOf(r), new Array<boolean>(1024).fill(true));
@@ -277,7 +280,7 @@ describe('coveragePlan: examples', () => {
   });
 
   it('vnodeHolds: vnode v holds partitions v-n+1 .. v, cyclically', () => {
-    expect([0, 1, 2, 3, 4, 5, 6, 7].filter((p) => vnodeHolds(1, p, 3, 8))).toEqual([0, 1, 7]);
-    expect([0, 1, 2, 3, 4, 5, 6, 7].filter((p) => vnodeHolds(1, p, 20, 8))).toHaveLength(8);
+    expect(ps(0, 1, 2, 3, 4, 5, 6, 7).filter((i) => vnodeHolds(p(1), i, 3, 8))).toEqual([0, 1, 7]);
+    expect(ps(0, 1, 2, 3, 4, 5, 6, 7).filter((i) => vnodeHolds(p(1), i, 20, 8))).toHaveLength(8);
   });
 });

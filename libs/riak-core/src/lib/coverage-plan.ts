@@ -19,7 +19,7 @@
  * - pure and deterministic: `offset` (riak's ReqId) only chooses among minimal plans, so callers
  *   that vary it (e.g. a request counter) spread coverage load over all vnodes.
  */
-import { PartitionIndex } from './chash';
+import { PartitionIndex, partitionIndices, wrapIndex } from './chash';
 import { NodeName } from './ring';
 
 /** One vnode of a coverage plan, and the partitions whose keys it reports (ascending). */
@@ -85,14 +85,14 @@ export function coveragePlan(owners: readonly NodeName[], n: number, up: Readonl
   }
 
   const missing: PartitionIndex[] = [];
-  for (let c = 0; c < q; c++) if (reach[c] < 0) missing.push(c);
+  for (const c of partitionIndices(q)) if (reach[c] < 0) missing.push(c);
 
   const toVnodes = (assignments: readonly Assignment[]): CoverageVnode[] =>
     assignments
       .map(({ vnode, from, length }) => ({
         index: vnode,
         node: owners[vnode],
-        keySpaces: Array.from({ length }, (_, i) => (from + i) % q).sort((a, b) => a - b),
+        keySpaces: Array.from({ length }, (_, i) => wrapIndex(from + i, q)).sort((a, b) => a - b),
       }))
       .sort((a, b) => a.index - b.index);
 
@@ -131,9 +131,9 @@ function greedyCount(reach: Int32Array, s: number, q: number, limit: number): nu
 function greedy(reach: Int32Array, s: number, q: number): Assignment[] {
   const out: Assignment[] = [];
   for (let covered = 0; covered < q; ) {
-    const from = (s + covered) % q;
+    const from = wrapIndex(s + covered, q);
     const d = reach[from];
-    out.push({ vnode: (from + d) % q, from, length: Math.min(d + 1, q - covered) });
+    out.push({ vnode: wrapIndex(from + d, q), from, length: Math.min(d + 1, q - covered) });
     covered += d + 1;
   }
   return out;
@@ -147,11 +147,11 @@ function greedy(reach: Int32Array, s: number, q: number): Assignment[] {
 function partialCover(reach: Int32Array, missing: readonly PartitionIndex[], q: number): Assignment[] {
   const out: Assignment[] = [];
   for (const gap of missing) {
-    let from = (gap + 1) % q;
+    let from = wrapIndex(gap + 1, q);
     while (reach[from] >= 0) {
       const d = reach[from];
-      out.push({ vnode: (from + d) % q, from, length: d + 1 });
-      from = (from + d + 1) % q;
+      out.push({ vnode: wrapIndex(from + d, q), from, length: d + 1 });
+      from = wrapIndex(from + d + 1, q);
     }
   }
   return out;

@@ -14,10 +14,11 @@ import {
   stageChange,
 } from './membership';
 import { Member, MemberStatus, NodeName, Ring, StagedChange, adoptRing, markSeen, freshRing, memberOf, ownershipOf, ringReady, ringsEqual, setMember } from './ring';
+import { n } from '../testing/names';
 
-const D1 = 'dev1@127.0.0.1';
-const D2 = 'dev2@127.0.0.1';
-const D3 = 'dev3@127.0.0.1';
+const D1 = n('dev1@127.0.0.1');
+const D2 = n('dev2@127.0.0.1');
+const D3 = n('dev3@127.0.0.1');
 const Q64 = ringSize(64);
 
 function fresh(node: NodeName, opts: { q?: RingSize; app?: string; clusterId?: string } = {}): Ring {
@@ -121,10 +122,10 @@ describe('stageChange refusals', () => {
   });
 
   it.each(kinds)('%s of a non-member is refused', (kind) => {
-    const r = deepFreeze(cluster([[D2, 'valid'], ['gone@h', 'removed']]));
+    const r = deepFreeze(cluster([[D2, 'valid'], [n('gone@h'), 'removed']]));
     const before = canonicalJson(r);
     expectRefused(stageChange(r, D1, { kind, node: D3 }), 'not-member', `Failed: "${D3}" is not a member of the cluster.`);
-    expectRefused(stageChange(r, D1, { kind, node: 'gone@h' }), 'not-member', 'Failed: "gone@h" is not a member of the cluster.');
+    expectRefused(stageChange(r, D1, { kind, node: n('gone@h') }), 'not-member', 'Failed: "gone@h" is not a member of the cluster.');
     expect(canonicalJson(r)).toBe(before);
   });
 
@@ -192,7 +193,7 @@ describe('markDown', () => {
   it('refuses a non-member', () => {
     const r = deepFreeze(cluster([[D2, 'valid'], [D3, 'removed']]));
     expectRefused(markDown(r, D1, D3, false), 'not-member', `Failed: "${D3}" is not a member of the cluster.`);
-    expectRefused(markDown(r, D1, 'x@y', false), 'not-member', 'Failed: "x@y" is not a member of the cluster.');
+    expectRefused(markDown(r, D1, n('x@y'), false), 'not-member', 'Failed: "x@y" is not a member of the cluster.');
   });
 
   it('marks an unreachable member down, and is idempotent', () => {
@@ -284,7 +285,7 @@ describe('clearStaged', () => {
   it('drops staged changes and staged (non-auto) joins, keeps auto joins', () => {
     let r = cluster([[D2, 'valid']]);
     r = setMember(r, D3, D3, { status: 'joining', addr: 'a', autoJoin: false });
-    r = setMember(r, 'dev4@127.0.0.1', 'dev4@127.0.0.1', { status: 'joining', addr: 'b', autoJoin: true });
+    r = setMember(r, n('dev4@127.0.0.1'), n('dev4@127.0.0.1'), { status: 'joining', addr: 'b', autoJoin: true });
     r = changed(stageChange(r, D1, { kind: 'leave', node: D2 }));
     expect(ownershipOf(r).staged).toHaveLength(1);
     const res = clearStaged(r, D1);
@@ -292,24 +293,24 @@ describe('clearStaged', () => {
     const c = changed(res);
     expect(ownershipOf(c).staged).toEqual([]);
     expect(memberOf(c, D3)?.status).toBe('removed');
-    expect(memberOf(c, 'dev4@127.0.0.1')?.status).toBe('joining');
+    expect(memberOf(c, n('dev4@127.0.0.1'))?.status).toBe('joining');
     expect(memberOf(c, D2)?.status).toBe('valid');
     expect(ownershipOf(c).owners).toEqual(ownershipOf(r).owners);
   });
 });
 
 describe('refusals never change the ring (property)', () => {
-  const NAMES = [D1, D2, D3, 'dev4@127.0.0.1'];
+  const NAMES = [D1, D2, D3, n('dev4@127.0.0.1')];
   const STATUSES: MemberStatus[] = ['joining', 'valid', 'leaving', 'exiting', 'down', 'removed'];
   const arbRing = fc
     .array(fc.tuple(fc.constantFrom(...NAMES.slice(1)), fc.constantFrom(...STATUSES), fc.boolean()), { maxLength: 5 })
     .map((writes) => {
       let r = fresh(D1, { clusterId: 'c1' });
-      for (const [n, status, autoJoin] of writes) r = setMember(r, D1, n, { status, addr: `${n}:1`, autoJoin } satisfies Member);
+      for (const [name, status, autoJoin] of writes) r = setMember(r, D1, name, { status, addr: `${name}:1`, autoJoin } satisfies Member);
       return deepFreeze(r);
     });
   const arbChange: fc.Arbitrary<StagedChange> = fc.oneof(
-    fc.record({ kind: fc.constantFrom('join' as const, 'leave' as const, 'force-remove' as const), node: fc.constantFrom(...NAMES, 'x@y') }),
+    fc.record({ kind: fc.constantFrom('join' as const, 'leave' as const, 'force-remove' as const), node: fc.constantFrom(...NAMES, n('x@y')) }),
     fc.record({ kind: fc.constant('replace' as const), node: fc.constantFrom(...NAMES), replacement: fc.constantFrom(...NAMES) }),
   );
 
@@ -335,7 +336,7 @@ describe('refusals never change the ring (property)', () => {
 
   it('markDown: refused for up nodes and non-members, input untouched', () => {
     fc.assert(
-      fc.property(arbRing, fc.constantFrom(...NAMES, 'x@y'), fc.boolean(), (r, node, up) => {
+      fc.property(arbRing, fc.constantFrom(...NAMES, n('x@y')), fc.boolean(), (r, node, up) => {
         const before = canonicalJson(r);
         const res = markDown(r, D1, node, up);
         expect(canonicalJson(r)).toBe(before);

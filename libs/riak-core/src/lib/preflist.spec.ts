@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { keyIndex, partitionWidth, responsibleIndex, successorsOf } from './chash';
+import { PartitionIndex, keyIndex, partitionIndices, partitionWidth, responsibleIndex, successorsOf, wrapIndex } from './chash';
 import { claim, spreadViolations } from './claim';
 import {
   AnnotatedEntry,
@@ -12,16 +12,18 @@ import {
   keyPrimaryApl,
   primaryPreflist,
 } from './preflist';
+import { NodeName } from './ring';
+import { nodes, p } from '../testing/names';
 
 /** Each run builds a ring of at most 64 entries and walks it a few times: 1000 runs take well under a second. */
 const RUNS = 1000;
-const POOL = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'] as const;
+const POOL = nodes('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h');
 
 interface Case {
-  owners: string[];
-  first: number;
+  owners: NodeName[];
+  first: PartitionIndex;
   n: number;
-  up: Set<string>;
+  up: Set<NodeName>;
 }
 
 /** Arbitrary (unbalanced) owners over a few nodes, an arbitrary up set, n from 0 to past Q. */
@@ -36,7 +38,7 @@ const caseArb: fc.Arbitrary<Case> = fc
   })
   .map(({ q, nodes, seed, upMask, first, n }) => ({
     owners: Array.from({ length: q }, (_, i) => POOL[seed[i] % nodes]),
-    first: first % q,
+    first: wrapIndex(first, q),
     n: n === 10 ? q + 1 : n,
     up: new Set(POOL.filter((_, i) => upMask[i])),
   }));
@@ -48,7 +50,7 @@ const caseArb: fc.Arbitrary<Case> = fc
  */
 function modelAplAnn({ owners, first, n, up }: Case): AnnotatedEntry[] {
   const q = owners.length;
-  const ring = [...owners.keys()].map((i) => (first + i) % q).map((index) => ({ index, node: owners[index] }));
+  const ring = [...owners.keys()].map((i) => wrapIndex(first + i, q)).map((index) => ({ index, node: owners[index] }));
   const primaries = ring.slice(0, Math.min(n, q));
   const rest = ring.slice(Math.min(n, q));
   const upPrimaries = primaries.filter((e) => up.has(e.node)).map((e): AnnotatedEntry => ({ ...e, type: 'primary' }));
@@ -126,7 +128,7 @@ describe('getAplAnn (sloppy quorum, riak_core_apl:get_apl_ann)', () => {
         const q = owners.length;
         const primaries = successorsOf(first, q, n);
         const down = primaries.filter((i) => !up.has(owners[i]));
-        const rest = successorsOf((first + primaries.length) % q, q, q - primaries.length);
+        const rest = successorsOf(wrapIndex(first + primaries.length, q), q, q - primaries.length);
         const upRest = rest.filter((i) => up.has(owners[i]));
         const fallbacks = getAplAnn(owners, first, n, up).filter((e) => e.type === 'fallback');
         expect(fallbacks.length).toBe(Math.min(down.length, upRest.length));
@@ -165,12 +167,12 @@ describe('getAplAnn (sloppy quorum, riak_core_apl:get_apl_ann)', () => {
 
 describe('preference lists: examples', () => {
   /** riak_core_apl's four_node_test: ring 8, owners a b c d a b c d, a key whose first partition is 0. */
-  const perfect = ['a', 'b', 'c', 'd', 'a', 'b', 'c', 'd'];
+  const perfect = nodes('a', 'b', 'c', 'd', 'a', 'b', 'c', 'd');
   const lastInRing = partitionWidth(8) * 8n - 1n;
 
   it('reproduces riak_core_apl four_node_test', () => {
     expect(responsibleIndex(lastInRing, 8)).toBe(0);
-    const apl = (up: string[]) => getApl(perfect, 0, 3, new Set(up));
+    const apl = (up: string[]) => getApl(perfect, p(0), 3, new Set(nodes(...up)));
     expect(apl(['a', 'b', 'c', 'd'])).toEqual([
       { index: 0, node: 'a' },
       { index: 1, node: 'b' },
@@ -192,35 +194,36 @@ describe('preference lists: examples', () => {
       { index: 1, node: 'b' },
       { index: 2, node: 'a' },
     ]);
-    expect(getAplAnn(perfect, 0, 3, new Set(['c', 'd'])).map((e) => e.type)).toEqual(['primary', 'fallback', 'fallback']);
-    expect(getPrimaryApl(perfect, 0, 3, new Set(['c', 'd']))).toEqual([{ index: 2, node: 'c', type: 'primary' }]);
+    expect(getAplAnn(perfect, p(0), 3, new Set(nodes('c', 'd'))).map((e) => e.type)).toEqual(['primary', 'fallback', 'fallback']);
+    expect(getPrimaryApl(perfect, p(0), 3, new Set(nodes('c', 'd')))).toEqual([{ index: 2, node: 'c', type: 'primary' }]);
   });
 
   it('returns fewer entries when the rest of the ring runs out of up nodes', () => {
-    const owners = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
-    expect(getAplAnn(owners, 0, 3, new Set(['b']))).toEqual([{ index: 1, node: 'b', type: 'primary' }]);
-    expect(getAplAnn(owners, 0, 3, new Set(['a', 'd']))).toEqual([
+    const owners = nodes('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h');
+    expect(getAplAnn(owners, p(0), 3, new Set(nodes('b')))).toEqual([{ index: 1, node: 'b', type: 'primary' }]);
+    expect(getAplAnn(owners, p(0), 3, new Set(nodes('a', 'd')))).toEqual([
       { index: 0, node: 'a', type: 'primary' },
       { index: 1, node: 'd', type: 'fallback' },
     ]);
     // the walk does not wrap back into the primaries
-    expect(getAplAnn(owners, 2, 3, new Set(['c']))).toEqual([{ index: 2, node: 'c', type: 'primary' }]);
-    expect(getAplAnn(owners, 0, 3, new Set())).toEqual([]);
+    expect(getAplAnn(owners, p(2), 3, new Set(nodes('c')))).toEqual([{ index: 2, node: 'c', type: 'primary' }]);
+    expect(getAplAnn(owners, p(0), 3, new Set())).toEqual([]);
   });
 
   it('caps n at Q, gives nothing for n = 0, and rejects bad arguments', () => {
-    const owners = ['a', 'b', 'a', 'b', 'a', 'b', 'a', 'b'];
-    const all = new Set(['a', 'b']);
-    expect(getAplAnn(owners, 5, 20, all).map((e) => e.index)).toEqual([5, 6, 7, 0, 1, 2, 3, 4]);
-    expect(getAplAnn(owners, 5, 0, all)).toEqual([]);
-    expect(() => getAplAnn(owners, 8, 3, all)).toThrow(RangeError);
-    expect(() => getAplAnn(owners, -1, 3, all)).toThrow(RangeError);
-    expect(() => getPrimaryApl(owners, 0, -1, all)).toThrow(RangeError);
-    expect(() => getPrimaryApl(owners, 0, 1.5, all)).toThrow(RangeError);
+    const owners = nodes('a', 'b', 'a', 'b', 'a', 'b', 'a', 'b');
+    const all = new Set(nodes('a', 'b'));
+    expect(getAplAnn(owners, p(5), 20, all).map((e) => e.index)).toEqual([5, 6, 7, 0, 1, 2, 3, 4]);
+    expect(getAplAnn(owners, p(5), 0, all)).toEqual([]);
+    // indices out of the ring's range on purpose: the cast skips the helper's own check
+    expect(() => getAplAnn(owners, 8 as PartitionIndex, 3, all)).toThrow(RangeError);
+    expect(() => getAplAnn(owners, -1 as PartitionIndex, 3, all)).toThrow(RangeError);
+    expect(() => getPrimaryApl(owners, p(0), -1, all)).toThrow(RangeError);
+    expect(() => getPrimaryApl(owners, p(0), 1.5, all)).toThrow(RangeError);
   });
 
   it('keeps primaryPreflist and keyPreflist as before', () => {
-    const owners = ['a', 'b', 'c', 'd', 'a', 'b', 'c', 'd'];
+    const owners = nodes('a', 'b', 'c', 'd', 'a', 'b', 'c', 'd');
     expect(primaryPreflist(owners, lastInRing, 3)).toEqual([
       { index: 0, node: 'a' },
       { index: 1, node: 'b' },
@@ -234,8 +237,8 @@ describe('preference lists: examples', () => {
   });
 
   describe('4 nodes on ring 64 balanced by claim, n = 3', () => {
-    const nodes = ['n1', 'n2', 'n3', 'n4'];
-    const owners = claim({ ringSize: 64, owners: new Array<string>(64).fill('n1'), nodes });
+    const names = nodes('n1', 'n2', 'n3', 'n4');
+    const owners = claim({ ringSize: 64, owners: new Array<NodeName>(64).fill(names[0]), nodes: names });
 
     it('the claim keeps every 4 consecutive partitions on distinct nodes', () => {
       expect(spreadViolations(owners, 4)).toBe(0);
@@ -244,9 +247,9 @@ describe('preference lists: examples', () => {
     // With every window of 4 on distinct nodes and the down node among the 3 primaries, the
     // partition right after the primaries belongs to the fourth node, which is up: it becomes the
     // fallback, so the list still has 3 distinct up nodes.
-    it.each(nodes)('with %s down, every preflist has 3 entries on 3 distinct up nodes, a fallback where it had the down node', (downNode) => {
-      const up = new Set(nodes.filter((x) => x !== downNode));
-      for (let first = 0; first < 64; first++) {
+    it.each(names)('with %s down, every preflist has 3 entries on 3 distinct up nodes, a fallback where it had the down node', (downNode) => {
+      const up = new Set(names.filter((x) => x !== downNode));
+      for (const first of partitionIndices(64)) {
         const primaries = successorsOf(first, 64, 3).map((i) => owners[i]);
         const apl = getAplAnn(owners, first, 3, up);
         expect(apl).toHaveLength(3);
@@ -254,7 +257,7 @@ describe('preference lists: examples', () => {
         for (const e of apl) expect(up.has(e.node)).toBe(true);
         const fallbacks = apl.filter((e) => e.type === 'fallback');
         if (primaries.includes(downNode)) {
-          expect(fallbacks).toEqual([{ index: successorsOf(first, 64, 3)[primaries.indexOf(downNode)], node: owners[(first + 3) % 64], type: 'fallback' }]);
+          expect(fallbacks).toEqual([{ index: successorsOf(first, 64, 3)[primaries.indexOf(downNode)], node: owners[wrapIndex(first + 3, 64)], type: 'fallback' }]);
         } else {
           expect(fallbacks).toEqual([]);
         }
@@ -264,8 +267,8 @@ describe('preference lists: examples', () => {
     // With two of four nodes down only two nodes are up: riak still fills n = 3 entries, so one
     // node serves two of them. Distinct nodes are not guaranteed there.
     it('with two nodes down, every preflist still has 3 entries on up nodes', () => {
-      const up = new Set(['n1', 'n2']);
-      for (let first = 0; first < 64; first++) {
+      const up = new Set(nodes('n1', 'n2'));
+      for (const first of partitionIndices(64)) {
         const apl = getAplAnn(owners, first, 3, up);
         expect(apl).toHaveLength(3);
         for (const e of apl) expect(up.has(e.node)).toBe(true);

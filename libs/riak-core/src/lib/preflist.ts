@@ -14,7 +14,7 @@
  * so a fallback node may coincide with an up primary's node or with another fallback's node when
  * the ring repeats nodes within the walk; see docs/placement.md for when nodes are distinct.
  */
-import { PartitionIndex, keyIndex, successorIndices, successorsOf } from './chash';
+import { PartitionIndex, keyIndex, successorIndices, successorsOf, wrapIndex } from './chash';
 import { NodeName } from './ring';
 
 export interface PreflistEntry {
@@ -42,7 +42,7 @@ export function keyPreflist(owners: readonly NodeName[], bucket: string, key: st
   const count = Math.min(n, q);
   const out: PreflistEntry[] = new Array(count);
   for (let i = 0; i < count; i++) {
-    const index = (first + i) % q;
+    const index = wrapIndex(first + i, q);
     out[i] = { index, node: owners[index] };
   }
   return out;

@@ -2,10 +2,11 @@ import fc from 'fast-check';
 import { ringSize } from './chash';
 import { NodeName, Ring, Transfer, freshRing, markSeen, ownershipOf, setMember, setOwnership } from './ring';
 import { ringView } from './ring-view';
+import { n, p } from '../testing/names';
 
-const A = 'a@127.0.0.1';
-const B = 'b@127.0.0.1';
-const C = 'c@127.0.0.1';
+const A = n('a@127.0.0.1');
+const B = n('b@127.0.0.1');
+const C = n('c@127.0.0.1');
 
 /** A's ring with these members valid and these owners (runs of [node, count] in partition order). */
 function ringOf(members: NodeName[], owners: [NodeName, number][], next: Transfer[] = [], q = 16): Ring {
@@ -31,8 +32,8 @@ describe('ringView', () => {
 
   it('members sorted by name with their share now and once pending transfers complete; pending in partition order', () => {
     const next: Transfer[] = [
-      { index: 14, from: A, to: C, status: 'awaiting' },
-      { index: 2, from: B, to: C, status: 'complete' },
+      { index: p(14), from: A, to: C, status: 'awaiting' },
+      { index: p(2), from: B, to: C, status: 'complete' },
     ];
     const v = ringView(ringOf([C, B, A], [[A, 8], [B, 8]], next));
     expect(v.members).toEqual([

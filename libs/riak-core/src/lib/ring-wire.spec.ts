@@ -3,15 +3,16 @@ import { claim } from './claim';
 import { Ring, freshRing, markSeen, ownershipOf, ringReady, ringsEqual, setMember, setOwnership } from './ring';
 import { ringFromWire, ringToWire } from './ring-wire';
 import { encodeMsgpack, scanMsgpack } from './wire/msgpack';
+import { n } from '../testing/names';
 
 /** A settled ring of k members: each wrote its own record, the claimant the ownership, all have seen it. */
 function settledRing(k: number, q = 64): Ring {
-  const nodes = Array.from({ length: k }, (_, i) => `node${String(i).padStart(3, '0')}@10.1.${Math.floor(i / 250)}.${i % 250}`);
+  const nodes = Array.from({ length: k }, (_, i) => n(`node${String(i).padStart(3, '0')}@10.1.${Math.floor(i / 250)}.${i % 250}`));
   let r = freshRing({ app: 'kv', clusterId: 'c1', ringSize: ringSize(q), node: nodes[0], addr: '10.1.0.0:9000' });
-  for (const n of nodes.slice(1)) r = setMember(r, n, n, { status: 'valid', addr: `${n.split('@')[1]}:9000`, autoJoin: false });
+  for (const node of nodes.slice(1)) r = setMember(r, node, node, { status: 'valid', addr: `${node.split('@')[1]}:9000`, autoJoin: false });
   const o = ownershipOf(r);
   r = setOwnership(r, nodes[0], { ...o, epoch: o.epoch + 1, owners: claim({ ringSize: q, owners: o.owners, nodes }) });
-  for (const n of nodes) r = markSeen(r, n);
+  for (const node of nodes) r = markSeen(r, node);
   return r;
 }
 
@@ -31,7 +32,7 @@ describe('the ring on the wire', () => {
   it('keeps the seen-by entries that differ from the ring clock as they are', () => {
     const ring = settledRing(4);
     // a fifth member joins: the old members have not seen its record yet
-    const grown = markSeen(setMember(ring, 'late@10.9.9.9', 'late@10.9.9.9', { status: 'joining', addr: '10.9.9.9:9000', autoJoin: false }), 'late@10.9.9.9');
+    const grown = markSeen(setMember(ring, n('late@10.9.9.9'), n('late@10.9.9.9'), { status: 'joining', addr: '10.9.9.9:9000', autoJoin: false }), n('late@10.9.9.9'));
     const wire = ringToWire(grown);
     expect(wire.seenCurrent).toEqual(['late@10.9.9.9']);
     expect(Object.keys(wire.seen).sort()).toEqual(Object.keys(ring.seen).sort());

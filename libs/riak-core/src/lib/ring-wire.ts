@@ -7,7 +7,7 @@
  * that does not know `seenCurrent` reads those nodes as not having seen the ring yet, which only
  * delays readiness until they report what they have seen.
  */
-import { NodeName, Ring, ringClock } from './ring';
+import { NodeName, Ring, nodeEntries, ringClock } from './ring';
 import { VClock, clocksEqual } from './vclock';
 
 export interface WireRing extends Ring {
@@ -20,7 +20,7 @@ export function ringToWire(ring: Ring): WireRing {
   const clock = ringClock(ring);
   const seen: Record<NodeName, VClock> = {};
   const seenCurrent: NodeName[] = [];
-  for (const [node, c] of Object.entries(ring.seen)) {
+  for (const [node, c] of nodeEntries(ring.seen)) {
     if (clocksEqual(c, clock)) seenCurrent.push(node);
     else seen[node] = c;
   }

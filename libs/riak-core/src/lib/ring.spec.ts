@@ -3,6 +3,7 @@ import { ringSize } from './chash';
 import { canonicalJson } from './mvreg';
 import { Member, MemberStatus, Ownership, Transfer, adoptRing, clusterNodes, freshRing, futureOwners, markSeen, memberOf, ownershipOf, readyMembers, reconcile, ringReady, ringsEqual, setMember, setOwnership } from './ring';
 import { RUNS, Q, cj, fresh, arbHistory, replay, arbThree, reads } from '../../test/ring-histories';
+import { n, nodes, p } from '../testing/names';
 
 describe('reconcile laws over random histories', () => {
   it('commutative', () => {
@@ -112,8 +113,8 @@ describe('reconcile laws over random histories', () => {
   });
 
   it('rings of different clusters are not merged', () => {
-    const a = fresh('A');
-    const b = freshRing({ app: 'api', clusterId: 'c2', ringSize: Q, node: 'B', addr: 'B:9000' });
+    const a = fresh(n('A'));
+    const b = freshRing({ app: 'api', clusterId: 'c2', ringSize: Q, node: n('B'), addr: 'B:9000' });
     expect(() => reconcile(a, b)).toThrow('cannot reconcile rings of clusters c1 and c2');
     expect(ringsEqual(a, b)).toBe(false);
   });
@@ -121,11 +122,11 @@ describe('reconcile laws over random histories', () => {
 
 describe('ring unit behaviour', () => {
   it('freshRing: the node is valid, claimant, owns every partition, and the ring is ready', () => {
-    const r = fresh('A', ringSize(64));
+    const r = fresh(n('A'), ringSize(64));
     expect(r.ringSize).toBe(64);
     expect(r.app).toBe('api');
     expect(r.clusterId).toBe('c1');
-    expect(memberOf(r, 'A')).toEqual({ status: 'valid', addr: 'A:9000', autoJoin: false });
+    expect(memberOf(r, n('A'))).toEqual({ status: 'valid', addr: 'A:9000', autoJoin: false });
     const o = ownershipOf(r);
     expect(o.claimant).toBe('A');
     expect(o.epoch).toBe(1);
@@ -135,56 +136,56 @@ describe('ring unit behaviour', () => {
     expect(o.staged).toEqual([]);
     expect(clusterNodes(r)).toEqual(['A']);
     expect(ringReady(r)).toEqual({ ready: true, notSeen: [] });
-    expect(memberOf(r, 'B')).toBeUndefined();
+    expect(memberOf(r, n('B'))).toBeUndefined();
   });
 
   it('ringReady is false until every joining/valid/leaving member has seen the ring', () => {
-    let r = fresh('A');
+    let r = fresh(n('A'));
     const m = (status: MemberStatus): Member => ({ status, addr: 'x', autoJoin: false });
-    r = setMember(r, 'B', 'B', m('joining'));
-    r = setMember(r, 'A', 'C', m('valid'));
-    r = setMember(r, 'A', 'D', m('leaving'));
-    r = setMember(r, 'A', 'E', m('down'));
-    r = setMember(r, 'A', 'F', m('exiting'));
-    r = setMember(r, 'A', 'G', m('removed'));
+    r = setMember(r, n('B'), n('B'), m('joining'));
+    r = setMember(r, n('A'), n('C'), m('valid'));
+    r = setMember(r, n('A'), n('D'), m('leaving'));
+    r = setMember(r, n('A'), n('E'), m('down'));
+    r = setMember(r, n('A'), n('F'), m('exiting'));
+    r = setMember(r, n('A'), n('G'), m('removed'));
     expect(readyMembers(r)).toEqual(['A', 'B', 'C', 'D']);
     expect(ringReady(r)).toEqual({ ready: false, notSeen: ['A', 'B', 'C', 'D'] });
-    r = markSeen(r, 'C');
-    r = markSeen(r, 'A');
+    r = markSeen(r, n('C'));
+    r = markSeen(r, n('A'));
     expect(ringReady(r)).toEqual({ ready: false, notSeen: ['B', 'D'] });
-    r = markSeen(r, 'B');
+    r = markSeen(r, n('B'));
     expect(ringReady(r)).toEqual({ ready: false, notSeen: ['D'] });
-    r = markSeen(r, 'D');
+    r = markSeen(r, n('D'));
     expect(ringReady(r)).toEqual({ ready: true, notSeen: [] });
     // a new decision makes it unready again until everyone has seen that
     const o = ownershipOf(r);
-    r = setOwnership(r, 'A', { ...o, epoch: o.epoch + 1 });
+    r = setOwnership(r, n('A'), { ...o, epoch: o.epoch + 1 });
     expect(ringReady(r).ready).toBe(false);
     expect(ringReady(r).notSeen).toEqual(['A', 'B', 'C', 'D']);
   });
 
   it('a node that has seen an older ring does not count as having seen a newer one merged from gossip', () => {
-    const a0 = fresh('A');
-    const b0 = markSeen(a0, 'B');
-    const a1 = markSeen(setMember(a0, 'A', 'B', { status: 'valid', addr: 'B:9000', autoJoin: false }), 'A');
+    const a0 = fresh(n('A'));
+    const b0 = markSeen(a0, n('B'));
+    const a1 = markSeen(setMember(a0, n('A'), n('B'), { status: 'valid', addr: 'B:9000', autoJoin: false }), n('A'));
     const m = reconcile(a1, b0);
     expect(ringReady(m)).toEqual({ ready: false, notSeen: ['B'] });
-    expect(ringReady(markSeen(m, 'B')).ready).toBe(true);
+    expect(ringReady(markSeen(m, n('B'))).ready).toBe(true);
   });
 
   it('markSeen is a no-op when the node has already seen the ring', () => {
-    const r = fresh('A');
-    expect(markSeen(r, 'A')).toBe(r);
+    const r = fresh(n('A'));
+    expect(markSeen(r, n('A'))).toBe(r);
   });
 
   it('futureOwners applies next to the owners', () => {
     const o: Ownership = {
       epoch: 3,
-      claimant: 'A',
-      owners: ['A', 'A', 'B', 'B', 'A', 'A', 'B', 'B'],
+      claimant: n('A'),
+      owners: [n('A'), n('A'), n('B'), n('B'), n('A'), n('A'), n('B'), n('B')],
       next: [
-        { index: 1, from: 'A', to: 'C', status: 'awaiting' },
-        { index: 6, from: 'B', to: 'C', status: 'complete' },
+        { index: p(1), from: n('A'), to: n('C'), status: 'awaiting' },
+        { index: p(6), from: n('B'), to: n('C'), status: 'complete' },
       ],
       staged: [],
     };
@@ -193,22 +194,22 @@ describe('ring unit behaviour', () => {
   });
 
   it('sibling ownerships: a transfer marked complete in one sibling resolves as complete', () => {
-    let base = fresh('A');
-    for (const n of ['B', 'C']) base = setMember(base, 'A', n, { status: 'valid', addr: `${n}:9000`, autoJoin: false });
+    let base = fresh(n('A'));
+    for (const node of nodes('B', 'C')) base = setMember(base, n('A'), node, { status: 'valid', addr: `${node}:9000`, autoJoin: false });
     const o0 = ownershipOf(base);
     const next: Transfer[] = [
-      { index: 0, from: 'A', to: 'B', status: 'awaiting' },
-      { index: 1, from: 'A', to: 'C', status: 'awaiting' },
-      { index: 2, from: 'A', to: 'B', status: 'awaiting' },
+      { index: p(0), from: n('A'), to: n('B'), status: 'awaiting' },
+      { index: p(1), from: n('A'), to: n('C'), status: 'awaiting' },
+      { index: p(2), from: n('A'), to: n('B'), status: 'awaiting' },
     ];
-    base = setOwnership(base, 'A', { ...o0, epoch: 2, next });
+    base = setOwnership(base, n('A'), { ...o0, epoch: 2, next });
     // the source marks transfer 0 complete on its replica...
-    const a = setOwnership(base, 'A', { ...ownershipOf(base), next: next.map((t) => (t.index === 0 ? { ...t, status: 'complete' } : t)) });
+    const a = setOwnership(base, n('A'), { ...ownershipOf(base), next: next.map((t) => (t.index === 0 ? { ...t, status: 'complete' } : t)) });
     // ...while another node concurrently writes a sibling with a higher epoch that marks transfer 1 complete
-    const b = setOwnership(base, 'B', {
+    const b = setOwnership(base, n('B'), {
       ...ownershipOf(base),
       epoch: 3,
-      claimant: 'B',
+      claimant: n('B'),
       next: next.map((t) => (t.index === 1 ? { ...t, status: 'complete' } : t)),
     });
     const m = reconcile(a, b);
@@ -221,41 +222,41 @@ describe('ring unit behaviour', () => {
   });
 
   it('sibling member records resolve to the further-along status', () => {
-    let base = fresh('A');
-    base = setMember(base, 'B', 'B', { status: 'valid', addr: 'B:9000', autoJoin: false });
-    const x = setMember(base, 'A', 'B', { status: 'down', addr: 'B:9000', autoJoin: false });
-    const y = setMember(base, 'C', 'B', { status: 'leaving', addr: 'B:9000', autoJoin: false });
+    let base = fresh(n('A'));
+    base = setMember(base, n('B'), n('B'), { status: 'valid', addr: 'B:9000', autoJoin: false });
+    const x = setMember(base, n('A'), n('B'), { status: 'down', addr: 'B:9000', autoJoin: false });
+    const y = setMember(base, n('C'), n('B'), { status: 'leaving', addr: 'B:9000', autoJoin: false });
     const m = reconcile(x, y);
-    expect(m.members['B']).toHaveLength(2);
-    expect(memberOf(m, 'B')?.status).toBe('leaving');
-    expect(memberOf(reconcile(y, x), 'B')?.status).toBe('leaving');
+    expect(m.members[n('B')]).toHaveLength(2);
+    expect(memberOf(m, n('B'))?.status).toBe('leaving');
+    expect(memberOf(reconcile(y, x), n('B'))?.status).toBe('leaving');
   });
 
   it('adoptRing marks the ring seen and brings a node marked down back to valid', () => {
-    let r = fresh('A');
-    r = setMember(r, 'B', 'B', { status: 'valid', addr: 'B:9000', autoJoin: false });
-    r = setMember(r, 'A', 'B', { status: 'down', addr: 'B:9000', autoJoin: false });
-    const b = adoptRing(r, 'B');
-    expect(memberOf(b, 'B')?.status).toBe('valid');
-    expect(ringReady(markSeen(b, 'A')).ready).toBe(true);
+    let r = fresh(n('A'));
+    r = setMember(r, n('B'), n('B'), { status: 'valid', addr: 'B:9000', autoJoin: false });
+    r = setMember(r, n('A'), n('B'), { status: 'down', addr: 'B:9000', autoJoin: false });
+    const b = adoptRing(r, n('B'));
+    expect(memberOf(b, n('B'))?.status).toBe('valid');
+    expect(ringReady(markSeen(b, n('A'))).ready).toBe(true);
     // the down-marking node sees B valid again once it hears from B
-    expect(memberOf(reconcile(r, b), 'B')?.status).toBe('valid');
-    const a = adoptRing(r, 'A');
-    expect(memberOf(a, 'B')?.status).toBe('down');
+    expect(memberOf(reconcile(r, b), n('B'))?.status).toBe('valid');
+    const a = adoptRing(r, n('A'));
+    expect(memberOf(a, n('B'))?.status).toBe('down');
   });
 
   // Every write must make the ring observably newer: gossip drops a received ring that ringsEqual
   // the local one, and ringReady/claimant decisions rely on `seen` covering the ring clock.
   it('a member-only write changes the ring as far as ringsEqual and ringReady are concerned', () => {
-    let r = fresh('A');
-    r = setMember(r, 'B', 'B', { status: 'joining', addr: 'B:9000', autoJoin: true });
+    let r = fresh(n('A'));
+    r = setMember(r, n('B'), n('B'), { status: 'joining', addr: 'B:9000', autoJoin: true });
     const o = ownershipOf(r);
-    r = setOwnership(r, 'A', { ...o, epoch: o.epoch + 1 });
-    r = markSeen(markSeen(r, 'A'), 'B');
+    r = setOwnership(r, n('A'), { ...o, epoch: o.epoch + 1 });
+    r = markSeen(markSeen(r, n('A')), n('B'));
     expect(ringReady(r).ready).toBe(true);
     // the claimant A commits B's join: a write only to B's member record
-    const after = setMember(r, 'A', 'B', { status: 'valid', addr: 'B:9000', autoJoin: false });
-    expect(memberOf(after, 'B')?.status).toBe('valid');
+    const after = setMember(r, n('A'), n('B'), { status: 'valid', addr: 'B:9000', autoJoin: false });
+    expect(memberOf(after, n('B'))?.status).toBe('valid');
     expect(cj(after)).not.toBe(cj(r));
     expect(ringsEqual(after, r)).toBe(false);
     expect(ringReady(after).ready).toBe(false);

@@ -19,11 +19,28 @@
  * deterministically (`memberOf`, `ownershipOf`), so every node that holds the same state reads the
  * same ring. See docs/ring.md.
  */
-import { RingSize } from './chash';
+import { PartitionIndex, RingSize } from './chash';
 import { Register, mergeRegisters, registerClock, versionKey, writeRegister } from './mvreg';
 import { VClock, mergeClocks, descends, clocksEqual } from './vclock';
+import { NodeName } from './node-name';
 
-export type NodeName = string;
+export type { NodeName } from './node-name';
+export { isNodeName, nodeName } from './node-name';
+
+/** The node names keying a ring's record (members, seen): names the ring holds carry the brand. */
+export function nodeKeys(record: Readonly<Record<NodeName, unknown>>): NodeName[] {
+  return Object.keys(record) as NodeName[];
+}
+
+/** The entries of a record keyed by node names. */
+export function nodeEntries<T>(record: Readonly<Record<NodeName, T>>): [NodeName, T][] {
+  return Object.entries(record) as [NodeName, T][];
+}
+
+/** The names of every node with a member record ('removed' included), unsorted. */
+export function memberNames(ring: Pick<Ring, 'members'>): NodeName[] {
+  return nodeKeys(ring.members);
+}
 
 export type MemberStatus = 'joining' | 'valid' | 'leaving' | 'exiting' | 'down' | 'removed';
 
@@ -41,7 +58,7 @@ export type TransferStatus = 'awaiting' | 'complete';
 
 /** A pending ownership change of one partition (riak_core's `next` entry). */
 export interface Transfer {
-  readonly index: number;
+  readonly index: PartitionIndex;
   readonly from: NodeName;
   readonly to: NodeName;
   readonly status: TransferStatus;
@@ -115,7 +132,7 @@ export function memberOf(ring: Ring, node: NodeName): Member | undefined {
 
 /** Every node with a record, sorted by name, with its resolved record ('removed' included). */
 export function allMembers(ring: Ring): [NodeName, Member][] {
-  return Object.keys(ring.members)
+  return memberNames(ring)
     .sort()
     .map((n) => [n, memberOf(ring, n) as Member]);
 }
@@ -200,6 +217,20 @@ export function setMember(ring: Ring, actor: NodeName, node: NodeName, member: M
   return { ...ring, members: { ...ring.members, [node]: writeInRing(ring, ring.members[node] ?? [], actor, member) } };
 }
 
+
+/** The partition indices `node` owns in an owners list (the ring's `owners`: one entry per partition). */
+export function ownedIndices(owners: readonly NodeName[], node: NodeName): PartitionIndex[] {
+  const out: PartitionIndex[] = [];
+  owners.forEach((owner, index) => {
+    if (owner === node) out.push(index as PartitionIndex);
+  });
+  return out;
+}
+
+/** An owners list's entries: each partition index with its owner. */
+export function ownerEntries(owners: readonly NodeName[]): [PartitionIndex, NodeName][] {
+  return owners.map((owner, index) => [index as PartitionIndex, owner]);
+}
 /**
  * Write the ownership: the staged changes go to their own register, the rest to the ownership
  * register, each only if it changed, so a completion mark does not touch the staged changes and a
@@ -238,11 +269,11 @@ export function markSeen(ring: Ring, node: NodeName): Ring {
 export function reconcile(a: Ring, b: Ring): Ring {
   if (a.clusterId !== b.clusterId) throw new Error(`cannot reconcile rings of clusters ${a.clusterId} and ${b.clusterId}`);
   const members: Record<NodeName, Register<Member>> = {};
-  for (const node of [...new Set([...Object.keys(a.members), ...Object.keys(b.members)])].sort()) {
+  for (const node of [...new Set([...memberNames(a), ...memberNames(b)])].sort()) {
     members[node] = mergeRegisters(a.members[node] ?? [], b.members[node] ?? []);
   }
   const seen: Record<NodeName, VClock> = {};
-  for (const node of [...new Set([...Object.keys(a.seen), ...Object.keys(b.seen)])].sort()) {
+  for (const node of [...new Set([...nodeKeys(a.seen), ...nodeKeys(b.seen)])].sort()) {
     seen[node] = mergeClocks(a.seen[node] ?? {}, b.seen[node] ?? {});
   }
   const ownership = mergeRegisters(a.ownership, b.ownership);
@@ -260,8 +291,8 @@ export function ringsEqual(a: Ring, b: Ring): boolean {
 
 function sameContent(a: Ring, b: Ring): boolean {
   if (!clocksEqual(ringClock(a), ringClock(b))) return false;
-  const na = Object.keys(a.seen);
-  const nb = Object.keys(b.seen);
+  const na = nodeKeys(a.seen);
+  const nb = nodeKeys(b.seen);
   if (na.length !== nb.length) return false;
   return na.every((n) => b.seen[n] !== undefined && clocksEqual(a.seen[n], b.seen[n]));
 }

@@ -1,12 +1,13 @@
 import fc from 'fast-check';
-import { ringSize } from './chash';
+import { partitionIndices, ringSize } from './chash';
 import { plan } from './claimant';
-import { MemberStatus, NodeName, Ring, Transfer, freshRing, markSeen, ownershipOf, setMember, setOwnership } from './ring';
+import { MemberStatus, NodeName, Ring, isNodeName, Transfer, freshRing, markSeen, ownershipOf, setMember, setOwnership } from './ring';
 import { banner, formatMemberStatus, formatMemberTable, formatPlan, formatRingReady, formatRingStatus, memberRows } from './status-text';
+import { n, p } from '../testing/names';
 
-const D1 = 'dev1@127.0.0.1';
-const D2 = 'dev2@127.0.0.1';
-const D3 = 'dev3@127.0.0.1';
+const D1 = n('dev1@127.0.0.1');
+const D2 = n('dev2@127.0.0.1');
+const D3 = n('dev3@127.0.0.1');
 const RULE = '-'.repeat(79);
 const BANNER = '================================= Membership ==================================';
 
@@ -92,7 +93,7 @@ describe('member-status', () => {
 
   it('pending shares while transfers are pending', () => {
     const next: Transfer[] = [];
-    for (let i = 32; i < 64; i++) next.push({ index: i, from: D1, to: D2, status: i < 40 ? 'complete' : 'awaiting' });
+    for (const i of partitionIndices(64).slice(32)) next.push({ index: i, from: D1, to: D2, status: i < 40 ? 'complete' : 'awaiting' });
     const r = ringOf(
       [
         [D1, 'valid'],
@@ -112,10 +113,10 @@ describe('member-status', () => {
   });
 
   it('the pending column is four spaces, the share, four spaces', () => {
-    const line = formatMemberTable([{ node: 'n', status: 'leaving', ring: 34.375, pending: 0 }]).split('\n')[3];
+    const line = formatMemberTable([{ node: n('n'), status: 'leaving', ring: 34.375, pending: 0 }]).split('\n')[3];
     expect(line).toBe("leaving    34.4%      0.0%    'n'");
     expect(line.slice(16, 30)).toBe('      0.0%    ');
-    const none = formatMemberTable([{ node: 'n', status: 'valid', ring: 0, pending: null }]).split('\n')[3];
+    const none = formatMemberTable([{ node: n('n'), status: 'valid', ring: 0, pending: null }]).split('\n')[3];
     expect(none.slice(16, 30)).toBe('      --      ');
   });
 
@@ -123,19 +124,19 @@ describe('member-status', () => {
     const r = ringOf(
       [
         [D1, 'valid'],
-        ['b@h', 'valid'],
-        ['a@h', 'leaving'],
-        ['c@h', 'down'],
-        ['d@h', 'joining'],
-        ['e@h', 'exiting'],
-        ['f@h', 'removed'],
-        ['0@h', 'joining'],
+        [n('b@h'), 'valid'],
+        [n('a@h'), 'leaving'],
+        [n('c@h'), 'down'],
+        [n('d@h'), 'joining'],
+        [n('e@h'), 'exiting'],
+        [n('f@h'), 'removed'],
+        [n('0@h'), 'joining'],
       ],
       [
         [D1, 32],
-        ['b@h', 16],
-        ['a@h', 8],
-        ['c@h', 8],
+        [n('b@h'), 16],
+        [n('a@h'), 8],
+        [n('c@h'), 8],
       ],
     );
     const rows = memberRows(r);
@@ -156,7 +157,7 @@ describe('member-status', () => {
 
   it('property: every line is at most 79 chars, banners and rules exactly 79, one row per member', () => {
     const arbRow = fc.record({
-      node: fc.string({ minLength: 1, maxLength: 40 }).filter((s) => !s.includes('\n')),
+      node: fc.string({ minLength: 1, maxLength: 40 }).filter((s): s is NodeName => !s.includes('\n') && isNodeName(s)),
       status: fc.constantFrom<MemberStatus>('joining', 'valid', 'leaving', 'exiting', 'down'),
       ring: fc.integer({ min: 0, max: 1024 }).map((n) => (n * 100) / 1024),
       pending: fc.option(fc.integer({ min: 0, max: 1024 }).map((n) => (n * 100) / 1024)),
@@ -223,7 +224,7 @@ describe('ringready', () => {
   });
 
   it('FALSE when a member is unreachable', () => {
-    expect(formatRingReady(two(), [D2, 'stranger@h'])).toEqual({
+    expect(formatRingReady(two(), [D2, n('stranger@h')])).toEqual({
       ready: false,
       text: "FALSE ['dev2@127.0.0.1'] down.  All nodes need to be up to check.",
     });
@@ -233,9 +234,9 @@ describe('ringready', () => {
 describe('ring-status', () => {
   it('lists claimant, readiness, handoffs per pair and unreachable nodes', () => {
     const next: Transfer[] = [
-      { index: 40, from: D1, to: D2, status: 'awaiting' },
-      { index: 41, from: D1, to: D2, status: 'complete' },
-      { index: 42, from: D1, to: D2, status: 'awaiting' },
+      { index: p(40), from: D1, to: D2, status: 'awaiting' },
+      { index: p(41), from: D1, to: D2, status: 'complete' },
+      { index: p(42), from: D1, to: D2, status: 'awaiting' },
     ];
     const r = ringOf(
       [

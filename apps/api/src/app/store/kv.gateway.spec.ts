@@ -5,7 +5,7 @@ import { FetchedText, InvalidKvRequestError, KvChange, KvService, KvWatchService
 import { NodeWsAdapter, VnodeError, browserPolicyOf } from '@ringnest/riak-core';
 import WebSocket from 'ws';
 import { KV_WS_PATH, KvGateway } from './kv.gateway';
-import { until } from '@ringnest/riak-core/testing';
+import { n, until } from '@ringnest/riak-core/testing';
 
 /** The KV service as the gateway sees it: stores answer W acks; some values are refused as the real one refuses them. */
 class FakeKv {
@@ -103,7 +103,7 @@ describe('KvGateway (/ws/kv) behind the node’s WebSocket adapter', () => {
   beforeAll(async () => {
     Logger.overrideLogger(false);
     app = await NestFactory.create<NestFastifyApplication>(GatewayModule, new FastifyAdapter(), { logger: false });
-    const policy = browserPolicyOf({ bind: '127.0.0.1', httpPort: 0, node: 'a@127.0.0.1', allowedHosts: ['127.0.0.1'] });
+    const policy = browserPolicyOf({ bind: '127.0.0.1', httpPort: 0, node: n('a@127.0.0.1'), allowedHosts: ['127.0.0.1'] });
     app.useWebSocketAdapter(new NodeWsAdapter(app, { policy, maxPayload: 1024 * 1024 }));
     await app.listen(0, '127.0.0.1');
     url = `ws://127.0.0.1:${new URL(await app.getUrl()).port}${KV_WS_PATH}`;

@@ -1,8 +1,10 @@
 import fc from 'fast-check';
-import { successorsOf } from '../chash';
+import { successorsOf, wrapIndex } from '../chash';
 import { PlannedExchange, ScheduleInput, coveredRanges, exchangeId, exchangesToStart, nodeExchanges, vnodeExchanges } from './exchange-schedule';
+import { n, nodes, p } from '../../testing/names';
 
-const NODES = ['a', 'b', 'c', 'd'];
+const NODES = nodes('a', 'b', 'c', 'd');
+const [A] = NODES;
 
 const inputArb: fc.Arbitrary<ScheduleInput> = fc
   .record({
@@ -17,7 +19,7 @@ const inputArb: fc.Arbitrary<ScheduleInput> = fc
   })
   .map(({ q, seed, n, upMask, handoff, lastRuns, runningPicks, concurrency }) => {
     const owners = Array.from({ length: q }, (_, i) => NODES[seed[i] % NODES.length]);
-    const all = nodeExchanges(owners, n, 'a');
+    const all = nodeExchanges(owners, n, A);
     const lastRun = new Map<string, number>();
     all.forEach((e, i) => {
       const t = lastRuns[i];
@@ -31,9 +33,9 @@ const inputArb: fc.Arbitrary<ScheduleInput> = fc
     return {
       owners,
       n,
-      node: 'a',
+      node: A,
       up: new Set(NODES.filter((_, i) => upMask[i] || i === 0)),
-      inHandoff: new Set(handoff.filter((i) => i < q)),
+      inHandoff: new Set(handoff.filter((i) => i < q).map((i) => wrapIndex(i, q))),
       running,
       lastRun,
       now: 150,
@@ -46,7 +48,7 @@ describe('coveredRanges and vnodeExchanges', () => {
   it('give each vnode the n ranges that hold it, and each range the other n-1 vnodes', () => {
     fc.assert(
       fc.property(fc.constantFrom(8, 64), fc.integer({ min: 1, max: 10 }), fc.nat(), (q, n, at) => {
-        const index = at % q;
+        const index = wrapIndex(at, q);
         const m = Math.min(n, q);
         const ranges = coveredRanges(q, n, index);
         expect(new Set(ranges).size).toBe(m);
@@ -63,8 +65,8 @@ describe('coveredRanges and vnodeExchanges', () => {
   });
 
   it('pair the vnodes of each range both ways across the nodes', () => {
-    const owners = ['a', 'b', 'c', 'a', 'b', 'c', 'a', 'b'];
-    expect(vnodeExchanges(8, 3, 0)).toEqual([
+    const owners = nodes('a', 'b', 'c', 'a', 'b', 'c', 'a', 'b');
+    expect(vnodeExchanges(8, 3, p(0))).toEqual([
       { index: 0, peer: 1, range: 0 },
       { index: 0, peer: 2, range: 0 },
       { index: 0, peer: 7, range: 7 },
@@ -72,7 +74,7 @@ describe('coveredRanges and vnodeExchanges', () => {
       { index: 0, peer: 6, range: 6 },
       { index: 0, peer: 7, range: 6 },
     ]);
-    const all = ['a', 'b', 'c'].flatMap((node) => nodeExchanges(owners, 3, node)).map(exchangeId);
+    const all = nodes('a', 'b', 'c').flatMap((node) => nodeExchanges(owners, 3, node)).map(exchangeId);
     for (const id of all) {
       const [index, range, peer] = id.split('/');
       expect(all).toContain(`${peer}/${range}/${index}`);
@@ -80,8 +82,8 @@ describe('coveredRanges and vnodeExchanges', () => {
   });
 
   it('refuse an index outside the ring and an n below 1', () => {
-    expect(() => coveredRanges(8, 3, 8)).toThrow(RangeError);
-    expect(() => coveredRanges(8, 0, 1)).toThrow(RangeError);
+    expect(() => coveredRanges(8, 3, p(8))).toThrow(RangeError);
+    expect(() => coveredRanges(8, 0, p(1))).toThrow(RangeError);
   });
 });
 
@@ -112,7 +114,7 @@ describe('exchangesToStart', () => {
         const full = input.running.length + out.length >= input.concurrency;
         const waited = (e: PlannedExchange): number => input.lastRun.get(exchangeId(e)) ?? -Infinity;
         const oldestChosen = Math.max(...out.map(waited));
-        for (const e of nodeExchanges(input.owners, input.n, 'a')) {
+        for (const e of nodeExchanges(input.owners, input.n, n('a'))) {
           const eligible = !input.inHandoff.has(e.index) && !input.inHandoff.has(e.peer) && input.up.has(input.owners[e.peer]);
           const due = input.now - waited(e) >= input.minInterval;
           if (!eligible || !due || chosen.has(exchangeId(e))) continue;
@@ -124,9 +126,9 @@ describe('exchangesToStart', () => {
   });
 
   it('runs never-run exchanges first and skips those run recently', () => {
-    const owners = ['a', 'b', 'a', 'b', 'a', 'b', 'a', 'b'];
-    const base: ScheduleInput = { owners, n: 2, node: 'a', up: new Set(['a', 'b']), inHandoff: new Set(), running: [], lastRun: new Map(), now: 1000, minInterval: 100, concurrency: 1 };
-    const all = nodeExchanges(owners, 2, 'a');
+    const owners = nodes('a', 'b', 'a', 'b', 'a', 'b', 'a', 'b');
+    const base: ScheduleInput = { owners, n: 2, node: n('a'), up: new Set(nodes('a', 'b')), inHandoff: new Set(), running: [], lastRun: new Map(), now: 1000, minInterval: 100, concurrency: 1 };
+    const all = nodeExchanges(owners, 2, n('a'));
     const lastRun = new Map(all.map((e, i) => [exchangeId(e), 950 - i] as const));
     lastRun.delete(exchangeId(all[5]));
     expect(exchangesToStart({ ...base, lastRun })).toEqual([all[5]]);

@@ -7,8 +7,8 @@
  * Pure: the runtime passes the ring's owners, who is up, what is in handoff, what is running and
  * when each exchange last ran (its own clock), and starts what this returns.
  */
-import { PartitionIndex, successorsOf } from '../chash';
-import { NodeName } from '../ring';
+import { PartitionIndex, successorsOf, wrapIndex } from '../chash';
+import { NodeName, ownedIndices } from '../ring';
 
 /** Vnode `index` compares its tree of `range` with the same range's tree at vnode `peer`. */
 export interface PlannedExchange {
@@ -31,7 +31,7 @@ function replicas(q: number, n: number): number {
 /** The ranges whose keys vnode `index` holds: index, index-1, .., index-n+1 (mod q); one tree each. */
 export function coveredRanges(q: number, n: number, index: PartitionIndex): PartitionIndex[] {
   if (!Number.isInteger(index) || index < 0 || index >= q) throw new RangeError(`partition index must be an integer in [0, ${q}), got ${index}`);
-  return Array.from({ length: replicas(q, n) }, (_, back) => (index - back + q) % q);
+  return Array.from({ length: replicas(q, n) }, (_, back) => wrapIndex(index - back + q, q));
 }
 
 /** Every exchange of vnode `index`: for each range it covers, one with each other vnode of the range. */
@@ -45,7 +45,7 @@ export function vnodeExchanges(q: number, n: number, index: PartitionIndex): Pla
 
 /** Every exchange the vnodes that `node` owns run. */
 export function nodeExchanges(owners: readonly NodeName[], n: number, node: NodeName): PlannedExchange[] {
-  return owners.flatMap((owner, index) => (owner === node ? vnodeExchanges(owners.length, n, index) : []));
+  return ownedIndices(owners, node).flatMap((index) => vnodeExchanges(owners.length, n, index));
 }
 
 export interface ScheduleInput {

@@ -3,11 +3,12 @@ import { HashTree } from './hash-tree';
 import { decodeTreeSnapshot } from './tree-codec';
 import { treeShape } from './tree-shape';
 import { VnodeTrees } from './vnode-trees';
+import { p, ps } from '../../testing/names';
 
 const SHAPE = treeShape({ segments: 16, width: 4 });
-const RANGES = [3, 2, 1];
+const RANGES = ps(3, 2, 1);
 /** a key's range: its first character's code, mod 4 (range 0 is not covered) */
-const rangeOf = (key: string) => (key.charCodeAt(0) || 0) % 4;
+const rangeOf = (key: string) => p((key.charCodeAt(0) || 0) % 4);
 const keyArb = fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'ab', 'bc', 'cd');
 const digestArb = fc.constantFrom('v1', 'v2', 'v3');
 
@@ -26,12 +27,12 @@ describe('VnodeTrees', () => {
   it('are not ready until a build finishes, and then hold each covered range\'s keys only', () => {
     const t = new VnodeTrees(RANGES, rangeOf, SHAPE);
     t.update('a', 'v1');
-    expect([t.ready, t.tree(1)]).toEqual([false, undefined]);
+    expect([t.ready, t.tree(p(1))]).toEqual([false, undefined]);
     t.startBuild();
     for (const [k, d] of [['a', 'v1'], ['c', 'v1'], ['h', 'v2']] as const) t.folded(k, d);
     t.finishBuild(42);
     expect([t.ready, t.building, t.builtAt, t.size]).toEqual([true, false, 42, 2]); // 'h' is in range 0: not covered
-    expect(t.tree(1)?.get('a')).toBe('v1');
+    expect(t.tree(p(1))?.get('a')).toBe('v1');
   });
 
   it('a build racing with writes ends with the writes: a fold item older than a write never wins', () => {
@@ -70,9 +71,9 @@ describe('VnodeTrees', () => {
     t.finishBuild(1);
     t.startBuild();
     t.update('e', 'v2');
-    expect([t.ready, t.tree(1)?.get('e')]).toEqual([true, 'v2']);
+    expect([t.ready, t.tree(p(1))?.get('e')]).toEqual([true, 'v2']);
     t.abortBuild();
-    expect([t.building, t.tree(1)?.get('a')]).toEqual([false, 'v1']);
+    expect([t.building, t.tree(p(1))?.get('a')]).toEqual([false, 'v1']);
   });
 
   it('restore from their snapshots, and refuse a set with a range missing or corrupt', () => {
@@ -86,9 +87,9 @@ describe('VnodeTrees', () => {
     expect([roots(back), back.builtAt, back.size]).toEqual([roots(t), 7, 4]);
 
     const missing = new Map(snaps);
-    missing.delete(2);
+    missing.delete(p(2));
     expect(new VnodeTrees(RANGES, rangeOf, SHAPE).restore(missing)).toBe(false);
-    const corrupt = new Map(snaps).set(2, { kind: 'corrupt', reason: 'bad checksum' });
+    const corrupt = new Map(snaps).set(p(2), { kind: 'corrupt', reason: 'bad checksum' });
     const c = new VnodeTrees(RANGES, rangeOf, SHAPE);
     expect([c.restore(corrupt), c.ready]).toEqual([false, false]);
     const otherShape = new VnodeTrees(RANGES, rangeOf, treeShape({ segments: 64, width: 4 }));

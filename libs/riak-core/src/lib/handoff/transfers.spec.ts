@@ -1,10 +1,11 @@
-import { ringSize } from '../chash';
+import { PartitionIndex, ringSize } from '../chash';
 import { NodeName, Ring, Transfer, freshRing, markSeen, ownershipOf, setMember, setOwnership } from '../ring';
 import { TransferView, decodeRunningTransfers, mergeTransfers, waitingTransfers } from './transfers';
+import { n, p } from '../../testing/names';
 
-const A = 'a@127.0.0.1';
-const B = 'b@127.0.0.1';
-const C = 'c@127.0.0.1';
+const A = n('a@127.0.0.1');
+const B = n('b@127.0.0.1');
+const C = n('c@127.0.0.1');
 
 function ringWith(next: Transfer[], q = 8): Ring {
   let r = freshRing({ app: 'api', clusterId: 'c', ringSize: ringSize(q), node: A, addr: 'a' });
@@ -14,13 +15,13 @@ function ringWith(next: Transfer[], q = 8): Ring {
   return r;
 }
 
-function active(index: number, from: NodeName, to: NodeName, type: TransferView['type'] = 'ownership', service = 'kv'): TransferView {
+function active(index: PartitionIndex, from: NodeName, to: NodeName, type: TransferView['type'] = 'ownership', service = 'kv'): TransferView {
   return { service, index, partition: String(index), type, from, to, status: 'active', items: 5, bytes: 50, total: 10, rate: 1, progress: 0.5 };
 }
 
 describe('waitingTransfers', () => {
   it('lists the awaiting ownership transfers of the ring, not the completed ones', () => {
-    const w = waitingTransfers(ringWith([{ index: 1, from: A, to: B, status: 'awaiting' }, { index: 2, from: A, to: C, status: 'complete' }]));
+    const w = waitingTransfers(ringWith([{ index: p(1), from: A, to: B, status: 'awaiting' }, { index: p(2), from: A, to: C, status: 'complete' }]));
     expect(w).toEqual([
       { service: '*', index: 1, partition: (2n ** 160n / 8n).toString(), type: 'ownership', from: A, to: B, status: 'waiting', items: 0, bytes: 0, total: null, rate: 0, progress: null },
     ]);
@@ -30,14 +31,14 @@ describe('waitingTransfers', () => {
 describe('mergeTransfers', () => {
   const waiting = waitingTransfers(
     ringWith([
-      { index: 1, from: A, to: B, status: 'awaiting' },
-      { index: 3, from: B, to: C, status: 'awaiting' },
-      { index: 5, from: C, to: A, status: 'awaiting' },
+      { index: p(1), from: A, to: B, status: 'awaiting' },
+      { index: p(3), from: B, to: C, status: 'awaiting' },
+      { index: p(5), from: C, to: A, status: 'awaiting' },
     ]),
   );
 
   it("shows another node's running handoff once, as active, instead of waiting", () => {
-    const m = mergeTransfers([active(1, A, B)], [{ node: B, running: [active(3, B, C)] }, { node: C, running: [] }], waiting);
+    const m = mergeTransfers([active(p(1), A, B)], [{ node: B, running: [active(p(3), B, C)] }, { node: C, running: [] }], waiting);
     expect(m.transfers.map((t) => [t.index, t.status])).toEqual([
       [1, 'active'],
       [3, 'active'],
@@ -47,7 +48,7 @@ describe('mergeTransfers', () => {
   });
 
   it("lists members that did not answer and keeps this node's own active handoff", () => {
-    const m = mergeTransfers([active(1, A, B)], [{ node: C, running: null }, { node: B, running: null }], waiting);
+    const m = mergeTransfers([active(p(1), A, B)], [{ node: C, running: null }, { node: B, running: null }], waiting);
     expect(m.transfers.map((t) => [t.index, t.status])).toEqual([
       [1, 'active'],
       [3, 'waiting'],
@@ -57,12 +58,12 @@ describe('mergeTransfers', () => {
   });
 
   it('shows a handoff reported twice once, and keeps several services of one partition', () => {
-    const m = mergeTransfers([active(1, A, B), active(1, A, B, 'ownership', 'chat')], [{ node: B, running: [active(1, A, B)] }], []);
+    const m = mergeTransfers([active(p(1), A, B), active(p(1), A, B, 'ownership', 'chat')], [{ node: B, running: [active(p(1), A, B)] }], []);
     expect(m.transfers.map((t) => t.service)).toEqual(['kv', 'chat']);
   });
 
   it("a hinted handoff of a partition from another node does not hide that partition's waiting ownership transfer", () => {
-    const m = mergeTransfers([], [{ node: C, running: [active(1, C, A, 'hinted')] }], waiting);
+    const m = mergeTransfers([], [{ node: C, running: [active(p(1), C, A, 'hinted')] }], waiting);
     expect(m.transfers.filter((t) => t.index === 1).map((t) => t.status)).toEqual(['active', 'waiting']);
   });
 
@@ -73,11 +74,11 @@ describe('mergeTransfers', () => {
 
 describe('decodeRunningTransfers', () => {
   it('accepts a well-formed reply and refuses malformed ones', () => {
-    expect(decodeRunningTransfers({ transfers: [active(1, A, B)] })).toEqual([active(1, A, B)]);
+    expect(decodeRunningTransfers({ transfers: [active(p(1), A, B)] })).toEqual([active(p(1), A, B)]);
     expect(decodeRunningTransfers({ transfers: [] })).toEqual([]);
     expect(decodeRunningTransfers(null)).toBeNull();
     expect(decodeRunningTransfers({})).toBeNull();
-    expect(decodeRunningTransfers({ transfers: [{ ...active(1, A, B), type: 'teleport' }] })).toBeNull();
-    expect(decodeRunningTransfers({ transfers: [{ ...active(1, A, B), items: '5' }] })).toBeNull();
+    expect(decodeRunningTransfers({ transfers: [{ ...active(p(1), A, B), type: 'teleport' }] })).toBeNull();
+    expect(decodeRunningTransfers({ transfers: [{ ...active(p(1), A, B), items: '5' }] })).toBeNull();
   });
 });

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { ClientHandshake, ServerHandshake, clientProof, proofsEqual, serverProof } from './handshake';
 import { AuthMessage, WelcomeMessage, validateWireMessage } from './messages';
 import { PROTOCOL_VERSION } from './protocol-constants';
+import { n } from '../../testing/names';
 
 const SECRET = 'the-cluster-secret';
 const nonce = (n: number): string => n.toString(16).padStart(2, '0').repeat(32);
@@ -82,7 +83,7 @@ describe('handshake', () => {
   it('binds the node names: a proof does not pass under another identity', () => {
     const { auth } = run(SECRET, SECRET);
     const server = new ServerHandshake({ secret: SECRET, node: 'srv@h', nonce: nonce(1) });
-    const renamed: AuthMessage = { ...auth, node: 'other@h' };
+    const renamed: AuthMessage = { ...auth, node: n('other@h') };
     expect(server.verify(renamed).ok).toBe(false);
     const otherServer = new ServerHandshake({ secret: SECRET, node: 'srv2@h', nonce: nonce(1) });
     expect(otherServer.verify(auth).ok).toBe(false);
@@ -96,7 +97,7 @@ describe('handshake', () => {
   it('refuses a client that echoes the server nonce, and a welcome before any challenge', () => {
     const server = new ServerHandshake({ secret: SECRET, node: 'srv@h', nonce: nonce(1) });
     const proof = clientProof(SECRET, nonce(1), nonce(1), 'cli@h', 'srv@h');
-    expect(server.verify({ t: 'auth', v: PROTOCOL_VERSION, node: 'cli@h', nonce: nonce(1), proof }).ok).toBe(false);
+    expect(server.verify({ t: 'auth', v: PROTOCOL_VERSION, node: n('cli@h'), nonce: nonce(1), proof }).ok).toBe(false);
     const client = new ClientHandshake({ secret: SECRET, node: 'cli@h', nonce: nonce(2) });
     expect(client.verify({ t: 'welcome', v: PROTOCOL_VERSION, proof }).ok).toBe(false);
   });

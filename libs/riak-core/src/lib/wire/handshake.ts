@@ -19,7 +19,8 @@
  * Pure: nonces are passed in by the caller, who draws them from a CSPRNG.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { AuthMessage, ChallengeMessage, WelcomeMessage, isWireNodeName } from './messages';
+import { NodeName, isNodeName } from '../node-name';
+import { AuthMessage, ChallengeMessage, WelcomeMessage } from './messages';
 import { CLIENT_PROOF_LABEL, PROTOCOL_VERSION, SERVER_PROOF_LABEL } from './protocol-constants';
 import { SessionKeyPair, deriveSessionKeys } from './session-mac';
 
@@ -56,16 +57,24 @@ export interface HandshakeParty {
   readonly nonce: string;
 }
 
-function checkParty(p: HandshakeParty): void {
+/** A party whose node name was checked. */
+interface CheckedParty extends HandshakeParty {
+  readonly node: NodeName;
+}
+
+function checkParty(p: HandshakeParty): CheckedParty {
   const emptySecret = typeof p.secret === 'string' ? p.secret.length === 0 : p.secret.byteLength === 0;
   if (emptySecret) throw new RangeError('the cluster secret must not be empty');
-  if (!isWireNodeName(p.node)) throw new RangeError(`invalid node name for the cluster protocol: '${p.node}'`);
+  if (!isNodeName(p.node)) throw new RangeError(`invalid node name for the cluster protocol: '${p.node}'`);
+  return { secret: p.secret, node: p.node, nonce: p.nonce };
 }
 
 /** The accepting side of one connection's handshake. */
 export class ServerHandshake {
-  constructor(private readonly self: HandshakeParty) {
-    checkParty(self);
+  private readonly self: CheckedParty;
+
+  constructor(self: HandshakeParty) {
+    this.self = checkParty(self);
   }
 
   challenge(): ChallengeMessage {
@@ -88,8 +97,10 @@ export class ServerHandshake {
 export class ClientHandshake {
   private challenged: ChallengeMessage | null = null;
 
-  constructor(private readonly self: HandshakeParty) {
-    checkParty(self);
+  private readonly self: CheckedParty;
+
+  constructor(self: HandshakeParty) {
+    this.self = checkParty(self);
   }
 
   /** Answer the server's challenge with this side's nonce and proof. */

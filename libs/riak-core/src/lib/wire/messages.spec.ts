@@ -1,4 +1,5 @@
-import { validateWireMessage, isWireNodeName, truncateText } from './messages';
+import { isNodeName } from '../node-name';
+import { validateWireMessage, truncateText } from './messages';
 import { WireError, WireErrorCode } from './wire-error';
 
 const NONCE = 'ab'.repeat(32);
@@ -82,10 +83,10 @@ describe('message validation', () => {
   });
 
   it('checks node names and truncates free text', () => {
-    expect(isWireNodeName('api1@10.0.0.1')).toBe(true);
-    expect(isWireNodeName('a|b')).toBe(false);
-    expect(isWireNodeName('a\nb')).toBe(false);
-    expect(isWireNodeName('x'.repeat(256))).toBe(false);
+    expect(isNodeName('api1@10.0.0.1')).toBe(true);
+    expect(isNodeName('a|b')).toBe(false);
+    expect(isNodeName('a\nb')).toBe(false);
+    expect(isNodeName('x'.repeat(256))).toBe(false);
     expect(truncateText('abcdef', 4)).toBe('abc…');
     expect(truncateText('abc', 4)).toBe('abc');
   });

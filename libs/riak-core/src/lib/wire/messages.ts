@@ -8,6 +8,7 @@
  */
 import { PROTOCOL_VERSION, WIRE_LIMITS } from './protocol-constants';
 import { WireError } from './wire-error';
+import { NodeName, isNodeName } from '../node-name';
 
 type V = typeof PROTOCOL_VERSION;
 
@@ -15,7 +16,7 @@ type V = typeof PROTOCOL_VERSION;
 export interface ChallengeMessage {
   readonly t: 'challenge';
   readonly v: V;
-  readonly node: string;
+  readonly node: NodeName;
   readonly nonce: string;
 }
 
@@ -23,7 +24,7 @@ export interface ChallengeMessage {
 export interface AuthMessage {
   readonly t: 'auth';
   readonly v: V;
-  readonly node: string;
+  readonly node: NodeName;
   readonly nonce: string;
   readonly proof: string;
 }
@@ -91,13 +92,6 @@ export function isPreAuthMessage(message: WireMessage): message is PreAuthMessag
 
 const NONCE = /^[0-9a-f]{32,128}$/;
 const PROOF = /^[0-9a-f]{64}$/;
-// eslint-disable-next-line no-control-regex
-const FORBIDDEN_IN_NODE_NAME = /[|\u0000-\u001f\u007f]/;
-
-/** Node names are 1..255 characters without '|' (the proof separator) or control characters. */
-export function isWireNodeName(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= WIRE_LIMITS.nodeNameChars && !FORBIDDEN_IN_NODE_NAME.test(value);
-}
 
 export function isRequestId(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= WIRE_LIMITS.maxRequestId;
@@ -128,9 +122,9 @@ function text(obj: Record<string, unknown>, name: string, t: string, min: number
   return value;
 }
 
-function nodeName(obj: Record<string, unknown>, t: string): string {
+function nodeName(obj: Record<string, unknown>, t: string): NodeName {
   const value = field(obj, 'node');
-  if (!isWireNodeName(value)) bad(`'${t}' needs 'node' as a node name`);
+  if (!isNodeName(value)) bad(`'${t}' needs 'node' as a node name`);
   return value;
 }
 

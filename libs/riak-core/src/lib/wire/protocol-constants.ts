@@ -2,6 +2,7 @@
  * Constants of cluster protocol version 2 (libs/riak-core/PROTOCOL.md#versioning). Changing any of them changes the protocol:
  * bump PROTOCOL_VERSION and document the change.
  */
+import { NODE_NAME_MAX_CHARS } from '../node-name';
 
 /** The `v` every message of this protocol carries; a frame with any other `v` is refused. */
 export const PROTOCOL_VERSION = 2;
@@ -47,7 +48,7 @@ export const SERVER_TO_CLIENT_KEY_LABEL = 'ringnest-v2-mac-s2c';
 
 /** Field limits checked on arrival; senders truncate free text to fit. */
 export const WIRE_LIMITS = {
-  nodeNameChars: 255,
+  nodeNameChars: NODE_NAME_MAX_CHARS,
   patternChars: 1024,
   codeChars: 128,
   messageChars: 16 * 1024,

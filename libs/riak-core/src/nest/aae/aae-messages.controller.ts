@@ -32,7 +32,7 @@ export class AaeMessagesController {
 
   private tree(data: Partial<AaeTreeRef> | undefined): HashTree {
     if (typeof data?.service !== 'string' || !Number.isInteger(data.index) || !Number.isInteger(data.range)) throw badRequest('aae requests need service, index and range');
-    const tree = this.aae.treeFor(data.service, data.index as number, data.range as number);
+    const tree = this.aae.requestedTree(data.service, data.index as number, data.range as number);
     if (tree === 'not-ready') throw new RpcException({ code: 'not-ready', message: `the trees of ${data.service}/${data.index} are not built yet` });
     if (typeof tree === 'string') throw badRequest(tree);
     return tree;

@@ -17,6 +17,7 @@ import {
   AntiEntropyHooks,
   ExchangeRemote,
   PartitionIndex,
+  isPartitionIndex,
   PlannedExchange,
   VnodeTrees,
   coveredRanges,
@@ -36,6 +37,7 @@ import {
   DecodedSnapshot,
   HashTree,
   NodeName,
+  ownedIndices,
 } from '../../lib';
 import { CLUSTER_CLIENT, ClusterClient, askOtherMembers } from '../transport';
 import { RUNTIME_OPTIONS } from '../tokens';
@@ -136,6 +138,18 @@ export class AntiEntropyService implements OnModuleInit, OnModuleDestroy, OnAppl
     return v.trees.tree(range) ?? `${service}/${index} does not cover range ${range}`;
   }
 
+  /**
+   * {@link treeFor} with the index and range of a peer's request (integers, not yet checked against the
+   * ring): the same answers, one out of the ring's range being a tree this node does not have.
+   */
+  requestedTree(service: string, index: number, range: number): HashTree | string {
+    const q = this.rings.current.ringSize;
+    if (!isPartitionIndex(index, q)) return `no anti-entropy trees for ${service}/${index} on ${this.rings.self}`;
+    if (isPartitionIndex(range, q)) return this.treeFor(service, index, range);
+    const own = this.treeFor(service, index, index);
+    return typeof own === 'string' ? own : `${service}/${index} does not cover range ${range}`;
+  }
+
   /** This node's trees and exchanges. */
   status(): AaeNodeStatus {
     const vnodes: AaeVnodeView[] = [...this.vnodes.values()]
@@ -157,7 +171,7 @@ export class AntiEntropyService implements OnModuleInit, OnModuleDestroy, OnAppl
     const asked = await askOtherMembers(this.client, this.rings.current, this.rings.self, Patterns.aaeStatus, {}, timeoutMs);
     const answers = asked.map((a) => ('reply' in a ? decodeAaeNodeStatus(a.reply) : undefined) ?? a.node);
     const nodes = [this.status(), ...answers.filter((a): a is AaeNodeStatus => typeof a !== 'string')].sort((a, b) => a.node.localeCompare(b.node));
-    return { nodes, unreachable: answers.filter((a): a is string => typeof a === 'string') };
+    return { nodes, unreachable: answers.filter((a): a is NodeName => typeof a === 'string') };
   }
 
   /** One round: follow the ring's ownership, start a build, start the due exchanges. */
@@ -169,8 +183,7 @@ export class AntiEntropyService implements OnModuleInit, OnModuleDestroy, OnAppl
     const services = this.registry.all().flatMap((d) => (d.antiEntropy ? [{ name: d.name, hooks: d.antiEntropy() }] : []));
     const wanted = new Set<string>();
     for (const { name, hooks } of services) {
-      owners.forEach((owner, index) => {
-        if (owner !== this.rings.self) return;
+      ownedIndices(owners, this.rings.self).forEach((index) => {
         const key = `${name}/${index}`;
         wanted.add(key);
         if (!this.vnodes.has(key)) {

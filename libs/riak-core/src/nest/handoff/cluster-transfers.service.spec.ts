@@ -1,13 +1,14 @@
-import { Ring, TransferView, freshRing, markSeen, ownershipOf, ringSize, setMember, setOwnership } from '../../lib';
+import { NodeName, PartitionIndex, Ring, TransferView, freshRing, markSeen, ownershipOf, ringSize, setMember, setOwnership } from '../../lib';
 import type { ClusterClient, ClusterRequestOptions } from '../transport';
 import type { RingManager } from '../ring/ring-manager.service';
 import { Patterns } from '../transport/patterns';
 import type { HandoffManager } from './handoff-manager.service';
 import { ClusterTransfersService } from './cluster-transfers.service';
+import { n, p } from '../../testing/names';
 
-const A = 'a@127.0.0.1';
-const B = 'b@127.0.0.1';
-const C = 'c@127.0.0.1';
+const A = n('a@127.0.0.1');
+const B = n('b@127.0.0.1');
+const C = n('c@127.0.0.1');
 
 function ring(): Ring {
   let r = freshRing({ app: 'api', clusterId: 'c', ringSize: ringSize(8), node: A, addr: 'addr-a' });
@@ -16,16 +17,16 @@ function ring(): Ring {
     ...ownershipOf(r),
     epoch: 2,
     next: [
-      { index: 1, from: A, to: B, status: 'awaiting' },
-      { index: 2, from: B, to: C, status: 'awaiting' },
-      { index: 3, from: C, to: A, status: 'awaiting' },
+      { index: p(1), from: A, to: B, status: 'awaiting' },
+      { index: p(2), from: B, to: C, status: 'awaiting' },
+      { index: p(3), from: C, to: A, status: 'awaiting' },
     ],
   });
   for (const n of [A, B, C]) r = markSeen(r, n);
   return r;
 }
 
-const active = (index: number, from: string, to: string): TransferView => ({
+const active = (index: PartitionIndex, from: NodeName, to: NodeName): TransferView => ({
   service: 'kv',
   index,
   partition: String(index),
@@ -46,13 +47,13 @@ describe('ClusterTransfersService', () => {
     const client = {
       request: (addr: string, pattern: string, _data: unknown, opts?: ClusterRequestOptions) => {
         asked.push({ addr, pattern, opts });
-        if (addr === 'addr-b') return Promise.resolve({ node: B, transfers: [active(2, B, C)] });
+        if (addr === 'addr-b') return Promise.resolve({ node: B, transfers: [active(p(2), B, C)] });
         // c is frozen: the transport gives up after timeoutMs
         return new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), opts?.timeoutMs));
       },
     } as unknown as ClusterClient;
     const rings = { current: ring(), self: A } as unknown as RingManager;
-    const handoff = { running: () => [active(1, A, B)] } as unknown as HandoffManager;
+    const handoff = { running: () => [active(p(1), A, B)] } as unknown as HandoffManager;
     const service = new ClusterTransfersService(rings, handoff, client);
 
     const started = Date.now();
@@ -87,21 +88,21 @@ describe('ClusterTransfersService', () => {
     const holding = (...indices: number[]) => () => Promise.resolve({ indices });
 
     it('is false only when every member answers that it holds none of them', async () => {
-      await expect(cluster(holding(), holding(7)).unownedAnywhere('kv', [1, 2, 3])).resolves.toBe(false);
-      await expect(cluster(holding(), holding(2)).unownedAnywhere('kv', [1, 2, 3])).resolves.toBe(true);
-      await expect(cluster(holding(), holding(), [3]).unownedAnywhere('kv', [1, 2, 3])).resolves.toBe(true);
+      await expect(cluster(holding(), holding(7)).unownedAnywhere('kv', [p(1), p(2), p(3)])).resolves.toBe(false);
+      await expect(cluster(holding(), holding(2)).unownedAnywhere('kv', [p(1), p(2), p(3)])).resolves.toBe(true);
+      await expect(cluster(holding(), holding(), [3]).unownedAnywhere('kv', [p(1), p(2), p(3)])).resolves.toBe(true);
     });
 
     it('counts a member that does not answer, or answers nonsense, as holding some', async () => {
-      await expect(cluster(holding(), () => Promise.reject(new Error('timeout'))).unownedAnywhere('kv', [1])).resolves.toBe(true);
-      await expect(cluster(holding(), () => Promise.resolve({ nope: 1 })).unownedAnywhere('kv', [1])).resolves.toBe(true);
+      await expect(cluster(holding(), () => Promise.reject(new Error('timeout'))).unownedAnywhere('kv', [p(1)])).resolves.toBe(true);
+      await expect(cluster(holding(), () => Promise.resolve({ nope: 1 })).unownedAnywhere('kv', [p(1)])).resolves.toBe(true);
     });
 
     it('is true while the ring moves one of them, without asking anyone', async () => {
       const client = { request: () => Promise.reject(new Error('not asked')) } as unknown as ClusterClient;
       const handoff = { unownedPartitions: () => Promise.resolve([]) } as unknown as HandoffManager;
       const service = new ClusterTransfersService({ current: ring(), self: A } as unknown as RingManager, handoff, client);
-      await expect(service.unownedAnywhere('kv', [2])).resolves.toBe(true);
+      await expect(service.unownedAnywhere('kv', [p(2)])).resolves.toBe(true);
     });
   });
 });

@@ -6,7 +6,7 @@
  * than the timeout, and never hides what this node knows.
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ClusterTransfers, NodeTransfers, PartitionIndex, ownershipOf, decodeRunningTransfers, mergeTransfers, waitingTransfers } from '../../lib';
+import { ClusterTransfers, NodeTransfers, PartitionIndex, isPartitionIndex, ownershipOf, decodeRunningTransfers, mergeTransfers, waitingTransfers } from '../../lib';
 import { CLUSTER_CLIENT, ClusterClient, MemberAnswer, askOtherMembers } from '../transport';
 import { RingManager } from '../ring/ring-manager.service';
 import { Patterns } from '../transport/patterns';
@@ -40,13 +40,13 @@ export class ClusterTransfersService {
     const ring = this.rings.current;
     const wanted = new Set(indices);
     if (ownershipOf(ring).next.some((t) => wanted.has(t.index))) return true;
-    const holds = (xs: readonly number[]) => xs.some((i) => wanted.has(i));
+    const holds = (xs: readonly PartitionIndex[]) => xs.some((i) => wanted.has(i));
     if (holds(await this.handoff.unownedPartitions(service))) return true;
     const answers = await askOtherMembers(this.client, ring, this.rings.self, Patterns.handoffUnowned, { service }, timeoutMs);
     return answers.some((a) => {
       if ('error' in a) return true;
       const indices = (a.reply as { indices?: unknown } | undefined)?.indices;
-      return !Array.isArray(indices) || holds(indices.filter((i): i is number => typeof i === 'number'));
+      return !Array.isArray(indices) || holds(indices.filter((i): i is PartitionIndex => typeof i === 'number' && isPartitionIndex(i, ring.ringSize)));
     });
   }
 

@@ -18,10 +18,11 @@ import { ServiceRegistry } from '../vnode/service-registry';
 import { VnodeMaster } from '../vnode/vnode-master.service';
 import { HandoffManager } from './handoff-manager.service';
 import { until } from '../../testing/until';
+import { n, p } from '../../testing/names';
 
-const A = 'a@test';
-const B = 'b@test';
-const INDEX = 1;
+const A = n('a@test');
+const B = n('b@test');
+const INDEX = p(1);
 
 type Cmd = { op: 'put'; key: string; value: string } | { op: 'get'; key: string };
 
@@ -228,7 +229,7 @@ describe('HandoffManager: an ownership transfer the ring drops after the handoff
     // a repair of B's partition 2 from this vnode; its batch is held while a write arrives
     let release!: () => void;
     t.client.holdBatches = new Promise<void>((r) => (release = r));
-    const repair = t.manager.serveRepair({ service: 'map', source: INDEX, target: 2, keySpaces: [INDEX], node: B });
+    const repair = t.manager.serveRepair({ service: 'map', source: INDEX, target: p(2), keySpaces: [INDEX], node: B });
     await until('the repair batch to be sent', () => t.client.batches.length === 2);
     expect(t.handoffState()).toBe(ownership);
     await t.put('during-repair');

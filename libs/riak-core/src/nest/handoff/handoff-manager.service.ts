@@ -15,7 +15,7 @@
  */
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Subscription } from 'rxjs';
-import { HandoffTarget, NodeConfig, PartitionIndex, Sender, Transfer, TransferView, memberOf, mergeTransfers, ownershipOf, partitionId, waitingTransfers } from '../../lib';
+import { HandoffTarget, NodeConfig, NodeName, PartitionIndex, Sender, Transfer, TransferView, memberOf, mergeTransfers, ownershipOf, partitionId, waitingTransfers, wrapIndex } from '../../lib';
 import { CLUSTER_CLIENT, ClusterClient } from '../transport';
 import { RingManager } from '../ring/ring-manager.service';
 import { NodeWatcher } from '../membership/node-watcher.service';
@@ -137,9 +137,9 @@ export class HandoffManager implements HandoffRunner, OnModuleInit, OnModuleDest
     const owners = ownershipOf(ring).owners;
     // Vnode i holds the keys of partitions i-n+1..i. The neighbours before and after hold, together,
     // every partition vnode `index` holds.
-    const wanted = Array.from({ length: n }, (_, k) => (index - k + q) % q);
-    const before = (index - 1 + q) % q;
-    const after = (index + 1) % q;
+    const wanted = Array.from({ length: n }, (_, k) => wrapIndex(index - k + q, q));
+    const before = wrapIndex(index - 1 + q, q);
+    const after = wrapIndex(index + 1, q);
     const plan: { source: PartitionIndex; keySpaces: PartitionIndex[] }[] = [
       { source: before, keySpaces: wanted.filter((p) => holds(before, p, n, q)) },
       { source: after, keySpaces: wanted.filter((p) => holds(after, p, n, q) && !holds(before, p, n, q)) },
@@ -161,7 +161,7 @@ export class HandoffManager implements HandoffRunner, OnModuleInit, OnModuleDest
   }
 
   /** Serve a repair request: send the keys of `keySpaces` from local vnode `source` to vnode `target` on `node`. */
-  async serveRepair(req: { service: string; source: PartitionIndex; target: PartitionIndex; keySpaces: PartitionIndex[]; node: string }): Promise<{ items: number }> {
+  async serveRepair(req: { service: string; source: PartitionIndex; target: PartitionIndex; keySpaces: PartitionIndex[]; node: NodeName }): Promise<{ items: number }> {
     const addr = memberOf(this.rings.current, req.node)?.addr;
     if (!addr) throw new Error(`${req.node} is not a member`);
     const sender = await this.handoff(req.service, req.source, { type: 'repair', index: req.target, node: req.node, keySpaces: req.keySpaces }, addr);

@@ -6,7 +6,7 @@
  */
 import { Controller } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload, RpcException } from '@nestjs/microservices';
-import { NodeName, TransferView } from '../../lib';
+import { NodeName, PartitionIndex, TransferView, isNodeName, isPartitionIndex } from '../../lib';
 import { ClusterContext } from '../transport';
 import { Patterns } from '../transport/patterns';
 import { badRequest } from '../transport/rpc-errors';
@@ -44,7 +44,7 @@ export class HandoffMessagesController {
 
   /** The partitions of a service this node holds without owning them (ClusterTransfersService.unownedAnywhere). */
   @MessagePattern(Patterns.handoffUnowned)
-  async handoffUnowned(@Payload() data: { service?: unknown }): Promise<{ indices: number[] }> {
+  async handoffUnowned(@Payload() data: { service?: unknown }): Promise<{ indices: PartitionIndex[] }> {
     if (typeof data?.service !== 'string') throw badRequest('handoff.unowned needs service');
     return { indices: await this.handoff.unownedPartitions(data.service) };
   }
@@ -59,11 +59,13 @@ export class HandoffMessagesController {
     // refuse that data with the old failure.
     this.liveness.heardFrom(ctx.getPeerNode());
     const { service, source, target, keySpaces, node } = data ?? {};
-    if (typeof service !== 'string' || !Number.isInteger(source) || !Number.isInteger(target) || typeof node !== 'string' || !Array.isArray(keySpaces) || !keySpaces.every((k) => Number.isInteger(k))) {
+    const q = this.rings.current.ringSize;
+    const index = (x: unknown): x is PartitionIndex => typeof x === 'number' && isPartitionIndex(x, q);
+    if (typeof service !== 'string' || !index(source) || !index(target) || !isNodeName(node) || !Array.isArray(keySpaces) || !keySpaces.every(index)) {
       throw badRequest('handoff.repair needs service, source, target, keySpaces and node');
     }
     try {
-      return await this.handoff.serveRepair({ service, source: source as number, target: target as number, keySpaces: keySpaces as number[], node });
+      return await this.handoff.serveRepair({ service, source, target, keySpaces, node });
     } catch (err) {
       throw new RpcException({ code: 'handoff-failed', message: (err as Error).message });
     }

@@ -4,6 +4,7 @@ import { until } from '../../testing/until';
 import { HandoffRunner } from './handoff-runner';
 import { TransferService } from './transfer.service';
 import { A, B, C, QUIET, addrOf, ringManager, ringOf } from '../../../test/provider-fakes';
+import { p } from '../../testing/names';
 
 /** A handoff runner whose runs stay open until the test settles them. */
 class HeldRunner implements HandoffRunner {
@@ -24,10 +25,10 @@ class HeldRunner implements HandoffRunner {
 function transfersOf(opts: { concurrency?: number; retryMs?: number } = {}) {
   let ring = ringOf([A, B, C]);
   const next: Transfer[] = [
-    { index: 1, from: A, to: B, status: 'awaiting' },
-    { index: 2, from: A, to: B, status: 'awaiting' },
-    { index: 3, from: A, to: C, status: 'awaiting' },
-    { index: 4, from: B, to: C, status: 'awaiting' },
+    { index: p(1), from: A, to: B, status: 'awaiting' },
+    { index: p(2), from: A, to: B, status: 'awaiting' },
+    { index: p(3), from: A, to: C, status: 'awaiting' },
+    { index: p(4), from: B, to: C, status: 'awaiting' },
   ];
   ring = setOwnership(ring, A, { ...ownershipOf(ring), next });
   const rings = ringManager(A, ring);
@@ -94,7 +95,7 @@ describe('TransferService', () => {
     t.service.onModuleInit();
     t.rings.transact((r) => ({
       kind: 'new-ring',
-      ring: setOwnership(r, A, { ...ownershipOf(r), next: [...ownershipOf(r).next, { index: 5, from: A, to: C, status: 'awaiting' }] }),
+      ring: setOwnership(r, A, { ...ownershipOf(r), next: [...ownershipOf(r).next, { index: p(5), from: A, to: C, status: 'awaiting' }] }),
     }));
     await until('partition 5 to start', () => t.runner.runs.some((r) => r.transfer.index === 5 && r.addr === addrOf(C)), 10_000);
   });

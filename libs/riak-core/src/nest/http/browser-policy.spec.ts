@@ -1,6 +1,7 @@
 import { browserPolicyOf, contentTypeAccepted, contentTypeRefusal, hostAccepted, originAccepted, upgradeRefusal } from './browser-policy';
+import { n } from '../../testing/names';
 
-const loopback = browserPolicyOf({ bind: '127.0.0.1', httpPort: 4000, node: 'dev1@127.0.0.1' });
+const loopback = browserPolicyOf({ bind: '127.0.0.1', httpPort: 4000, node: n('dev1@127.0.0.1') });
 
 describe('hostAccepted', () => {
   it.each(['127.0.0.1:4000', 'localhost:4000', 'LOCALHOST:4000', '[::1]:4000', undefined])('accepts %s on a loopback node', (host) => {
@@ -12,27 +13,27 @@ describe('hostAccepted', () => {
   });
 
   it('accepts the BIND address and the host of the node name', () => {
-    const p = browserPolicyOf({ bind: '127.0.0.2', httpPort: 4100, node: 'chat1@node1.local' });
+    const p = browserPolicyOf({ bind: '127.0.0.2', httpPort: 4100, node: n('chat1@node1.local') });
     for (const host of ['127.0.0.2:4100', 'node1.local:4100', 'NODE1.local:4100']) expect(hostAccepted(p, host)).toBe(true);
     expect(hostAccepted(p, 'node1.local:4000')).toBe(false);
-    const v6 = browserPolicyOf({ bind: '::1', httpPort: 4000, node: 'a@::1' });
+    const v6 = browserPolicyOf({ bind: '::1', httpPort: 4000, node: n('a@::1') });
     expect(hostAccepted(v6, '[::1]:4000')).toBe(true);
   });
 
   it('reads port 80 into a Host without a port', () => {
-    const p = browserPolicyOf({ bind: '127.0.0.1', httpPort: 80, node: 'a@127.0.0.1' });
+    const p = browserPolicyOf({ bind: '127.0.0.1', httpPort: 80, node: n('a@127.0.0.1') });
     expect(hostAccepted(p, 'localhost')).toBe(true);
     expect(hostAccepted(p, 'localhost:80')).toBe(true);
   });
 
   it('accepts ALLOWED_HOSTS: a name on any port, a name:port on that port only', () => {
-    const p = browserPolicyOf({ bind: '127.0.0.1', httpPort: 4000, node: 'dev1@127.0.0.1', allowedHosts: ['proxy.internal', 'kv.example:8443'] });
+    const p = browserPolicyOf({ bind: '127.0.0.1', httpPort: 4000, node: n('dev1@127.0.0.1'), allowedHosts: ['proxy.internal', 'kv.example:8443'] });
     for (const host of ['proxy.internal', 'proxy.internal:443', 'Proxy.Internal:4000', 'kv.example:8443']) expect(hostAccepted(p, host)).toBe(true);
     for (const host of ['kv.example', 'kv.example:443', 'other.internal:4000']) expect(hostAccepted(p, host)).toBe(false);
   });
 
   it('accepts every host when the node is not bound to loopback', () => {
-    const p = browserPolicyOf({ bind: '0.0.0.0', httpPort: 4000, node: 'dev1@10.0.0.1' });
+    const p = browserPolicyOf({ bind: '0.0.0.0', httpPort: 4000, node: n('dev1@10.0.0.1') });
     expect(hostAccepted(p, 'evil.example:4000')).toBe(true);
   });
 });
@@ -59,7 +60,7 @@ describe('originAccepted', () => {
   });
 
   it('accepts the ALLOWED_ORIGINS, whatever the Host', () => {
-    const p = browserPolicyOf({ bind: '127.0.0.1', httpPort: 4000, node: 'dev1@127.0.0.1', allowedOrigins: ['https://ops.example'] });
+    const p = browserPolicyOf({ bind: '127.0.0.1', httpPort: 4000, node: n('dev1@127.0.0.1'), allowedOrigins: ['https://ops.example'] });
     expect(originAccepted(p, 'https://ops.example', '127.0.0.1:4000')).toBe(true);
     expect(originAccepted(p, 'https://OPS.example:443', '127.0.0.1:4000')).toBe(true);
     expect(originAccepted(p, 'http://ops.example', '127.0.0.1:4000')).toBe(false);

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Subject } from 'rxjs';
 import WebSocket from 'ws';
-import { NodeConfig, Ring, freshRing, ownershipOf, ringSize, setMember, setOwnership } from '../../lib';
+import { NodeConfig, NodeName, Ring, freshRing, ownershipOf, ringSize, setMember, setOwnership } from '../../lib';
 import type { AaeClusterStatus, ClusterTransfers, TransferView } from '../../lib';
 import { AntiEntropyService } from '../aae/anti-entropy.service';
 import { ClusterTransfersService } from '../handoff/cluster-transfers.service';
@@ -13,9 +13,10 @@ import { browserPolicyOf } from './browser-policy';
 import { ClusterGateway } from './cluster.gateway';
 import { NodeWsAdapter } from './node-ws-adapter';
 import { until } from '../../testing/until';
+import { n, p } from '../../testing/names';
 
-const A = 'a@127.0.0.1';
-const B = 'b@127.0.0.1';
+const A = n('a@127.0.0.1');
+const B = n('b@127.0.0.1');
 
 /** Stands in for the ring manager: a current ring and its change stream. */
 class Rings {
@@ -33,7 +34,7 @@ class Rings {
 /** Stands in for the cluster-wide transfer list. */
 class Transfers {
   list: TransferView[] = [];
-  unreachable: string[] = [];
+  unreachable: NodeName[] = [];
   async transfers(): Promise<ClusterTransfers> {
     return { transfers: this.list, unreachable: this.unreachable };
   }
@@ -102,7 +103,7 @@ class Client {
 
 const transfer = (items: number, rate = 1): TransferView => ({
   service: 'kv',
-  index: 2,
+  index: p(2),
   partition: '2',
   type: 'ownership',
   from: A,
@@ -210,8 +211,8 @@ describe('ClusterGateway (/ws/cluster) in a Nest app (fastify + NodeWsAdapter)',
     const c = await open();
     await until('an aae frame', () => c.aaeFrames.length === 1, 3000);
     expect(c.aaeFrames[0]).toEqual({ event: 'aae', data: { nodes: [{ node: A, enabled: true, vnodes: 0, ready: 0, repaired: 0, pending: 0 }], pending: [], unreachable: [] } });
-    const exchange = { peer: 2, peerNode: B, range: 1, at: 5, result: 'repaired' as const, differences: 3, repaired: 1, totalRepaired: 4, messages: 6, error: null };
-    aae.status = { nodes: [{ node: A, enabled: true, vnodes: [{ service: 'kv', index: 1, ready: true, building: false, builtAt: 1, keys: 10, exchanges: [exchange] }] }], unreachable: [B] };
+    const exchange = { peer: p(2), peerNode: B, range: p(1), at: 5, result: 'repaired' as const, differences: 3, repaired: 1, totalRepaired: 4, messages: 6, error: null };
+    aae.status = { nodes: [{ node: A, enabled: true, vnodes: [{ service: 'kv', index: p(1), ready: true, building: false, builtAt: 1, keys: 10, exchanges: [exchange] }] }], unreachable: [B] };
     await until('a second aae frame', () => c.aaeFrames.length === 2, 5000);
     expect(c.aaeFrames[1]).toEqual({
       event: 'aae',

@@ -8,6 +8,7 @@ import { HTTP_TIMEOUTS, HTTP_TIMEOUT_OPTIONS, answerClientError, installHttpEdge
 import { MAX_JSON_DEPTH, jsonNestsDeeper } from './json-depth';
 import { JsonErrorFilter } from './json-error.filter';
 import { until } from '../../testing/until';
+import { n } from '../../testing/names';
 
 /** What each route got: the parsed body, or null for none. */
 @Controller('t')
@@ -58,7 +59,7 @@ describe('the HTTP edge (a Nest fastify app as startNode builds it)', () => {
   beforeAll(async () => {
     Logger.overrideLogger(false);
     const adapter = new FastifyAdapter({ bodyLimit: 1024 });
-    installHttpEdge(adapter, browserPolicyOf({ bind: '127.0.0.1', httpPort: 4000, node: 'dev1@127.0.0.1', allowedHosts: ['proxy.internal'] }));
+    installHttpEdge(adapter, browserPolicyOf({ bind: '127.0.0.1', httpPort: 4000, node: n('dev1@127.0.0.1'), allowedHosts: ['proxy.internal'] }));
     app = await NestFactory.create<NestFastifyApplication>(EdgeModule, adapter, { logger: false, bodyParser: false });
     app.useGlobalFilters(new JsonErrorFilter());
     await app.init();
@@ -253,7 +254,7 @@ describe('the HTTP edge sheds load beyond HTTP_MAX_IN_FLIGHT', () => {
 
   beforeAll(async () => {
     const adapter = new FastifyAdapter();
-    installHttpEdge(adapter, browserPolicyOf({ bind: '127.0.0.1', httpPort: 4000, node: 'dev1@127.0.0.1' }), { maxInFlight: 2 });
+    installHttpEdge(adapter, browserPolicyOf({ bind: '127.0.0.1', httpPort: 4000, node: n('dev1@127.0.0.1') }), { maxInFlight: 2 });
     app = await NestFactory.create<NestFastifyApplication>(GateModule, adapter, { logger: false, bodyParser: false });
     app.useGlobalFilters(new JsonErrorFilter());
     await app.init();

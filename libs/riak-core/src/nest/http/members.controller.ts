@@ -4,7 +4,7 @@
  * membership service, render with the pure status-text functions.
  */
 import { Body, Get, HttpCode, Post } from '@nestjs/common';
-import { formatMemberTable, memberRows, ownershipOf, ringReady } from '../../lib';
+import { formatMemberTable, memberRows, nodeName, ownershipOf, ringReady } from '../../lib';
 import { RingManager } from '../ring/ring-manager.service';
 import { LivenessService } from '../membership/liveness.service';
 import { MembershipService } from '../membership/membership.service';
@@ -64,14 +64,14 @@ export class MembersController {
   @AdminRoute('Stage a leave (of this node by default)')
   @HttpCode(200)
   async stagedLeave(@Body() body: OptionalNodeDto) {
-    return { text: await this.membership.onClaimant({ op: 'stage', change: { kind: 'leave', node: body.node ?? this.rings.self } }) };
+    return { text: await this.membership.onClaimant({ op: 'stage', change: { kind: 'leave', node: body.node ? nodeName(body.node) : this.rings.self } }) };
   }
 
   @Post('staged/force-remove')
   @AdminRoute('Stage a force-remove of a node')
   @HttpCode(200)
   async forceRemove(@Body() body: NodeDto) {
-    return { text: await this.membership.onClaimant({ op: 'stage', change: { kind: 'force-remove', node: body.node } }) };
+    return { text: await this.membership.onClaimant({ op: 'stage', change: { kind: 'force-remove', node: nodeName(body.node) } }) };
   }
 
   @Post('staged/replace')
@@ -79,7 +79,7 @@ export class MembersController {
   @HttpCode(200)
   async replace(@Body() body: ReplaceDto) {
     return {
-      text: await this.membership.onClaimant({ op: 'stage', change: { kind: 'replace', node: body.node, replacement: body.replacement } }),
+      text: await this.membership.onClaimant({ op: 'stage', change: { kind: 'replace', node: nodeName(body.node), replacement: nodeName(body.replacement) } }),
     };
   }
 
@@ -114,6 +114,6 @@ export class MembersController {
   @AdminRoute('Mark an unreachable node down')
   @HttpCode(200)
   down(@Body() body: NodeDto) {
-    return { text: this.membership.down(body.node) };
+    return { text: this.membership.down(nodeName(body.node)) };
   }
 }

@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import { browserPolicyOf } from './browser-policy';
 import { FrameSocket, NodeWsAdapter, WS_MAX_BUFFERED_BYTES, sendFrame } from './node-ws-adapter';
 import { until } from '../../testing/until';
+import { n } from '../../testing/names';
 
 const MAX_PAYLOAD = 64 * 1024;
 
@@ -131,7 +132,7 @@ describe('NodeWsAdapter in a Nest app', () => {
     Logger.overrideLogger(false);
     app = await NestFactory.create<NestFastifyApplication>(WsTestModule, new FastifyAdapter(), { logger: false });
     // the port is chosen at listen: 127.0.0.1 on any port
-    const policy = browserPolicyOf({ bind: '127.0.0.1', httpPort: 0, node: 'a@127.0.0.1', allowedHosts: ['127.0.0.1'], allowedOrigins: ['https://ops.example'] });
+    const policy = browserPolicyOf({ bind: '127.0.0.1', httpPort: 0, node: n('a@127.0.0.1'), allowedHosts: ['127.0.0.1'], allowedOrigins: ['https://ops.example'] });
     app.useWebSocketAdapter(new NodeWsAdapter(app, { policy, maxPayload: MAX_PAYLOAD }));
     await app.listen(0, '127.0.0.1');
     port = Number(new URL(await app.getUrl()).port);

@@ -2,11 +2,12 @@ import { markSeen, ownershipOf, partitionId, setMember, setOwnership } from '../
 import type { NodeWatcher } from '../membership/node-watcher.service';
 import { RingController } from './ring.controller';
 import { A, B, C, fakeLiveness, ringManager, ringOf } from '../../../test/provider-fakes';
+import { n, p } from '../../testing/names';
 
 /** Node a's ring controller: a owns the even partitions, b the odd ones, c is a member owning none. */
 function controllerOf(opts: { down?: string[]; serviceUp?: string[] } = {}) {
   let ring = ringOf([A, B, C]);
-  ring = setOwnership(ring, A, { ...ownershipOf(ring), owners: ownershipOf(ring).owners.map((_, i) => (i % 2 === 0 ? A : B)), next: [{ index: 1, from: B, to: C, status: 'awaiting' }] });
+  ring = setOwnership(ring, A, { ...ownershipOf(ring), owners: ownershipOf(ring).owners.map((_, i) => (i % 2 === 0 ? A : B)), next: [{ index: p(1), from: B, to: C, status: 'awaiting' }] });
   ring = [A, B, C].reduce(markSeen, ring);
   const rings = ringManager(A, ring);
   const liveness = fakeLiveness(rings, opts.down);
@@ -26,7 +27,7 @@ describe('RingController (admin API of the ring)', () => {
     const r = controller.ring();
     expect(r.ringSize).toBe(8);
     expect(r.owners.map((o) => o.node)).toEqual([A, B, A, B, A, B, A, B]);
-    expect(r.owners[3]).toEqual({ index: 3, partition: partitionId(3, 8).toString(), node: B });
+    expect(r.owners[3]).toEqual({ index: 3, partition: partitionId(p(3), 8).toString(), node: B });
     expect(r.next).toEqual([{ index: 1, from: B, to: C, status: 'awaiting' }]);
   });
 
@@ -34,7 +35,7 @@ describe('RingController (admin API of the ring)', () => {
     const { rings, controller } = controllerOf();
     expect(controller.ringStatus()).toMatchObject({ claimant: A, ringReady: true, unreachable: [], transfers: [{ index: 1 }] });
     expect(controller.ringready()).toMatchObject({ ready: true, nodes: [A, B, C] });
-    rings.transact((r) => ({ kind: 'new-ring', ring: setMember(r, A, 'd@127.0.0.1', { status: 'joining', addr: 'addr-d', autoJoin: false }) }));
+    rings.transact((r) => ({ kind: 'new-ring', ring: setMember(r, A, n('d@127.0.0.1'), { status: 'joining', addr: 'addr-d', autoJoin: false }) }));
     expect(controller.ringStatus().ringReady).toBe(false);
     const unseen = controller.ringready();
     expect(unseen.ready).toBe(false);

@@ -3,7 +3,7 @@
  * ringready) and the annotated preference list of a key.
  */
 import { Get, Query } from '@nestjs/common';
-import { clusterNodes, formatRingReady, formatRingStatus, keyAplAnn, ownershipOf, partitionId, ringReady } from '../../lib';
+import { clusterNodes, formatRingReady, formatRingStatus, keyAplAnn, ownerEntries, ownershipOf, partitionId, ringReady } from '../../lib';
 import { RingManager } from '../ring/ring-manager.service';
 import { LivenessService } from '../membership/liveness.service';
 import { NodeWatcher } from '../membership/node-watcher.service';
@@ -26,7 +26,7 @@ export class RingController {
     const o = ownershipOf(ring);
     return {
       ringSize: ring.ringSize,
-      owners: o.owners.map((node, index) => ({ index, partition: partitionId(index, ring.ringSize).toString(), node })),
+      owners: ownerEntries(o.owners).map(([index, node]) => ({ index, partition: partitionId(index, ring.ringSize).toString(), node })),
       next: o.next,
     };
   }

@@ -6,6 +6,7 @@ import { VnodeMaster } from '../vnode/vnode-master.service';
 import { ServicesController } from './services.controller';
 import { A, B, ringManager, ringOf } from '../../../test/provider-fakes';
 import { adminApp } from '../../../test/admin-app';
+import { p, ps } from '../../testing/names';
 
 /** Node a (owning the even partitions of 8) runs `kv` vnodes 2 and 3 and holds data of 3 and 5; `ping` has no storage. */
 async function appOf() {
@@ -14,7 +15,7 @@ async function appOf() {
   const rings = ringManager(A, ring);
   const registry = new ServiceRegistry();
   const sized = (n: number): Vnode => ({ handleCommand: () => ({ kind: 'reply', reply: null }), size: () => n });
-  registry.register({ name: 'kv', create: () => sized(0), storedPartitions: async () => [5, 3] });
+  registry.register({ name: 'kv', create: () => sized(0), storedPartitions: async () => ps(5, 3) });
   registry.register({ name: 'ping', create: () => ({ handleCommand: () => ({ kind: 'reply', reply: 'pong' }) }) });
   const sizes = new Map([
     [2, 10],
@@ -53,11 +54,11 @@ describe('ServicesController (admin API of vnode services)', () => {
     const r = await call('GET', '/api/cluster/vnodes');
     expect(r.status).toBe(200);
     expect(r.body['vnodes']).toEqual([
-      { service: 'kv', index: 2, partition: partitionId(2, 8).toString(), owned: true, running: true, size: 10 },
-      { service: 'kv', index: 3, partition: partitionId(3, 8).toString(), owned: false, running: true, size: 7 },
-      { service: 'kv', index: 5, partition: partitionId(5, 8).toString(), owned: false, running: false, size: 4 },
+      { service: 'kv', index: 2, partition: partitionId(p(2), 8).toString(), owned: true, running: true, size: 10 },
+      { service: 'kv', index: 3, partition: partitionId(p(3), 8).toString(), owned: false, running: true, size: 7 },
+      { service: 'kv', index: 5, partition: partitionId(p(5), 8).toString(), owned: false, running: false, size: 4 },
     ]);
-    expect(r.body.text?.split('\n')[1]).toBe(`kv ${partitionId(3, 8)} not-owned 7`);
+    expect(r.body.text?.split('\n')[1]).toBe(`kv ${partitionId(p(3), 8)} not-owned 7`);
     await app.close();
   });
 

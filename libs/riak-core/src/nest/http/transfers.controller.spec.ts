@@ -6,6 +6,7 @@ import type { ServiceRegistry } from '../vnode/service-registry';
 import { ClusterRefusal } from '../membership/cluster-refusal.exception';
 import { TransfersController } from './transfers.controller';
 import { A, B, ringManager, ringOf } from '../../../test/provider-fakes';
+import { p } from '../../testing/names';
 
 /** Node a's transfers controller: a owns partition 0, b every other; services kv (2 items per repair) and chat (3). */
 function controllerOf(opts: { repairFails?: boolean } = {}) {
@@ -56,7 +57,7 @@ describe('TransfersController (admin API of handoff)', () => {
   it('refuses a partition id that is not one of the ring, a partition owned elsewhere, and an unknown service, before repairing', async () => {
     const c = controllerOf();
     expect(await failure(c.controller.repair({ partition: '12345' }))).toBeInstanceOf(BadRequestException);
-    expect(await failure(c.controller.repair({ partition: partitionId(1, 8).toString() }))).toMatchObject({ code: 'not-member' });
+    expect(await failure(c.controller.repair({ partition: partitionId(p(1), 8).toString() }))).toMatchObject({ code: 'not-member' });
     expect(await failure(c.controller.repair({ partition: '0', service: 'nope' }))).toBeInstanceOf(BadRequestException);
     expect(c.repairs).toEqual([]);
   });

@@ -1,10 +1,11 @@
-import { markSeen, memberOf, ownershipOf, setMember, setOwnership } from '../../lib';
+import { NodeName, markSeen, memberOf, ownershipOf, setMember, setOwnership } from '../../lib';
 import { until } from '../../testing/until';
 import { ClaimantService } from './claimant.service';
 import { A, B, C, QUIET, addrOf, fakeLiveness, ringManager, ringOf } from '../../../test/provider-fakes';
+import { p } from '../../testing/names';
 
 /** Node `self`'s claimant service over a ring of a and b made by a (the claimant), c joining at once. */
-function claimantOf(self: string, opts: { down?: string[]; intervalMs?: number } = {}) {
+function claimantOf(self: NodeName, opts: { down?: string[]; intervalMs?: number } = {}) {
   const ring = [A, B, C].reduce(markSeen, setMember(ringOf([A, B]), A, C, { status: 'joining', addr: addrOf(C), autoJoin: true }));
   const rings = ringManager(self, ring);
   const liveness = fakeLiveness(rings, opts.down);
@@ -43,7 +44,7 @@ describe('ClaimantService', () => {
 
   it('turns completed transfers into ownership', () => {
     const { rings, service } = claimantOf(A, { down: [C] });
-    rings.transact((r) => ({ kind: 'new-ring', ring: setOwnership(r, A, { ...ownershipOf(r), next: [{ index: 2, from: A, to: B, status: 'complete' }] }) }));
+    rings.transact((r) => ({ kind: 'new-ring', ring: setOwnership(r, A, { ...ownershipOf(r), next: [{ index: p(2), from: A, to: B, status: 'complete' }] }) }));
     service.tick();
     expect(ownershipOf(rings.current).owners[2]).toBe(B);
     expect(ownershipOf(rings.current).next).toEqual([]);
@@ -53,7 +54,7 @@ describe('ClaimantService', () => {
     const { rings, service } = claimantOf(A, { down: [C] });
     running = service;
     service.onModuleInit();
-    rings.transact((r) => ({ kind: 'new-ring', ring: setOwnership(r, A, { ...ownershipOf(r), next: [{ index: 3, from: A, to: B, status: 'complete' }] }) }));
+    rings.transact((r) => ({ kind: 'new-ring', ring: setOwnership(r, A, { ...ownershipOf(r), next: [{ index: p(3), from: A, to: B, status: 'complete' }] }) }));
     await until('the completed transfer to become ownership', () => ownershipOf(rings.current).owners[3] === B, 10_000);
   });
 

@@ -16,10 +16,11 @@ import { DEFAULT_RUNTIME_OPTIONS, RuntimeOptions } from '../node/runtime-options
 import { Patterns } from '../transport/patterns';
 import { until } from '../../testing/until';
 import { freePort } from '../../../test/transport-harness';
+import { n } from '../../testing/names';
 
 const SECRET = 'liveness-test-secret';
-const A = 'a@test';
-const B = 'b@test';
+const A = n('a@test');
+const B = n('b@test');
 
 const silent: LoggerService = { log: () => undefined, error: () => undefined, warn: () => undefined, debug: () => undefined };
 

@@ -8,7 +8,7 @@
  */
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Subject } from 'rxjs';
-import { NodeConfig, clusterNodes, memberOf } from '../../lib';
+import { NodeConfig, NodeName, clusterNodes, isNodeName, memberOf } from '../../lib';
 import { CLUSTER_CLIENT, ClusterClient, ClusterRequestError } from '../transport';
 import { RingManager } from '../ring/ring-manager.service';
 import { RUNTIME_OPTIONS, NODE_CONFIG } from '../tokens';
@@ -16,13 +16,13 @@ import { RuntimeOptions } from '../node/runtime-options';
 import { Patterns } from '../transport/patterns';
 
 export interface LivenessChange {
-  readonly node: string;
+  readonly node: NodeName;
   readonly up: boolean;
 }
 
 /** A peer's answer to a probe: it is alive, and runs these services. */
 export interface ProbeReply {
-  readonly node: string;
+  readonly node: NodeName;
   readonly services: readonly string[];
 }
 
@@ -40,7 +40,7 @@ export const REFUSALS_FOR_DOWN = 2;
 @Injectable()
 export class LivenessService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(LivenessService.name);
-  private readonly peers = new Map<string, PeerState>();
+  private readonly peers = new Map<NodeName, PeerState>();
   private timer: NodeJS.Timeout | undefined;
   private downs = 0;
   readonly changes$ = new Subject<LivenessChange>();
@@ -62,13 +62,13 @@ export class LivenessService implements OnModuleInit, OnModuleDestroy {
     if (this.timer) clearInterval(this.timer);
   }
 
-  isUp(node: string): boolean {
+  isUp(node: NodeName): boolean {
     if (node === this.config.node) return true;
     return this.peers.get(node)?.up ?? true;
   }
 
   /** Nodes of the ring this node sees as reachable, itself included. */
-  upNodes(): Set<string> {
+  upNodes(): Set<NodeName> {
     return new Set(clusterNodes(this.rings.current).filter((n) => this.isUp(n)));
   }
 
@@ -78,7 +78,7 @@ export class LivenessService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Members of the ring this node cannot reach. */
-  unreachable(): string[] {
+  unreachable(): NodeName[] {
     return clusterNodes(this.rings.current).filter((n) => !this.isUp(n));
   }
 
@@ -89,7 +89,8 @@ export class LivenessService implements OnModuleInit, OnModuleDestroy {
    * included, which would mark the peer down again — until its backoff timer fires.
    */
   heardFrom(node: string): void {
-    if (node === this.config.node) return;
+    // `node` is the name the peer proved in its handshake (empty before one): nothing to note otherwise.
+    if (!isNodeName(node) || node === this.config.node) return;
     const s = this.state(node);
     s.lastOk = Date.now();
     s.refused = 0;
@@ -98,7 +99,7 @@ export class LivenessService implements OnModuleInit, OnModuleDestroy {
     this.set(node, s, true);
   }
 
-  private state(node: string): PeerState {
+  private state(node: NodeName): PeerState {
     let s = this.peers.get(node);
     if (!s) {
       s = { up: true, lastOk: Date.now(), probing: false, refused: 0 };
@@ -118,7 +119,7 @@ export class LivenessService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private probe(node: string, addr: string): void {
+  private probe(node: NodeName, addr: string): void {
     const s = this.state(node);
     if (s.probing) {
       this.expire(node, s);
@@ -143,11 +144,11 @@ export class LivenessService implements OnModuleInit, OnModuleDestroy {
       });
   }
 
-  private expire(node: string, s: PeerState): void {
+  private expire(node: NodeName, s: PeerState): void {
     if (Date.now() - s.lastOk > this.options.downAfterMs) this.set(node, s, false);
   }
 
-  private set(node: string, s: PeerState, up: boolean): void {
+  private set(node: NodeName, s: PeerState, up: boolean): void {
     if (s.up === up) return;
     s.up = up;
     if (!up) this.downs++;

@@ -5,7 +5,7 @@
  */
 import { Controller } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload, RpcException } from '@nestjs/microservices';
-import { NodeName, StagedChange } from '../../lib';
+import { NodeName, StagedChange, isNodeName } from '../../lib';
 import { ClusterContext } from '../transport';
 import { Patterns } from '../transport/patterns';
 import { badRequest } from '../transport/rpc-errors';
@@ -18,8 +18,8 @@ import { ClusterRefusal } from './cluster-refusal.exception';
 function isStagedChange(x: unknown): x is StagedChange {
   if (!x || typeof x !== 'object') return false;
   const c = x as { kind?: unknown; node?: unknown; replacement?: unknown };
-  if (typeof c.node !== 'string') return false;
-  if (c.kind === 'replace') return typeof c.replacement === 'string';
+  if (!isNodeName(c.node)) return false;
+  if (c.kind === 'replace') return isNodeName(c.replacement);
   return c.kind === 'join' || c.kind === 'leave' || c.kind === 'force-remove';
 }
 
@@ -61,7 +61,7 @@ export class MembershipMessagesController {
 
   @MessagePattern(Patterns.claimantLeave)
   leave(@Payload() data: { node?: unknown }): { text: string } {
-    if (typeof data?.node !== 'string') throw badRequest('claimant.leave needs a node');
+    if (!isNodeName(data?.node)) throw badRequest('claimant.leave needs a node');
     return this.claimant({ op: 'leave', node: data.node });
   }
 

@@ -1,14 +1,15 @@
 import { Logger } from '@nestjs/common';
-import { Ring, memberOf, ringToWire, setMember, stagedChanges } from '../../lib';
+import { NodeName, Ring, memberOf, ringToWire, setMember, stagedChanges } from '../../lib';
 import { ClusterRequestError } from '../transport';
 import { Patterns } from '../transport/patterns';
 import type { GossipService } from '../ring/gossip.service';
 import { ClusterRefusal } from './cluster-refusal.exception';
 import { MembershipService } from './membership.service';
 import { A, B, C, QUIET, SentRequest, addrOf, fakeLiveness, nodeConfig, recordingClient, ringManager, ringOf } from '../../../test/provider-fakes';
+import { n } from '../../testing/names';
 
 /** Node `self`'s membership service over `ring` (a fresh ring of its own when absent). */
-function membershipOf(self: string, ring?: Ring, opts: { answer?: (req: SentRequest) => unknown; down?: string[]; pushFails?: boolean } = {}) {
+function membershipOf(self: NodeName, ring?: Ring, opts: { answer?: (req: SentRequest) => unknown; down?: string[]; pushFails?: boolean } = {}) {
   const rings = ringManager(self, ring);
   const liveness = fakeLiveness(rings, opts.down);
   const client = recordingClient(opts.answer);
@@ -117,7 +118,7 @@ describe('MembershipService', () => {
       const m = membershipOf(A, ringOf([A, B, C]));
       expect(m.service.claimantOp({ op: 'leave', node: C })).toMatch(/c@127\.0\.0\.1/);
       expect(memberOf(m.rings.current, C)?.status).toBe('leaving');
-      const unready = membershipOf(A, setMember(ringOf([A, B, C]), A, 'd@127.0.0.1', { status: 'valid', addr: 'addr-d', autoJoin: false }));
+      const unready = membershipOf(A, setMember(ringOf([A, B, C]), A, n('d@127.0.0.1'), { status: 'valid', addr: 'addr-d', autoJoin: false }));
       expect((await refusal(() => unready.service.claimantOp({ op: 'leave', node: C }))).code).toBe('ring-not-ready');
     });
   });

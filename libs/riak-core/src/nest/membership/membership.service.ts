@@ -24,6 +24,7 @@ import {
   stagedChanges,
   transition,
   WireRing,
+  NodeName,
 } from '../../lib';
 import { CLUSTER_CLIENT, ClusterClient, ClusterRequestError } from '../transport';
 import { RingManager } from '../ring/ring-manager.service';
@@ -39,7 +40,7 @@ export type ClaimantOp =
   | { readonly op: 'plan' }
   | { readonly op: 'commit' }
   | { readonly op: 'clear' }
-  | { readonly op: 'leave'; readonly node: string };
+  | { readonly op: 'leave'; readonly node: NodeName };
 
 const CLAIMANT_PATTERN: Record<ClaimantOp['op'], string> = {
   stage: Patterns.claimantStage,
@@ -50,7 +51,7 @@ const CLAIMANT_PATTERN: Record<ClaimantOp['op'], string> = {
 };
 
 export interface RingSummary {
-  readonly node: string;
+  readonly node: NodeName;
   readonly app: string;
   readonly ringSize: number;
   readonly addr: string;
@@ -74,7 +75,7 @@ export class MembershipService {
   /** Join the cluster of the node whose cluster transport listens at `target` (host:port). */
   async join(target: string, auto: boolean): Promise<string> {
     if (sameAddr(target, this.config.clusterAddr)) throw new ClusterRefusal('self-join', messages.selfJoin());
-    let theirs: { node: string; ring: WireRing };
+    let theirs: { node: NodeName; ring: WireRing };
     try {
       theirs = await this.client.request(target, Patterns.ringGet, {}, { timeoutMs: this.options.requestTimeoutMs });
     } catch (err) {
@@ -99,7 +100,7 @@ export class MembershipService {
   }
 
   /** Mark an unreachable node down; runs here, spreads by gossip. */
-  down(node: string): string {
+  down(node: NodeName): string {
     return this.apply(markDown(this.rings.current, this.config.node, node, this.liveness.isUp(node)));
   }
 

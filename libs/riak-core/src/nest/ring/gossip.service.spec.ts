@@ -4,6 +4,7 @@ import { until } from '../../testing/until';
 import { Patterns } from '../transport/patterns';
 import { GossipService } from './gossip.service';
 import { A, B, C, QUIET, RecordingClient, SentRequest, addrOf, fakeLiveness, nodeConfig, recordingClient, ringManager, ringOf } from '../../../test/provider-fakes';
+import { n } from '../../testing/names';
 
 /** The gossip service of node `a` over `ring`, with the runtime options and unreachable nodes given. */
 function gossipOf(ring: Ring, opts: { answer?: (req: SentRequest) => unknown; down?: string[]; fanout?: number; intervalMs?: number } = {}) {
@@ -15,7 +16,7 @@ function gossipOf(ring: Ring, opts: { answer?: (req: SentRequest) => unknown; do
   return { rings, liveness, client, gossip };
 }
 
-const D = 'd@127.0.0.1';
+const D = n('d@127.0.0.1');
 const ringSent = (req: SentRequest) => ringFromWire((req.data as { ring: WireRing }).ring);
 
 describe('GossipService', () => {

@@ -6,7 +6,7 @@
  */
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Subscription } from 'rxjs';
-import { NodeConfig, Ring, VClock, WireRing, clusterNodes, descends, memberOf, mergeClocks, ownershipOf, reconcile, ringFromWire, ringToWire, ringsEqual } from '../../lib';
+import { NodeConfig, NodeName, Ring, VClock, WireRing, clusterNodes, descends, memberOf, mergeClocks, ownershipOf, reconcile, ringFromWire, ringToWire, ringsEqual } from '../../lib';
 import { CLUSTER_CLIENT, ClusterClient } from '../transport';
 import { RingManager } from './ring-manager.service';
 import { LivenessService } from '../membership/liveness.service';
@@ -98,18 +98,18 @@ export class GossipService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** A peer reports the ring clock it has adopted. */
-  receiveSeen(clusterId: string, node: string, seen: VClock): void {
+  receiveSeen(clusterId: string, node: NodeName, seen: VClock): void {
     this.rings.transact((ring) => {
       if (ring.clusterId !== clusterId || (ring.seen[node] && descends(ring.seen[node], seen))) return { kind: 'ignore' };
       return { kind: 'reconciled', ring: { ...ring, seen: { ...ring.seen, [node]: mergeClocks(ring.seen[node] ?? {}, seen) } } };
     });
   }
 
-  private sendTo(nodes: string[]): void {
+  private sendTo(nodes: NodeName[]): void {
     for (const n of nodes) void this.exchange(n, this.options.requestTimeoutMs);
   }
 
-  private async exchange(node: string, timeoutMs: number): Promise<void> {
+  private async exchange(node: NodeName, timeoutMs: number): Promise<void> {
     const addr = memberOf(this.rings.current, node)?.addr;
     if (!addr) return;
     try {
@@ -129,16 +129,16 @@ export class GossipService implements OnModuleInit, OnModuleDestroy {
     });
   }
 
-  private peers(): string[] {
+  private peers(): NodeName[] {
     return clusterNodes(this.rings.current).filter((n) => n !== this.config.node);
   }
 
   /** Random peers, preferring reachable ones. */
-  private randomPeers(count: number): string[] {
+  private randomPeers(count: number): NodeName[] {
     const all = this.peers();
     const up = all.filter((n) => this.liveness.isUp(n));
     const pool = up.length > 0 ? up : all;
-    const picked: string[] = [];
+    const picked: NodeName[] = [];
     const copy = [...pool];
     while (picked.length < count && copy.length > 0) {
       picked.push(copy.splice(Math.floor(Math.random() * copy.length), 1)[0]);

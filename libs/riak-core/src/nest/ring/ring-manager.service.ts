@@ -6,7 +6,7 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Subject } from 'rxjs';
-import { ConfigError, NodeConfig, Ring, adoptRing, clocksEqual, freshRing, memberOf, ringClock, ringsEqual, setMember } from '../../lib';
+import { ConfigError, NodeConfig, NodeName, Ring, adoptRing, clocksEqual, freshRing, memberOf, ringClock, ringsEqual, setMember } from '../../lib';
 import { RingStore } from './ring-store';
 import { NODE_CONFIG } from '../tokens';
 
@@ -60,7 +60,7 @@ export class RingManager implements OnModuleInit {
     return this.ring;
   }
 
-  get self(): string {
+  get self(): NodeName {
     return this.config.node;
   }
 

@@ -5,7 +5,7 @@
  */
 import { Controller } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
-import { NodeName, VClock, WireRing, ringFromWire, ringToWire } from '../../lib';
+import { NodeName, VClock, isNodeName, WireRing, ringFromWire, ringToWire } from '../../lib';
 import { ClusterContext } from '../transport';
 import { Patterns } from '../transport/patterns';
 import { badRequest } from '../transport/rpc-errors';
@@ -26,7 +26,7 @@ function isRing(x: unknown): x is WireRing {
     Array.isArray(r.ownership) &&
     !!r.seen &&
     typeof r.seen === 'object' &&
-    (r.seenCurrent === undefined || (Array.isArray(r.seenCurrent) && r.seenCurrent.every((n) => typeof n === 'string')))
+    (r.seenCurrent === undefined || (Array.isArray(r.seenCurrent) && r.seenCurrent.every((n) => isNodeName(n))))
   );
 }
 
@@ -56,7 +56,7 @@ export class RingMessagesController {
 
   @MessagePattern(Patterns.seen)
   receiveSeen(@Payload() data: { clusterId?: unknown; node?: unknown; seen?: unknown }): { ok: true } {
-    if (typeof data?.clusterId !== 'string' || typeof data.node !== 'string' || !isClock(data.seen)) throw badRequest('ring.seen needs clusterId, node and seen');
+    if (typeof data?.clusterId !== 'string' || !isNodeName(data.node) || !isClock(data.seen)) throw badRequest('ring.seen needs clusterId, node and seen');
     this.gossip.receiveSeen(data.clusterId, data.node, data.seen);
     return { ok: true };
   }

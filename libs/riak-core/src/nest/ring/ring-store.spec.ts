@@ -5,6 +5,7 @@ import { ConfigError, NodeConfig, Ring, freshRing, parseNodeConfig, ringSize } f
 import { RingStore } from './ring-store';
 import { RingManager } from './ring-manager.service';
 import { until } from '../../testing/until';
+import { n } from '../../testing/names';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -16,7 +17,7 @@ function store(): { store: RingStore; dir: string; config: NodeConfig } {
   return { store: new RingStore(config), dir, config };
 }
 
-const ring = (clusterId: string): Ring => freshRing({ app: 'api', clusterId, ringSize: ringSize(8), node: 'a@127.0.0.1', addr: '127.0.0.1:9000' });
+const ring = (clusterId: string): Ring => freshRing({ app: 'api', clusterId, ringSize: ringSize(8), node: n('a@127.0.0.1'), addr: '127.0.0.1:9000' });
 
 
 describe('RingStore', () => {

@@ -1,6 +1,7 @@
 /** What a cluster client needs to reach its peers: the node's identity, limits, timeouts, TLS. */
 import { LoggerService } from '@nestjs/common';
-import { ClusterSecret, isWireNodeName } from '../../lib/wire';
+import { isNodeName } from '../../lib/node-name';
+import { ClusterSecret } from '../../lib/wire';
 import { ClusterTlsOptions } from './cluster-tls';
 import { LinkFaults } from './link-faults';
 
@@ -34,6 +35,6 @@ export interface ClusterClientOptions {
 
 /** Fails at construction, not at the first connection, when the node's identity is unusable. */
 export function checkClientIdentity(options: { readonly nodeName: string; readonly secret: ClusterSecret }): void {
-  if (!isWireNodeName(options.nodeName)) throw new RangeError(`invalid node name for the cluster transport: '${options.nodeName}'`);
+  if (!isNodeName(options.nodeName)) throw new RangeError(`invalid node name for the cluster transport: '${options.nodeName}'`);
   if (options.secret.length === 0) throw new RangeError('the cluster secret must not be empty');
 }

@@ -31,10 +31,10 @@ import {
   RequestMessage,
   encodeMessage,
   formatClusterAddr,
-  isWireNodeName,
   plainFrame,
   validMaxFrameBytes,
 } from '../../lib/wire';
+import { isNodeName } from '../../lib/node-name';
 import { ClusterContext } from './cluster-context';
 import { ClusterDispatchServer } from './cluster-dispatch-server';
 import { ClusterListenError, errnoCode } from './cluster-errors';
@@ -106,7 +106,7 @@ export class ClusterServer extends ClusterDispatchServer<ClusterServerEvents> {
 
   constructor(private readonly options: ClusterServerOptions) {
     super(options.logger ?? new Logger('ClusterServer'));
-    if (!isWireNodeName(options.nodeName)) throw new RangeError(`invalid node name for the cluster transport: '${options.nodeName}'`);
+    if (!isNodeName(options.nodeName)) throw new RangeError(`invalid node name for the cluster transport: '${options.nodeName}'`);
     if (options.secret.length === 0) throw new RangeError('the cluster secret must not be empty');
     if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) throw new RangeError(`invalid cluster port ${options.port}`);
     this.host = options.host ?? '127.0.0.1';

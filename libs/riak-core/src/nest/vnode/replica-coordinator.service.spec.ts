@@ -7,6 +7,7 @@ import { PreflistService } from './preflist.service';
 import { ReplicaCoordinator } from './replica-coordinator.service';
 import { VnodeError } from './vnode-error';
 import { CommandOptions, VnodeMaster } from './vnode-master.service';
+import { n, p, ps } from '../../testing/names';
 
 type Get = { readonly op: 'get'; readonly key: string };
 type Put = { readonly op: 'put'; readonly key: string; readonly value: number[] };
@@ -29,7 +30,7 @@ function scripted() {
     command: (entries: readonly AnnotatedEntry[], _service: string, command: Get | Put, opts?: CommandOptions) =>
       entries.map((entry) => new Promise((resolve, reject) => sent.push({ entry, command, opts, resolve, reject }))),
   };
-  const entries: AnnotatedEntry[] = [0, 1, 2].map((index) => ({ index, node: `n${index}`, type: 'primary' }));
+  const entries: AnnotatedEntry[] = ps(0, 1, 2).map((index) => ({ index, node: n(`n${index}`), type: 'primary' }));
   const preflists = { apl: () => entries };
   const coordinator = new ReplicaCoordinator(master as unknown as VnodeMaster, preflists as unknown as PreflistService);
   return { coordinator, sent, entries, gets: () => sent.filter((p) => p.command.op === 'get'), puts: () => sent.filter((p) => p.command.op === 'put') };
@@ -103,9 +104,9 @@ describe('ReplicaCoordinator', () => {
   it('refuses before sending when fewer primaries than PR are up, and after the quorum when too few of them replied well', async () => {
     const { coordinator, sent } = scripted();
     const mixed: AnnotatedEntry[] = [
-      { index: 0, node: 'n0', type: 'primary' },
-      { index: 1, node: 'n9', type: 'fallback' },
-      { index: 2, node: 'n8', type: 'fallback' },
+      { index: p(0), node: n('n0'), type: 'primary' },
+      { index: p(1), node: n('n9'), type: 'fallback' },
+      { index: p(2), node: n('n8'), type: 'fallback' },
     ];
     const refused = coordinator.send(mixed, NUMS, { op: 'get', key: 'k' }, { need: 2, timeoutMs: 5000, primaries: 2 });
     expect(sent).toEqual([]);

@@ -5,7 +5,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import { BehaviorSubject } from 'rxjs';
-import { AntiEntropyHooks, Vnode } from '../../lib';
+import { AntiEntropyHooks, PartitionIndex, Vnode } from '../../lib';
 
 export interface VnodeServiceDefinition {
   readonly name: string;
@@ -14,7 +14,7 @@ export interface VnodeServiceDefinition {
   /** commands waiting per vnode before new ones are refused with `overload` (default 1000) */
   readonly queueLimit?: number;
   /** partitions this node holds data for, running or not (e.g. fallback data kept across a restart) */
-  readonly storedPartitions?: () => Promise<readonly number[]>;
+  readonly storedPartitions?: () => Promise<readonly PartitionIndex[]>;
   /** active anti-entropy: the service's hooks, when it opts in (its vnodes implement `foldDigests`) */
   readonly antiEntropy?: () => AntiEntropyHooks;
 }

@@ -6,7 +6,7 @@
  */
 import { DynamicModule, Module, ModuleMetadata, Provider, Type } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { AnyServiceRef, AntiEntropyHooks, Vnode } from '../../lib';
+import { AnyServiceRef, AntiEntropyHooks, PartitionIndex, Vnode } from '../../lib';
 import { ServiceRegistry } from './service-registry';
 
 export interface VnodeServiceOptions {
@@ -20,7 +20,7 @@ export interface VnodeServiceOptions {
   /** commands waiting per vnode before new ones are refused with `overload` (default 1000) */
   readonly queueLimit?: number;
   /** a provider (resolved from `providers`/`imports`) whose `partitionsWithData()` lists partitions with data on this node */
-  readonly storedPartitionsFrom?: Type<{ partitionsWithData(): Promise<readonly number[]> }>;
+  readonly storedPartitionsFrom?: Type<{ partitionsWithData(): Promise<readonly PartitionIndex[]> }>;
   /**
    * Opt into active anti-entropy: a provider (resolved from `providers`/`imports`) with the
    * service's key → partition mapping and its repair of one key; the vnodes then implement

@@ -2,11 +2,12 @@ import { Logger } from '@nestjs/common';
 import { CommandResult, Sender, Vnode, VnodeContext, refuse, reply } from '../../lib';
 import { VnodeWorker } from './vnode-worker';
 import { VnodeError } from './vnode-error';
+import { n, p } from '../../testing/names';
 
 const logger = new Logger('test');
 logger.error = () => undefined;
-const sender = (ref: string): Sender => ({ ref, node: 'me' });
-const ctx = { service: 'test', index: 3, partition: 3n, ringSize: 8, node: 'me' };
+const sender = (ref: string): Sender => ({ ref, node: n('me') });
+const ctx = { service: 'test', index: p(3), partition: 3n, ringSize: 8, node: n('me') };
 
 function worker(create: () => Vnode, queueLimit?: number): VnodeWorker {
   return new VnodeWorker({ name: 'test', create, queueLimit }, ctx, logger);
@@ -19,7 +20,7 @@ describe('VnodeWorker', () => {
       handleCommand: (c: unknown) => reply(c),
       handleHandoffCommand: (c: unknown) => (c === 'coordinate' ? { kind: 'reply-and-forward', reply: 'done', forward: 'put v1' } : { kind: 'reply-and-forward', reply: 'done' }),
     }));
-    w.setHandoff({ target: { type: 'ownership', index: 3, node: 'other' }, forward: async (c) => copied.push(c), forwardFailed: () => undefined });
+    w.setHandoff({ target: { type: 'ownership', index: p(3), node: n('other') }, forward: async (c) => copied.push(c), forwardFailed: () => undefined });
     expect(await w.command('coordinate', sender('a'))).toBe('done');
     expect(await w.command('put v0', sender('b'))).toBe('done');
     expect(copied).toEqual(['put v1', 'put v0']);
