@@ -1,16 +1,19 @@
 /**
- * A simulated cluster of 32 nodes (half the ring's partitions) on the in-memory transport converges after a join storm: every
- * node joins the first at once; gossip and the claimant bring every node to the same balanced ring.
+ * A simulated cluster of 16 nodes (half the ring's partitions) on the in-memory transport converges after a join storm: every
+ * node joins the first at once; gossip and the claimant bring every node to the same balanced ring. Larger storms (10 to
+ * 100 nodes) are timed by `npm run bench -- joinstorm`, not here: in one process their cost grows far faster than the
+ * cluster, and 32 nodes took 48 s of the unit run.
  */
 import { SimulatedCluster } from '../src/testing';
 import { clocksEqual, clusterNodes, memberOf, ownershipOf, ownedCounts, ringClock, ringReady, spreadViolations } from '../src';
 import { until } from '../src/testing/until';
 
-const NODES = 32;
+const NODES = 16;
+const RING = 32;
 
 
 describe(`a simulated cluster of ${NODES} nodes`, () => {
-  const sim = new SimulatedCluster({ ringSize: 64, network: { seed: 42, minDelayMs: 0, maxDelayMs: 3 } });
+  const sim = new SimulatedCluster({ ringSize: RING, network: { seed: 42, minDelayMs: 0, maxDelayMs: 3 } });
   afterAll(() => sim.stop());
 
   it('converges to one balanced ring after a join storm', async () => {
@@ -32,15 +35,15 @@ describe(`a simulated cluster of ${NODES} nodes`, () => {
         rings.every((r) => clocksEqual(ringClock(r), ringClock(r0)))
       );
     };
-    // Bounded generously: on a loaded 2-core machine the simulated nodes run up to ~3x slower than alone (~17 s for 32).
+    // Bounded generously: on a loaded 2-core machine the simulated nodes run up to ~3x slower than alone.
     await until(`the ${NODES}-node ring to settle`, settled, 300000);
 
     const ring = first.rings.current;
     const owners = ownershipOf(ring).owners;
     const counts = [...ownedCounts(owners).values()];
     expect(counts.length).toBe(NODES);
-    expect(Math.min(...counts)).toBeGreaterThanOrEqual(Math.floor(64 / NODES));
-    expect(Math.max(...counts)).toBeLessThanOrEqual(Math.ceil(64 / NODES));
+    expect(Math.min(...counts)).toBeGreaterThanOrEqual(Math.floor(RING / NODES));
+    expect(Math.max(...counts)).toBeLessThanOrEqual(Math.ceil(RING / NODES));
     expect(spreadViolations(owners, 4)).toBe(0);
     for (const n of all) expect(ownershipOf(n.rings.current).owners).toEqual(owners);
   }, 360000);
