@@ -3,7 +3,7 @@
  * docs/reference/http-api.md (`{"error":{"code","message"}}`, the shape of the node's JsonErrorFilter).
  */
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
-import { errorBody } from '@ringnest/riak-core';
+import { sendErrorBody } from '@ringnest/riak-core';
 import { KvError, KvErrorKind } from '../lib';
 
 export const KV_ERROR_STATUS: Readonly<Record<KvErrorKind, number>> = {
@@ -17,12 +17,6 @@ export function kvHttpException(e: KvError): HttpException {
   return new HttpException({ error: { code: e.code, message: e.message } }, KV_ERROR_STATUS[e.kind]);
 }
 
-interface ReplyLike {
-  status(code: number): ReplyLike;
-  header(name: string, value: string): ReplyLike;
-  send(body: string): unknown;
-}
-
 /**
  * Answers a KV error a route throws with its status and JSON error body; every other error goes on to
  * the node's filters. A filter costs nothing on a request that succeeds (an interceptor wraps every
@@ -31,6 +25,6 @@ interface ReplyLike {
 @Catch(KvError)
 export class KvHttpErrorsFilter implements ExceptionFilter<KvError> {
   catch(e: KvError, host: ArgumentsHost): void {
-    host.switchToHttp().getResponse<ReplyLike>().status(KV_ERROR_STATUS[e.kind]).header('content-type', 'application/json; charset=utf-8').send(errorBody(e.code, e.message));
+    sendErrorBody(host, KV_ERROR_STATUS[e.kind], e.code, e.message);
   }
 }

@@ -65,12 +65,16 @@ export function errorBody(code: string, message: string): string {
   return JSON.stringify({ error: { code, message } });
 }
 
+/** Answer an HTTP request (a filter's `host`) with `status` and the JSON error body. */
+export function sendErrorBody(host: ArgumentsHost, status: number, code: string, message: string): void {
+  host.switchToHttp().getResponse<ReplyLike>().status(status).header('content-type', 'application/json; charset=utf-8').send(errorBody(code, message));
+}
+
 @Catch()
 export class JsonErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('HTTP');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<ReplyLike>();
     let status = 500;
     let code = 'internal';
     let message = 'internal error';
@@ -103,7 +107,7 @@ export class JsonErrorFilter implements ExceptionFilter {
     } else {
       this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     }
-    reply.status(status).header('content-type', 'application/json; charset=utf-8').send(errorBody(code, message));
+    sendErrorBody(host, status, code, message);
   }
 }
 
