@@ -12,6 +12,10 @@ describe('the join-storm bench', () => {
     expect(row.seconds).toBeGreaterThan(0);
     expect(row.gossipIntervals).toBeCloseTo(row.seconds * 10);
     expect(row.messagesPerNode).toBeGreaterThan(0);
+    expect(row.ringVersions).toBeGreaterThan(0);
+    expect(row.ringBytes).toBeGreaterThan(100);
+    expect(row.restMessagesPerNodeSecond).toBeGreaterThan(0);
+    expect(row.restBytesPerNodeSecond).toBeGreaterThan(0);
     expect(lines).toHaveLength(1);
     expect(joinStormTable([row]).split('\n')).toHaveLength(2);
   }, 60000);

@@ -2,12 +2,16 @@
  * `npm run bench -- joinstorm [sizes...]` (default 10 25 50 100): a simulated cluster (every node a
  * real Nest runtime in this process, on the in-memory transport) where every node joins the first at
  * once; time until all hold the same ready, balanced ring with nothing pending. Reported per size:
- * wall time, that time in gossip intervals (the simulated runtime gossips every 100 ms), and the
- * cluster messages each node sent on average (all kinds: gossip, seen, pings, claimant).
+ * wall time, that time in gossip intervals (the simulated runtime gossips every 100 ms), the cluster
+ * messages each node sent on average (all kinds: gossip, seen, pings, claimant), the ring versions
+ * the first node adopted on the way (the rounds of agreement: each is a decision or a transfer's
+ * completion that had to spread), and, once settled, the ring's size on the wire and the traffic per
+ * node and second of a cluster at rest (periodic gossip and pings).
  *
  * All nodes share this process's CPU, so past a few dozen nodes the wall time also measures the CPU
  * of running them all; messages per node do not depend on the machine.
  */
+import { encodeMsgpack, ringToWire } from '@ringnest/riak-core';
 import { FAST_RUNTIME, SimulatedCluster } from '@ringnest/riak-core/testing';
 
 export interface JoinStormRow {
@@ -16,7 +20,17 @@ export interface JoinStormRow {
   readonly seconds: number;
   readonly gossipIntervals: number;
   readonly messagesPerNode: number;
+  /** ring changes the first node adopted from the joins until settled */
+  readonly ringVersions: number;
+  /** the settled ring as gossip sends it */
+  readonly ringBytes: number;
+  /** at rest: messages (requests and replies) and bytes each node sends per second */
+  readonly restMessagesPerNodeSecond: number;
+  readonly restBytesPerNodeSecond: number;
 }
+
+/** How long the settled cluster's traffic is counted. */
+const REST_MS = 3000;
 
 /** The smallest power-of-two ring of at least 64 partitions and two per node. */
 export function ringFor(nodes: number): number {
@@ -29,21 +43,49 @@ export async function joinStormBench(sizes: readonly number[], progress: (line: 
   const rows: JoinStormRow[] = [];
   for (const nodes of sizes) {
     let sent = 0;
+    let messages = 0;
+    let bytes = 0;
     const ringSize = ringFor(nodes);
-    const sim = new SimulatedCluster({ ringSize, network: { seed: 42, minDelayMs: 0, maxDelayMs: 3, onDelivery: (t) => void (t.kind !== 'reply' && sent++) } });
+    const onDelivery = (t: { kind: string; bytes: number }): void => {
+      if (t.kind !== 'reply') sent++;
+      messages++;
+      bytes += t.bytes;
+    };
+    const sim = new SimulatedCluster({ ringSize, network: { seed: 42, minDelayMs: 0, maxDelayMs: 3, onDelivery } });
     try {
       const started = await Promise.all(Array.from({ length: nodes }, (_, i) => sim.start(`n${String(i).padStart(3, '0')}`)));
       const [first, ...others] = started;
       sent = 0;
+      let ringVersions = 0;
+      const versions = first.rings.changes$.subscribe(() => ringVersions++);
       const t0 = performance.now();
       const joins = await Promise.allSettled(others.map((n) => n.membership.join(first.addr, true)));
       const failed = joins.filter((j) => j.status === 'rejected').length;
       if (failed > 0) throw new Error(`${failed} of ${others.length} joins failed`);
       await sim.settled(600000);
       const seconds = (performance.now() - t0) / 1000;
-      const row = { nodes, ringSize, seconds, gossipIntervals: (seconds * 1000) / (FAST_RUNTIME.gossipIntervalMs ?? 100), messagesPerNode: sent / nodes };
+      versions.unsubscribe();
+      const messagesPerNode = sent / nodes;
+      [messages, bytes] = [0, 0];
+      const r0 = performance.now();
+      await new Promise((resolve) => setTimeout(resolve, REST_MS));
+      const rest = ((performance.now() - r0) / 1000) * nodes;
+      const row: JoinStormRow = {
+        nodes,
+        ringSize,
+        seconds,
+        gossipIntervals: (seconds * 1000) / (FAST_RUNTIME.gossipIntervalMs ?? 100),
+        messagesPerNode,
+        ringVersions,
+        ringBytes: encodeMsgpack(ringToWire(first.rings.current)).length,
+        restMessagesPerNodeSecond: messages / rest,
+        restBytesPerNodeSecond: bytes / rest,
+      };
       rows.push(row);
-      progress(`  ${nodes} nodes (ring ${ringSize}): settled in ${seconds.toFixed(1)} s = ${row.gossipIntervals.toFixed(0)} gossip intervals, ${row.messagesPerNode.toFixed(0)} messages sent per node`);
+      progress(
+        `  ${nodes} nodes (ring ${ringSize}): settled in ${seconds.toFixed(1)} s = ${row.gossipIntervals.toFixed(0)} gossip intervals, ${messagesPerNode.toFixed(0)} messages sent per node, ${ringVersions} ring versions; ` +
+          `ring ${row.ringBytes} bytes on the wire; at rest ${row.restMessagesPerNodeSecond.toFixed(1)} messages and ${Math.round(row.restBytesPerNodeSecond)} bytes per node per second`,
+      );
     } finally {
       await sim.stop();
     }
@@ -52,6 +94,18 @@ export async function joinStormBench(sizes: readonly number[], progress: (line: 
 }
 
 export function joinStormTable(rows: readonly JoinStormRow[]): string {
-  const head = 'nodes  ring  seconds  gossip intervals  messages/node  intervals / log2(nodes)';
-  return [head, ...rows.map((r) => `${String(r.nodes).padStart(5)}  ${String(r.ringSize).padStart(4)}  ${r.seconds.toFixed(1).padStart(7)}  ${r.gossipIntervals.toFixed(0).padStart(16)}  ${r.messagesPerNode.toFixed(0).padStart(13)}  ${(r.gossipIntervals / Math.log2(r.nodes)).toFixed(1).padStart(23)}`)].join('\n');
+  const head = 'nodes  ring  seconds  gossip intervals  messages/node  ring versions  ring bytes  at rest: msgs/node/s  bytes/node/s';
+  const row = (r: JoinStormRow): string =>
+    [
+      String(r.nodes).padStart(5),
+      String(r.ringSize).padStart(4),
+      r.seconds.toFixed(1).padStart(7),
+      r.gossipIntervals.toFixed(0).padStart(16),
+      r.messagesPerNode.toFixed(0).padStart(13),
+      String(r.ringVersions).padStart(13),
+      String(r.ringBytes).padStart(10),
+      r.restMessagesPerNodeSecond.toFixed(1).padStart(20),
+      Math.round(r.restBytesPerNodeSecond).toString().padStart(12),
+    ].join('  ');
+  return [head, ...rows.map(row)].join('\n');
 }

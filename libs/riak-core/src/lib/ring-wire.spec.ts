@@ -1,7 +1,7 @@
 import { ringSize } from './chash';
 import { claim } from './claim';
 import { Ring, freshRing, markSeen, ownershipOf, ringReady, ringsEqual, setMember, setOwnership } from './ring';
-import { ringFromWire, ringToWire } from './ring-wire';
+import { ringDigest, ringFromWire, ringToWire } from './ring-wire';
 import { encodeMsgpack, scanMsgpack } from './wire/msgpack';
 import { n } from '../testing/names';
 
@@ -53,5 +53,17 @@ describe('the ring on the wire', () => {
     expect(whole[2]).toBeGreaterThan(3 * whole[0]);
     // a node decodes peers' frames with the default budget
     expect(() => scanMsgpack(encodeMsgpack(ringToWire(settledRing(100))))).not.toThrow();
+  });
+
+  it('digests what gossip compares: the same for equal rings (across the wire too), another after any change or adoption', () => {
+    const ring = settledRing(5);
+    expect(ringDigest(ringFromWire(ringToWire(ring)))).toBe(ringDigest(ring));
+    expect(ringDigest(settledRing(5))).toBe(ringDigest(ring));
+    const late = n('late@10.9.9.9');
+    const grown = setMember(ring, late, late, { status: 'joining', addr: '10.9.9.9:9000', autoJoin: false });
+    const adopted = markSeen(grown, n('node000@10.1.0.0'));
+    const digests = [ring, grown, adopted, { ...ring, clusterId: 'c2' }].map(ringDigest);
+    expect(new Set(digests).size).toBe(4);
+    expect(digests[0]).toMatch(/^[A-Za-z0-9+/]{27}=$/);
   });
 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { ringSize } from './chash';
 import { canonicalJson } from './mvreg';
-import { Member, MemberStatus, Ownership, Transfer, adoptRing, clusterNodes, freshRing, futureOwners, markSeen, memberOf, ownershipOf, readyMembers, reconcile, ringReady, ringsEqual, setMember, setOwnership } from './ring';
+import { Member, MemberStatus, Ownership, Transfer, adoptRing, clusterNodes, freshRing, futureOwners, markSeen, memberOf, ownershipOf, readyMembers, reconcile, ringCovers, ringReady, ringsEqual, setMember, setOwnership } from './ring';
 import { RUNS, Q, cj, fresh, arbHistory, replay, arbThree, reads } from '../../test/ring-histories';
 import { n, nodes, p } from '../testing/names';
 
@@ -87,6 +87,19 @@ describe('reconcile laws over random histories', () => {
           expect(ringsEqual(a, b)).toBe(cj(a) === cj(b));
         },
       ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('ringCovers(a, b) says whether reconciling b into a would change a, without merging', () => {
+    fc.assert(
+      fc.property(arbThree, ({ h, a, b }) => {
+        const ab = reconcile(a, b);
+        expect(ringCovers(ab, a) && ringCovers(ab, b)).toBe(true);
+        expect(ringCovers(a, a)).toBe(true);
+        if (h.ownActors) expect(ringCovers(a, b)).toBe(cj(ab) === cj(a));
+        expect(ringCovers(a, b) && ringCovers(b, a)).toBe(ringsEqual(a, b));
+      }),
       { numRuns: RUNS },
     );
   });

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Ring, WireRing, memberOf, ringFromWire, ringToWire, setMember } from '../../lib';
+import { Ring, WireRing, memberOf, ringDigest, ringFromWire, ringToWire, setMember } from '../../lib';
 import { until } from '../../testing/until';
 import { Patterns } from '../transport/patterns';
 import { GossipService } from './gossip.service';
@@ -86,12 +86,39 @@ describe('GossipService', () => {
     await until('b to count as heard from', () => liveness.heard.includes(B), 10_000);
   });
 
-  it('gossips to a random peer every interval with no change, which repairs lost messages', async () => {
-    const { client, gossip } = gossipOf(ringOf([A, B]), { intervalMs: 20 });
+  it('asks a random peer every interval whether its ring has our digest: a few bytes while both agree', async () => {
+    const { rings, client, gossip } = gossipOf(ringOf([A, B]), { intervalMs: 20, answer: () => ({ same: true }) });
     running = gossip;
     gossip.onModuleInit();
-    await until('three periodic exchanges', () => client.sent.length >= 3, 10_000);
-    expect(new Set(client.sent.map((r) => `${r.addr} ${r.pattern}`))).toEqual(new Set([`${addrOf(B)} ${Patterns.gossip}`]));
+    await until('three periodic digests', () => client.sent.length >= 3, 10_000);
+    expect(new Set(client.sent.map((r) => `${r.addr} ${r.pattern}`))).toEqual(new Set([`${addrOf(B)} ${Patterns.digest}`]));
+    expect(client.sent[0].data).toEqual({ clusterId: rings.current.clusterId, digest: ringDigest(rings.current) });
+  });
+
+  it('repairs by digest: takes the ring of a peer that differs, and pushes ours when the peer lacks something', async () => {
+    const base = ringOf([A, B]);
+    // the peer knows of c joining; this node knows of d joining: each lacks the other's change
+    const peerRing = setMember(base, B, C, { status: 'joining', addr: addrOf(C), autoJoin: true });
+    const { rings, client, gossip } = gossipOf(setMember(base, A, D, { status: 'joining', addr: 'addr-d', autoJoin: true }), {
+      intervalMs: 20,
+      answer: (req) => (req.pattern === Patterns.digest ? { ring: ringToWire(peerRing) } : {}),
+    });
+    running = gossip;
+    gossip.onModuleInit();
+    await until('the full exchange that follows the digest', () => client.sent.some((r) => r.pattern === Patterns.gossip), 10_000);
+    expect(memberOf(rings.current, C)?.status).toBe('joining');
+    const pushed = ringSent(client.sent.find((r) => r.pattern === Patterns.gossip) as SentRequest);
+    expect([memberOf(pushed, C)?.status, memberOf(pushed, D)?.status]).toEqual(['joining', 'joining']);
+  });
+
+  it('receiveDigest answers same for our digest, our ring for another, nothing for another cluster', async () => {
+    const { rings, gossip } = gossipOf(ringOf([A, B]));
+    const behind = rings.current;
+    expect(await gossip.receiveDigest(rings.current.clusterId, ringDigest(rings.current))).toEqual({ same: true });
+    rings.transact((r) => ({ kind: 'new-ring', ring: setMember(r, A, C, { status: 'joining', addr: addrOf(C), autoJoin: true }) }));
+    const reply = await gossip.receiveDigest(rings.current.clusterId, ringDigest(behind));
+    expect('ring' in reply && memberOf(ringFromWire(reply.ring), C)?.status).toBe('joining');
+    expect(await gossip.receiveDigest('another cluster', ringDigest(rings.current))).toEqual({});
   });
 
   it('receiveSeen records the ring clock a peer has adopted, and ignores an older report', () => {

@@ -1,12 +1,14 @@
 /**
  * Ring gossip (riak_core_gossip): push-pull exchange of whole rings. A change is pushed at once to
  * `gossipFanout` random peers (so news reaches everyone in O(log n) rounds), and every
- * `gossipIntervalMs` one random peer gets the ring anyway, which repairs lost messages. A peer whose
- * ring turns out to be behind gets ours back in the reply. Bursts are rate-limited.
+ * `gossipIntervalMs` one random peer is asked whether its ring has our digest (`ring.digest`),
+ * which repairs lost messages: a peer that differs answers with its ring, and if ours holds
+ * something the peer's lacks, ours follows in a full exchange. A peer whose ring turns out to be
+ * behind gets ours back in the reply. Bursts are rate-limited.
  */
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Subscription } from 'rxjs';
-import { NodeConfig, NodeName, Ring, VClock, WireRing, clusterNodes, descends, memberOf, mergeClocks, ownershipOf, reconcile, ringFromWire, ringToWire, ringsEqual } from '../../lib';
+import { NodeConfig, NodeName, Ring, VClock, WireRing, clusterNodes, descends, memberOf, mergeClocks, ownershipOf, reconcile, ringCovers, ringDigest, ringFromWire, ringToWire } from '../../lib';
 import { CLUSTER_CLIENT, ClusterClient } from '../transport';
 import { RingManager } from './ring-manager.service';
 import { LivenessService } from '../membership/liveness.service';
@@ -18,6 +20,9 @@ export interface GossipReply {
   /** our ring when the sender's was behind or diverged */
   readonly ring?: WireRing;
 }
+
+/** The answer to a digest: the same state, or the receiver's ring. */
+export type DigestReply = { readonly same: true } | { readonly ring: WireRing };
 
 @Injectable()
 export class GossipService implements OnModuleInit, OnModuleDestroy {
@@ -41,7 +46,7 @@ export class GossipService implements OnModuleInit, OnModuleDestroy {
       else if (c.gossip === 'claimant') this.tellClaimant();
     });
     const jitter = Math.floor(this.options.gossipIntervalMs * 0.2);
-    this.timer = setInterval(() => this.sendTo(this.randomPeers(1)), this.options.gossipIntervalMs + Math.floor(Math.random() * jitter));
+    this.timer = setInterval(() => this.compareWith(this.randomPeers(1)), this.options.gossipIntervalMs + Math.floor(Math.random() * jitter));
     this.timer.unref();
   }
 
@@ -57,7 +62,14 @@ export class GossipService implements OnModuleInit, OnModuleDestroy {
     if (theirs.clusterId !== ours.clusterId) return {};
     this.merge(theirs);
     const now = await this.rings.durable();
-    return ringsEqual(now, theirs) ? {} : { ring: ringToWire(now) };
+    return ringCovers(theirs, now) ? {} : { ring: ringToWire(now) };
+  }
+
+  /** A peer's digest: the same as ours, or our ring (once on disk) for the peer to merge. */
+  async receiveDigest(clusterId: string, digest: string): Promise<DigestReply | Record<string, never>> {
+    if (clusterId !== this.rings.current.clusterId) return {};
+    if (digest === ringDigest(this.rings.current)) return { same: true };
+    return { ring: ringToWire(await this.rings.durable()) };
   }
 
   /** Push the ring to every peer now and wait (bounded) for their answers. */
@@ -109,6 +121,28 @@ export class GossipService implements OnModuleInit, OnModuleDestroy {
     for (const n of nodes) void this.exchange(n, this.options.requestTimeoutMs);
   }
 
+  /** Periodic repair: send our digest; take the peer's ring if it differs, and push ours if the peer's lacks something. */
+  private compareWith(nodes: NodeName[]): void {
+    for (const node of nodes) void this.compare(node);
+  }
+
+  private async compare(node: NodeName): Promise<void> {
+    const addr = memberOf(this.rings.current, node)?.addr;
+    if (!addr) return;
+    try {
+      const ours = await this.rings.durable();
+      const reply = await this.client.request<Partial<{ same: true; ring: WireRing }>>(addr, Patterns.digest, { clusterId: ours.clusterId, digest: ringDigest(ours) }, { timeoutMs: this.options.requestTimeoutMs });
+      this.liveness.heardFrom(node);
+      if (reply?.same || !reply?.ring) return;
+      const theirs = ringFromWire(reply.ring);
+      if (theirs.clusterId !== ours.clusterId) return;
+      this.merge(theirs);
+      if (!ringCovers(theirs, this.rings.current)) await this.exchange(node, this.options.requestTimeoutMs);
+    } catch (err) {
+      this.logger.debug(`gossip digest to ${node} failed: ${(err as Error).message}`);
+    }
+  }
+
   private async exchange(node: NodeName, timeoutMs: number): Promise<void> {
     const addr = memberOf(this.rings.current, node)?.addr;
     if (!addr) return;
@@ -123,10 +157,7 @@ export class GossipService implements OnModuleInit, OnModuleDestroy {
 
   private merge(theirs: Ring): void {
     if (theirs.clusterId !== this.rings.current.clusterId) return;
-    this.rings.transact((ring) => {
-      const merged = reconcile(ring, theirs);
-      return ringsEqual(merged, ring) ? { kind: 'ignore' } : { kind: 'reconciled', ring: merged };
-    });
+    this.rings.transact((ring) => (ringCovers(ring, theirs) ? { kind: 'ignore' } : { kind: 'reconciled', ring: reconcile(ring, theirs) }));
   }
 
   private peers(): NodeName[] {

@@ -1,6 +1,6 @@
 /**
  * Ring exchange on the cluster transport: a peer fetches this node's durable ring, pushes its
- * ring by gossip, or reports which ring versions it has seen. Each handler validates its input
+ * ring by gossip or asks whether ours has its digest, or reports which ring versions it has seen. Each handler validates its input
  * and delegates to the gossip service or the ring manager.
  */
 import { Controller } from '@nestjs/common';
@@ -11,7 +11,7 @@ import { Patterns } from '../transport/patterns';
 import { badRequest } from '../transport/rpc-errors';
 import { LivenessService } from '../membership/liveness.service';
 import { RingManager } from './ring-manager.service';
-import { GossipReply, GossipService } from './gossip.service';
+import { DigestReply, GossipReply, GossipService } from './gossip.service';
 
 function isRing(x: unknown): x is WireRing {
   if (!x || typeof x !== 'object') return false;
@@ -52,6 +52,13 @@ export class RingMessagesController {
     if (!isRing(data?.ring)) throw badRequest('ring.gossip needs a ring');
     this.liveness.heardFrom(ctx.getPeerNode());
     return this.gossip.receive(ringFromWire(data.ring));
+  }
+
+  @MessagePattern(Patterns.digest)
+  receiveDigest(@Payload() data: { clusterId?: unknown; digest?: unknown }, @Ctx() ctx: ClusterContext): Promise<DigestReply | Record<string, never>> {
+    if (typeof data?.clusterId !== 'string' || typeof data.digest !== 'string' || data.digest.length > 64) throw badRequest('ring.digest needs clusterId and digest');
+    this.liveness.heardFrom(ctx.getPeerNode());
+    return this.gossip.receiveDigest(data.clusterId, data.digest);
   }
 
   @MessagePattern(Patterns.seen)

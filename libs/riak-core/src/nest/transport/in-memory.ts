@@ -27,7 +27,10 @@ export { InMemoryClusterServer } from './in-memory-server';
 export { InMemoryClusterClient } from './in-memory-client';
 export type { InMemoryClusterClientOptions } from './in-memory-client';
 
-export interface DeliveryTrace extends DeliveryLink, DeliveryDecision {}
+export interface DeliveryTrace extends DeliveryLink, DeliveryDecision {
+  /** the message's encoded size (its frame body) */
+  readonly bytes: number;
+}
 
 export interface InMemoryNetworkOptions extends SeededDeliveryOptions {
   /** bodies longer than this are refused like oversize frames (default 64 MiB) */
@@ -130,10 +133,10 @@ export class InMemoryClusterNetwork implements InMemoryHub {
     if (!server) return 'no-server';
     if (this.isCut(client.nodeName, server)) return 'partitioned';
     const from = { node: client.nodeName, address: `memory:${client.nodeName}` };
-    this.schedule({ kind, from: client.nodeName, to: addr }, () => {
+    this.schedule({ kind, from: client.nodeName, to: addr }, body.length, () => {
       if (this.servers.get(addr) !== server || this.isCut(client.nodeName, server)) return;
       server.receive(from, body, (reply) =>
-        this.schedule({ kind: 'reply', from: addr, to: client.nodeName }, () => {
+        this.schedule({ kind: 'reply', from: addr, to: client.nodeName }, reply.length, () => {
           if (this.clients.has(client) && !this.isCut(client.nodeName, server)) onReply(reply);
         }),
       );
@@ -141,9 +144,9 @@ export class InMemoryClusterNetwork implements InMemoryHub {
     return 'sent';
   }
 
-  private schedule(link: DeliveryLink, deliver: () => void): void {
+  private schedule(link: DeliveryLink, bytes: number, deliver: () => void): void {
     const decision = this.model(link);
-    this.options.onDelivery?.({ ...link, ...decision });
+    this.options.onDelivery?.({ ...link, bytes, ...decision });
     if (!decision.drop) this.scheduler.schedule(decision.delayMs, deliver);
   }
 

@@ -3,6 +3,7 @@ export const Patterns = {
   ping: 'node.ping',
   ringGet: 'ring.get',
   gossip: 'ring.gossip',
+  digest: 'ring.digest',
   seen: 'ring.seen',
   claimantStage: 'claimant.stage',
   claimantPlan: 'claimant.plan',
