@@ -1,10 +1,10 @@
 /**
- * Ring gossip (riak_core_gossip): push-pull exchange of whole rings. A change is pushed at once to
- * `gossipFanout` random peers (so news reaches everyone in O(log n) rounds), and every
- * `gossipIntervalMs` one random peer is asked whether its ring has our digest (`ring.digest`),
- * which repairs lost messages: a peer that differs answers with its ring, and if ours holds
- * something the peer's lacks, ours follows in a full exchange. A peer whose ring turns out to be
- * behind gets ours back in the reply. Bursts are rate-limited.
+ * Ring gossip (riak_core_gossip): push-pull exchange of whole rings, preceded by a digest. A change
+ * is offered at once to `gossipFanout` random peers (so news reaches everyone in O(log n) rounds),
+ * and every `gossipIntervalMs` to one random peer, which repairs lost messages. An offer is the
+ * ring's digest (`ring.digest`); only a peer whose ring differs gets the whole ring (`ring.gossip`),
+ * and answers with its own if ours lacks something. Late in an epidemic most peers already hold
+ * the news, so most offers cost a few bytes. Bursts are rate-limited.
  */
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Subscription } from 'rxjs';
@@ -21,8 +21,10 @@ export interface GossipReply {
   readonly ring?: WireRing;
 }
 
-/** The answer to a digest: the same state, or the receiver's ring. */
-export type DigestReply = { readonly same: true } | { readonly ring: WireRing };
+/** The answer to a digest: whether the receiver's ring is in the same state. */
+export interface DigestReply {
+  readonly same: boolean;
+}
 
 @Injectable()
 export class GossipService implements OnModuleInit, OnModuleDestroy {
@@ -46,7 +48,7 @@ export class GossipService implements OnModuleInit, OnModuleDestroy {
       else if (c.gossip === 'claimant') this.tellClaimant();
     });
     const jitter = Math.floor(this.options.gossipIntervalMs * 0.2);
-    this.timer = setInterval(() => this.compareWith(this.randomPeers(1)), this.options.gossipIntervalMs + Math.floor(Math.random() * jitter));
+    this.timer = setInterval(() => this.offerTo(this.randomPeers(1)), this.options.gossipIntervalMs + Math.floor(Math.random() * jitter));
     this.timer.unref();
   }
 
@@ -65,11 +67,10 @@ export class GossipService implements OnModuleInit, OnModuleDestroy {
     return ringCovers(theirs, now) ? {} : { ring: ringToWire(now) };
   }
 
-  /** A peer's digest: the same as ours, or our ring (once on disk) for the peer to merge. */
-  async receiveDigest(clusterId: string, digest: string): Promise<DigestReply | Record<string, never>> {
+  /** A peer's digest: is our ring in the same state? (`{}` for another cluster: nothing to exchange) */
+  receiveDigest(clusterId: string, digest: string): DigestReply | Record<string, never> {
     if (clusterId !== this.rings.current.clusterId) return {};
-    if (digest === ringDigest(this.rings.current)) return { same: true };
-    return { ring: ringToWire(await this.rings.durable()) };
+    return { same: digest === ringDigest(this.rings.current) };
   }
 
   /** Push the ring to every peer now and wait (bounded) for their answers. */
@@ -89,7 +90,7 @@ export class GossipService implements OnModuleInit, OnModuleDestroy {
     this.burst = setTimeout(() => {
       this.burst = undefined;
       this.lastBurst = Date.now();
-      this.sendTo(this.randomPeers(this.options.gossipFanout));
+      this.offerTo(this.randomPeers(this.options.gossipFanout));
     }, wait);
     this.burst.unref();
   }
@@ -117,27 +118,19 @@ export class GossipService implements OnModuleInit, OnModuleDestroy {
     });
   }
 
-  private sendTo(nodes: NodeName[]): void {
-    for (const n of nodes) void this.exchange(n, this.options.requestTimeoutMs);
+  /** Offer our ring to these peers: its digest first, the whole ring only to a peer that differs. */
+  private offerTo(nodes: NodeName[]): void {
+    for (const node of nodes) void this.offer(node);
   }
 
-  /** Periodic repair: send our digest; take the peer's ring if it differs, and push ours if the peer's lacks something. */
-  private compareWith(nodes: NodeName[]): void {
-    for (const node of nodes) void this.compare(node);
-  }
-
-  private async compare(node: NodeName): Promise<void> {
+  private async offer(node: NodeName): Promise<void> {
     const addr = memberOf(this.rings.current, node)?.addr;
     if (!addr) return;
     try {
       const ours = await this.rings.durable();
-      const reply = await this.client.request<Partial<{ same: true; ring: WireRing }>>(addr, Patterns.digest, { clusterId: ours.clusterId, digest: ringDigest(ours) }, { timeoutMs: this.options.requestTimeoutMs });
+      const reply = await this.client.request<Partial<DigestReply>>(addr, Patterns.digest, { clusterId: ours.clusterId, digest: ringDigest(ours) }, { timeoutMs: this.options.requestTimeoutMs });
       this.liveness.heardFrom(node);
-      if (reply?.same || !reply?.ring) return;
-      const theirs = ringFromWire(reply.ring);
-      if (theirs.clusterId !== ours.clusterId) return;
-      this.merge(theirs);
-      if (!ringCovers(theirs, this.rings.current)) await this.exchange(node, this.options.requestTimeoutMs);
+      if (reply?.same === false) await this.exchange(node, this.options.requestTimeoutMs);
     } catch (err) {
       this.logger.debug(`gossip digest to ${node} failed: ${(err as Error).message}`);
     }

@@ -55,7 +55,7 @@ export class RingMessagesController {
   }
 
   @MessagePattern(Patterns.digest)
-  receiveDigest(@Payload() data: { clusterId?: unknown; digest?: unknown }, @Ctx() ctx: ClusterContext): Promise<DigestReply | Record<string, never>> {
+  receiveDigest(@Payload() data: { clusterId?: unknown; digest?: unknown }, @Ctx() ctx: ClusterContext): DigestReply | Record<string, never> {
     if (typeof data?.clusterId !== 'string' || typeof data.digest !== 'string' || data.digest.length > 64) throw badRequest('ring.digest needs clusterId and digest');
     this.liveness.heardFrom(ctx.getPeerNode());
     return this.gossip.receiveDigest(data.clusterId, data.digest);
