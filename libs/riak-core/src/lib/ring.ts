@@ -274,7 +274,7 @@ export function reconcile(a: Ring, b: Ring): Ring {
   }
   const seen: Record<NodeName, VClock> = {};
   for (const node of [...new Set([...nodeKeys(a.seen), ...nodeKeys(b.seen)])].sort()) {
-    seen[node] = mergeClocks(a.seen[node] ?? {}, b.seen[node] ?? {});
+    seen[node] = lub(a.seen[node], b.seen[node]);
   }
   const ownership = mergeRegisters(a.ownership, b.ownership);
   if (!a.staged && !b.staged) return { format: 1, app: a.app, clusterId: a.clusterId, ringSize: a.ringSize, members, ownership, seen };
@@ -295,6 +295,13 @@ export function ringCovers(a: Ring, b: Ring): boolean {
     if (mine === undefined || !descends(mine, b.seen[node as NodeName])) return false;
   }
   return true;
+}
+
+/** The least upper bound of two seen-by entries, reusing either when it already descends the other (the common case). */
+function lub(x: VClock | undefined, y: VClock | undefined): VClock {
+  if (x === undefined || x === y) return y ?? {};
+  if (y === undefined || descends(x, y)) return x;
+  return descends(y, x) ? y : mergeClocks(x, y);
 }
 
 /** Same state (seen included)? */
