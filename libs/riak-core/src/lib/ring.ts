@@ -285,12 +285,13 @@ export function reconcile(a: Ring, b: Ring): Ring {
 /**
  * Does `a` hold everything `b` holds, so that `reconcile(a, b)` would be `a` again? Every write in
  * a ring advances its clock with a dot of its own, so a ring whose clock descends another's has its
- * writes or what superseded them; the seen-by entries are compared one by one. Linear in the ring's
- * size and allocates nothing: gossip between nodes that agree costs no merge.
+ * writes or what superseded them; the seen-by entries are compared one by one (but `exceptSeenOf`'s).
+ * Linear in the ring's size and allocates nothing: gossip between nodes that agree costs no merge.
  */
-export function ringCovers(a: Ring, b: Ring): boolean {
+export function ringCovers(a: Ring, b: Ring, exceptSeenOf?: NodeName): boolean {
   if (a.clusterId !== b.clusterId || !descends(ringClock(a), ringClock(b))) return false;
   for (const node in b.seen) {
+    if (node === exceptSeenOf) continue;
     const mine = a.seen[node as NodeName];
     if (mine === undefined || !descends(mine, b.seen[node as NodeName])) return false;
   }

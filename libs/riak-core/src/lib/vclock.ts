@@ -8,6 +8,11 @@ export type Causality = 'equal' | 'before' | 'after' | 'concurrent';
 
 export const emptyClock: VClock = Object.freeze({});
 
+/** A vector clock as a peer may send it: a plain record of non-negative integer counters. */
+export function isVClock(x: unknown): x is VClock {
+  return !!x && typeof x === 'object' && !Array.isArray(x) && Object.values(x).every((n) => Number.isInteger(n) && (n as number) >= 0);
+}
+
 export function increment(clock: VClock, actor: string): VClock {
   return { ...clock, [actor]: (clock[actor] ?? 0) + 1 };
 }

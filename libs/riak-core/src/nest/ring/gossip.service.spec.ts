@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Ring, WireRing, memberOf, ringDigest, ringFromWire, ringToWire, setMember } from '../../lib';
+import { Ring, VClock, WireRing, clocksEqual, descends, markSeen, memberOf, ringClock, ringDigest, ringFromWire, ringToWire, setMember } from '../../lib';
 import { until } from '../../testing/until';
 import { Patterns } from '../transport/patterns';
 import { GossipService } from './gossip.service';
@@ -44,6 +44,14 @@ describe('GossipService', () => {
       expect(await gossip.receive(rings.current)).toEqual({});
     });
 
+    it('answers a ring it only had to adopt with what it has seen, not with its ring', async () => {
+      const { rings, gossip } = gossipOf(ringOf([A, B]));
+      const theirs = markSeen(setMember(rings.current, B, C, { status: 'joining', addr: addrOf(C), autoJoin: true }), B);
+      const reply = await gossip.receive(theirs);
+      expect(reply).toEqual({ seen: rings.current.seen[A] });
+      expect(descends(reply.seen as VClock, ringClock(theirs))).toBe(true);
+    });
+
     it('ignores the ring of another cluster', async () => {
       const { rings, gossip } = gossipOf(ringOf([A, B]));
       const before = rings.current;
@@ -60,6 +68,16 @@ describe('GossipService', () => {
     expect(client.sent.map((r) => [r.addr, r.pattern])).toEqual([['addr-b', Patterns.gossip]]);
     expect(memberOf(ringSent(client.sent[0]), B)?.status).toBe('valid');
     expect(memberOf(rings.current, C)?.status).toBe('joining');
+  });
+
+  it('records what a peer says it has seen when that is all its reply holds', async () => {
+    const { rings, gossip } = gossipOf(ringOf([A, B]), { down: [D], fanout: 1, answer: (req) => (req.pattern === Patterns.digest ? { same: false } : { seen: rings.current.seen[A] }) });
+    running = gossip;
+    gossip.onModuleInit();
+    rings.transact((r) => ({ kind: 'new-ring', ring: setMember(r, A, D, { status: 'joining', addr: 'addr-d', autoJoin: true }) }));
+    const adopted = rings.current.seen[A];
+    expect(rings.current.seen[B]).not.toEqual(adopted);
+    await until('b to be recorded as having seen the decision', () => clocksEqual(rings.current.seen[B] ?? {}, adopted), 10_000);
   });
 
   it('pushToAll exchanges with every peer and waits for them, a failing peer included', async () => {

@@ -8,7 +8,7 @@
  */
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Subscription } from 'rxjs';
-import { NodeConfig, NodeName, Ring, VClock, WireRing, clusterNodes, descends, memberOf, mergeClocks, ownershipOf, reconcile, ringCovers, ringDigest, ringFromWire, ringToWire } from '../../lib';
+import { NodeConfig, NodeName, Ring, VClock, WireRing, clusterNodes, descends, isVClock, memberOf, mergeClocks, ownershipOf, reconcile, ringCovers, ringDigest, ringFromWire, ringToWire } from '../../lib';
 import { CLUSTER_CLIENT, ClusterClient } from '../transport';
 import { RingManager } from './ring-manager.service';
 import { LivenessService } from '../membership/liveness.service';
@@ -19,6 +19,8 @@ import { Patterns } from '../transport/patterns';
 export interface GossipReply {
   /** our ring when the sender's was behind or diverged */
   readonly ring?: WireRing;
+  /** what we have seen, when that is all the sender's ring lacks (we adopted what it sent) */
+  readonly seen?: VClock;
 }
 
 /** The answer to a digest: whether the receiver's ring is in the same state. */
@@ -64,7 +66,10 @@ export class GossipService implements OnModuleInit, OnModuleDestroy {
     if (theirs.clusterId !== ours.clusterId) return {};
     this.merge(theirs);
     const now = await this.rings.durable();
-    return ringCovers(theirs, now) ? {} : { ring: ringToWire(now) };
+    if (ringCovers(theirs, now)) return {};
+    const self = this.config.node;
+    // Usually the sender lacks only our adoption of its ring: a clock, not the ring.
+    return ringCovers(theirs, now, self) && now.seen[self] ? { seen: now.seen[self] } : { ring: ringToWire(now) };
   }
 
   /** A peer's digest: is our ring in the same state? (`{}` for another cluster: nothing to exchange) */
@@ -143,6 +148,7 @@ export class GossipService implements OnModuleInit, OnModuleDestroy {
       const reply = await this.client.request<GossipReply>(addr, Patterns.gossip, { ring: ringToWire(await this.rings.durable()) }, { timeoutMs });
       this.liveness.heardFrom(node);
       if (reply?.ring) this.merge(ringFromWire(reply.ring));
+      else if (isVClock(reply?.seen)) this.receiveSeen(this.rings.current.clusterId, node, reply.seen);
     } catch (err) {
       this.logger.debug(`gossip to ${node} failed: ${(err as Error).message}`);
     }

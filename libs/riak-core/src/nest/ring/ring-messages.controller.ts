@@ -5,7 +5,7 @@
  */
 import { Controller } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
-import { NodeName, VClock, isNodeName, WireRing, ringFromWire, ringToWire } from '../../lib';
+import { NodeName, isNodeName, isVClock, WireRing, ringFromWire, ringToWire } from '../../lib';
 import { ClusterContext } from '../transport';
 import { Patterns } from '../transport/patterns';
 import { badRequest } from '../transport/rpc-errors';
@@ -28,10 +28,6 @@ function isRing(x: unknown): x is WireRing {
     typeof r.seen === 'object' &&
     (r.seenCurrent === undefined || (Array.isArray(r.seenCurrent) && r.seenCurrent.every((n) => isNodeName(n))))
   );
-}
-
-function isClock(x: unknown): x is VClock {
-  return !!x && typeof x === 'object' && !Array.isArray(x) && Object.values(x).every((n) => Number.isInteger(n) && (n as number) >= 0);
 }
 
 @Controller()
@@ -63,7 +59,7 @@ export class RingMessagesController {
 
   @MessagePattern(Patterns.seen)
   receiveSeen(@Payload() data: { clusterId?: unknown; node?: unknown; seen?: unknown }): { ok: true } {
-    if (typeof data?.clusterId !== 'string' || !isNodeName(data.node) || !isClock(data.seen)) throw badRequest('ring.seen needs clusterId, node and seen');
+    if (typeof data?.clusterId !== 'string' || !isNodeName(data.node) || !isVClock(data.seen)) throw badRequest('ring.seen needs clusterId, node and seen');
     this.gossip.receiveSeen(data.clusterId, data.node, data.seen);
     return { ok: true };
   }
