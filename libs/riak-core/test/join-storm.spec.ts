@@ -3,9 +3,11 @@
  * node joins the first at once; gossip and the claimant bring every node to the same balanced ring. Larger storms (10 to
  * 100 nodes) are timed by `npm run bench -- joinstorm`, not here: in one process their cost grows far faster than the
  * cluster, and 32 nodes took 48 s of the unit run.
+ *
+ * Once settled, the cluster's periodic gossip is a digest per round: no ring travels while every node holds the same one.
  */
 import { SimulatedCluster } from '../src/testing';
-import { clocksEqual, clusterNodes, memberOf, ownershipOf, ownedCounts, ringClock, ringReady, spreadViolations } from '../src';
+import { GossipService, clocksEqual, clusterNodes, memberOf, ownershipOf, ownedCounts, ringClock, ringDigest, ringReady, spreadViolations } from '../src';
 import { until } from '../src/testing/until';
 
 const NODES = 16;
@@ -47,4 +49,22 @@ describe(`a simulated cluster of ${NODES} nodes`, () => {
     expect(spreadViolations(owners, 4)).toBe(0);
     for (const n of all) expect(ownershipOf(n.rings.current).owners).toEqual(owners);
   }, 360000);
+
+  it('then gossips digests only: no ring travels while every node holds the same one', async () => {
+    const all = [...sim.nodes.values()];
+    // the seen-by entries converge a little after the ring settles
+    await until('every node to hold the same ring, seen-by entries included', () => new Set(all.map((n) => ringDigest(n.rings.current))).size === 1, 60000);
+    const rings = jest.spyOn(GossipService.prototype, 'receive');
+    const digests = jest.spyOn(GossipService.prototype, 'receiveDigest');
+    try {
+      const digest = ringDigest(all[0].rings.current);
+      // ten gossip rounds of every node
+      await until('every node to have answered a digest', () => new Set(digests.mock.instances).size === NODES && digests.mock.calls.length >= 10 * NODES, 60000);
+      expect(all.every((n) => ringDigest(n.rings.current) === digest)).toBe(true);
+      expect(rings).not.toHaveBeenCalled();
+    } finally {
+      rings.mockRestore();
+      digests.mockRestore();
+    }
+  }, 120000);
 });
