@@ -11,7 +11,7 @@
  * All nodes share this process's CPU, so past a few dozen nodes the wall time also measures the CPU
  * of running them all; messages per node do not depend on the machine.
  */
-import { encodeMsgpack, ringToWire } from '@ringnest/riak-core';
+import { DeliveryTrace, encodeMsgpack, ringToWire } from '@ringnest/riak-core';
 import { FAST_RUNTIME, SimulatedCluster } from '@ringnest/riak-core/testing';
 
 export interface JoinStormRow {
@@ -46,7 +46,7 @@ export async function joinStormBench(sizes: readonly number[], progress: (line: 
     let messages = 0;
     let bytes = 0;
     const ringSize = ringFor(nodes);
-    const onDelivery = (t: { kind: string; bytes: number }): void => {
+    const onDelivery = (t: DeliveryTrace): void => {
       if (t.kind !== 'reply') sent++;
       messages++;
       bytes += t.bytes;

@@ -145,10 +145,12 @@ export class GossipService implements OnModuleInit, OnModuleDestroy {
     const addr = memberOf(this.rings.current, node)?.addr;
     if (!addr) return;
     try {
-      const reply = await this.client.request<GossipReply>(addr, Patterns.gossip, { ring: ringToWire(await this.rings.durable()) }, { timeoutMs });
+      const ours = await this.rings.durable();
+      const reply = await this.client.request<GossipReply>(addr, Patterns.gossip, { ring: ringToWire(ours) }, { timeoutMs });
       this.liveness.heardFrom(node);
       if (reply?.ring) this.merge(ringFromWire(reply.ring));
-      else if (isVClock(reply?.seen)) this.receiveSeen(this.rings.current.clusterId, node, reply.seen);
+      // the peer's clock is of the cluster whose ring it was sent (this node may have left it since)
+      else if (isVClock(reply?.seen)) this.receiveSeen(ours.clusterId, node, reply.seen);
     } catch (err) {
       this.logger.debug(`gossip to ${node} failed: ${(err as Error).message}`);
     }
