@@ -28,6 +28,8 @@ describe('causal KV on 3 simulated nodes', () => {
   const sim = new SimulatedCluster({ ringSize: 16, network: { seed: 11, minDelayMs: 0, maxDelayMs: 2 }, imports: () => [KvModule.register({ deleteMode: { keep: false, graceMs: GRACE_MS }, maxSiblings: MAX_SIBLINGS })] });
   let a: SimNode, b: SimNode, c: SimNode;
   const kv = (n: SimNode) => n.get(KvService);
+  /** every node of the partition [a] | [b, c] sees the nodes across it as down */
+  const splitSeen = () => [b, c].every((x) => !a.liveness.isUp(x.name) && !x.liveness.isUp(a.name));
 
   beforeAll(async () => {
     [a, b, c] = [await sim.start('a'), await sim.start('b'), await sim.start('c')];
@@ -45,7 +47,7 @@ describe('causal KV on 3 simulated nodes', () => {
 
   it('keeps writes made on both sides of a partition as siblings, and a write with the context resolves them', async () => {
     sim.network.partition([a.addr], [b.addr, c.addr]);
-    await until('each side to see the other down', () => !a.liveness.isUp(b.name) && !b.liveness.isUp(a.name) && !c.liveness.isUp(a.name));
+    await until('each side to see the other down', splitSeen);
     await kv(a).store('split', 'left', q({ w: 1 }));
     await kv(b).store('split', 'right', q({ w: 1 }));
     sim.network.heal();
@@ -71,7 +73,7 @@ describe('causal KV on 3 simulated nodes', () => {
     if (!key) throw new Error('no key with its primaries on three nodes');
     sim.network.partition([a.addr], [b.addr, c.addr]);
     try {
-      await until('each side to see the other down', () => !a.liveness.isUp(b.name) && !b.liveness.isUp(a.name) && !c.liveness.isUp(a.name));
+      await until('each side to see the other down', splitSeen);
       expect(primaries(a, key)).toHaveLength(1);
       await expect(kv(a).store(key, 'minority', q({ w: 2, pw: 2 }))).rejects.toMatchObject({ kind: 'unavailable', code: 'insufficient_primaries' });
       await expect(kv(a).fetch(key, q({ r: 2, pr: 2 }))).rejects.toMatchObject({ kind: 'unavailable', code: 'insufficient_primaries' });
