@@ -7,6 +7,7 @@
  * single value pick one deterministically (see the ring's `resolve*` functions), so siblings never
  * make two nodes disagree about what the ring says.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { VClock, compareClocks, increment, mergeClocks, sortClock } from './vclock';
 
 export interface Versioned<T> {
@@ -39,7 +40,8 @@ export function mergeRegisters<T>(a: Register<T>, b: Register<T>): Register<T> {
     const c = compareClocks(a[0].clock, b[0].clock);
     if (c === 'after') return a;
     if (c === 'before') return b;
-    if (c === 'equal') return versionKey(a[0]) >= versionKey(b[0]) ? a : b;
+    // the same version received again (the usual case: no canonical form needed to see it)
+    if (c === 'equal') return isDeepStrictEqual(a[0].value, b[0].value) || versionKey(a[0]) >= versionKey(b[0]) ? a : b;
   }
   const all = [...a, ...b];
   const kept: Versioned<T>[] = [];

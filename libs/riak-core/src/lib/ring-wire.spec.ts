@@ -1,8 +1,8 @@
 import { ringSize } from './chash';
 import { claim } from './claim';
 import { Ring, freshRing, markSeen, ownershipOf, ringReady, ringsEqual, setMember, setOwnership } from './ring';
-import { ringDigest, ringFromWire, ringToWire } from './ring-wire';
-import { encodeMsgpack, scanMsgpack } from './wire/msgpack';
+import { ringBytes, ringDigest, ringFromPayload, ringFromWire, ringToWire } from './ring-wire';
+import { decodeMsgpack, encodeMsgpack, scanMsgpack } from './wire/msgpack';
 import { n } from '../testing/names';
 
 /** A settled ring of k members: each wrote its own record, the claimant the ownership, all have seen it. */
@@ -65,5 +65,24 @@ describe('the ring on the wire', () => {
     const digests = [ring, grown, adopted, { ...ring, clusterId: 'c2' }].map(ringDigest);
     expect(new Set(digests).size).toBe(4);
     expect(digests[0]).toMatch(/^[A-Za-z0-9+/]{27}=$/);
+  });
+
+  it('carries a ring as bytes encoded once per ring value, and reads it back from bytes or inline', () => {
+    const ring = settledRing(5);
+    const bytes = ringBytes(ring);
+    expect(ringBytes(ring)).toBe(bytes);
+    expect(decodeMsgpack(bytes)).toEqual(ringToWire(ring));
+    for (const payload of [bytes, new Uint8Array(bytes), ringToWire(ring)]) {
+      const back = ringFromPayload(payload);
+      expect(back && ringsEqual(back, ring)).toBe(true);
+      expect(back?.seen).toEqual(ring.seen);
+    }
+  });
+
+  it('reads nothing from a payload that is not a ring: garbage bytes, a msgpack non-ring, a ring missing a field', () => {
+    const { ownership: _dropped, ...noOwnership } = ringToWire(settledRing(2));
+    for (const payload of [new Uint8Array([0xc1]), encodeMsgpack({ format: 1 }), encodeMsgpack(noOwnership), noOwnership, 'ring', null, undefined, 7]) {
+      expect(ringFromPayload(payload)).toBeUndefined();
+    }
   });
 });

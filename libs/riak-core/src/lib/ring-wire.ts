@@ -9,7 +9,9 @@
  */
 import { createHash } from 'node:crypto';
 import { NodeName, Ring, nodeEntries, ringClock } from './ring';
+import { isNodeName } from './node-name';
 import { VClock, clocksEqual, sortClock } from './vclock';
+import { decodeMsgpack, encodeMsgpack } from './wire/msgpack';
 
 export interface WireRing extends Ring {
   /** nodes whose seen-by entry is the ring's own clock (absent from `seen`) */
@@ -38,19 +40,75 @@ export function ringFromWire(wire: WireRing): Ring {
   return { ...ring, seen };
 }
 
+/** The shape of a ring as received (its registers are checked where they are read). */
+export function isWireRing(x: unknown): x is WireRing {
+  if (!x || typeof x !== 'object') return false;
+  const r = x as Partial<WireRing>;
+  return (
+    r.format === 1 &&
+    typeof r.clusterId === 'string' &&
+    typeof r.app === 'string' &&
+    typeof r.ringSize === 'number' &&
+    !!r.members &&
+    typeof r.members === 'object' &&
+    Array.isArray(r.ownership) &&
+    !!r.seen &&
+    typeof r.seen === 'object' &&
+    (r.seenCurrent === undefined || (Array.isArray(r.seenCurrent) && r.seenCurrent.every((n) => isNodeName(n))))
+  );
+}
+
+const encoded = new WeakMap<Ring, Buffer>();
+
+/**
+ * The ring as gossip carries it: the msgpack bytes of {@link ringToWire}, encoded once per ring
+ * value. A ring is offered to many peers (and answered to many) while it is current, so the
+ * message around it carries these bytes instead of packing the ring again each time.
+ */
+export function ringBytes(ring: Ring): Buffer {
+  let bytes = encoded.get(ring);
+  if (bytes === undefined) {
+    bytes = encodeMsgpack(ringToWire(ring));
+    encoded.set(ring, bytes);
+  }
+  return bytes;
+}
+
+/**
+ * A ring received as bytes ({@link ringBytes}) or, from a peer that sends it inline, as a
+ * decoded object; `undefined` when it is neither a msgpack value nor shaped like a ring. The bytes
+ * are decoded with the same budget as a frame (they are inside one, so they are bounded by it).
+ */
+export function ringFromPayload(payload: unknown): Ring | undefined {
+  let wire: unknown = payload;
+  if (payload instanceof Uint8Array) {
+    try {
+      wire = decodeMsgpack(payload);
+    } catch {
+      return undefined;
+    }
+  }
+  return isWireRing(wire) ? ringFromWire(wire) : undefined;
+}
+
 const digests = new WeakMap<Ring, string>();
 
 /**
  * A short digest of what gossip compares (`ring.digest`): the cluster, the ring's clock and every
- * seen-by entry, in a canonical order. Two rings with the same digest hold the same state (the
+ * seen-by entry (`*` for one equal to the ring's clock), in a canonical order. Two rings with the same digest hold the same state (the
  * clock names every write; see `ringCovers`), so periodic gossip between nodes that agree sends 20
  * bytes instead of the ring. Computed once per ring value.
  */
 export function ringDigest(ring: Ring): string {
   let digest = digests.get(ring);
   if (digest === undefined) {
-    const hash = createHash('sha1').update(ring.clusterId).update('\n').update(JSON.stringify(sortClock(ringClock(ring))));
-    for (const node of Object.keys(ring.seen).sort()) hash.update(`\n${node}=`).update(JSON.stringify(sortClock(ring.seen[node as NodeName])));
+    const clock = ringClock(ring);
+    const hash = createHash('sha1').update(ring.clusterId).update('\n').update(JSON.stringify(sortClock(clock)));
+    // a settled ring's seen-by entries are its own clock: named as such, not sorted and written again
+    for (const node of Object.keys(ring.seen).sort()) {
+      const seen = ring.seen[node as NodeName];
+      hash.update(`\n${node}=`).update(clocksEqual(seen, clock) ? '*' : JSON.stringify(sortClock(seen)));
+    }
     digest = hash.digest('base64');
     digests.set(ring, digest);
   }

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { NodeName, Ring, memberOf, ringToWire, setMember, stagedChanges } from '../../lib';
+import { NodeName, Ring, memberOf, ringBytes, setMember, stagedChanges } from '../../lib';
 import { ClusterRequestError } from '../transport';
 import { Patterns } from '../transport/patterns';
 import type { GossipService } from '../ring/gossip.service';
@@ -39,7 +39,7 @@ describe('MembershipService', () => {
 
   describe('join', () => {
     const cluster = ringOf([B, C]);
-    const answer = (req: SentRequest) => (req.pattern === Patterns.ringGet ? { node: B, ring: ringToWire(cluster) } : {});
+    const answer = (req: SentRequest) => (req.pattern === Patterns.ringGet ? { node: B, ring: ringBytes(cluster) } : {});
 
     it("fetches the target's ring, adopts it with this node joining, and announces the join to the target", async () => {
       const m = membershipOf(A, undefined, { answer });

@@ -19,11 +19,11 @@ import {
   messages,
   plan,
   planId,
-  ringFromWire,
+  ringFromPayload,
+  isNodeName,
   stageChange,
   stagedChanges,
   transition,
-  WireRing,
   NodeName,
 } from '../../lib';
 import { CLUSTER_CLIENT, ClusterClient, ClusterRequestError } from '../transport';
@@ -75,16 +75,19 @@ export class MembershipService {
   /** Join the cluster of the node whose cluster transport listens at `target` (host:port). */
   async join(target: string, auto: boolean): Promise<string> {
     if (sameAddr(target, this.config.clusterAddr)) throw new ClusterRefusal('self-join', messages.selfJoin());
-    let theirs: { node: NodeName; ring: WireRing };
+    let theirs: { node?: unknown; ring?: unknown };
     try {
       theirs = await this.client.request(target, Patterns.ringGet, {}, { timeoutMs: this.options.requestTimeoutMs });
     } catch (err) {
       if (err instanceof ClusterRequestError && err.code === 'remote') throw err;
       throw new ClusterRefusal('unreachable', messages.unreachable(target));
     }
+    // a node that answers without a ring (not a Ringnest node of this protocol) cannot be joined
+    const targetRing = ringFromPayload(theirs?.ring);
+    if (!targetRing || !isNodeName(theirs.node)) throw new ClusterRefusal('unreachable', messages.unreachable(target));
     const result = joinCluster({
       own: this.rings.current,
-      target: ringFromWire(theirs.ring),
+      target: targetRing,
       targetNode: theirs.node,
       self: this.config.node,
       selfAddr: this.config.clusterAddr,

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Ring, VClock, WireRing, clocksEqual, descends, markSeen, memberOf, ringClock, ringDigest, ringFromWire, ringToWire, setMember } from '../../lib';
+import { Ring, VClock, clocksEqual, descends, markSeen, memberOf, ringBytes, ringClock, ringDigest, ringFromPayload, ringToWire, setMember } from '../../lib';
 import { until } from '../../testing/until';
 import { Patterns } from '../transport/patterns';
 import { GossipService } from './gossip.service';
@@ -17,7 +17,7 @@ function gossipOf(ring: Ring, opts: { answer?: (req: SentRequest) => unknown; do
 }
 
 const D = n('d@127.0.0.1');
-const ringSent = (req: SentRequest) => ringFromWire((req.data as { ring: WireRing }).ring);
+const ringSent = (req: SentRequest) => ringFromPayload((req.data as { ring: unknown }).ring) as Ring;
 
 describe('GossipService', () => {
   let running: GossipService | undefined;
@@ -40,7 +40,7 @@ describe('GossipService', () => {
       const behind = rings.current;
       rings.transact((r) => ({ kind: 'new-ring', ring: setMember(r, A, C, { status: 'joining', addr: addrOf(C), autoJoin: true }) }));
       const reply = await gossip.receive(behind);
-      expect(reply.ring && memberOf(ringFromWire(reply.ring), C)?.status).toBe('joining');
+      expect(reply.ring && memberOf(ringFromPayload(reply.ring) as Ring, C)?.status).toBe('joining');
       expect(await gossip.receive(rings.current)).toEqual({});
     });
 
@@ -61,7 +61,7 @@ describe('GossipService', () => {
     });
   });
 
-  it('pushTo sends the ring to an address and merges the ring in the reply', async () => {
+  it('pushTo sends the ring to an address and merges the ring in the reply (here sent inline, not as bytes: both are read)', async () => {
     const peerRing = setMember(ringOf([A, B]), B, C, { status: 'joining', addr: addrOf(C), autoJoin: true });
     const { rings, client, gossip } = gossipOf(ringOf([A, B]), { answer: () => ({ ring: ringToWire(peerRing) }) });
     await gossip.pushTo('addr-b');
@@ -134,7 +134,7 @@ describe('GossipService', () => {
     const peerRing = setMember(base, B, C, { status: 'joining', addr: addrOf(C), autoJoin: true });
     const { rings, client, gossip } = gossipOf(setMember(base, A, D, { status: 'joining', addr: 'addr-d', autoJoin: true }), {
       intervalMs: 20,
-      answer: (req) => (req.pattern === Patterns.digest ? { same: false } : { ring: ringToWire(peerRing) }),
+      answer: (req) => (req.pattern === Patterns.digest ? { same: false } : { ring: ringBytes(peerRing) }),
     });
     running = gossip;
     gossip.onModuleInit();

@@ -8,7 +8,7 @@
  */
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Subscription } from 'rxjs';
-import { NodeConfig, NodeName, Ring, VClock, WireRing, clusterNodes, descends, isVClock, memberOf, mergeClocks, ownershipOf, reconcile, ringCovers, ringDigest, ringFromWire, ringToWire } from '../../lib';
+import { NodeConfig, NodeName, Ring, VClock, clusterNodes, descends, isVClock, memberOf, mergeClocks, ownershipOf, reconcile, ringBytes, ringCovers, ringDigest, ringFromPayload } from '../../lib';
 import { CLUSTER_CLIENT, ClusterClient } from '../transport';
 import { RingManager } from './ring-manager.service';
 import { LivenessService } from '../membership/liveness.service';
@@ -17,8 +17,8 @@ import { RuntimeOptions } from '../node/runtime-options';
 import { Patterns } from '../transport/patterns';
 
 export interface GossipReply {
-  /** our ring when the sender's was behind or diverged */
-  readonly ring?: WireRing;
+  /** our ring when the sender's was behind or diverged ({@link ringBytes}) */
+  readonly ring?: Uint8Array;
   /** what we have seen, when that is all the sender's ring lacks (we adopted what it sent) */
   readonly seen?: VClock;
 }
@@ -69,7 +69,7 @@ export class GossipService implements OnModuleInit, OnModuleDestroy {
     if (ringCovers(theirs, now)) return {};
     const self = this.config.node;
     // Usually the sender lacks only our adoption of its ring: a clock, not the ring.
-    return ringCovers(theirs, now, self) && now.seen[self] ? { seen: now.seen[self] } : { ring: ringToWire(now) };
+    return ringCovers(theirs, now, self) && now.seen[self] ? { seen: now.seen[self] } : { ring: ringBytes(now) };
   }
 
   /** A peer's digest: is our ring in the same state? (`{}` for another cluster: nothing to exchange) */
@@ -85,8 +85,8 @@ export class GossipService implements OnModuleInit, OnModuleDestroy {
 
   /** Push the ring to one node's address (used right after joining). */
   async pushTo(addr: string, timeoutMs = this.options.requestTimeoutMs): Promise<void> {
-    const reply = await this.client.request<GossipReply>(addr, Patterns.gossip, { ring: ringToWire(await this.rings.durable()) }, { timeoutMs });
-    if (reply?.ring) this.merge(ringFromWire(reply.ring));
+    const reply = await this.client.request<GossipReply>(addr, Patterns.gossip, { ring: ringBytes(await this.rings.durable()) }, { timeoutMs });
+    this.mergeReply(reply);
   }
 
   private scheduleBurst(): void {
@@ -146,14 +146,21 @@ export class GossipService implements OnModuleInit, OnModuleDestroy {
     if (!addr) return;
     try {
       const ours = await this.rings.durable();
-      const reply = await this.client.request<GossipReply>(addr, Patterns.gossip, { ring: ringToWire(ours) }, { timeoutMs });
+      const reply = await this.client.request<GossipReply>(addr, Patterns.gossip, { ring: ringBytes(ours) }, { timeoutMs });
       this.liveness.heardFrom(node);
-      if (reply?.ring) this.merge(ringFromWire(reply.ring));
+      if (reply?.ring !== undefined) this.mergeReply(reply);
       // the peer's clock is of the cluster whose ring it was sent (this node may have left it since)
       else if (isVClock(reply?.seen)) this.receiveSeen(ours.clusterId, node, reply.seen);
     } catch (err) {
       this.logger.debug(`gossip to ${node} failed: ${(err as Error).message}`);
     }
+  }
+
+  /** The ring a peer answered with, if it is one (a malformed answer is dropped). */
+  private mergeReply(reply: GossipReply | undefined): void {
+    const theirs = reply?.ring === undefined ? undefined : ringFromPayload(reply.ring);
+    if (theirs) this.merge(theirs);
+    else if (reply?.ring !== undefined) this.logger.debug('dropped a gossip reply whose ring is malformed');
   }
 
   private merge(theirs: Ring): void {

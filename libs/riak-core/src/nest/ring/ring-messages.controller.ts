@@ -5,30 +5,13 @@
  */
 import { Controller } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
-import { NodeName, isNodeName, isVClock, WireRing, ringFromWire, ringToWire } from '../../lib';
+import { NodeName, isNodeName, isVClock, ringBytes, ringFromPayload } from '../../lib';
 import { ClusterContext } from '../transport';
 import { Patterns } from '../transport/patterns';
 import { badRequest } from '../transport/rpc-errors';
 import { LivenessService } from '../membership/liveness.service';
 import { RingManager } from './ring-manager.service';
 import { DigestReply, GossipReply, GossipService } from './gossip.service';
-
-function isRing(x: unknown): x is WireRing {
-  if (!x || typeof x !== 'object') return false;
-  const r = x as Partial<WireRing>;
-  return (
-    r.format === 1 &&
-    typeof r.clusterId === 'string' &&
-    typeof r.app === 'string' &&
-    typeof r.ringSize === 'number' &&
-    !!r.members &&
-    typeof r.members === 'object' &&
-    Array.isArray(r.ownership) &&
-    !!r.seen &&
-    typeof r.seen === 'object' &&
-    (r.seenCurrent === undefined || (Array.isArray(r.seenCurrent) && r.seenCurrent.every((n) => isNodeName(n))))
-  );
-}
 
 @Controller()
 export class RingMessagesController {
@@ -39,15 +22,16 @@ export class RingMessagesController {
   ) {}
 
   @MessagePattern(Patterns.ringGet)
-  async ringGet(): Promise<{ node: NodeName; ring: WireRing }> {
-    return { node: this.rings.self, ring: ringToWire(await this.rings.durable()) };
+  async ringGet(): Promise<{ node: NodeName; ring: Uint8Array }> {
+    return { node: this.rings.self, ring: ringBytes(await this.rings.durable()) };
   }
 
   @MessagePattern(Patterns.gossip)
   receiveGossip(@Payload() data: { ring?: unknown }, @Ctx() ctx: ClusterContext): Promise<GossipReply> {
-    if (!isRing(data?.ring)) throw badRequest('ring.gossip needs a ring');
+    const ring = ringFromPayload(data?.ring);
+    if (!ring) throw badRequest('ring.gossip needs a ring');
     this.liveness.heardFrom(ctx.getPeerNode());
-    return this.gossip.receive(ringFromWire(data.ring));
+    return this.gossip.receive(ring);
   }
 
   @MessagePattern(Patterns.digest)
