@@ -6,13 +6,16 @@
  * messages each node sent on average (all kinds: gossip, seen, pings, claimant), the ring versions
  * the first node adopted on the way (the rounds of agreement: each is a decision or a transfer's
  * completion that had to spread), and, once settled, the ring's size on the wire and the traffic per
- * node and second of a cluster at rest (periodic gossip and pings).
+ * node and second of a cluster at rest (periodic gossip and pings). Last, one more decision is made
+ * on the settled cluster (a node writes its own record again): how long until every node holds it,
+ * in ms and gossip intervals beside log2(nodes), and how many rings each node sent meanwhile (an
+ * epidemic reaches everyone in O(log n) rounds with O(1) rings sent per node).
  *
  * All nodes share this process's CPU, so past a few dozen nodes the wall time also measures the CPU
  * of running them all; messages per node do not depend on the machine.
  */
-import { DeliveryTrace, encodeMsgpack, ringToWire } from '@ringnest/riak-core';
-import { FAST_RUNTIME, SimulatedCluster } from '@ringnest/riak-core/testing';
+import { DeliveryTrace, VClock, descends, memberOf, ringBytes, ringClock, setMember } from '@ringnest/riak-core';
+import { FAST_RUNTIME, SimNode, SimulatedCluster } from '@ringnest/riak-core/testing';
 
 export interface JoinStormRow {
   readonly nodes: number;
@@ -27,10 +30,60 @@ export interface JoinStormRow {
   /** at rest: messages (requests and replies) and bytes each node sends per second */
   readonly restMessagesPerNodeSecond: number;
   readonly restBytesPerNodeSecond: number;
+  /** one decision made on the settled cluster: ms until every node held it */
+  readonly spreadMs: number;
+  /** the same in gossip intervals, beside log2(nodes) for comparison */
+  readonly spreadIntervals: number;
+  /** rings each node sent (in requests or replies) while it spread: the rest are digests and pings */
+  readonly spreadRingsPerNode: number;
 }
 
 /** How long the settled cluster's traffic is counted. */
 const REST_MS = 3000;
+
+/**
+ * One decision on a settled cluster: `decider` writes its own member record again (same value, a
+ * new version), which every node must adopt. Resolves with the ms until the last node held it,
+ * timed from each node's ring changes (not by polling).
+ */
+async function spreadOneDecision(nodes: readonly SimNode[], decider: SimNode): Promise<number> {
+  let target: VClock | undefined;
+  const holds = (n: SimNode): boolean => target !== undefined && descends(ringClock(n.rings.current), target);
+  let waiting = nodes.length;
+  let last = 0;
+  let done: () => void = () => undefined;
+  const all = new Promise<void>((resolve) => (done = resolve));
+  const seen = new Set<SimNode>();
+  const note = (n: SimNode): void => {
+    if (seen.has(n) || !holds(n)) return;
+    seen.add(n);
+    last = performance.now();
+    if (--waiting === 0) done();
+  };
+  const subs = nodes.map((n) => n.rings.changes$.subscribe(() => note(n)));
+  try {
+    const t0 = performance.now();
+    decider.rings.transact((ring) => {
+      const me = memberOf(ring, decider.name);
+      if (!me) throw new Error(`${decider.name} is not in its own ring`);
+      const next = setMember(ring, decider.name, decider.name, { ...me });
+      target = ringClock(next);
+      return { kind: 'new-ring', ring: next };
+    });
+    for (const n of nodes) note(n);
+    // a timer that holds the process open: the simulated nodes' own timers do not
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`a decision reached ${nodes.length - waiting} of ${nodes.length} nodes in 60 s`)), 60000)));
+    try {
+      await Promise.race([all, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+    return last - t0;
+  } finally {
+    for (const s of subs) s.unsubscribe();
+  }
+}
 
 /** The smallest power-of-two ring of at least 64 partitions and two per node. */
 export function ringFor(nodes: number): number {
@@ -46,7 +99,9 @@ export async function joinStormBench(sizes: readonly number[], progress: (line: 
     let messages = 0;
     let bytes = 0;
     const ringSize = ringFor(nodes);
+    let countRing: ((t: DeliveryTrace) => void) | undefined;
     const onDelivery = (t: DeliveryTrace): void => {
+      countRing?.(t);
       if (t.kind !== 'reply') sent++;
       messages++;
       bytes += t.bytes;
@@ -70,21 +125,35 @@ export async function joinStormBench(sizes: readonly number[], progress: (line: 
       const r0 = performance.now();
       await new Promise((resolve) => setTimeout(resolve, REST_MS));
       const rest = ((performance.now() - r0) / 1000) * nodes;
+      const [restMessages, restBytes] = [messages, bytes];
+      const settledRingBytes = ringBytes(first.rings.current).length;
+      let ringsSent = 0;
+      countRing = (t) => {
+        if (t.bytes >= settledRingBytes / 2) ringsSent++;
+      };
+      const spreadMs = await spreadOneDecision(started, started[started.length - 1]);
+      countRing = undefined;
+      const spreadRingsPerNode = ringsSent / nodes;
+      const interval = FAST_RUNTIME.gossipIntervalMs ?? 100;
       const row: JoinStormRow = {
         nodes,
         ringSize,
         seconds,
-        gossipIntervals: (seconds * 1000) / (FAST_RUNTIME.gossipIntervalMs ?? 100),
+        gossipIntervals: (seconds * 1000) / interval,
         messagesPerNode,
         ringVersions,
-        ringBytes: encodeMsgpack(ringToWire(first.rings.current)).length,
-        restMessagesPerNodeSecond: messages / rest,
-        restBytesPerNodeSecond: bytes / rest,
+        ringBytes: settledRingBytes,
+        restMessagesPerNodeSecond: restMessages / rest,
+        restBytesPerNodeSecond: restBytes / rest,
+        spreadMs,
+        spreadIntervals: spreadMs / interval,
+        spreadRingsPerNode,
       };
       rows.push(row);
       progress(
         `  ${nodes} nodes (ring ${ringSize}): settled in ${seconds.toFixed(1)} s = ${row.gossipIntervals.toFixed(0)} gossip intervals, ${messagesPerNode.toFixed(0)} messages sent per node, ${ringVersions} ring versions; ` +
-          `ring ${row.ringBytes} bytes on the wire; at rest ${row.restMessagesPerNodeSecond.toFixed(1)} messages and ${Math.round(row.restBytesPerNodeSecond)} bytes per node per second`,
+          `ring ${row.ringBytes} bytes on the wire; at rest ${row.restMessagesPerNodeSecond.toFixed(1)} messages and ${Math.round(row.restBytesPerNodeSecond)} bytes per node per second; ` +
+          `one more decision reached every node in ${spreadMs.toFixed(0)} ms = ${row.spreadIntervals.toFixed(1)} gossip intervals (log2 ${nodes} = ${Math.log2(nodes).toFixed(1)}), ${spreadRingsPerNode.toFixed(1)} rings sent per node`,
       );
     } finally {
       await sim.stop();
@@ -94,7 +163,8 @@ export async function joinStormBench(sizes: readonly number[], progress: (line: 
 }
 
 export function joinStormTable(rows: readonly JoinStormRow[]): string {
-  const head = 'nodes  ring  seconds  gossip intervals  messages/node  ring versions  ring bytes  at rest: msgs/node/s  bytes/node/s';
+  const head =
+    'nodes  ring  seconds  gossip intervals  messages/node  ring versions  ring bytes  at rest: msgs/node/s  bytes/node/s  one decision: ms  intervals  log2(nodes)  rings/node';
   const row = (r: JoinStormRow): string =>
     [
       String(r.nodes).padStart(5),
@@ -106,6 +176,10 @@ export function joinStormTable(rows: readonly JoinStormRow[]): string {
       String(r.ringBytes).padStart(10),
       r.restMessagesPerNodeSecond.toFixed(1).padStart(20),
       Math.round(r.restBytesPerNodeSecond).toString().padStart(12),
+      r.spreadMs.toFixed(0).padStart(17),
+      r.spreadIntervals.toFixed(1).padStart(9),
+      Math.log2(r.nodes).toFixed(1).padStart(11),
+      r.spreadRingsPerNode.toFixed(1).padStart(10),
     ].join('  ');
   return [head, ...rows.map(row)].join('\n');
 }
