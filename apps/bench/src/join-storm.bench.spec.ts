@@ -16,6 +16,7 @@ describe('the join-storm bench', () => {
     expect(row.ringBytes).toBeGreaterThan(100);
     expect(row.restMessagesPerNodeSecond).toBeGreaterThan(0);
     expect(row.restBytesPerNodeSecond).toBeGreaterThan(0);
+    expect(row.restCores).toBeGreaterThan(0);
     expect(row.spreadMs).toBeGreaterThan(0);
     expect(row.spreadIntervals).toBeCloseTo(row.spreadMs / 100);
     expect(row.spreadRingsPerNode).toBeGreaterThan(0);

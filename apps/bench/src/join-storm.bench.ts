@@ -30,6 +30,8 @@ export interface JoinStormRow {
   /** at rest: messages (requests and replies) and bytes each node sends per second */
   readonly restMessagesPerNodeSecond: number;
   readonly restBytesPerNodeSecond: number;
+  /** at rest: the CPU this process used, in cores (all the nodes together; the machine has a few) */
+  readonly restCores: number;
   /** one decision made on the settled cluster: ms until every node held it */
   readonly spreadMs: number;
   /** the same in gossip intervals, beside log2(nodes) for comparison */
@@ -123,8 +125,12 @@ export async function joinStormBench(sizes: readonly number[], progress: (line: 
       const messagesPerNode = sent / nodes;
       [messages, bytes] = [0, 0];
       const r0 = performance.now();
+      const cpu0 = process.cpuUsage();
       await new Promise((resolve) => setTimeout(resolve, REST_MS));
-      const rest = ((performance.now() - r0) / 1000) * nodes;
+      const cpu = process.cpuUsage(cpu0);
+      const restWallMs = performance.now() - r0;
+      const rest = (restWallMs / 1000) * nodes;
+      const restCores = (cpu.user + cpu.system) / 1000 / restWallMs;
       const [restMessages, restBytes] = [messages, bytes];
       const settledRingBytes = ringBytes(first.rings.current).length;
       let ringsSent = 0;
@@ -145,6 +151,7 @@ export async function joinStormBench(sizes: readonly number[], progress: (line: 
         ringBytes: settledRingBytes,
         restMessagesPerNodeSecond: restMessages / rest,
         restBytesPerNodeSecond: restBytes / rest,
+        restCores,
         spreadMs,
         spreadIntervals: spreadMs / interval,
         spreadRingsPerNode,
@@ -152,7 +159,7 @@ export async function joinStormBench(sizes: readonly number[], progress: (line: 
       rows.push(row);
       progress(
         `  ${nodes} nodes (ring ${ringSize}): settled in ${seconds.toFixed(1)} s = ${row.gossipIntervals.toFixed(0)} gossip intervals, ${messagesPerNode.toFixed(0)} messages sent per node, ${ringVersions} ring versions; ` +
-          `ring ${row.ringBytes} bytes on the wire; at rest ${row.restMessagesPerNodeSecond.toFixed(1)} messages and ${Math.round(row.restBytesPerNodeSecond)} bytes per node per second; ` +
+          `ring ${row.ringBytes} bytes on the wire; at rest ${row.restMessagesPerNodeSecond.toFixed(1)} messages and ${Math.round(row.restBytesPerNodeSecond)} bytes per node per second, ${restCores.toFixed(2)} cores; ` +
           `one more decision reached every node in ${spreadMs.toFixed(0)} ms = ${row.spreadIntervals.toFixed(1)} gossip intervals (log2 ${nodes} = ${Math.log2(nodes).toFixed(1)}), ${spreadRingsPerNode.toFixed(1)} rings sent per node`,
       );
     } finally {
@@ -164,7 +171,7 @@ export async function joinStormBench(sizes: readonly number[], progress: (line: 
 
 export function joinStormTable(rows: readonly JoinStormRow[]): string {
   const head =
-    'nodes  ring  seconds  gossip intervals  messages/node  ring versions  ring bytes  at rest: msgs/node/s  bytes/node/s  one decision: ms  intervals  log2(nodes)  rings/node';
+    'nodes  ring  seconds  gossip intervals  messages/node  ring versions  ring bytes  at rest: msgs/node/s  bytes/node/s  cores  one decision: ms  intervals  log2(nodes)  rings/node';
   const row = (r: JoinStormRow): string =>
     [
       String(r.nodes).padStart(5),
@@ -176,6 +183,7 @@ export function joinStormTable(rows: readonly JoinStormRow[]): string {
       String(r.ringBytes).padStart(10),
       r.restMessagesPerNodeSecond.toFixed(1).padStart(20),
       Math.round(r.restBytesPerNodeSecond).toString().padStart(12),
+      r.restCores.toFixed(2).padStart(5),
       r.spreadMs.toFixed(0).padStart(17),
       r.spreadIntervals.toFixed(1).padStart(9),
       Math.log2(r.nodes).toFixed(1).padStart(11),
