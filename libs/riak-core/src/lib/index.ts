@@ -3,6 +3,7 @@ export * from './vclock';
 export * from './mvreg';
 export * from './ring';
 export * from './ring-wire';
+export * from './gossip-tree';
 export * from './claim';
 export * from './claimant';
 export * from './membership';

@@ -7,7 +7,7 @@ import { CONFIG_VARIABLES, DEFAULT_AAE_CONCURRENCY, DEFAULT_AAE_EXCHANGE_INTERVA
 export interface RuntimeOptions {
   /** periodic gossip to one random peer */
   readonly gossipIntervalMs: number;
-  /** after a change, gossip to this many random peers (O(log n) rounds to converge) */
+  /** after a change, send the ring to this many children in the gossip tree (log_fanout(n) + 1 hops to reach all) */
   readonly gossipFanout: number;
   /** at most one gossip burst per this interval */
   readonly gossipMinIntervalMs: number;

@@ -92,31 +92,26 @@ describe('GossipService', () => {
     expect(client.sent.every((r) => r.pattern === Patterns.gossip && r.opts?.timeoutMs === 1000)).toBe(true);
   });
 
-  it('offers a decision of this node at once to `gossipFanout` peers, reachable ones first: the digest, then the ring to a peer that differs', async () => {
-    // d (the joining node of the decision) is unreachable too, so b is the one reachable peer
-    const { rings, liveness, client, gossip } = gossipOf(ringOf([A, B, C]), { down: [C, D], fanout: 1, answer: (req) => (req.pattern === Patterns.digest ? { same: false } : {}) });
+  it('sends a decision of this node at once to its child in the gossip tree: the ring itself (the child cannot have it yet), no digest first', async () => {
+    // a, b, c, d sorted: with fanout 1, a's child is b
+    const { rings, liveness, client, gossip } = gossipOf(ringOf([A, B, C]), { down: [C, D], fanout: 1, answer: () => ({}) });
     running = gossip;
     gossip.onModuleInit();
     rings.transact((r) => ({ kind: 'new-ring', ring: setMember(r, A, D, { status: 'joining', addr: 'addr-d', autoJoin: true }) }));
-    await until('the decision to be gossiped', () => client.sent.length >= 2, 10_000);
-    expect(client.sent.map((r) => [r.addr, r.pattern])).toEqual([
-      [addrOf(B), Patterns.digest],
-      [addrOf(B), Patterns.gossip],
-    ]);
-    expect(client.sent[0].data).toEqual({ clusterId: rings.current.clusterId, digest: ringDigest(rings.current) });
-    expect(memberOf(ringSent(client.sent[1]), D)?.status).toBe('joining');
+    await until('the decision to be gossiped', () => client.sent.length >= 1, 10_000);
+    expect(client.sent.map((r) => [r.addr, r.pattern])).toEqual([[addrOf(B), Patterns.gossip]]);
+    expect(memberOf(ringSent(client.sent[0]), D)?.status).toBe('joining');
     await until('b to count as heard from', () => liveness.heard.includes(B), 10_000);
   });
 
-  it('sends no ring to a peer whose digest is ours', async () => {
-    const { rings, client, gossip } = gossipOf(ringOf([A, B]), { fanout: 1, answer: () => ({ same: true }) });
+  it('sends a decision to the children of a child that is down instead', async () => {
+    // b, a's child, is down: its own child c gets the ring
+    const { rings, client, gossip } = gossipOf(ringOf([A, B, C]), { down: [B, D], fanout: 1, answer: () => ({}) });
     running = gossip;
     gossip.onModuleInit();
     rings.transact((r) => ({ kind: 'new-ring', ring: setMember(r, A, D, { status: 'joining', addr: 'addr-d', autoJoin: true }) }));
-    await until('the digest to be offered', () => client.sent.length >= 1, 10_000);
-    // the reply is handled within a few turns of the event loop
-    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-    expect(client.sent.map((r) => r.pattern)).toEqual([Patterns.digest]);
+    await until('the decision to be gossiped', () => client.sent.length >= 1, 10_000);
+    expect(client.sent.map((r) => [r.addr, r.pattern])).toEqual([[addrOf(C), Patterns.gossip]]);
   });
 
   it('asks a random peer every interval whether its ring has our digest: a few bytes while both agree', async () => {

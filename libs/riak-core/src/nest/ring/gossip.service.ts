@@ -1,14 +1,16 @@
 /**
- * Ring gossip (riak_core_gossip): push-pull exchange of whole rings, preceded by a digest. A change
- * is offered at once to `gossipFanout` random peers (so news reaches everyone in O(log n) rounds),
- * and every `gossipIntervalMs` to one random peer, which repairs lost messages. An offer is the
- * ring's digest (`ring.digest`); only a peer whose ring differs gets the whole ring (`ring.gossip`),
- * and answers with its own if ours lacks something. Late in an epidemic most peers already hold
- * the news, so most offers cost a few bytes. Bursts are rate-limited.
+ * Ring gossip (riak_core_gossip): push-pull exchange of whole rings. A node that makes or adopts a
+ * decision sends its ring at once to its `gossipFanout` children in the cyclic tree of the members
+ * (lib/gossip-tree.ts, riak_core's recursive gossip; a child that is down is replaced by its own
+ * children), so news reaches every member in about log_fanout(n) + 1 hops with one ring sent per
+ * node and child. Every `gossipIntervalMs` it also offers its ring's digest (`ring.digest`) to one
+ * random peer, which repairs lost messages and subtrees a down node cut off; only a peer whose ring
+ * differs gets the whole ring (`ring.gossip`), and it answers with its own if ours lacks something.
+ * Bursts are rate-limited.
  */
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Subscription } from 'rxjs';
-import { NodeConfig, NodeName, Ring, VClock, clusterNodes, descends, isVClock, memberOf, mergeClocks, ownershipOf, reconcile, ringBytes, ringCovers, ringDigest, ringFromPayload } from '../../lib';
+import { NodeConfig, NodeName, Ring, VClock, clusterNodes, descends, gossipChildren, isVClock, memberOf, mergeClocks, ownershipOf, reconcile, ringBytes, ringCovers, ringDigest, ringFromPayload } from '../../lib';
 import { CLUSTER_CLIENT, ClusterClient } from '../transport';
 import { RingManager } from './ring-manager.service';
 import { LivenessService } from '../membership/liveness.service';
@@ -95,7 +97,8 @@ export class GossipService implements OnModuleInit, OnModuleDestroy {
     this.burst = setTimeout(() => {
       this.burst = undefined;
       this.lastBurst = Date.now();
-      this.offerTo(this.randomPeers(this.options.gossipFanout));
+      // a child rarely has the news yet (it hears it from this node): the ring, no digest first
+      for (const node of this.burstPeers()) void this.exchange(node, this.options.requestTimeoutMs);
     }, wait);
     this.burst.unref();
   }
@@ -170,6 +173,18 @@ export class GossipService implements OnModuleInit, OnModuleDestroy {
 
   private peers(): NodeName[] {
     return clusterNodes(this.rings.current).filter((n) => n !== this.config.node);
+  }
+
+  /** A decision's burst: this node's children in the gossip tree, a child that is down replaced by its own children. */
+  private burstPeers(): NodeName[] {
+    const members = clusterNodes(this.rings.current);
+    const self = this.config.node;
+    const out: NodeName[] = [];
+    for (const child of gossipChildren(members, self, this.options.gossipFanout)) {
+      const reachable = this.liveness.isUp(child) ? [child] : gossipChildren(members, child, this.options.gossipFanout);
+      for (const node of reachable) if (node !== self && !out.includes(node)) out.push(node);
+    }
+    return out;
   }
 
   /** Random peers, preferring reachable ones. */
