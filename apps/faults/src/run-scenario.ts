@@ -7,8 +7,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FaultCluster, NetKind } from './cluster/fault-cluster';
-import { HistoryOp, pairOps, toJsonl } from './history/history';
-import { SetCheck, availabilityBetween, checkSets } from './history/set-checker';
+import { toJsonl } from './history/history';
+import { SetCheck, acknowledgedThrough, availabilityBetween, checkSets } from './history/set-checker';
 import { Scenario } from './scenarios';
 import { KvTarget, Quorum, SetClient } from './workload/set-client';
 import { Recorder, Workload, prng } from './workload/workload';
@@ -38,7 +38,7 @@ export interface RunResult {
   readonly convergedMs: number | undefined;
   /** share of ok operations completed during the fault */
   readonly faultAvailability: number | undefined;
-  /** writes acknowledged through cut-off nodes (strict: must be 0), counted from 3 s into the cut (failure detection) */
+  /** writes acknowledged through cut-off nodes (strict: must be 0), counted from 3 s into the cut (failure detection) until it begins to heal */
   readonly cutOffAcks: number | undefined;
   readonly history: string;
   readonly notes: readonly string[];
@@ -67,7 +67,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
   };
   const QUORUM = QUORUMS[o.quorum];
   const config = o.versioning === 'lww' ? `${o.quorum}, last-writer-wins` : o.quorum;
-  let cut: { nodes: readonly number[]; from: number } | undefined;
+  let cut: { nodes: readonly number[]; from: number; to?: number } | undefined;
   const historyFile = join(o.dir, 'history.jsonl');
   const kv = (scenario.app ?? 'api') === 'api';
   const cluster = await FaultCluster.start({ count: scenario.nodes, members: scenario.members, app: scenario.app, net: o.net, dir: o.dir, env: o.versioning === 'lww' ? { KV_VERSIONING: 'lww' } : {} });
@@ -95,6 +95,9 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
       client,
       quorum: QUORUM,
       cutOff: (nodes) => (cut = { nodes, from: recorder.now() }),
+      healing: () => {
+        if (cut && cut.to === undefined) cut.to = recorder.now();
+      },
       afterSettle: (check) => checks.push(check),
     });
     faultTo = recorder.now();
@@ -139,20 +142,10 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     check,
     convergedMs,
     faultAvailability: availabilityBetween(recorder.ops, faultFrom, faultTo),
-    cutOffAcks: cut ? acknowledgedThrough(recorder.ops, cut.nodes.map((i) => cluster.nodes[i].name), cut.from + DETECTION_MS, faultTo) : undefined,
+    cutOffAcks: cut ? acknowledgedThrough(recorder.ops, cut.nodes.map((i) => cluster.nodes[i].name), cut.from + DETECTION_MS, cut.to ?? faultTo) : undefined,
     history: historyFile,
     notes,
     violations,
     error,
   };
-}
-
-/** Writes (add, delete) invoked through `nodes` within [from, to] that were acknowledged. */
-function acknowledgedThrough(ops: readonly HistoryOp[], nodes: readonly string[], from: number, to: number): number {
-  let n = 0;
-  for (const { invoke, end } of pairOps(ops)) {
-    if (invoke.f === 'read' || !invoke.node || !nodes.includes(invoke.node)) continue;
-    if (invoke.time >= from && invoke.time <= to && end?.type === 'ok' && !(invoke.f === 'delete' && (end.saw ?? []).length === 0)) n++;
-  }
-  return n;
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { HistoryOp, fromJsonl, pairOps, toJsonl } from './history';
-import { availability, availabilityBetween, checkSets } from './set-checker';
+import { acknowledgedThrough, availability, availabilityBetween, checkSets } from './set-checker';
 
 let clock = 0;
 const at = () => ++clock;
@@ -110,6 +110,28 @@ describe('availability', () => {
     ]);
     expect(availabilityBetween(h, 1000, 2000)).toBe(0.5);
     expect(availabilityBetween(h, 5000, 6000)).toBeUndefined();
+  });
+});
+
+describe('acknowledgedThrough (writes a cut-off node acknowledged)', () => {
+  const write = (process: number, node: string, invokedAt: number, endedAt: number, type: HistoryOp['type'] = 'ok', f: HistoryOp['f'] = 'add', saw: string[] = []): HistoryOp[] => [
+    { process, type: 'invoke', f, key: 'k', element: `${process}`, time: invokedAt, node },
+    { process, type, f, key: 'k', element: `${process}`, time: endedAt, node, saw },
+  ];
+
+  it('counts the writes through the cut-off node acknowledged between the detection bound and the start of the heal', () => {
+    const h: HistoryOp[] = [
+      ...write(1, 'cut', 3500, 3600), // acknowledged while cut off: counted
+      ...write(2, 'cut', 2000, 2100), // before failure detection: not counted
+      ...write(3, 'cut', 7950, 8150), // invoked before the heal began at 8000, acknowledged after it: not counted
+      ...write(4, 'other', 4000, 4100), // through a node that is not cut off
+      ...write(5, 'cut', 4000, 6000, 'fail'),
+      ...write(6, 'cut', 4000, 4200, 'ok', 'delete', ['x']), // a delete that removed something: counted
+      ...write(7, 'cut', 4000, 4200, 'ok', 'delete', []), // a delete that saw nothing wrote nothing
+      { process: 8, type: 'invoke', f: 'read', key: 'k', time: 4000, node: 'cut' },
+      { process: 8, type: 'ok', f: 'read', key: 'k', time: 4100, node: 'cut', read: [] },
+    ];
+    expect(acknowledgedThrough(h, ['cut'], 3000, 8000)).toBe(2);
   });
 });
 

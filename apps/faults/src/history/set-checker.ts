@@ -131,3 +131,17 @@ export function availabilityBetween(history: readonly HistoryOp[], from: number,
   }
   return all === 0 ? undefined : ok / all;
 }
+
+/**
+ * Writes (add, delete) invoked through `nodes` at `from` or later and acknowledged by `to` (the
+ * moment the fault began to heal): a write acknowledged after that may have reached its primaries
+ * over the healed network.
+ */
+export function acknowledgedThrough(ops: readonly HistoryOp[], nodes: readonly string[], from: number, to: number): number {
+  let n = 0;
+  for (const { invoke, end } of pairOps(ops)) {
+    if (invoke.f === 'read' || !invoke.node || !nodes.includes(invoke.node)) continue;
+    if (invoke.time >= from && end?.type === 'ok' && end.time <= to && !(invoke.f === 'delete' && (end.saw ?? []).length === 0)) n++;
+  }
+  return n;
+}

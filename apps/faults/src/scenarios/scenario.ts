@@ -16,6 +16,8 @@ export interface ScenarioContext {
    * strict configuration no write through them may be acknowledged.
    */
   cutOff(nodes: readonly number[]): void;
+  /** the fault starts to heal now (`holdFor` says so before it heals): acknowledgements from here on may be legitimate */
+  healing(): void;
   sleep(ms: number): Promise<void>;
   /** the clients' HTTP operations and quorum, for a scenario's own keys */
   readonly client: SetClient;
@@ -55,6 +57,7 @@ export async function holdFor(ctx: ScenarioContext, ms: number, heal: () => Prom
     await ctx.sleep(ms);
   } finally {
     ctx.note(healed);
+    ctx.healing();
     await heal();
   }
 }
