@@ -51,16 +51,15 @@ const REST_MS = 3000;
 async function spreadOneDecision(nodes: readonly SimNode[], decider: SimNode): Promise<number> {
   let target: VClock | undefined;
   const holds = (n: SimNode): boolean => target !== undefined && descends(ringClock(n.rings.current), target);
-  let waiting = nodes.length;
   let last = 0;
   let done: () => void = () => undefined;
   const all = new Promise<void>((resolve) => (done = resolve));
-  const seen = new Set<SimNode>();
+  const holding = new Set<SimNode>();
   const note = (n: SimNode): void => {
-    if (seen.has(n) || !holds(n)) return;
-    seen.add(n);
+    if (holding.has(n) || !holds(n)) return;
+    holding.add(n);
     last = performance.now();
-    if (--waiting === 0) done();
+    if (holding.size === nodes.length) done();
   };
   const subs = nodes.map((n) => n.rings.changes$.subscribe(() => note(n)));
   try {
@@ -75,7 +74,7 @@ async function spreadOneDecision(nodes: readonly SimNode[], decider: SimNode): P
     for (const n of nodes) note(n);
     // a timer that holds the process open: the simulated nodes' own timers do not
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`a decision reached ${nodes.length - waiting} of ${nodes.length} nodes in 60 s`)), 60000)));
+    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`a decision reached ${holding.size} of ${nodes.length} nodes in 60 s`)), 60000)));
     try {
       await Promise.race([all, timeout]);
     } finally {

@@ -95,9 +95,9 @@ const digests = new WeakMap<Ring, string>();
 
 /**
  * A short digest of what gossip compares (`ring.digest`): the cluster, the ring's clock and every
- * seen-by entry (`*` for one equal to the ring's clock), in a canonical order. Two rings with the same digest hold the same state (the
- * clock names every write; see `ringCovers`), so periodic gossip between nodes that agree sends 20
- * bytes instead of the ring. Computed once per ring value.
+ * seen-by entry (`*` for one equal to the ring's clock), in a canonical order. Two rings with the
+ * same digest hold the same state (the clock names every write; see `ringCovers`), so periodic
+ * gossip between nodes that agree sends 20 bytes instead of the ring. Computed once per ring value.
  */
 export function ringDigest(ring: Ring): string {
   let digest = digests.get(ring);
