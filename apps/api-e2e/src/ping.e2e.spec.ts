@@ -4,6 +4,10 @@
  * `other-ping` and `preflist` through the CLI, fallbacks after a kill -9, and bad input.
  */
 import { NodeProcess, TestCluster, ringnest, until, waitSettled } from './support/cluster';
+import { pool } from './support/kv';
+
+/** CLI processes run at once when one is run per key. */
+const CLI_AT_ONCE = 4;
 
 interface Pong {
   pong: string;
@@ -162,7 +166,8 @@ describe('preference lists of a four-node cluster after a kill -9', () => {
   it('lists 3 primaries on distinct nodes, then a fallback in place of the dead node within 10 s; ping answers from a fallback', async () => {
     const [q1, , q3] = nodes;
     const before = new Map<string, string[]>();
-    for (const key of keys) {
+    // one CLI process per key, a few at a time (each is mostly a Node start)
+    await pool(keys, CLI_AT_ONCE, async (key) => {
       const res = await ringnest([...at(q1), 'preflist', 'store', key, '3']);
       expect(res.code).toBe(0);
       const entries = lines(res.stdout);
@@ -174,7 +179,7 @@ describe('preference lists of a four-node cluster after a kill -9', () => {
       }
       expect(new Set(parsed.map(([, node]) => node)).size).toBe(3);
       before.set(key, entries);
-    }
+    });
     const dead = q3.spec.name;
     const hit = keys.filter((k) => before.get(k)?.some((line) => line.split(' ')[1] === dead));
     expect(hit.length).toBeGreaterThan(0);
@@ -197,13 +202,13 @@ describe('preference lists of a four-node cluster after a kill -9', () => {
     }, 10000);
 
     // What the CLI prints now, for every key the dead node served.
-    for (const key of hit) {
+    await pool(hit, CLI_AT_ONCE, async (key) => {
       const res = await ringnest([...at(q1), 'preflist', 'store', key, '3']);
       expect(res.stdout).not.toContain(dead);
       const deadLine = (before.get(key) ?? []).find((line) => line.split(' ')[1] === dead) ?? '';
       const partition = deadLine.split(' ')[0];
       expect(lines(res.stdout).some((line) => new RegExp(`^${partition} \\S+ fallback$`).test(line) && up.has(line.split(' ')[1]))).toBe(true);
-    }
+    });
 
     // Sloppy quorum for ping: the same partition answers from an up node.
     const answer = await ringnest([...at(q1), 'other-ping', pingKey.key]);
