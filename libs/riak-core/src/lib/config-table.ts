@@ -132,7 +132,7 @@ export const CONFIG_VARIABLES = configVariables({
   HANDOFF_CONCURRENCY: {
     kind: integerBetween(1, 64),
     default: DEFAULT_HANDOFF_CONCURRENCY,
-    meaning: "outbound handoffs running at once on this node (riak's `transfer_limit`)",
+    meaning: "outbound handoffs running at once on this node (riak's `transfer_limit`); transfers of partitions holding no data here run beside them",
   },
   HANDOFF_BATCH_ITEMS: { kind: integerBetween(1, 100000), default: DEFAULT_HANDOFF_BATCH_ITEMS, meaning: 'items per handoff batch' },
   AAE: {

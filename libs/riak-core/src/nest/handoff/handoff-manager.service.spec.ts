@@ -27,7 +27,7 @@ const INDEX = p(1);
 type Cmd = { op: 'put'; key: string; value: string } | { op: 'get'; key: string };
 
 class MapVnode implements Vnode<Cmd> {
-  private readonly data = new Map<string, string>();
+  protected readonly data = new Map<string, string>();
   constructor(private readonly deleted: string[] = []) {}
   delete(): void {
     this.deleted.push(...this.data.keys());
@@ -274,5 +274,49 @@ describe('HandoffManager: an ownership transfer the ring drops after the handoff
     expect(t.client.batches).toEqual([1]);
     expect(t.client.forwarded).toContainEqual({ op: 'put', key: 'late', value: 'late' });
     expect(t.deleted.sort()).toEqual(['before', 'late']);
+  });
+});
+
+describe('HandoffManager.movesNothing: whether a transfer of a partition moves data from this node', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+
+  /** A vnode that can tell whether it holds data. */
+  class SizedVnode extends MapVnode {
+    isEmpty(): boolean {
+      return this.data.size === 0;
+    }
+  }
+
+  async function withServices(services: Record<string, () => Vnode<Cmd>>, check: (m: VnodeMaster, h: HandoffManager) => Promise<void>): Promise<void> {
+    const rings = new FakeRings(ringWith([]));
+    const config = { node: A } as NodeConfig;
+    const options = { ...DEFAULT_RUNTIME_OPTIONS, hintedHandoffIntervalMs: 60_000 };
+    const registry = new ServiceRegistry();
+    for (const [name, create] of Object.entries(services)) registry.register({ name, create });
+    const liveness = { isUp: () => true } as unknown as LivenessService;
+    const m = new VnodeMaster(config, options, new TargetClient(), rings as unknown as RingManager, registry, liveness);
+    const h = new HandoffManager(config, options, new TargetClient(), rings as unknown as RingManager, registry, m, { changes$: new Subject(), isUp: () => true } as unknown as NodeWatcher);
+    try {
+      await check(m, h);
+    } finally {
+      await m.onModuleDestroy();
+    }
+  }
+
+  it('is true on a node that runs no vnode service', async () => {
+    await withServices({}, async (_m, h) => expect(await h.movesNothing(INDEX)).toBe(true));
+  });
+
+  it("follows the vnodes' isEmpty, and is true only when every service's vnode of the partition is empty", async () => {
+    await withServices({ a: () => new SizedVnode(), b: () => new SizedVnode() }, async (m, h) => {
+      expect(await h.movesNothing(INDEX)).toBe(true);
+      await m.syncCommand({ index: INDEX, node: A }, 'b', { op: 'put', key: 'k', value: 'v' });
+      expect(await h.movesNothing(INDEX)).toBe(false);
+      expect(await h.movesNothing(p(2))).toBe(true);
+    });
+  });
+
+  it('counts a vnode that cannot tell (no isEmpty) as holding data', async () => {
+    await withServices({ map: () => new MapVnode() }, async (_m, h) => expect(await h.movesNothing(INDEX)).toBe(false));
   });
 });

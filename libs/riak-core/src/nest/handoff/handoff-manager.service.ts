@@ -103,6 +103,19 @@ export class HandoffManager implements HandoffRunner, OnModuleInit, OnModuleDest
   }
 
   /**
+   * HandoffRunner: whether partition `index` has nothing here to hand off. A vnode that cannot tell
+   * (no `isEmpty`) or fails to answer counts as holding data.
+   */
+  async movesNothing(index: PartitionIndex): Promise<boolean> {
+    for (const def of this.registry.all()) {
+      const worker = this.master.worker(def.name, index);
+      const empty = await worker.call((v) => (v.isEmpty ? v.isEmpty() : false)).catch(() => false);
+      if (!empty) return false;
+    }
+    return true;
+  }
+
+  /**
    * Apply a batch received from a sending node to the local vnode. A batch the vnode refuses fails
    * this request (the sender retries its handoff) and leaves the vnode running: bad data from a peer
    * is not a fault of the vnode. So does a batch for a vnode that is itself handing off.

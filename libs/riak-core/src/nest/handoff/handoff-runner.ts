@@ -5,11 +5,18 @@
  * every service; on a node that runs no vnode service it only asks the new owner to acknowledge
  * the partition (`handoff.ownership`).
  */
-import { Transfer } from '../../lib';
+import { PartitionIndex, Transfer } from '../../lib';
 
 export const HANDOFF_RUNNER = Symbol('HANDOFF_RUNNER');
 
 export interface HandoffRunner {
   /** Move `transfer.index` from this node to `transfer.to` (at `targetAddr`); reject to retry later. */
   run(transfer: Transfer, targetAddr: string): Promise<void>;
+  /**
+   * Optional: true when this node holds nothing of partition `index` to move (no vnode service
+   * runs here, or every service's vnode of it says it is empty). Such a transfer is one round trip
+   * and moves no data, so the transfer service runs it without waiting for one of the
+   * `transferConcurrency` slots, which bound the data a node moves at once.
+   */
+  movesNothing?(index: PartitionIndex): Promise<boolean>;
 }

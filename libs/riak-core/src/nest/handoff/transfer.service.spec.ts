@@ -9,6 +9,19 @@ import { p } from '../../testing/names';
 /** A handoff runner whose runs stay open until the test settles them. */
 class HeldRunner implements HandoffRunner {
   readonly runs: { transfer: Transfer; addr: string; done: () => void; fail: (err: Error) => void }[] = [];
+  /** partitions asked about with movesNothing, in order */
+  readonly asked: number[] = [];
+  /** partitions holding no data here, when the runner answers movesNothing at all */
+  constructor(private readonly empty?: ReadonlySet<number>) {}
+
+  get movesNothing(): HandoffRunner['movesNothing'] {
+    const empty = this.empty;
+    if (!empty) return undefined;
+    return async (index) => {
+      this.asked.push(index);
+      return empty.has(index);
+    };
+  }
 
   run(transfer: Transfer, addr: string): Promise<void> {
     return new Promise((done, fail) => this.runs.push({ transfer, addr, done, fail }));
@@ -22,7 +35,7 @@ class HeldRunner implements HandoffRunner {
 }
 
 /** Node a's transfer service; the ring has a → b for partitions 1 and 2, a → c for 3, and b → c for 4. */
-function transfersOf(opts: { concurrency?: number; retryMs?: number } = {}) {
+function transfersOf(opts: { concurrency?: number; retryMs?: number; empty?: ReadonlySet<number> } = {}) {
   let ring = ringOf([A, B, C]);
   const next: Transfer[] = [
     { index: p(1), from: A, to: B, status: 'awaiting' },
@@ -32,7 +45,7 @@ function transfersOf(opts: { concurrency?: number; retryMs?: number } = {}) {
   ];
   ring = setOwnership(ring, A, { ...ownershipOf(ring), next });
   const rings = ringManager(A, ring);
-  const runner = new HeldRunner();
+  const runner = new HeldRunner(opts.empty);
   const service = new TransferService({ ...QUIET, transferConcurrency: opts.concurrency ?? 8, transferRetryMs: opts.retryMs ?? QUIET.transferRetryMs }, runner, rings);
   return { rings, runner, service };
 }
@@ -98,5 +111,43 @@ describe('TransferService', () => {
       ring: setOwnership(r, A, { ...ownershipOf(r), next: [...ownershipOf(r).next, { index: p(5), from: A, to: C, status: 'awaiting' }] }),
     }));
     await until('partition 5 to start', () => t.runner.runs.some((r) => r.transfer.index === 5 && r.addr === addrOf(C)), 10_000);
+  });
+
+  it('once the slots are full, still starts the transfers of partitions that hold nothing here, and asks of each partition once', async () => {
+    // partitions 1 and 3 hold no data; 2 does
+    const t = transfersOf({ concurrency: 1, empty: new Set([1, 3]) });
+    running = t.service;
+    t.service.onModuleInit();
+    // partition 1 takes the one slot without being asked; 2 holds data and waits; 3 runs beside
+    await until('partition 3 to start', () => t.runner.runs.length === 2, 10_000);
+    expect(t.runner.runs.map((r) => r.transfer.index)).toEqual([1, 3]);
+    expect(t.runner.asked).toEqual([2, 3]);
+    expect(t.service.activeTransfers().map((a) => [a.transfer.index, a.light])).toEqual([
+      [1, false],
+      [3, true],
+    ]);
+    // 3's completion changes the ring and schedules again: 2 is not asked again, and still waits for the slot
+    t.runner.open(3).done();
+    await until('partition 3 to be complete in the ring', () => statusOf(t, 3) === 'complete', 10_000);
+    expect(t.runner.runs.map((r) => r.transfer.index)).toEqual([1, 3]);
+    expect(t.runner.asked).toEqual([2, 3]);
+    // the slot frees: 2 starts in it
+    t.runner.open(1).done();
+    await until('partition 2 to start', () => t.runner.runs.length === 3, 10_000);
+    expect(t.runner.runs[2].transfer.index).toBe(2);
+    expect(t.service.activeTransfers().map((a) => [a.transfer.index, a.light])).toEqual([[2, false]]);
+  });
+
+  it('without a runner that can tell, every transfer waits for a slot', async () => {
+    const t = transfersOf({ concurrency: 1 });
+    running = t.service;
+    t.service.onModuleInit();
+    t.rings.transact((r) => ({
+      kind: 'new-ring',
+      ring: setOwnership(r, A, { ...ownershipOf(r), next: [...ownershipOf(r).next, { index: p(5), from: A, to: C, status: 'awaiting' }] }),
+    }));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(t.runner.runs.map((r) => r.transfer.index)).toEqual([1]);
+    expect(t.service.waiting().map((w) => w.index)).toEqual([2, 3, 5]);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Drives the ownership transfers whose source is this node: for each pending `next` entry from
- * this node, runs the handoff (at most `transferConcurrency` at once), then marks the transfer
+ * this node, runs the handoff (at most `transferConcurrency` at once, beside which transfers of
+ * partitions holding no data here run without a slot: they move nothing), then marks the transfer
  * complete in the ring; the claimant turns completed transfers into ownership. A failed handoff is
  * retried after `transferRetryMs`; the source keeps the partition until the claimant flips it.
  */
@@ -15,7 +16,12 @@ import { RuntimeOptions } from '../node/runtime-options';
 export interface ActiveTransfer {
   readonly transfer: Transfer;
   readonly startedAt: number;
+  /** started outside the concurrency slots: the partition held no data here */
+  readonly light: boolean;
 }
+
+/** Transfers of partitions holding no data that may run at once beside the `transferConcurrency` slots. */
+const LIGHT_AT_ONCE = 32;
 
 @Injectable()
 export class TransferService implements OnModuleInit, OnModuleDestroy {
@@ -24,6 +30,10 @@ export class TransferService implements OnModuleInit, OnModuleDestroy {
   private readonly retryAt = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private sub: Subscription | undefined;
+  /** waiting transfers found to hold data here: they wait for a slot */
+  private readonly holdsData = new Set<string>();
+  private scheduling = false;
+  private again = false;
 
   constructor(
     @Inject(RUNTIME_OPTIONS) private readonly options: RuntimeOptions,
@@ -54,30 +64,78 @@ export class TransferService implements OnModuleInit, OnModuleDestroy {
     );
   }
 
+  /** Start what may start now; one pass at a time (a pass may wait to learn whether a partition holds data). */
   private schedule(): void {
-    const now = Date.now();
-    for (const t of this.waiting()) {
-      if (this.active.size >= this.options.transferConcurrency) return;
-      const key = transferKey(t);
-      if ((this.retryAt.get(key) ?? 0) > now) continue;
-      const addr = memberOf(this.rings.current, t.to)?.addr;
-      if (!addr) continue;
-      this.active.set(key, { transfer: t, startedAt: now });
-      this.runner
-        .run(t, addr)
-        .then(() => {
-          this.retryAt.delete(key);
-          this.markComplete(t);
-        })
-        .catch((err: unknown) => {
-          this.retryAt.set(key, Date.now() + this.options.transferRetryMs);
-          this.logger.warn(`transfer of partition ${t.index} to ${t.to} failed, retrying: ${(err as Error).message}`);
-        })
-        .finally(() => {
-          this.active.delete(key);
-          this.schedule();
-        });
+    if (this.scheduling) {
+      this.again = true;
+      return;
     }
+    this.scheduling = true;
+    this.startWaiting()
+      .catch((err: unknown) => this.logger.warn(`scheduling transfers failed: ${(err as Error).message}`))
+      .finally(() => {
+        this.scheduling = false;
+        if (this.again) {
+          this.again = false;
+          this.schedule();
+        }
+      });
+  }
+
+  /**
+   * Start waiting transfers in ring order while a slot is free. Once the slots are full, a transfer
+   * of a partition that holds nothing here still starts (it moves no data: one round trip), up to
+   * LIGHT_AT_ONCE of them; one found to hold data waits for a slot and is not asked again.
+   */
+  private async startWaiting(): Promise<void> {
+    const waiting = this.waiting();
+    const keys = new Set(waiting.map(transferKey));
+    for (const key of this.holdsData) if (!keys.has(key)) this.holdsData.delete(key);
+    for (const t of waiting) {
+      const key = transferKey(t);
+      if ((this.retryAt.get(key) ?? 0) > Date.now()) continue;
+      let light = false;
+      if (this.slotsInUse() >= this.options.transferConcurrency) {
+        if (!this.runner.movesNothing || this.holdsData.has(key) || this.lightInUse() >= LIGHT_AT_ONCE) continue;
+        light = await this.runner.movesNothing(t.index);
+        if (!light) {
+          this.holdsData.add(key);
+          continue;
+        }
+        // the ring may have dropped or given this transfer away meanwhile
+        if (!this.waiting().some((x) => transferKey(x) === key)) continue;
+      }
+      const addr = memberOf(this.rings.current, t.to)?.addr;
+      if (addr) this.start(t, key, addr, light);
+    }
+  }
+
+  private start(t: Transfer, key: string, addr: string, light: boolean): void {
+    this.active.set(key, { transfer: t, startedAt: Date.now(), light });
+    this.runner
+      .run(t, addr)
+      .then(() => {
+        this.retryAt.delete(key);
+        this.markComplete(t);
+      })
+      .catch((err: unknown) => {
+        this.retryAt.set(key, Date.now() + this.options.transferRetryMs);
+        this.logger.warn(`transfer of partition ${t.index} to ${t.to} failed, retrying: ${(err as Error).message}`);
+      })
+      .finally(() => {
+        this.active.delete(key);
+        this.schedule();
+      });
+  }
+
+  private slotsInUse(): number {
+    let n = 0;
+    for (const a of this.active.values()) if (!a.light) n++;
+    return n;
+  }
+
+  private lightInUse(): number {
+    return this.active.size - this.slotsInUse();
   }
 
   private markComplete(t: Transfer): void {
