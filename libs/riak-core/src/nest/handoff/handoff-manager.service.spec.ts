@@ -316,7 +316,12 @@ describe('HandoffManager.movesNothing: whether a transfer of a partition moves d
     });
   });
 
-  it('counts a vnode that cannot tell (no isEmpty) as holding data', async () => {
+  it('counts a vnode that folds but cannot tell (no isEmpty) as holding data', async () => {
     await withServices({ map: () => new MapVnode() }, async (_m, h) => expect(await h.movesNothing(INDEX)).toBe(false));
+  });
+
+  it('counts a vnode that cannot hand anything off (no fold) as empty', async () => {
+    const stateless: Vnode<'ping', string> = { handleCommand: () => reply('pong') };
+    await withServices({ ping: () => stateless as unknown as Vnode<Cmd> }, async (_m, h) => expect(await h.movesNothing(INDEX)).toBe(true));
   });
 });

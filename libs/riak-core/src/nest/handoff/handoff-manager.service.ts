@@ -103,13 +103,14 @@ export class HandoffManager implements HandoffRunner, OnModuleInit, OnModuleDest
   }
 
   /**
-   * HandoffRunner: whether partition `index` has nothing here to hand off. A vnode that cannot tell
-   * (no `isEmpty`) or fails to answer counts as holding data.
+   * HandoffRunner: whether partition `index` has nothing here to hand off: every service's vnode of
+   * it either cannot hand anything off (no `fold`, like a vnode that keeps no data) or says it is
+   * empty. A vnode that folds but cannot tell (no `isEmpty`), or fails to answer, counts as holding data.
    */
   async movesNothing(index: PartitionIndex): Promise<boolean> {
     for (const def of this.registry.all()) {
       const worker = this.master.worker(def.name, index);
-      const empty = await worker.call((v) => (v.isEmpty ? v.isEmpty() : false)).catch(() => false);
+      const empty = await worker.call((v) => (!v.fold ? true : v.isEmpty ? v.isEmpty() : false)).catch(() => false);
       if (!empty) return false;
     }
     return true;
