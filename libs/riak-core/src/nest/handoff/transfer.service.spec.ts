@@ -11,6 +11,8 @@ class HeldRunner implements HandoffRunner {
   readonly runs: { transfer: Transfer; addr: string; done: () => void; fail: (err: Error) => void }[] = [];
   /** partitions asked about with movesNothing, in order */
   readonly asked: number[] = [];
+  /** movesNothing rejects (the runner could not tell) */
+  failAsking = false;
   /** partitions holding no data here, when the runner answers movesNothing at all */
   constructor(private readonly empty?: ReadonlySet<number>) {}
 
@@ -19,6 +21,7 @@ class HeldRunner implements HandoffRunner {
     if (!empty) return undefined;
     return async (index) => {
       this.asked.push(index);
+      if (this.failAsking) throw new Error('vnode did not answer');
       return empty.has(index);
     };
   }
@@ -149,5 +152,17 @@ describe('TransferService', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(t.runner.runs.map((r) => r.transfer.index)).toEqual([1]);
     expect(t.service.waiting().map((w) => w.index)).toEqual([2, 3, 5]);
+  });
+
+  it('counts a partition the runner fails to answer about as holding data', async () => {
+    const t = transfersOf({ concurrency: 1, empty: new Set([2, 3]) });
+    t.runner.failAsking = true;
+    running = t.service;
+    t.service.onModuleInit();
+    await until('partitions 2 and 3 to be asked about', () => t.runner.asked.length === 2, 10_000);
+    expect(t.runner.runs.map((r) => r.transfer.index)).toEqual([1]);
+    t.runner.open(1).done();
+    await until('partition 2 to start in the free slot', () => t.runner.runs.length === 2, 10_000);
+    expect(t.service.activeTransfers().map((a) => [a.transfer.index, a.light])).toEqual([[2, false]]);
   });
 });

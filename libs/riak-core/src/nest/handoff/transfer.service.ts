@@ -34,6 +34,7 @@ export class TransferService implements OnModuleInit, OnModuleDestroy {
   private readonly holdsData = new Set<string>();
   private scheduling = false;
   private again = false;
+  private stopped = false;
 
   constructor(
     @Inject(RUNTIME_OPTIONS) private readonly options: RuntimeOptions,
@@ -42,6 +43,7 @@ export class TransferService implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
+    this.stopped = false;
     this.sub = this.rings.changes$.subscribe(() => this.schedule());
     this.timer = setInterval(() => this.schedule(), Math.max(100, Math.floor(this.options.transferRetryMs / 2)));
     this.timer.unref();
@@ -49,6 +51,7 @@ export class TransferService implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
+    this.stopped = true;
     this.sub?.unsubscribe();
     if (this.timer) clearInterval(this.timer);
   }
@@ -66,6 +69,7 @@ export class TransferService implements OnModuleInit, OnModuleDestroy {
 
   /** Start what may start now; one pass at a time (a pass may wait to learn whether a partition holds data). */
   private schedule(): void {
+    if (this.stopped) return;
     if (this.scheduling) {
       this.again = true;
       return;
@@ -97,7 +101,8 @@ export class TransferService implements OnModuleInit, OnModuleDestroy {
       let light = false;
       if (this.slotsInUse() >= this.options.transferConcurrency) {
         if (!this.runner.movesNothing || this.holdsData.has(key) || this.lightInUse() >= LIGHT_AT_ONCE) continue;
-        light = await this.runner.movesNothing(t.index);
+        light = await this.runner.movesNothing(t.index).catch(() => false);
+        if (this.stopped) return;
         if (!light) {
           this.holdsData.add(key);
           continue;
