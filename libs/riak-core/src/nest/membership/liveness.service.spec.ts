@@ -108,3 +108,59 @@ describe('LivenessService around a peer restart (TCP)', () => {
     expect(REFUSALS_FOR_DOWN).toBe(2);
   });
 });
+
+describe("LivenessService: this node's own pauses", () => {
+  let liveness: LivenessService | undefined;
+  beforeAll(() => Logger.overrideLogger(false));
+  afterEach(() => {
+    liveness?.onModuleDestroy();
+    liveness = undefined;
+  });
+
+  /** Node a probing b every 20 ms, b down after 200 ms of silence; `answer` says how b answers a probe. */
+  function detector(answer: () => Promise<unknown>) {
+    const ring = setMember(freshRing({ app: 't', clusterId: 'c', ringSize: ringSize(8), node: A, addr: '127.0.0.1:1' }), A, B, { status: 'valid', addr: '127.0.0.1:2', autoJoin: false });
+    const rings = { current: ring, self: A } as unknown as RingManager;
+    let probes = 0;
+    const fake = { request: () => (probes++, answer()), peerAlive: () => undefined } as unknown as TcpClusterClient;
+    const options: RuntimeOptions = { ...DEFAULT_RUNTIME_OPTIONS, pingIntervalMs: 20, downAfterMs: 200 };
+    const l = new LivenessService({ node: A } as NodeConfig, options, fake, rings);
+    liveness = l;
+    l.onModuleInit();
+    return { liveness: l, probes: () => probes };
+  }
+
+  it('a peer that answers is not marked down because this node stalled for longer than downAfterMs', async () => {
+    jest.useFakeTimers();
+    try {
+      // b answers each probe when the test says so (its reply read from the network)
+      const pending: (() => void)[] = [];
+      const d = detector(() => new Promise((resolve) => pending.push(() => resolve({ services: [] }))));
+      const answer = async () => {
+        for (const reply of pending.splice(0)) reply();
+        await Promise.resolve();
+      };
+      jest.advanceTimersByTime(20); // round 1: probe sent
+      await answer();
+      jest.advanceTimersByTime(20); // round 2: probe sent; b's answer is on its way...
+      // ...when this node's event loop is blocked for 3 × downAfterMs: the clock moves, no timer runs
+      jest.setSystemTime(Date.now() + 600);
+      jest.advanceTimersByTime(20); // round 3 runs late, before the answer that waited is read
+      await answer();
+      jest.advanceTimersByTime(20);
+      await answer();
+      expect(d.liveness.isUp(B)).toBe(true);
+      expect(d.liveness.downTransitions).toBe(0);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('a silent peer is still marked down after downAfterMs', async () => {
+    const d = detector(() => new Promise(() => undefined));
+    const t0 = Date.now();
+    await until('b to be down', () => !d.liveness.isUp(B));
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(200);
+    expect(d.liveness.downTransitions).toBe(1);
+  });
+});

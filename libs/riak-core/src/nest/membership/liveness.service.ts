@@ -4,7 +4,8 @@
  * in a row (a probe interval apart) mark a peer down, so one transient error does not send its
  * partitions to fallbacks and back by hinted handoff; silence marks it down after `downAfterMs`;
  * a request from the peer marks it up and ends the backoff of this node's link to it. A peer starts as up (optimistic, like a fresh Erlang distribution link) until a probe says
- * otherwise. Changes are published on `changes$` for the node watcher.
+ * otherwise. Silence is timed in the time this node itself was running: a probe round that comes
+ * late (a blocked event loop, a starved or stopped process) does not count its delay against peers. Changes are published on `changes$` for the node watcher.
  */
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Subject } from 'rxjs';
@@ -42,6 +43,8 @@ export class LivenessService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(LivenessService.name);
   private readonly peers = new Map<NodeName, PeerState>();
   private timer: NodeJS.Timeout | undefined;
+  /** when the previous probe round ran */
+  private lastRound: number | undefined;
   private downs = 0;
   readonly changes$ = new Subject<LivenessChange>();
   readonly replies$ = new Subject<ProbeReply>();
@@ -109,6 +112,7 @@ export class LivenessService implements OnModuleInit, OnModuleDestroy {
   }
 
   private probeAll(): void {
+    this.discountOwnPause();
     const ring = this.rings.current;
     const members = new Set(clusterNodes(ring));
     for (const node of [...this.peers.keys()]) if (!members.has(node)) this.peers.delete(node);
@@ -117,6 +121,19 @@ export class LivenessService implements OnModuleInit, OnModuleDestroy {
       const addr = memberOf(ring, node)?.addr;
       if (addr) this.probe(node, addr);
     }
+  }
+
+  /**
+   * Silence is evidence only while this node was running. A round that comes late (this node's
+   * event loop was blocked, or the process starved of CPU or stopped) could not hear the answers
+   * that arrived meanwhile, so the time it was late is not counted against any peer.
+   */
+  private discountOwnPause(): void {
+    const now = Date.now();
+    const late = this.lastRound === undefined ? 0 : now - this.lastRound - this.options.pingIntervalMs;
+    this.lastRound = now;
+    if (late <= 0) return;
+    for (const s of this.peers.values()) s.lastOk = Math.min(now, s.lastOk + late);
   }
 
   private probe(node: NodeName, addr: string): void {
