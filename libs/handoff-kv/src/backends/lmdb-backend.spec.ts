@@ -1,5 +1,6 @@
 import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { open } from 'lmdb';
 import { join, resolve } from 'node:path';
 import { TempDirs } from '../../test/fixtures';
 import { describeStorageContract, obj } from '../../test/storage-contract';
@@ -28,6 +29,29 @@ describe('lmdb layout and durability', () => {
     expect(partitionOfDbName('p1023')).toBe(1023);
     expect(partitionOfDbName('p01')).toBeUndefined();
     expect(partitionOfDbName('other')).toBeUndefined();
+  });
+
+  it('creates no partition database for reads, folds, drops and deletes of a partition never written', async () => {
+    const dataDir = tempDataDir();
+    const env = LmdbStorageEnvironment.open(dataDir);
+    const b = env.backend(p(7));
+    expect(await b.get('k')).toBeUndefined();
+    expect(await b.isEmpty()).toBe(true);
+    expect(await b.size()).toBe(0);
+    const seen: string[] = [];
+    await b.fold((key) => void seen.push(key));
+    expect(seen).toEqual([]);
+    await b.delete('k');
+    await b.drop();
+    await env.backend(p(8)).put('k', obj(1));
+    expect(await env.backend(p(8)).get('k')).toEqual(obj(1));
+    await env.close();
+    const root = open({ path: join(dataDir, LMDB_DIR), readOnly: true });
+    try {
+      expect([...root.getKeys()].map((k) => partitionOfDbName(String(k)))).toEqual([8]);
+    } finally {
+      await root.close();
+    }
   });
 
   it('keeps every partition across close and reopen, and knows which partitions hold data', async () => {
