@@ -14,10 +14,10 @@ export interface HandoffRunner {
   run(transfer: Transfer, targetAddr: string): Promise<void>;
   /**
    * Optional: true when this node holds nothing of partition `index` to move (no vnode service
-   * runs here, or every service's vnode of it keeps no data or says it is empty). A rejection
-   * counts as holding data. Such a transfer is one round trip
-   * and moves no data, so the transfer service runs it without waiting for one of the
-   * `transferConcurrency` slots, which bound the data a node moves at once.
+   * runs here, or every service's vnode of it keeps no data or says it is empty); a rejection
+   * counts as holding data. Such a transfer is one round trip and moves no data, so the transfer
+   * service runs it without waiting for one of the `transferConcurrency` slots, which bound the
+   * data a node moves at once.
    */
   movesNothing?(index: PartitionIndex): Promise<boolean>;
 }

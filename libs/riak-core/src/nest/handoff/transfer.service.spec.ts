@@ -53,6 +53,14 @@ function transfersOf(opts: { concurrency?: number; retryMs?: number; empty?: Rea
   return { rings, runner, service };
 }
 
+/** A new ring that adds the transfer of `index` from a to `to`. */
+function giveTransfer(t: { rings: ReturnType<typeof ringManager> }, index: number, to: typeof C): void {
+  t.rings.transact((r) => ({
+    kind: 'new-ring',
+    ring: setOwnership(r, A, { ...ownershipOf(r), next: [...ownershipOf(r).next, { index: p(index), from: A, to, status: 'awaiting' }] }),
+  }));
+}
+
 const statusOf = (service: { rings: ReturnType<typeof ringManager> }, index: number) => ownershipOf(service.rings.current).next.find((t) => t.index === index)?.status;
 
 jest.setTimeout(30_000);
@@ -109,10 +117,7 @@ describe('TransferService', () => {
     const t = transfersOf({ concurrency: 8 });
     running = t.service;
     t.service.onModuleInit();
-    t.rings.transact((r) => ({
-      kind: 'new-ring',
-      ring: setOwnership(r, A, { ...ownershipOf(r), next: [...ownershipOf(r).next, { index: p(5), from: A, to: C, status: 'awaiting' }] }),
-    }));
+    giveTransfer(t, 5, C);
     await until('partition 5 to start', () => t.runner.runs.some((r) => r.transfer.index === 5 && r.addr === addrOf(C)), 10_000);
   });
 
@@ -145,10 +150,7 @@ describe('TransferService', () => {
     const t = transfersOf({ concurrency: 1 });
     running = t.service;
     t.service.onModuleInit();
-    t.rings.transact((r) => ({
-      kind: 'new-ring',
-      ring: setOwnership(r, A, { ...ownershipOf(r), next: [...ownershipOf(r).next, { index: p(5), from: A, to: C, status: 'awaiting' }] }),
-    }));
+    giveTransfer(t, 5, C);
     await new Promise((resolve) => setImmediate(resolve));
     expect(t.runner.runs.map((r) => r.transfer.index)).toEqual([1]);
     expect(t.service.waiting().map((w) => w.index)).toEqual([2, 3, 5]);

@@ -32,6 +32,8 @@ export class TransferService implements OnModuleInit, OnModuleDestroy {
   private sub: Subscription | undefined;
   /** waiting transfers found to hold data here: they wait for a slot */
   private readonly holdsData = new Set<string>();
+  /** running transfers started beside the slots (`light`) */
+  private lightRunning = 0;
   private scheduling = false;
   private again = false;
   private stopped = false;
@@ -99,8 +101,8 @@ export class TransferService implements OnModuleInit, OnModuleDestroy {
       const key = transferKey(t);
       if ((this.retryAt.get(key) ?? 0) > Date.now()) continue;
       let light = false;
-      if (this.slotsInUse() >= this.options.transferConcurrency) {
-        if (!this.runner.movesNothing || this.holdsData.has(key) || this.lightInUse() >= LIGHT_AT_ONCE) continue;
+      if (this.active.size - this.lightRunning >= this.options.transferConcurrency) {
+        if (!this.runner.movesNothing || this.holdsData.has(key) || this.lightRunning >= LIGHT_AT_ONCE) continue;
         light = await this.runner.movesNothing(t.index).catch(() => false);
         if (this.stopped) return;
         if (!light) {
@@ -117,6 +119,7 @@ export class TransferService implements OnModuleInit, OnModuleDestroy {
 
   private start(t: Transfer, key: string, addr: string, light: boolean): void {
     this.active.set(key, { transfer: t, startedAt: Date.now(), light });
+    if (light) this.lightRunning++;
     this.runner
       .run(t, addr)
       .then(() => {
@@ -129,18 +132,9 @@ export class TransferService implements OnModuleInit, OnModuleDestroy {
       })
       .finally(() => {
         this.active.delete(key);
+        if (light) this.lightRunning--;
         this.schedule();
       });
-  }
-
-  private slotsInUse(): number {
-    let n = 0;
-    for (const a of this.active.values()) if (!a.light) n++;
-    return n;
-  }
-
-  private lightInUse(): number {
-    return this.active.size - this.slotsInUse();
   }
 
   private markComplete(t: Transfer): void {

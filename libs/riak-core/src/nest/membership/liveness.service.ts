@@ -5,7 +5,8 @@
  * partitions to fallbacks and back by hinted handoff; silence marks it down after `downAfterMs`;
  * a request from the peer marks it up and ends the backoff of this node's link to it. A peer starts as up (optimistic, like a fresh Erlang distribution link) until a probe says
  * otherwise. Silence is timed in the time this node itself was running: a probe round that comes
- * late (a blocked event loop, a starved or stopped process) does not count its delay against peers. Changes are published on `changes$` for the node watcher.
+ * late (a blocked event loop, a starved or stopped process) does not count its delay against
+ * peers. Changes are published on `changes$` for the node watcher.
  */
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Subject } from 'rxjs';
