@@ -3,5 +3,6 @@ module.exports = require('../../tools/webpack-node-app')(__dirname, {
   additionalEntryPoints: [
     { entryName: 'baseline-node-http', entryPath: './src/baselines/node-http-map.ts' },
     { entryName: 'baseline-nest', entryPath: './src/baselines/nest-fastify-map.ts' },
+    { entryName: 'baseline-replicated-floor', entryPath: './src/baselines/replicated-floor.ts' },
   ],
 });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NodeProcess, freePorts, killOnExit, until } from '@ringnest/riak-core/testing';
 
-export { until };
+export { freePorts, until };
 
 export type NodeApp = 'api' | 'chat';
 

@@ -1,8 +1,11 @@
 /**
  * `npm run bench -- http [seconds] [runs]`: PUT and GET throughput, latency and server CPU per
  * request of a 3-node Ringnest cluster (real node processes on LMDB, `PUT ?n=3&w=2`,
- * `GET ?n=3&r=2`), side by side with two single-process baselines measured in the same run: one
- * Nest 11 + fastify process keeping values in a Map, and a bare `node:http` server with a Map.
+ * `GET ?n=3&r=2`), side by side with baselines measured in the same run: two single-process ones
+ * (one Nest 11 + fastify process keeping values in a Map, and a bare `node:http` server with a Map),
+ * and the replicated floor (baselines/replicated-floor.ts): three bare processes that replicate
+ * each PUT to three durable LMDB commits and answer at two, with nothing else — what this machine
+ * allows a replicated store for the workload.
  *
  * The workload is the same for every target: 32 connections (spread over the cluster's nodes),
  * 1 KiB JSON values `{"pad":"…"}`, every PUT on a new key, GETs over the keys written; a 2 s
@@ -12,8 +15,10 @@
  */
 import autocannon from 'autocannon';
 import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ClusterNode, freePort, joinAndSettle, startNode, stopNodes, until } from './cluster-nodes';
+import { ClusterNode, freePort, freePorts, joinAndSettle, startNode, stopNodes, until } from './cluster-nodes';
 import { cpuSeconds } from './proc-cpu';
 
 export const CONNECTIONS = 32;
@@ -126,9 +131,9 @@ async function measure(target: Target, seconds: number, runs: number, log: (line
 }
 
 /** A baseline server from dist/apps/bench, on a free port; resolves once it answers /health. */
-async function startBaseline(root: string, entry: string): Promise<{ url: string; child: ChildProcess }> {
+async function startBaseline(root: string, entry: string, env: Readonly<Record<string, string>> = {}): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(root, 'dist/apps/bench', `${entry}.js`)], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [join(root, 'dist/apps/bench', `${entry}.js`)], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   try {
     await until(`the ${entry} baseline to start`, async () => child.exitCode !== null || (await fetch(`${url}/health`)).status === 200, 30000);
@@ -156,7 +161,22 @@ async function baseline(root: string, name: string, entry: string, seconds: numb
   }
 }
 
-export const TARGETS = ['node:http + Map', 'Nest + fastify + Map', 'Ringnest, 3 nodes'] as const;
+/** The replicated floor: three processes, each told the three cluster ports and which is its own. */
+async function replicatedFloor(root: string, seconds: number, runs: number, log: (line: string) => void): Promise<HttpBenchRow[]> {
+  const clusterPorts = (await freePorts(3)).join(',');
+  const dir = mkdtempSync(join(tmpdir(), 'ringnest-bench-floor-'));
+  const started = Promise.allSettled([0, 1, 2].map((i) => startBaseline(root, 'baseline-replicated-floor', { CLUSTER_PORTS: clusterPorts, INDEX: String(i), DATA_DIR: join(dir, `p${i}`) })));
+  const procs = (await started).flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  try {
+    if (procs.length < 3) throw new Error('the replicated floor baseline did not start');
+    return await measure({ name: TARGETS[2], urls: procs.map((p) => p.url), pids: procs.map((p) => p.child.pid as number), query: { PUT: '', GET: '' } }, seconds, runs, log);
+  } finally {
+    await Promise.all(procs.map((p) => stopBaseline(p.child)));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export const TARGETS = ['node:http + Map', 'Nest + fastify + Map', 'replicated floor, 3 processes', 'Ringnest, 3 nodes'] as const;
 
 /** A node's `ringnest_liveness_down_total`: the times it marked a peer down. */
 async function downTransitions(node: ClusterNode): Promise<number> {
@@ -176,11 +196,12 @@ export async function httpBench(root: string, seconds: number, runs: number, log
   const rows: HttpBenchRow[] = [];
   rows.push(...(await baseline(root, TARGETS[0], 'baseline-node-http', seconds, runs, log)));
   rows.push(...(await baseline(root, TARGETS[1], 'baseline-nest', seconds, runs, log)));
+  rows.push(...(await replicatedFloor(root, seconds, runs, log)));
   const nodes: ClusterNode[] = [];
   try {
     for (const name of ['http1', 'http2', 'http3']) nodes.push(await startNode(root, name));
     await joinAndSettle(nodes);
-    const target = { name: TARGETS[2], urls: nodes.map((n) => n.http), pids: nodes.map((n) => n.pid), query: { PUT: '?n=3&w=2', GET: '?n=3&r=2' } };
+    const target = { name: TARGETS[3], urls: nodes.map((n) => n.http), pids: nodes.map((n) => n.pid), query: { PUT: '?n=3&w=2', GET: '?n=3&r=2' } };
     const before = await Promise.all(nodes.map(downTransitions));
     rows.push(...(await measure(target, seconds, runs, log)));
     const after = await Promise.all(nodes.map(downTransitions));
@@ -190,7 +211,7 @@ export async function httpBench(root: string, seconds: number, runs: number, log
   }
 }
 
-/** The table of the medians: one line per target, PUT and GET side by side, and Ringnest's share of the Nest baseline. */
+/** The table of the medians: one line per target, PUT and GET side by side, and Ringnest's share of the Nest baseline and of the replicated floor. */
 export function httpTable(rows: readonly HttpBenchRow[]): string {
   const of = (target: string, op: HttpOp) => rows.find((r) => r.target === target && r.op === op)?.median;
   const n = (x: number) => Math.round(x).toLocaleString('en-US');
@@ -204,10 +225,11 @@ export function httpTable(rows: readonly HttpBenchRow[]): string {
   }
   const widths = head.map((_, i) => Math.max(...lines.map((l) => l[i].length)));
   const text = lines.map((l) => l.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
-  const nest = [of(TARGETS[1], 'PUT'), of(TARGETS[1], 'GET')];
-  const ours = [of(TARGETS[2], 'PUT'), of(TARGETS[2], 'GET')];
-  if (nest[0] && nest[1] && ours[0] && ours[1]) {
-    text.push(`Ringnest / Nest baseline: PUT ${((100 * ours[0].requestsPerSecond) / nest[0].requestsPerSecond).toFixed(1)} %, GET ${((100 * ours[1].requestsPerSecond) / nest[1].requestsPerSecond).toFixed(1)} %`);
+  const ours = [of(TARGETS[3], 'PUT'), of(TARGETS[3], 'GET')];
+  for (const [label, t] of [['Nest baseline', TARGETS[1]], ['replicated floor', TARGETS[2]]] as const) {
+    const base = [of(t, 'PUT'), of(t, 'GET')];
+    if (!base[0] || !base[1] || !ours[0] || !ours[1]) continue;
+    text.push(`Ringnest / ${label}: PUT ${((100 * ours[0].requestsPerSecond) / base[0].requestsPerSecond).toFixed(1)} %, GET ${((100 * ours[1].requestsPerSecond) / base[1].requestsPerSecond).toFixed(1)} %`);
   }
   return text.join('\n');
 }
