@@ -20,6 +20,7 @@
 import { createServer } from 'node:http';
 import { Socket, connect, createServer as createTcpServer } from 'node:net';
 import { open } from 'lmdb';
+import { json as reply, readJsonBody } from './json-body';
 
 const PUT = 1;
 const GET = 2;
@@ -27,7 +28,6 @@ const PUT_DONE = 3;
 const GET_REPLY = 4;
 const HEADER = 4 + 1 + 4 + 2;
 const MAX_FRAME = 2 << 20;
-const MAX_BODY = 1 << 20;
 const KEY = /^\/api\/store\/([^/?]+)/;
 
 const clusterPorts = (process.env['CLUSTER_PORTS'] ?? '').split(',').map(Number);
@@ -139,7 +139,7 @@ function toPeers(op: number, key: Buffer, value: Buffer | undefined, reply: Repl
 }
 
 const server = createServer((req, res) => {
-  const json = (status: number, body: string) => res.writeHead(status, { 'content-type': 'application/json' }).end(body);
+  const json = (status: number, body: string) => reply(res, status, body);
   if (req.url === '/health') return connected === 2 ? json(200, '{"status":"ok"}') : json(503, '{"status":"connecting"}');
   const m = KEY.exec(req.url ?? '');
   if (!m) return json(404, '{"error":"not found"}');
@@ -158,20 +158,7 @@ const server = createServer((req, res) => {
     return;
   }
   if (req.method !== 'PUT') return json(405, '{"error":"method not allowed"}');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  req.on('data', (c: Buffer) => {
-    size += c.length;
-    if (size <= MAX_BODY) chunks.push(c);
-  });
-  req.on('end', () => {
-    if (size > MAX_BODY) return json(413, '{"error":"too large"}');
-    const body = Buffer.concat(chunks);
-    try {
-      JSON.parse(body.toString('utf8'));
-    } catch {
-      return json(400, '{"error":"bad json"}');
-    }
+  readJsonBody(req, res, (body) => {
     let acks = 0;
     const done = () => void (++acks === 2 && json(200, '{"ok":true}'));
     toPeers(PUT, key, body, done);
