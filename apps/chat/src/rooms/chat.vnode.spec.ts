@@ -35,7 +35,7 @@ describe('ChatVnode', () => {
   function newVnode(node: string): { vnode: ChatVnode; store: ChatStore } {
     const s = new ChatStore({ roomTtlMs: TTL, now: () => now });
     const v = new ChatVnode(s);
-    const ctx: VnodeContext = { service: 'chat', index: 0 as PartitionIndex, partition: 0n, ringSize: RING, node: node as NodeName, reply: () => undefined };
+    const ctx: VnodeContext = { service: 'chat', index: 0 as PartitionIndex, partition: 0n, ringSize: RING, node: node as NodeName, reply: () => undefined, fail: () => undefined };
     v.init(ctx);
     return { vnode: v, store: s };
   }

@@ -19,7 +19,7 @@ function fakeCore(config: NodeConfig) {
   return FakeCoreModule;
 }
 
-const ctx = (index: PartitionIndex): VnodeContext => ({ service: KV_SERVICE, index, partition: partitionId(index, 8), ringSize: 8, node: n('dev1@127.0.0.1'), reply: () => undefined });
+const ctx = (index: PartitionIndex): VnodeContext => ({ service: KV_SERVICE, index, partition: partitionId(index, 8), ringSize: 8, node: n('dev1@127.0.0.1'), reply: () => undefined, fail: () => undefined });
 const obj = (value: unknown): StoredObject => ({ value, tombstone: false, context: null, updatedAt: 1 });
 
 describe('KvVnodeModule', () => {

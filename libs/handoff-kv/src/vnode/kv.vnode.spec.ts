@@ -1,6 +1,6 @@
-import { HandoffItem, NodeClock, PartitionIndex, VnodeContext, keyIndex, partitionId } from '@ringnest/riak-core';
+import { HandoffItem, HandoffTarget, NodeClock, PartitionIndex, Sender, VnodeContext, keyIndex, partitionId } from '@ringnest/riak-core';
 import { TempDirs, nodeConfig } from '../../test/fixtures';
-import { KV_BUCKET, KvCommand, KvReply, StorageKind, StoredObject, VersionPolicy, WriteRefusedError, lastWriterWins } from '../lib';
+import { FoldOptions, KV_BUCKET, KvCommand, KvReply, StorageBackend, StorageKind, StoredObject, VersionPolicy, WriteRefusedError, lastWriterWins } from '../lib';
 import { KvStorage } from './kv-storage.service';
 import { KvVnode } from './kv.vnode';
 import { n, p, ps } from '@ringnest/riak-core/testing';
@@ -34,7 +34,7 @@ describe.each<StorageKind>(['memory', 'lmdb'])('KvVnode on %s storage', (kind) =
   };
   const startVnode = (storage: KvStorage, index: PartitionIndex = p(2), versions?: VersionPolicy): KvVnode => {
     const v = new KvVnode(storage, versions);
-    const ctx: VnodeContext = { service: 'kv', index, partition: partitionId(index, RING), ringSize: RING, node: n('dev1@127.0.0.1'), reply: () => undefined };
+    const ctx: VnodeContext = { service: 'kv', index, partition: partitionId(index, RING), ringSize: RING, node: n('dev1@127.0.0.1'), reply: () => undefined, fail: () => undefined };
     v.init(ctx);
     return v;
   };
@@ -68,7 +68,7 @@ describe.each<StorageKind>(['memory', 'lmdb'])('KvVnode on %s storage', (kind) =
     const clock = new NodeClock();
     clock.setOffset(60_000);
     const v = new KvVnode(openStorage(), undefined, clock);
-    v.init({ service: 'kv', index: p(2), partition: partitionId(p(2), RING), ringSize: RING, node: n('dev1@127.0.0.1'), reply: () => undefined });
+    v.init({ service: 'kv', index: p(2), partition: partitionId(p(2), RING), ringSize: RING, node: n('dev1@127.0.0.1'), reply: () => undefined, fail: () => undefined });
     const before = Date.now();
     const written = (await run(v, { op: 'coordinate', key: 'k', write: { value: 'v', tombstone: false, context: null } })) as { object: StoredObject };
     await run(v, { op: 'delete', key: 'k' });
@@ -236,4 +236,155 @@ describe.each<StorageKind>(['memory', 'lmdb'])('KvVnode on %s storage', (kind) =
       expect(await openStorage().partitionsWithData()).toEqual([]);
     });
   }
+});
+
+/**
+ * A backend whose writes become visible and durable only when the test commits them: what a
+ * vnode's own reads see meanwhile, and when its answers go out, are the vnode's doing.
+ */
+class GatedBackend implements StorageBackend {
+  readonly index = p(2);
+  readonly isClosed = false;
+  readonly data = new Map<string, StoredObject>();
+  private held: { apply: () => void; done: () => void; fail: (err: Error) => void }[] = [];
+
+  get waiting(): number {
+    return this.held.length;
+  }
+  async get(key: string): Promise<StoredObject | undefined> {
+    return this.data.get(key);
+  }
+  put(key: string, obj: StoredObject): Promise<void> {
+    return this.hold(() => this.data.set(key, obj));
+  }
+  delete(key: string): Promise<void> {
+    return this.hold(() => this.data.delete(key));
+  }
+  async fold(visit: (key: string, obj: StoredObject) => void | Promise<void>, _opts?: FoldOptions): Promise<void> {
+    for (const [key, obj] of [...this.data].sort(([a], [b]) => (a < b ? -1 : 1))) await visit(key, obj);
+  }
+  async isEmpty(): Promise<boolean> {
+    return this.data.size === 0;
+  }
+  async size(): Promise<number> {
+    return this.data.size;
+  }
+  drop(): Promise<void> {
+    return this.hold(() => this.data.clear());
+  }
+  async close(): Promise<void> {
+    return undefined;
+  }
+  /** Make every held write durable, in the order issued. */
+  commit(): void {
+    for (const w of this.held.splice(0)) {
+      w.apply();
+      w.done();
+    }
+  }
+  /** Fail every held write: nothing of it is stored. */
+  failAll(err: Error): void {
+    for (const w of this.held.splice(0)) w.fail(err);
+  }
+  private hold(apply: () => void): Promise<void> {
+    return new Promise((done, fail) => this.held.push({ apply, done, fail }));
+  }
+}
+
+describe('KvVnode pipelined writes', () => {
+  const senderOf = (ref: string): Sender => ({ ref, node: n('dev2@127.0.0.1') });
+  const setup = () => {
+    const backend = new GatedBackend();
+    const answers = new Map<string, unknown>();
+    const failures = new Map<string, Error>();
+    const reports: [string, string | undefined][] = [];
+    const v = new KvVnode({ backend: () => backend } as unknown as KvStorage);
+    v.init({
+      service: 'kv',
+      index: p(2),
+      partition: partitionId(p(2), RING),
+      ringSize: RING,
+      node: n('dev1@127.0.0.1'),
+      reply: (s, r) => answers.set(s.ref, r),
+      fail: (s, e) => failures.set(s.ref, e),
+      updateHashtree: (key, digest) => reports.push([key, digest]),
+    });
+    const send = async (ref: string, command: KvCommand) => v.handleCommand(command, senderOf(ref));
+    // answers go out from promise callbacks: let them run
+    const settle = () => new Promise((r) => setImmediate(r));
+    return { backend, answers, failures, reports, v, send, settle };
+  };
+
+  it('answers a write once it is durable, and meanwhile serves the next commands, which read that write', async () => {
+    const { backend, answers, reports, send, settle } = setup();
+    expect(await send('w1', { op: 'put', key: 'k', object: obj('one', 1) })).toEqual({ kind: 'noreply' });
+    expect(await send('w2', { op: 'delete', key: 'k', updatedAt: 2 })).toEqual({ kind: 'noreply' });
+    // the mailbox moved on: a read sees the newest write, though nothing is durable yet
+    expect(await send('r1', { op: 'get', key: 'k' })).toEqual({ kind: 'reply', reply: { found: true, object: { value: undefined, tombstone: true, context: { n1: 1 }, updatedAt: 2 } } });
+    await settle();
+    expect(answers.size).toBe(0);
+    expect(reports).toEqual([]);
+    expect(backend.waiting).toBe(2);
+
+    backend.commit();
+    await settle();
+    expect(answers).toEqual(new Map([['w1', { ok: true }], ['w2', { ok: true }]]));
+    expect(reports.map(([key, digest]) => [key, digest !== undefined])).toEqual([['k', true], ['k', true]]);
+    expect(backend.data.get('k')?.tombstone).toBe(true);
+    expect(await send('r2', { op: 'get', key: 'k' })).toMatchObject({ kind: 'reply', reply: { found: true, object: { tombstone: true } } });
+  });
+
+  it('fails a write that cannot be made durable, and its reads go back to what is stored', async () => {
+    const { backend, answers, failures, send, settle } = setup();
+    await send('w1', { op: 'put', key: 'k', object: obj('one', 1) });
+    backend.commit();
+    await settle();
+    await send('w2', { op: 'put', key: 'k', object: obj('two', 2, { n1: 2 }) });
+    backend.failAll(new Error('disk full'));
+    await settle();
+    expect(answers).toEqual(new Map([['w1', { ok: true }]]));
+    expect(failures.get('w2')?.message).toBe('disk full');
+    expect(await send('r', { op: 'get', key: 'k' })).toEqual({ kind: 'reply', reply: { found: true, object: obj('one', 1) } });
+  });
+
+  it('waits for the writes still committing before it folds, tells its size or emptiness, drops its data or terminates', async () => {
+    const { backend, v, send, settle } = setup();
+    await send('w', { op: 'put', key: 'k', object: obj('one', 1) });
+    const seen: string[] = [];
+    const done: string[] = [];
+    const watch = (what: string, p: Promise<unknown>) => void p.then(() => done.push(what));
+    watch('fold', v.fold((item) => void seen.push(item.key as string)));
+    watch('isEmpty', v.isEmpty().then((e) => expect(e).toBe(false)));
+    watch('size', v.size().then((s) => expect(s).toBe(1)));
+    await settle();
+    expect(done).toEqual([]);
+    backend.commit();
+    await settle();
+    expect(done.sort()).toEqual(['fold', 'isEmpty', 'size']);
+    expect(seen).toEqual(['k']);
+
+    await send('w2', { op: 'put', key: 'j', object: obj('two', 2) });
+    watch('terminate', v.terminate());
+    await settle();
+    expect(done).not.toContain('terminate');
+    backend.commit();
+    await settle();
+    expect(done).toContain('terminate');
+    expect(backend.data.has('j')).toBe(true);
+  });
+
+  it('does not pipeline during a handoff: a write is answered and copied once durable', async () => {
+    const { backend, send, v, settle } = setup();
+    v.handoffStarting({ node: n('dev3@127.0.0.1'), index: p(2), kind: 'ownership' } as unknown as HandoffTarget);
+    let answered = false;
+    const result = v.handleHandoffCommand({ op: 'put', key: 'k', object: obj('one', 1) }).then((r) => {
+      answered = true;
+      return r;
+    });
+    await settle();
+    expect(answered).toBe(false);
+    backend.commit();
+    expect(await result).toEqual({ kind: 'reply-and-forward', reply: { ok: true } });
+    expect(await send('r', { op: 'get', key: 'k' })).toEqual({ kind: 'reply', reply: { found: true, object: obj('one', 1) } });
+  });
 });

@@ -6,9 +6,17 @@
  * given ({@link lastWriterWins} when none): `coordinate` on a client write, `merge` for replicated,
  * repaired and handed-off data meeting a key the vnode already holds.
  *
- * Invariant: the backend is the vnode's only state besides bookkeeping, so a restarted vnode (after
- * a crash) serves the same data, and `terminate` has nothing to release (the environment belongs to
- * {@link KvStorage}).
+ * Writes are pipelined (riak_core's `noreply`): a write command takes the vnode's mailbox only
+ * until its new version is computed and handed to the backend; the answer goes out once the write
+ * is durable, while the mailbox serves the next commands, so writes that arrive during a commit
+ * share the next one instead of each waiting for the last. Until its commit, a write is what the
+ * vnode's own reads see (`pending`). Folds, emptiness, drops and `terminate` first wait for every
+ * write still committing. Writes during a handoff are not pipelined: they are copied to the
+ * target once durable, as before.
+ *
+ * Invariant: the backend and the writes still committing to it are the vnode's only state besides
+ * bookkeeping, so a restarted vnode (after a crash) serves the same data; `terminate` waits for
+ * those writes and has nothing else to release (the environment belongs to {@link KvStorage}).
  */
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import {
@@ -21,6 +29,8 @@ import {
   Vnode,
   VnodeContext,
   keyIndex,
+  Sender,
+  noreply,
   refuse,
   reply,
   NodeClock,
@@ -61,11 +71,21 @@ export interface KvFoldItem extends HandoffItem {
 
 const OK = { ok: true } as const;
 
+/** An answer, and the commit of the write it made, if it made one. */
+interface Applied {
+  readonly answer: KvReply;
+  readonly durable?: Promise<void>;
+}
+
 @Injectable()
 export class KvVnode implements Vnode<KvCommand, KvReply> {
   private ctx!: VnodeContext;
   private store!: StorageBackend;
   private handoff: HandoffTarget | undefined;
+  /** the newest write of each key still committing (undefined: a removal): what this vnode's reads see until it is durable */
+  private readonly pending = new Map<string, { readonly object: StoredObject | undefined }>();
+  /** the commits of writes not yet durable */
+  private readonly committing = new Set<Promise<void>>();
 
   private readonly versions: VersionPolicy;
   /** the wall clock of `updatedAt` (the node's, with any injected offset: node-clock.ts) */
@@ -90,9 +110,19 @@ export class KvVnode implements Vnode<KvCommand, KvReply> {
     return this.handoff;
   }
 
-  async handleCommand(command: KvCommand): Promise<CommandResult<KvReply>> {
+  async handleCommand(command: KvCommand, sender?: Sender): Promise<CommandResult<KvReply>> {
     if (!isKvCommand(command)) return refuse(`not a kv command: ${describe(command)}`);
-    return reply(await this.apply(command));
+    const { answer, durable } = await this.apply(command);
+    if (!durable) return reply(answer);
+    if (!sender) {
+      await durable;
+      return reply(answer);
+    }
+    durable.then(
+      () => this.ctx.reply(sender, answer),
+      (err: unknown) => this.ctx.fail(sender, err instanceof Error ? err : new Error(String(err))),
+    );
+    return noreply;
   }
 
   /**
@@ -102,7 +132,8 @@ export class KvVnode implements Vnode<KvCommand, KvReply> {
    */
   async handleHandoffCommand(command: KvCommand): Promise<HandoffCommandResult<KvReply>> {
     if (!isKvCommand(command)) return refuse(`not a kv command: ${describe(command)}`);
-    const answer = await this.apply(command);
+    const { answer, durable } = await this.apply(command);
+    await durable;
     if (command.op === 'coordinate') {
       // a write the version policy refused stored nothing: nothing to copy
       if (!('object' in answer)) return reply(answer);
@@ -133,12 +164,15 @@ export class KvVnode implements Vnode<KvCommand, KvReply> {
 
   /** Active anti-entropy: every key with the version policy's digest of what is stored (tombstones too). */
   async foldDigests(visit: (key: string, digest: string) => void | Promise<void>): Promise<void> {
+    await this.settled();
     await this.store.fold((key, value) => visit(key, this.digest(value)));
   }
 
   /** Every stored object (tombstones too, so deletes move with the data), in key order; with `keySpaces`, only keys whose ring partition is listed. */
   async fold(visit: (item: HandoffItem) => void | Promise<void>, keySpaces?: readonly PartitionIndex[]): Promise<void> {
     const wanted = keySpaces && new Set(keySpaces);
+    // writes issued before the handoff began are in storage before the fold reads it (later ones are copied)
+    await this.settled();
     await this.store.fold((key, value) => {
       if (wanted && !wanted.has(this.partitionOf(key))) return;
       const item: KvFoldItem = { key, value };
@@ -160,7 +194,7 @@ export class KvVnode implements Vnode<KvCommand, KvReply> {
     } catch (err) {
       return { kind: 'error', reason: err instanceof Error ? err.message : String(err) };
     }
-    await this.receive(item.key, item.object);
+    await (await this.receive(item.key, item.object)).durable;
     return { kind: 'ok' };
   }
 
@@ -181,85 +215,104 @@ export class KvVnode implements Vnode<KvCommand, KvReply> {
     } catch (err) {
       return { kind: 'error', reason: err instanceof Error ? err.message : String(err) };
     }
-    await Promise.all([...latest].map(([key, object]) => this.receive(key, object)));
+    await Promise.all([...latest].map(async ([key, object]) => (await this.receive(key, object)).durable));
     return { kind: 'ok' };
   }
 
-  isEmpty(): Promise<boolean> {
+  async isEmpty(): Promise<boolean> {
+    await this.settled();
     return this.store.isEmpty();
   }
 
-  size(): Promise<number> {
+  async size(): Promise<number> {
+    await this.settled();
     return this.store.size();
   }
 
-  delete(): Promise<void> {
+  async delete(): Promise<void> {
+    await this.settled();
     return this.store.drop();
   }
 
-  terminate(): void {
+  /** Waits for the writes still committing: a fresh vnode of this partition must find them in storage. */
+  async terminate(): Promise<void> {
     this.handoff = undefined;
+    await this.settled();
   }
 
   /** `command` was checked by the caller (`isKvCommand`): every command is validated once. */
-  private async apply(command: KvCommand): Promise<KvReply> {
+  private async apply(command: KvCommand): Promise<Applied> {
     switch (command.op) {
       case 'put': {
         const { value, tombstone, context, updatedAt } = command.object;
-        await this.receive(command.key, { value, tombstone, context, updatedAt });
-        return OK;
+        return { answer: OK, ...(await this.receive(command.key, { value, tombstone, context, updatedAt })) };
       }
       case 'reap': {
-        const local = await this.store.get(command.key);
-        if (local?.tombstone && canonicalEqual(local.context, command.context)) await this.remove(command.key);
-        return OK;
+        const local = await this.read(command.key);
+        if (local?.tombstone && canonicalEqual(local.context, command.context)) return { answer: OK, durable: this.write(command.key, undefined) };
+        return { answer: OK };
       }
       case 'coordinate': {
-        const local = await this.store.get(command.key);
+        const local = await this.read(command.key);
         let object: StoredObject;
         try {
           object = this.versions.coordinate(local, command.write, `${this.ctx.node}/${this.ctx.index}`, this.clock.now());
         } catch (err) {
-          if (err instanceof WriteRefusedError) return { ok: false, refused: { code: err.code, message: err.message } };
+          if (err instanceof WriteRefusedError) return { answer: { ok: false, refused: { code: err.code, message: err.message } } };
           throw err;
         }
-        await this.write(command.key, object);
-        return { ok: true, object };
+        return { answer: { ok: true, object }, durable: this.write(command.key, object) };
       }
       case 'get': {
-        const object = await this.store.get(command.key);
-        return object ? { found: true, object } : { found: false };
+        const object = await this.read(command.key);
+        return { answer: object ? { found: true, object } : { found: false } };
       }
       case 'delete':
-        await this.write(command.key, await this.tombstone(command));
-        return OK;
+        return { answer: OK, durable: this.write(command.key, await this.tombstone(command)) };
       case 'list':
-        return this.list(command.limit ?? KV_LIST_LIMIT, () => true);
+        return { answer: await this.list(command.limit ?? KV_LIST_LIMIT, () => true) };
     }
   }
 
   private async tombstone(command: KvDeleteCommand): Promise<StoredObject> {
-    const existing = await this.store.get(command.key);
+    const existing = await this.read(command.key);
     return tombstoneOf(existing, command.updatedAt ?? this.clock.now(), command.context);
   }
 
-  /** Merge a version decided elsewhere into what this vnode holds (the policy keeps both sides' information). */
-  private async receive(key: string, incoming: StoredObject): Promise<void> {
-    const existing = await this.store.get(key);
+  /** Merge a version decided elsewhere into what this vnode holds (the policy keeps both sides' information); no write when that changes nothing. */
+  private async receive(key: string, incoming: StoredObject): Promise<{ durable?: Promise<void> }> {
+    const existing = await this.read(key);
     const merged = this.versions.merge(existing, incoming);
-    if (existing && merged === existing) return;
-    await this.write(key, merged);
+    if (existing && merged === existing) return {};
+    return { durable: this.write(key, merged) };
   }
 
-  /** Store durably, then report the key's new version to anti-entropy (when it listens). */
-  private async write(key: string, obj: StoredObject): Promise<void> {
-    await this.store.put(key, obj);
-    this.ctx.updateHashtree?.(key, this.digest(obj));
+  /** What the vnode holds for `key`: its newest write still committing, else what storage holds. */
+  private read(key: string): Promise<StoredObject | undefined> {
+    const p = this.pending.get(key);
+    return p ? Promise.resolve(p.object) : this.store.get(key);
   }
 
-  private async remove(key: string): Promise<void> {
-    await this.store.delete(key);
-    this.ctx.updateHashtree?.(key, undefined);
+  /**
+   * Hand a write to the backend (`obj` undefined: remove the key). Reads see it at once; the promise
+   * resolves once it is durable and reported to anti-entropy (when it listens).
+   */
+  private write(key: string, obj: StoredObject | undefined): Promise<void> {
+    const entry = { object: obj };
+    this.pending.set(key, entry);
+    const commit = (obj ? this.store.put(key, obj) : this.store.delete(key))
+      .then(() => this.ctx.updateHashtree?.(key, obj && this.digest(obj)))
+      .finally(() => {
+        if (this.pending.get(key) === entry) this.pending.delete(key);
+        this.committing.delete(commit);
+      });
+    this.committing.add(commit);
+    return commit;
+  }
+
+  /** Resolves once every write issued so far is durable or failed. */
+  private async settled(): Promise<void> {
+    while (this.committing.size > 0) await Promise.allSettled([...this.committing]);
   }
 
   private digest(obj: StoredObject): string {

@@ -28,6 +28,8 @@ export interface VnodeContext {
   readonly node: NodeName;
   /** answer a command that was answered with `noreply` */
   reply(sender: Sender, reply: unknown): void;
+  /** fail a command that was answered with `noreply` (its caller gets a `vnode-crashed` error with this message; the vnode keeps running) */
+  fail(sender: Sender, error: Error): void;
   /**
    * Active anti-entropy (riak_kv's update_hashtree): a vnode of a service that opts in (it
    * implements `foldDigests`) reports here every key it changed, once the change is durable, with

@@ -117,6 +117,31 @@ describe('VnodeWorker', () => {
     await expect(orphan).rejects.toMatchObject({ code: 'vnode-crashed' });
   });
 
+  it('fails a command answered later with ctx.fail as vnode-crashed, keeping the same vnode running', async () => {
+    let context!: VnodeContext;
+    let starts = 0;
+    const parked: Sender[] = [];
+    const w = worker(() => ({
+      init(c: VnodeContext) {
+        context = c;
+        starts++;
+      },
+      handleCommand(cmd: unknown, from: Sender): CommandResult {
+        if (cmd !== 'later') return reply('now');
+        parked.push(from);
+        return { kind: 'noreply' };
+      },
+    }));
+    const later = w.command('later', sender('a'));
+    expect(await w.command('x', sender('b'))).toBe('now');
+    context.fail(parked[0], new Error('disk full'));
+    await expect(later).rejects.toMatchObject({ code: 'vnode-crashed', message: expect.stringContaining('disk full') });
+    // answered once: a reply after the failure goes nowhere
+    context.reply(parked[0], 'late');
+    expect(await w.command('y', sender('c'))).toBe('now');
+    expect(starts).toBe(1);
+  });
+
   it('stops on a stop result after replying, and restarts on the next command', async () => {
     let created = 0;
     const w = worker(() => {

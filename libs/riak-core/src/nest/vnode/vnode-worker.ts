@@ -43,7 +43,7 @@ export class VnodeWorker {
 
   constructor(
     private readonly def: VnodeServiceDefinition,
-    private readonly ctx: Omit<VnodeContext, 'reply'>,
+    private readonly ctx: Omit<VnodeContext, 'reply' | 'fail'>,
     private readonly logger: Logger,
   ) {}
 
@@ -213,16 +213,19 @@ export class VnodeWorker {
     const vnode = await this.def.create();
     const ctx: VnodeContext = {
       ...this.ctx,
-      reply: (sender, value) => {
-        const settle = this.awaiting.get(sender.ref);
-        if (!settle) return;
-        this.awaiting.delete(sender.ref);
-        settle.resolve(value);
-      },
+      reply: (sender, value) => this.answer(sender)?.resolve(value),
+      fail: (sender, error) => this.answer(sender)?.reject(new VnodeError('vnode-crashed', `vnode ${this.def.name}/${this.ctx.index} failed a command: ${error.message}`)),
     };
     await vnode.init?.(ctx);
     this.vnode = vnode;
     return vnode;
+  }
+
+  /** The caller of a command answered `noreply`, taken from those waiting (undefined once answered, forgotten or failed). */
+  private answer(sender: Sender): Settle | undefined {
+    const settle = this.awaiting.get(sender.ref);
+    this.awaiting.delete(sender.ref);
+    return settle;
   }
 
   /** Terminate the current vnode; commands it left unanswered fail (a fresh vnode cannot answer them). */
