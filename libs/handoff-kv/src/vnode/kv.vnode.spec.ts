@@ -2,7 +2,7 @@ import { HandoffItem, HandoffTarget, NodeClock, PartitionIndex, Sender, VnodeCon
 import { TempDirs, nodeConfig } from '../../test/fixtures';
 import { FoldOptions, KV_BUCKET, KvCommand, KvReply, StorageBackend, StorageKind, StoredObject, VersionPolicy, WriteRefusedError, lastWriterWins } from '../lib';
 import { KvStorage } from './kv-storage.service';
-import { KvVnode } from './kv.vnode';
+import { KV_MAX_COMMITTING, KvVnode } from './kv.vnode';
 import { n, p, ps } from '@ringnest/riak-core/testing';
 
 const RING = 8;
@@ -371,6 +371,20 @@ describe('KvVnode pipelined writes', () => {
     await settle();
     expect(done).toContain('terminate');
     expect(backend.data.has('j')).toBe(true);
+  });
+
+  it(`lets at most ${KV_MAX_COMMITTING} writes commit at once: the next holds the mailbox until it is durable`, async () => {
+    const { backend, answers, send, settle } = setup();
+    for (let i = 0; i < KV_MAX_COMMITTING; i++) expect(await send(`w${i}`, { op: 'put', key: `k${i}`, object: obj(i, 1) })).toEqual({ kind: 'noreply' });
+    let held = true;
+    const last = send('last', { op: 'put', key: 'last', object: obj('last', 1) }).finally(() => (held = false));
+    await settle();
+    expect(held).toBe(true);
+    backend.commit();
+    expect(await last).toEqual({ kind: 'reply', reply: { ok: true } });
+    await settle();
+    expect(answers.size).toBe(KV_MAX_COMMITTING);
+    expect(await send('after', { op: 'put', key: 'after', object: obj('after', 1) })).toEqual({ kind: 'noreply' });
   });
 
   it('does not pipeline during a handoff: a write is answered and copied once durable', async () => {

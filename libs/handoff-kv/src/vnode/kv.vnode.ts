@@ -71,6 +71,12 @@ export interface KvFoldItem extends HandoffItem {
 
 const OK = { ok: true } as const;
 
+/**
+ * Writes one vnode lets commit at once: past this, a write holds the mailbox until it is durable,
+ * so the commands behind it wait in the mailbox, whose bound then refuses more (`overload`).
+ */
+export const KV_MAX_COMMITTING = 1000;
+
 /** An answer, and the commit of the write it made, if it made one. */
 interface Applied {
   readonly answer: KvReply;
@@ -114,7 +120,7 @@ export class KvVnode implements Vnode<KvCommand, KvReply> {
     if (!isKvCommand(command)) return refuse(`not a kv command: ${describe(command)}`);
     const { answer, durable } = await this.apply(command);
     if (!durable) return reply(answer);
-    if (!sender) {
+    if (!sender || this.committing.size > KV_MAX_COMMITTING) {
       await durable;
       return reply(answer);
     }
