@@ -316,9 +316,13 @@ export class KvVnode implements Vnode<KvCommand, KvReply> {
     return commit;
   }
 
-  /** Resolves once every write issued so far is durable or failed. */
+  /**
+   * Resolves once every write issued before the call is durable or failed. Not the writes issued
+   * after: a fold beside the mailbox must start even while writes keep coming (those of a handoff
+   * are copied to the target), and the callers in the mailbox issue none meanwhile.
+   */
   private async settled(): Promise<void> {
-    while (this.committing.size > 0) await Promise.allSettled([...this.committing]);
+    await Promise.allSettled([...this.committing]);
   }
 
   private digest(obj: StoredObject): string {
