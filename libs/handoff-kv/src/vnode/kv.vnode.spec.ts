@@ -334,6 +334,24 @@ describe('KvVnode pipelined writes', () => {
     expect(await send('r2', { op: 'get', key: 'k' })).toMatchObject({ kind: 'reply', reply: { found: true, object: { tombstone: true } } });
   });
 
+  it('acknowledges a version it already holds only once the write still committing it is durable', async () => {
+    const { backend, answers, failures, send, settle } = setup();
+    const version = obj('one', 1);
+    expect(await send('w1', { op: 'put', key: 'k', object: version })).toEqual({ kind: 'noreply' });
+    // the same version again (a retry, a read repair): nothing new to write, but not durable yet
+    expect(await send('w2', { op: 'put', key: 'k', object: version })).toEqual({ kind: 'noreply' });
+    expect(backend.waiting).toBe(1);
+    backend.failAll(new Error('disk full'));
+    await settle();
+    expect(answers.size).toBe(0);
+    expect([...failures.keys()].sort()).toEqual(['w1', 'w2']);
+    // once durable, holding it is enough: answered at once
+    await send('w3', { op: 'put', key: 'k', object: version });
+    backend.commit();
+    await settle();
+    expect(await send('w4', { op: 'put', key: 'k', object: version })).toEqual({ kind: 'reply', reply: { ok: true } });
+  });
+
   it('fails a write that cannot be made durable, and its reads go back to what is stored', async () => {
     const { backend, answers, failures, send, settle } = setup();
     await send('w1', { op: 'put', key: 'k', object: obj('one', 1) });

@@ -88,8 +88,8 @@ export class KvVnode implements Vnode<KvCommand, KvReply> {
   private ctx!: VnodeContext;
   private store!: StorageBackend;
   private handoff: HandoffTarget | undefined;
-  /** the newest write of each key still committing (undefined: a removal): what this vnode's reads see until it is durable */
-  private readonly pending = new Map<string, { readonly object: StoredObject | undefined }>();
+  /** the newest write of each key still committing (undefined: a removal) and its commit: what this vnode's reads see until it is durable */
+  private readonly pending = new Map<string, { readonly object: StoredObject | undefined; readonly commit: Promise<void> }>();
   /** the commits of writes not yet durable */
   private readonly committing = new Set<Promise<void>>();
 
@@ -287,9 +287,11 @@ export class KvVnode implements Vnode<KvCommand, KvReply> {
 
   /** Merge a version decided elsewhere into what this vnode holds (the policy keeps both sides' information); no write when that changes nothing. */
   private async receive(key: string, incoming: StoredObject): Promise<{ durable?: Promise<void> }> {
-    const existing = await this.read(key);
+    const held = this.pending.get(key);
+    const existing = held ? held.object : await this.store.get(key);
     const merged = this.versions.merge(existing, incoming);
-    if (existing && merged === existing) return {};
+    // what is held already: durable once the write still committing it is (if one is)
+    if (existing && merged === existing) return { durable: held?.commit };
     return { durable: this.write(key, merged) };
   }
 
@@ -304,14 +306,13 @@ export class KvVnode implements Vnode<KvCommand, KvReply> {
    * resolves once it is durable and reported to anti-entropy (when it listens).
    */
   private write(key: string, obj: StoredObject | undefined): Promise<void> {
-    const entry = { object: obj };
-    this.pending.set(key, entry);
-    const commit = (obj ? this.store.put(key, obj) : this.store.delete(key))
+    const commit: Promise<void> = (obj ? this.store.put(key, obj) : this.store.delete(key))
       .then(() => this.ctx.updateHashtree?.(key, obj && this.digest(obj)))
       .finally(() => {
-        if (this.pending.get(key) === entry) this.pending.delete(key);
+        if (this.pending.get(key)?.commit === commit) this.pending.delete(key);
         this.committing.delete(commit);
       });
+    this.pending.set(key, { object: obj, commit });
     this.committing.add(commit);
     return commit;
   }
