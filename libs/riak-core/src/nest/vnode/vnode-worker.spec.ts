@@ -117,6 +117,26 @@ describe('VnodeWorker', () => {
     await expect(orphan).rejects.toMatchObject({ code: 'vnode-crashed' });
   });
 
+  it('takes an answer a vnode gives before its callback returned noreply (at once, or from a promise that settled first)', async () => {
+    let context!: VnodeContext;
+    const w = worker(() => ({
+      init(c: VnodeContext) {
+        context = c;
+      },
+      async handleCommand(cmd: unknown, from: Sender): Promise<CommandResult> {
+        if (cmd === 'at-once') context.reply(from, 'early');
+        else if (cmd === 'fail-at-once') context.fail(from, new Error('no disk'));
+        else void Promise.resolve().then(() => context.reply(from, 'soon'));
+        await Promise.resolve();
+        await Promise.resolve();
+        return { kind: 'noreply' };
+      },
+    }));
+    expect(await w.command('at-once', sender('a'))).toBe('early');
+    await expect(w.command('fail-at-once', sender('b'))).rejects.toMatchObject({ code: 'vnode-crashed' });
+    expect(await w.command('microtask', sender('c'))).toBe('soon');
+  });
+
   it('fails a command answered later with ctx.fail as vnode-crashed, keeping the same vnode running', async () => {
     let context!: VnodeContext;
     let starts = 0;

@@ -160,13 +160,16 @@ export class VnodeWorker {
           job.settle.resolve(await job.fn(vnode));
           return;
         case 'coverage': {
-          const result = vnode.handleCoverage ? await vnode.handleCoverage(job.request, job.keySpaces, job.sender) : ({ kind: 'reply', reply: undefined } as const);
+          const coverage = vnode.handleCoverage?.bind(vnode);
+          const result = coverage ? await this.invoke(job, () => coverage(job.request, job.keySpaces, job.sender)) : ({ kind: 'reply', reply: undefined } as const);
           await this.settle(vnode, result, job.sender, job.settle);
           return;
         }
         case 'command': {
-          if (this.handoff && vnode.handleHandoffCommand) {
-            const result: HandoffCommandResult = await vnode.handleHandoffCommand(job.command, job.sender);
+          const v = vnode;
+          if (this.handoff && v.handleHandoffCommand) {
+            const handoffCommand = v.handleHandoffCommand.bind(v);
+            const result: HandoffCommandResult = await this.invoke(job, () => handoffCommand(job.command, job.sender));
             const handoff = this.handoff;
             if (result.kind === 'forward') handoff.forward(job.command, job.sender).then(job.settle.resolve, job.settle.reject);
             else if (result.kind === 'drop') job.settle.reject(new VnodeError('stopped', 'command dropped during handoff'));
@@ -176,7 +179,7 @@ export class VnodeWorker {
               copy.catch((err: unknown) => handoff.forwardFailed(err));
             } else await this.settle(vnode, result, job.sender, job.settle);
           } else {
-            await this.settle(vnode, await vnode.handleCommand(job.command, job.sender), job.sender, job.settle);
+            await this.settle(v, await this.invoke(job, () => v.handleCommand(job.command, job.sender)), job.sender, job.settle);
           }
           return;
         }
@@ -195,7 +198,7 @@ export class VnodeWorker {
         settle.resolve(result.reply);
         return;
       case 'noreply':
-        this.awaiting.set(sender.ref, settle);
+        // the caller waits in `awaiting` since the callback began (see invoke), unless already answered
         return;
       case 'refuse':
         settle.reject(new VnodeError('bad-command', `vnode ${this.def.name}/${this.ctx.index} refused the command: ${result.reason}`));
@@ -219,6 +222,23 @@ export class VnodeWorker {
     await vnode.init?.(ctx);
     this.vnode = vnode;
     return vnode;
+  }
+
+  /**
+   * Run a command's callback with its caller already waiting for `ctx.reply`/`ctx.fail`: a vnode
+   * may answer a `noreply` command from anything that runs before the callback has returned (a
+   * write that became durable at once, say). Any other result, or a throw, takes the caller back.
+   */
+  private async invoke<R extends { readonly kind: string }>(job: { readonly sender: Sender; readonly settle: Settle }, callback: () => R | Promise<R>): Promise<R> {
+    this.awaiting.set(job.sender.ref, job.settle);
+    try {
+      const result = await callback();
+      if (result.kind !== 'noreply') this.awaiting.delete(job.sender.ref);
+      return result;
+    } catch (err) {
+      this.awaiting.delete(job.sender.ref);
+      throw err;
+    }
   }
 
   /** The caller of a command answered `noreply`, taken from those waiting (undefined once answered, forgotten or failed). */
