@@ -13,8 +13,10 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { ChatLineClient } from './chat-line-client';
-import { ClusterNode, joinAndSettle, nodeLogTail, startNode, stopNodes } from './cluster-nodes';
+import { startBaseline, stopBaseline } from './baseline-process';
+import { ClusterNode, freePorts, joinAndSettle, nodeLogTail, startNode, stopNodes } from './cluster-nodes';
 import { openFilesLimit, rssBytes } from './process-limits';
+import { cpuSeconds } from './proc-cpu';
 import { LatencySummary, summary } from './latency-summary';
 
 export interface ChatBenchOptions {
@@ -28,29 +30,9 @@ export interface ChatBenchResult {
   /** the machine is shared: cores and 1-minute load average when the run started and ended */
   readonly machine: { readonly cpus: number; readonly loadStart: number; readonly loadEnd: number };
   readonly room: string;
-  readonly fanout: {
-    readonly members: number;
-    readonly membersPerNode: readonly number[];
-    readonly sender: { readonly name: string; readonly node: string };
-    readonly pacing: string;
-    readonly setupSeconds: number;
-    readonly said: number;
-    /** messages that reached every member before the per-message deadline */
-    readonly complete: number;
-    readonly sayToFirst: LatencySummary;
-    readonly sayToLast: LatencySummary;
-    readonly seconds: number;
-    readonly expectedDeliveries: number;
-    readonly delivered: number;
-    readonly deliveriesPerSecond: number;
-    readonly messagesPerSecond: number;
-    readonly missing: number;
-    readonly duplicates: number;
-    /** up to 10 examples: `<member> #<message>: <count>` */
-    readonly problems: readonly string[];
-    /** members whose connection closed during the run (a slow reader is disconnected) */
-    readonly disconnected: number;
-  };
+  readonly fanout: FanoutResult;
+  /** the same fan-out against the fan-out floor (baselines/chat-fanout-floor.ts), measured after the cluster stopped */
+  readonly floor: FanoutResult;
   readonly idle: {
     readonly mode: 'named, in no room';
     readonly requestedPerNode: number;
@@ -60,6 +42,33 @@ export interface ChatBenchResult {
     readonly openSeconds: number;
     readonly nodes: readonly { readonly node: string; readonly pid: number; readonly connections: number; readonly rssBeforeBytes: number; readonly rssAfterBytes: number; readonly bytesPerConnection: number }[];
   };
+}
+
+export interface FanoutResult {
+  readonly members: number;
+  readonly membersPerNode: readonly number[];
+  readonly sender: { readonly name: string; readonly node: string };
+  readonly pacing: string;
+  readonly setupSeconds: number;
+  readonly said: number;
+  /** messages that reached every member before the per-message deadline */
+  readonly complete: number;
+  readonly sayToFirst: LatencySummary;
+  readonly sayToLast: LatencySummary;
+  readonly seconds: number;
+  readonly expectedDeliveries: number;
+  readonly delivered: number;
+  readonly deliveriesPerSecond: number;
+  readonly messagesPerSecond: number;
+  readonly missing: number;
+  readonly duplicates: number;
+  /** up to 10 examples: `<member> #<message>: <count>` */
+  readonly problems: readonly string[];
+  /** members whose connection closed during the run (a slow reader is disconnected) */
+  readonly disconnected: number;
+  /** CPU (user + system) per delivery while the messages were said: the three nodes together, and this process reading the members' sockets */
+  readonly nodesCpuUsPerDelivery: number;
+  readonly loadCpuUsPerDelivery: number;
 }
 
 const NODES = 3;
@@ -121,7 +130,15 @@ export function clampIdle(requested: number, limits: { soft: number; hard: numbe
   };
 }
 
-async function fanout(nodes: readonly ClusterNode[], opts: ChatBenchOptions, log: (line: string) => void): Promise<ChatBenchResult['fanout']> {
+/** The chat servers a fan-out runs against: their client ports, the name of the first (the sender's), their PIDs. */
+interface FanoutTarget {
+  readonly chatPorts: readonly number[];
+  readonly senderNode: string;
+  readonly pids: readonly number[];
+}
+
+async function fanout(target: FanoutTarget, opts: ChatBenchOptions, log: (line: string) => void): Promise<FanoutResult> {
+  const { chatPorts } = target;
   const members: ChatLineClient[] = new Array<ChatLineClient>(opts.members);
   const counts = Array.from({ length: opts.members }, () => new Uint8Array(opts.messages));
   const firstAt = new Float64Array(opts.messages);
@@ -135,7 +152,7 @@ async function fanout(nodes: readonly ClusterNode[], opts: ChatBenchOptions, log
   try {
     const started = Date.now();
     await pool([...members.keys()], 32, async (i) => {
-      const c = await named(nodes[i % NODES].chatPort, `m${i}`);
+      const c = await named(chatPorts[i % NODES], `m${i}`);
       members[i] = c;
       const mine = counts[i];
       c.onClose = () => void disconnected++;
@@ -163,6 +180,8 @@ async function fanout(nodes: readonly ClusterNode[], opts: ChatBenchOptions, log
     const sayToLast: number[] = [];
     let timeouts = 0;
     let said = 0;
+    const nodesCpu0 = cpuSeconds(target.pids);
+    const loadCpu0 = process.cpuUsage();
     const t0 = performance.now();
     for (let seq = 0; seq < opts.messages && timeouts < MAX_TIMEOUTS; seq++) {
       const all = new Promise<boolean>((resolve) => {
@@ -181,6 +200,9 @@ async function fanout(nodes: readonly ClusterNode[], opts: ChatBenchOptions, log
       waiting = undefined;
     }
     const seconds = (performance.now() - t0) / 1000;
+    const nodesCpu = cpuSeconds(target.pids) - nodesCpu0;
+    const loadCpu = process.cpuUsage(loadCpu0);
+    const deliveredWhileSaying = reached.subarray(0, said).reduce((a, b) => a + b, 0);
     // late or duplicate deliveries still count
     await quiet(() => lines, 1000, 15000);
 
@@ -198,10 +220,10 @@ async function fanout(nodes: readonly ClusterNode[], opts: ChatBenchOptions, log
         if (problems.length < 10) problems.push(`m${i} #${seq}: ${n}`);
       }
     }
-    const result: ChatBenchResult['fanout'] = {
+    const result: FanoutResult = {
       members: opts.members,
-      membersPerNode: nodes.map((_, k) => Math.ceil((opts.members - k) / NODES)),
-      sender: { name: senderName, node: nodes[0].name },
+      membersPerNode: chatPorts.map((_, k) => Math.ceil((opts.members - k) / NODES)),
+      sender: { name: senderName, node: target.senderNode },
       pacing: 'one at a time: the next say once every member got the previous message',
       setupSeconds,
       said,
@@ -217,6 +239,8 @@ async function fanout(nodes: readonly ClusterNode[], opts: ChatBenchOptions, log
       duplicates,
       problems,
       disconnected,
+      nodesCpuUsPerDelivery: (nodesCpu * 1e6) / Math.max(1, deliveredWhileSaying),
+      loadCpuUsPerDelivery: (loadCpu.user + loadCpu.system) / Math.max(1, deliveredWhileSaying),
     };
     return result;
   } finally {
@@ -255,6 +279,22 @@ async function idle(nodes: readonly ClusterNode[], perNode: number, log: (line: 
   }
 }
 
+/** The same fan-out against three fan-out floor processes (baselines/chat-fanout-floor.ts). */
+async function floorFanout(root: string, opts: ChatBenchOptions, log: (line: string) => void): Promise<FanoutResult> {
+  const ports = await freePorts(2 * NODES);
+  const chatPorts = ports.slice(0, NODES);
+  const clusterPorts = ports.slice(NODES).join(',');
+  const started = await Promise.allSettled(chatPorts.map((port, i) => startBaseline(root, 'baseline-chat-fanout-floor', { CHAT_PORT: String(port), CLUSTER_PORTS: clusterPorts, INDEX: String(i) })));
+  const procs = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  try {
+    if (procs.length < NODES) throw new Error('the chat fan-out floor baseline did not start');
+    log(`  the fan-out floor: ${NODES} processes started (pids ${procs.map((p) => p.child.pid).join(', ')})`);
+    return await fanout({ chatPorts, senderNode: 'floor process 1', pids: procs.map((p) => p.child.pid as number) }, opts, log);
+  } finally {
+    await Promise.all(procs.map((p) => stopBaseline(p.child)));
+  }
+}
+
 export async function chatBench(root: string, opts: ChatBenchOptions, log: (line: string) => void = console.log): Promise<ChatBenchResult> {
   const loadStart = loadavg()[0];
   const limits = openFilesLimit();
@@ -262,26 +302,30 @@ export async function chatBench(root: string, opts: ChatBenchOptions, log: (line
   log(`  open files: limit ${limits.soft} (hard ${limits.hard}); the idle phase holds about ${NODES * perNode + FD_RESERVE} in this process`);
   if (note) log(`  ${note}`);
   const nodes: ClusterNode[] = [];
+  let fan: FanoutResult;
+  let idleRun: Awaited<ReturnType<typeof idle>>;
   try {
     for (let k = 1; k <= NODES; k++) nodes.push(await startNode(root, `zapbench${k}`, { app: 'chat' }));
     await joinAndSettle(nodes);
     log(`  ${NODES} chat nodes started and settled (pids ${nodes.map((n) => n.pid).join(', ')})`);
     // idle first, on nodes that have served nothing yet: the fan-out leaves work and garbage behind
-    const idleRun = await idle(nodes, perNode, log);
-    const fan = await fanout(nodes, opts, log);
-    return {
-      nodes: nodes.map((n) => n.name),
-      machine: { cpus: availableParallelism(), loadStart, loadEnd: loadavg()[0] },
-      room: ROOM,
-      fanout: fan,
-      idle: { mode: 'named, in no room', requestedPerNode: opts.idlePerNode, perNode, openFiles: limits, clamped: note, openSeconds: idleRun.openSeconds, nodes: idleRun.rows },
-    };
+    idleRun = await idle(nodes, perNode, log);
+    fan = await fanout({ chatPorts: nodes.map((n) => n.chatPort), senderNode: nodes[0].name, pids: nodes.map((n) => n.pid) }, opts, log);
   } catch (err) {
     for (const n of nodes) log(`--- ${n.name} (pid ${n.pid}) log, last lines:\n${nodeLogTail(n, 20)}`);
     throw err;
   } finally {
     stopNodes(nodes);
   }
+  const floor = await floorFanout(root, opts, log);
+  return {
+    nodes: nodes.map((n) => n.name),
+    machine: { cpus: availableParallelism(), loadStart, loadEnd: loadavg()[0] },
+    room: ROOM,
+    fanout: fan,
+    floor,
+    idle: { mode: 'named, in no room', requestedPerNode: opts.idlePerNode, perNode, openFiles: limits, clamped: note, openSeconds: idleRun.openSeconds, nodes: idleRun.rows },
+  };
 }
 
 /** The printed table. */
@@ -293,11 +337,16 @@ export function chatTable(r: ChatBenchResult): string {
   const rows = [
     `machine: ${r.machine.cpus} cores, shared; load average ${r.machine.loadStart.toFixed(1)} at the start, ${r.machine.loadEnd.toFixed(1)} at the end`,
     `fan-out: ${n(f.members)} members of one room (${f.membersPerNode.join('/')} per node), sender ${f.sender.name} on ${f.sender.node}, ${f.said} messages ${f.pacing}`,
-    `                          p50         p99         max`,
-    `  say -> first delivery ${ms(f.sayToFirst.p50Ms)}  ${ms(f.sayToFirst.p99Ms)}  ${ms(f.sayToFirst.maxMs)}`,
-    `  say -> last delivery  ${ms(f.sayToLast.p50Ms)}  ${ms(f.sayToLast.p99Ms)}  ${ms(f.sayToLast.maxMs)}`,
-    `  ${f.complete} of ${f.said} messages reached every member in time; ${n(f.delivered)} of ${n(f.expectedDeliveries)} deliveries in ${f.seconds.toFixed(1)} s: ${n(f.deliveriesPerSecond)} deliveries/s (${f.messagesPerSecond.toFixed(1)} messages/s)`,
-    `  exactly once: ${f.missing === 0 && f.duplicates === 0 ? 'yes' : 'NO'} (missing ${f.missing}, duplicates ${f.duplicates}${f.problems.length ? `; e.g. ${f.problems.join(', ')}` : ''}); members disconnected ${f.disconnected}`,
+    `                                        p50         p99         max`,
+    ...([['Ringnest', f], ['fan-out floor', r.floor]] as const).flatMap(([label, x]) => [
+      `  ${label.padEnd(14)} say -> first delivery ${ms(x.sayToFirst.p50Ms)}  ${ms(x.sayToFirst.p99Ms)}  ${ms(x.sayToFirst.maxMs)}`,
+      `  ${''.padEnd(14)} say -> last delivery  ${ms(x.sayToLast.p50Ms)}  ${ms(x.sayToLast.p99Ms)}  ${ms(x.sayToLast.maxMs)}`,
+    ]),
+    ...([['Ringnest', f], ['fan-out floor', r.floor]] as const).flatMap(([label, x]) => [
+      `  ${label}: ${x.complete} of ${x.said} messages reached every member in time; ${n(x.delivered)} of ${n(x.expectedDeliveries)} deliveries in ${x.seconds.toFixed(1)} s: ${n(x.deliveriesPerSecond)} deliveries/s (${x.messagesPerSecond.toFixed(1)} messages/s)`,
+      `    CPU per delivery while saying: ${x.nodesCpuUsPerDelivery.toFixed(1)} µs the three servers together, ${x.loadCpuUsPerDelivery.toFixed(1)} µs the load generator (this process, reading the members' sockets)`,
+      `    exactly once: ${x.missing === 0 && x.duplicates === 0 ? 'yes' : 'NO'} (missing ${x.missing}, duplicates ${x.duplicates}${x.problems.length ? `; e.g. ${x.problems.join(', ')}` : ''}); members disconnected ${x.disconnected}`,
+    ]),
     `idle connections (${r.idle.mode}): ${n(r.idle.perNode)} per node${r.idle.clamped ? ` (clamped: ${r.idle.requestedPerNode} asked)` : ''}, opened in ${r.idle.openSeconds.toFixed(1)} s; open-files limit ${r.idle.openFiles.soft}`,
     `  node                  connections  rss before   rss after  per connection`,
     ...r.idle.nodes.map((x) => `  ${x.node.padEnd(22)}${n(x.connections).padStart(11)}  ${mb(x.rssBeforeBytes)}  ${mb(x.rssAfterBytes)}  ${`${(x.bytesPerConnection / 1024).toFixed(1)} KiB`.padStart(14)}`),

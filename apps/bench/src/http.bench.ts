@@ -14,11 +14,11 @@
  * process) is reported apart.
  */
 import autocannon from 'autocannon';
-import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ClusterNode, freePort, freePorts, joinAndSettle, startNode, stopNodes, until } from './cluster-nodes';
+import { startBaseline, stopBaseline } from './baseline-process';
+import { ClusterNode, freePorts, joinAndSettle, startNode, stopNodes } from './cluster-nodes';
 import { cpuSeconds } from './proc-cpu';
 
 export const CONNECTIONS = 32;
@@ -128,28 +128,6 @@ async function measure(target: Target, seconds: number, runs: number, log: (line
     rows.push({ target: target.name, op, runs: done, median: medianRun(done) });
   }
   return rows;
-}
-
-/** A baseline server from dist/apps/bench, on a free port; resolves once it answers /health. */
-async function startBaseline(root: string, entry: string, env: Readonly<Record<string, string>> = {}): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [join(root, 'dist/apps/bench', `${entry}.js`)], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
-  const url = `http://127.0.0.1:${port}`;
-  try {
-    await until(`the ${entry} baseline to start`, async () => child.exitCode !== null || (await fetch(`${url}/health`)).status === 200, 30000);
-    if (child.exitCode !== null) throw new Error(`the ${entry} baseline exited with code ${child.exitCode}`);
-  } catch (err) {
-    child.kill('SIGKILL');
-    throw err;
-  }
-  return { url, child };
-}
-
-async function stopBaseline(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGKILL');
-  await exited;
 }
 
 async function baseline(root: string, name: string, entry: string, seconds: number, runs: number, log: (line: string) => void): Promise<HttpBenchRow[]> {

@@ -18,9 +18,10 @@
  * process's), DATA_DIR (its LMDB directory).
  */
 import { createServer } from 'node:http';
-import { Socket, connect, createServer as createTcpServer } from 'node:net';
+import { Socket, createServer as createTcpServer } from 'node:net';
 import { open } from 'lmdb';
 import { json as reply, readJsonBody } from './json-body';
+import { connectPeer } from './peer-link';
 
 const PUT = 1;
 const GET = 2;
@@ -102,23 +103,6 @@ let nextId = 1;
 const peers: ((bytes: Buffer) => void)[] = [];
 let connected = 0;
 
-/** Connect to a peer, retrying every 100 ms for up to 30 s while it starts; once connected, losing it ends the process. */
-function connectPeer(port: number, tries = 300): void {
-  const socket = connect(port, '127.0.0.1');
-  let up = false;
-  socket.setNoDelay(true);
-  socket.once('connect', () => {
-    up = true;
-    connected++;
-    start(socket);
-  });
-  socket.on('error', () => undefined); // 'close' follows
-  socket.on('close', () => {
-    if (up || tries <= 1) process.exit(1);
-    setTimeout(() => connectPeer(port, tries - 1), 100);
-  });
-}
-
 /** Replies from a connected peer, and the writer of requests to it. */
 function start(socket: Socket): void {
   readFrames(socket, (op, id, _key, keyField, value) => {
@@ -167,5 +151,9 @@ const server = createServer((req, res) => {
 });
 
 server.listen(Number(process.env['PORT'] ?? 0), '127.0.0.1');
-clusterPorts.forEach((port, i) => i !== self && connectPeer(port));
+const onPeer = (socket: Socket) => {
+  connected++;
+  start(socket);
+};
+clusterPorts.forEach((port, i) => i !== self && connectPeer(port, onPeer));
 process.on('SIGTERM', () => process.exit(0));
