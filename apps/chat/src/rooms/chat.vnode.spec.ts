@@ -58,6 +58,28 @@ describe('ChatVnode', () => {
     expect(rooms()).toEqual(['R']);
   });
 
+  it('a say answers with the members as every kind of write left them (the targets a say reuses follow each change)', () => {
+    const say = (text: string) => run<TargetsReply>({ op: 'say', room: 'R', message: message(text) }).targets;
+    const on = (node: string, conn: string, v: number, present = true): MemberEntry => ({ ...entry(conn, conn, v, present), node });
+    run({ op: 'join', room: 'R', entry: on('n1@sim', 'c1', 1) });
+    expect(say('1')).toEqual({ 'n1@sim': ['c1'] });
+    expect(say('2')).toEqual({ 'n1@sim': ['c1'] });
+    run({ op: 'member', room: 'R', entry: on('n2@sim', 'c2', 1) });
+    expect(say('3')).toEqual({ 'n1@sim': ['c1'], 'n2@sim': ['c2'] });
+    run({ op: 'evict', room: 'R', conns: ['c1'] });
+    expect(say('4')).toEqual({ 'n2@sim': ['c2'] });
+    run({ op: 'merge', room: 'R', state: join(emptyRoom(), on('n3@sim', 'c3', 1)) });
+    expect(say('5')).toEqual({ 'n2@sim': ['c2'], 'n3@sim': ['c3'] });
+    expect(vnode.handleHandoffData(encodeMsgpack({ room: 'R', state: join(emptyRoom(), on('n1@sim', 'c4', 1)) }))).toEqual({ kind: 'ok' });
+    expect(say('6')).toEqual({ 'n1@sim': ['c4'], 'n2@sim': ['c2'], 'n3@sim': ['c3'] });
+    run({ op: 'evict-node', node: 'n2@sim' });
+    expect(say('7')).toEqual({ 'n1@sim': ['c4'], 'n3@sim': ['c3'] });
+    run({ op: 'member', room: 'R', entry: on('n3@sim', 'c3', 2, false) });
+    expect(say('8')).toEqual({ 'n1@sim': ['c4'] });
+    run({ op: 'mark-read', room: 'R', name: 'c4', upTo: [now * 1000, '8'] });
+    expect(say('9')).toEqual({ 'n1@sim': ['c4'] });
+  });
+
   it('a room with history and no members takes messages until it expires, then is gone with its history and marks', () => {
     run({ op: 'join', room: 'R', entry: entry('c1', 'Alex', 1) });
     run({ op: 'say', room: 'R', message: message('m1') });

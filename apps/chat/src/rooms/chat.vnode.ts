@@ -25,7 +25,7 @@ import {
   keyIndex,
   reply,
 } from '@ringnest/riak-core';
-import { CHAT_BUCKET, ChatCommand, ChatReply, EvictReply, ExpireReply, isChatCommand } from './chat-commands';
+import { CHAT_BUCKET, ChatCommand, ChatReply, EvictReply, ExpireReply, Targets, isChatCommand } from './chat-commands';
 import { ChatStore } from './chat-store';
 import {
   RoomState,
@@ -66,6 +66,12 @@ export class ChatVnode implements Vnode<unknown, ChatReply | ChatErrorReply> {
   private rooms!: Map<string, RoomState>;
   /** room → when its tombstones are next swept */
   private readonly sweepAt = new Map<string, number>();
+  /**
+   * room → its fan-out targets, for the replica object they were computed from: a `say` answers
+   * with the targets of a room whose members it does not change. Dropped by every write that may
+   * change the members; the replies share the object, which nobody mutates.
+   */
+  private readonly targetsCache = new Map<string, { readonly state: RoomState; readonly targets: Targets }>();
 
   constructor(private readonly store: ChatStore) {}
 
@@ -136,6 +142,7 @@ export class ChatVnode implements Vnode<unknown, ChatReply | ChatErrorReply> {
   delete(): void {
     this.rooms.clear();
     this.sweepAt.clear();
+    this.targetsCache.clear();
     this.store.drop(this.ctx.index);
     this.rooms = this.store.partition(this.ctx.index);
   }
@@ -157,12 +164,13 @@ export class ChatVnode implements Vnode<unknown, ChatReply | ChatErrorReply> {
       case 'say': {
         const room = this.current(c.room);
         if (!room || !isLiveRoom(room)) return { targets: {}, missing: true };
-        return { targets: targetsOf(this.write(c.room, (r) => append(r, c.message))) };
+        // a message changes no member: the targets computed before it still hold
+        return { targets: this.targets(c.room, this.write(c.room, (r) => append(r, c.message), true)) };
       }
       case 'read':
         return { state: copyRoom(this.current(c.room) ?? emptyRoom()) };
       case 'mark-read':
-        if (this.current(c.room)) this.write(c.room, (r) => markRead(r, c.name, c.upTo));
+        if (this.current(c.room)) this.write(c.room, (r) => markRead(r, c.name, c.upTo), true);
         return { ok: true };
       case 'merge':
         this.write(c.room, (r) => mergeRooms(r, c.state));
@@ -183,7 +191,9 @@ export class ChatVnode implements Vnode<unknown, ChatReply | ChatErrorReply> {
     const rooms: EvictReply['rooms'][number][] = [];
     for (const [room, state] of this.rooms) {
       const evicted = evictNode(state, node, now);
-      if (evicted.length > 0) rooms.push({ room, evicted, targets: targetsOf(state) });
+      if (evicted.length === 0) continue;
+      this.targetsCache.delete(room);
+      rooms.push({ room, evicted, targets: targetsOf(state) });
     }
     return { rooms };
   }
@@ -218,13 +228,26 @@ export class ChatVnode implements Vnode<unknown, ChatReply | ChatErrorReply> {
   private forget(room: string, expired = false): void {
     if (this.rooms.delete(room) && expired) this.store.stats.expired++;
     this.sweepAt.delete(room);
+    this.targetsCache.delete(room);
+  }
+
+  /** The fan-out targets of `room` (its replica `state`), computed once per change of its members. */
+  private targets(room: string, state: RoomState): Targets {
+    const cached = this.targetsCache.get(room);
+    if (cached?.state === state) return cached.targets;
+    const targets = targetsOf(state);
+    this.targetsCache.set(room, { state, targets });
+    return targets;
   }
 
   /**
    * Every update goes through here: apply (in place, to the current replica or a new one), now and
-   * then forget expired tombstones, and drop a room left with nothing or left expired (a stale copy merged in).
+   * then forget expired tombstones, and drop a room left with nothing or left expired (a stale copy
+   * merged in). `membersKept`: the update changes no member entry (forgetting tombstones changes no
+   * target either), so the room's cached targets stay.
    */
-  private write(room: string, update: (r: RoomState) => RoomState): RoomState {
+  private write(room: string, update: (r: RoomState) => RoomState, membersKept = false): RoomState {
+    if (!membersKept) this.targetsCache.delete(room);
     const next = update(this.current(room) ?? emptyRoom());
     const now = this.now();
     if (now >= (this.sweepAt.get(room) ?? 0)) {

@@ -37,6 +37,15 @@ export function renderEvent(event: RoomEvent): string {
   }
 }
 
+/** Each event's text, rendered once however many of this node's connections it is written to. */
+const renderedEvents = new WeakMap<RoomEvent, string>();
+
+function rendered(event: RoomEvent): string {
+  let text = renderedEvents.get(event);
+  if (text === undefined) renderedEvents.set(event, (text = renderEvent(event)));
+  return text;
+}
+
 export class ChatSession {
   private state: ConnectionState = initialState;
   private queue: Promise<void> = Promise.resolve();
@@ -107,13 +116,13 @@ export class ChatSession {
   private onEvent(event: RoomEvent): void {
     if (this.closed) return;
     if (this.busy) this.held.push(event);
-    else this.io.write(renderEvent(event));
+    else this.io.write(rendered(event));
   }
 
   private flushHeld(): void {
     const held = this.held;
     this.held = [];
-    if (!this.closed) for (const event of held) this.io.write(renderEvent(event));
+    if (!this.closed) for (const event of held) this.io.write(rendered(event));
   }
 
   private async nameTimedOut(timeoutMs: number): Promise<void> {
