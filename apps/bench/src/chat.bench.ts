@@ -6,7 +6,11 @@
  *   one of them says `messages` messages one at a time (the next once the previous reached every
  *   member, or timed out). Per message: say → first delivery and say → last delivery (the time a
  *   chunk reached the client's socket handler in this process). Every member must get every message
- *   exactly once; missing and duplicate deliveries are counted, not assumed away.
+ *   exactly once; missing and duplicate deliveries are counted, not assumed away. The servers' CPU
+ *   per delivery (from /proc/<pid>/stat) and this process's are reported apart.
+ * - the fan-out floor (baselines/chat-fanout-floor.ts), once the cluster has stopped: the same
+ *   fan-out, clients and clock against three bare processes that relay a say and write it to their
+ *   members with nothing else — what this machine allows the fan-out goal.
  * - idle connections (measured first, on nodes that have served nothing else yet): RSS (`VmRSS`) of
  *   each node before and after `idlePerNode` clients that are connected and named but in no room,
  *   so bytes per connection is the cost of a quiet session. They are closed before the fan-out.
@@ -66,8 +70,8 @@ export interface FanoutResult {
   readonly problems: readonly string[];
   /** members whose connection closed during the run (a slow reader is disconnected) */
   readonly disconnected: number;
-  /** CPU (user + system) per delivery while the messages were said: the three nodes together, and this process reading the members' sockets */
-  readonly nodesCpuUsPerDelivery: number;
+  /** CPU (user + system) per delivery while the messages were said: the three servers together, and this process reading the members' sockets */
+  readonly serversCpuUsPerDelivery: number;
   readonly loadCpuUsPerDelivery: number;
 }
 
@@ -180,7 +184,7 @@ async function fanout(target: FanoutTarget, opts: ChatBenchOptions, log: (line: 
     const sayToLast: number[] = [];
     let timeouts = 0;
     let said = 0;
-    const nodesCpu0 = cpuSeconds(target.pids);
+    const serversCpu0 = cpuSeconds(target.pids);
     const loadCpu0 = process.cpuUsage();
     const t0 = performance.now();
     for (let seq = 0; seq < opts.messages && timeouts < MAX_TIMEOUTS; seq++) {
@@ -200,7 +204,7 @@ async function fanout(target: FanoutTarget, opts: ChatBenchOptions, log: (line: 
       waiting = undefined;
     }
     const seconds = (performance.now() - t0) / 1000;
-    const nodesCpu = cpuSeconds(target.pids) - nodesCpu0;
+    const serversCpu = cpuSeconds(target.pids) - serversCpu0;
     const loadCpu = process.cpuUsage(loadCpu0);
     const deliveredWhileSaying = reached.subarray(0, said).reduce((a, b) => a + b, 0);
     // late or duplicate deliveries still count
@@ -239,7 +243,7 @@ async function fanout(target: FanoutTarget, opts: ChatBenchOptions, log: (line: 
       duplicates,
       problems,
       disconnected,
-      nodesCpuUsPerDelivery: (nodesCpu * 1e6) / Math.max(1, deliveredWhileSaying),
+      serversCpuUsPerDelivery: (serversCpu * 1e6) / Math.max(1, deliveredWhileSaying),
       loadCpuUsPerDelivery: (loadCpu.user + loadCpu.system) / Math.max(1, deliveredWhileSaying),
     };
     return result;
@@ -344,7 +348,7 @@ export function chatTable(r: ChatBenchResult): string {
     ]),
     ...([['Ringnest', f], ['fan-out floor', r.floor]] as const).flatMap(([label, x]) => [
       `  ${label}: ${x.complete} of ${x.said} messages reached every member in time; ${n(x.delivered)} of ${n(x.expectedDeliveries)} deliveries in ${x.seconds.toFixed(1)} s: ${n(x.deliveriesPerSecond)} deliveries/s (${x.messagesPerSecond.toFixed(1)} messages/s)`,
-      `    CPU per delivery while saying: ${x.nodesCpuUsPerDelivery.toFixed(1)} µs the three servers together, ${x.loadCpuUsPerDelivery.toFixed(1)} µs the load generator (this process, reading the members' sockets)`,
+      `    CPU per delivery while saying: ${x.serversCpuUsPerDelivery.toFixed(1)} µs the three servers together, ${x.loadCpuUsPerDelivery.toFixed(1)} µs the load generator (this process, reading the members' sockets)`,
       `    exactly once: ${x.missing === 0 && x.duplicates === 0 ? 'yes' : 'NO'} (missing ${x.missing}, duplicates ${x.duplicates}${x.problems.length ? `; e.g. ${x.problems.join(', ')}` : ''}); members disconnected ${x.disconnected}`,
     ]),
     `idle connections (${r.idle.mode}): ${n(r.idle.perNode)} per node${r.idle.clamped ? ` (clamped: ${r.idle.requestedPerNode} asked)` : ''}, opened in ${r.idle.openSeconds.toFixed(1)} s; open-files limit ${r.idle.openFiles.soft}`,
