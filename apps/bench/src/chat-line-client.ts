@@ -55,8 +55,8 @@ export class ChatLineClient {
         port,
         onread: {
           buffer: READ_BUFFER,
-          callback: (bytes: number, buffer: Uint8Array) => {
-            client?.onData(Buffer.from(buffer.buffer, buffer.byteOffset, bytes));
+          callback: (bytes: number) => {
+            client?.onData(READ_BUFFER.subarray(0, bytes));
             return true;
           },
         },

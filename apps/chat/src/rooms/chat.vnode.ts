@@ -151,15 +151,15 @@ export class ChatVnode implements Vnode<unknown, ChatReply | ChatErrorReply> {
     switch (c.op) {
       case 'join': {
         const room = this.write(c.room, (r) => join(r, c.entry));
-        return { history: [...room.history], targets: targetsOf(room) };
+        return { history: [...room.history], targets: this.targets(c.room, room) };
       }
       case 'member': {
         const prev = this.current(c.room)?.members[c.entry.conn] ?? null;
-        return { targets: targetsOf(this.write(c.room, (r) => putMember(r, c.entry))), prev };
+        return { targets: this.targets(c.room, this.write(c.room, (r) => putMember(r, c.entry))), prev };
       }
       case 'evict': {
         if (!this.current(c.room)) return { targets: {} };
-        return { targets: targetsOf(this.write(c.room, (r) => (evictConns(r, c.conns, this.now()), r))) };
+        return { targets: this.targets(c.room, this.write(c.room, (r) => (evictConns(r, c.conns, this.now()), r))) };
       }
       case 'say': {
         const room = this.current(c.room);
@@ -193,7 +193,7 @@ export class ChatVnode implements Vnode<unknown, ChatReply | ChatErrorReply> {
       const evicted = evictNode(state, node, now);
       if (evicted.length === 0) continue;
       this.targetsCache.delete(room);
-      rooms.push({ room, evicted, targets: targetsOf(state) });
+      rooms.push({ room, evicted, targets: this.targets(room, state) });
     }
     return { rooms };
   }
