@@ -63,8 +63,8 @@ describe('./ringnest devrel', () => {
 describe('three nx serve api at once', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ringnest-serve-'));
   const children: ChildProcess[] = [];
-  /** the node processes `nx serve` started (Nx runs them in a process group of their own) */
-  const nodePids: number[] = [];
+  /** the data directories of the nodes, by which their processes are found (Nx starts them in a process group of their own) */
+  const dataDirs: string[] = [];
   afterAll(async () => {
     const kill = (pid: number, group: boolean) => {
       try {
@@ -74,7 +74,9 @@ describe('three nx serve api at once', () => {
       }
     };
     for (const c of children) if (c.pid && c.exitCode === null) kill(c.pid, true);
-    for (const pid of nodePids) kill(pid, false);
+    // Looked up now, not when the nodes answered: a test that timed out before they all answered
+    // still stops those that had started.
+    for (const pid of dataDirs.flatMap((d) => pidsWithEnv(`DATA_DIR=${d}`))) kill(pid, false);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -91,6 +93,7 @@ describe('three nx serve api at once', () => {
           app: 'api',
         }),
     );
+    dataDirs.push(...nodes.map((n) => n.spec.dataDir));
     const logs = nodes.map((n) => join(dir, `${n.spec.name}.log`));
     for (const [i, n] of nodes.entries()) {
       const out = openSync(logs[i], 'a');
@@ -122,24 +125,24 @@ describe('three nx serve api at once', () => {
       const codes = await Promise.all(nodes.map((n) => fetch(`${n.http}/health`).then((r) => r.status, () => 0)));
       return codes.every((c) => c === 200);
     }, 120000, () => logs.map((l) => readFileSync(l, 'utf8').slice(-1500)).join('\n----\n'));
-    nodePids.push(...nodes.map((n) => pidWithEnv(`DATA_DIR=${n.spec.dataDir}`)).filter((p): p is number => p !== undefined));
-    expect(nodePids).toHaveLength(3);
+    expect(dataDirs.map((d) => pidsWithEnv(`DATA_DIR=${d}`).length)).toEqual([1, 1, 1]);
     const s = await waitSettled(nodes, 60000);
     expect(s.members.map((m) => m.node)).toEqual(['serve1@127.0.0.1', 'serve2@127.0.0.1', 'serve3@127.0.0.1']);
   });
 });
 
-/** The PID of the api node process (not its shell) whose environment holds `entry` (Linux /proc), so the test can stop it by PID. */
-function pidWithEnv(entry: string): number | undefined {
+/** The PIDs of the api node processes (not their shells) whose environment holds `entry` (Linux /proc), so the test can stop them by PID. */
+function pidsWithEnv(entry: string): number[] {
+  const pids: number[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
       const argv = readFileSync(`/proc/${name}/cmdline`, 'latin1').split('\0');
       if (!/(^|\/)node$/.test(argv[0]) || !argv.includes('dist/apps/api/main.js')) continue;
-      if (readFileSync(`/proc/${name}/environ`, 'latin1').split('\0').includes(entry)) return Number(name);
+      if (readFileSync(`/proc/${name}/environ`, 'latin1').split('\0').includes(entry)) pids.push(Number(name));
     } catch {
       /* gone, or not ours */
     }
   }
-  return undefined;
+  return pids;
 }
