@@ -11,6 +11,7 @@ import { CONNECTIONS, httpBench, httpTable } from './http.bench';
 import { chatBench, chatTable } from './chat.bench';
 import { detectBench } from './detect.bench';
 import { joinStormBench, joinStormTable } from './join-storm.bench';
+import { transportBench, transportTable } from './transport.bench';
 
 function table(rows: { name: string; perSecond: number; lookups: number; seconds: number }[]): string {
   const w = Math.max(...rows.map((r) => r.name.length));
@@ -94,7 +95,18 @@ async function main(argv: string[]): Promise<number> {
     console.log(`written ${file}`);
     return 0;
   }
-  console.error(`unknown benchmark '${which}'; known: preflist, handoff, http, detect, chat, joinstorm`);
+  if (which === 'transport') {
+    const seconds = Number(argv[1] ?? 5);
+    if (!(seconds > 0)) throw new Error(`transport [seconds]: got '${argv[1]}'`);
+    console.log(`one request/reply round trip between two processes: the Ringnest cluster transport against bare frames (node ${process.version}, ${cpus().length} cores, ${seconds} s per row)`);
+    const rows = await transportBench(process.cwd(), seconds, (line) => console.log(line));
+    console.log(transportTable(rows));
+    const file = join(outDir, 'transport.json');
+    writeFileSync(file, JSON.stringify({ bench: 'transport', at: new Date().toISOString(), seconds, rows }, null, 2));
+    console.log(`written ${file}`);
+    return 0;
+  }
+  console.error(`unknown benchmark '${which}'; known: preflist, handoff, http, detect, chat, joinstorm, transport`);
   return 2;
 }
 
