@@ -1,13 +1,15 @@
 /**
  * Load for the overload scenario: `blast` drives PUTs at every node with autocannon (as fast as
  * the nodes answer, or at a fixed overall rate) and counts the answers by status; a `Prober` sends
- * one PUT every 50 ms through a node of its own choosing and records each answer's status and
- * latency, which is how accepted and refused requests are timed apart under the blast; an
+ * one PUT every 50 ms through a node of its own choosing, from a thread of its own, and records each
+ * answer's status and latency, which is how accepted and refused requests are timed apart under
+ * the blast; an
  * `RssSampler` reads the nodes' resident memory from /proc.
  */
 import autocannon from 'autocannon';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 
 export interface BlastResult {
   /** 2xx answers per second, all nodes together */
@@ -65,45 +67,68 @@ export interface Probe {
   readonly ms: number;
 }
 
+/**
+ * The probe loop, run in a worker thread of its own: the blast's autocannon clients keep the main
+ * thread's event loop busy with thousands of answers a second, and a probe timed there would count
+ * that wait as the node's. Times are absolute (time origin + now), the same clock in both threads.
+ */
+const PROBE_LOOP = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { performance } = require('node:perf_hooks');
+const now = () => performance.timeOrigin + performance.now();
+let running = true;
+parentPort.on('message', () => { running = false; });
+(async () => {
+  for (let n = 0; running; n++) {
+    const base = workerData.bases[n % workerData.bases.length];
+    const at = now();
+    let status = 0;
+    try {
+      const res = await fetch(base + '/api/store/probe-' + (n % 100) + '?n=3&w=2&timeout=2000', {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(n),
+        signal: AbortSignal.timeout(10000),
+      });
+      await res.arrayBuffer();
+      status = res.status;
+    } catch {
+      status = 0;
+    }
+    parentPort.postMessage({ at, status, ms: now() - at });
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  parentPort.postMessage('done');
+})();
+`;
+
 export class Prober {
   readonly probes: Probe[] = [];
-  private running = false;
-  private loop: Promise<void> | undefined;
+  private worker: Worker | undefined;
+  private done: Promise<void> | undefined;
 
   constructor(private readonly bases: readonly string[]) {}
 
+  /** ms on the probes' clock */
   now(): number {
-    return performance.now();
+    return performance.timeOrigin + performance.now();
   }
 
   start(): void {
-    this.running = true;
-    this.loop = (async () => {
-      for (let n = 0; this.running; n++) {
-        const base = this.bases[n % this.bases.length];
-        const at = this.now();
-        let status = 0;
-        try {
-          const res = await fetch(`${base}/api/store/probe-${n % 100}?n=3&w=2&timeout=2000`, {
-            method: 'PUT',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify(n),
-            signal: AbortSignal.timeout(10_000),
-          });
-          await res.arrayBuffer();
-          status = res.status;
-        } catch {
-          status = 0;
-        }
-        this.probes.push({ at, status, ms: this.now() - at });
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    })();
+    const worker = new Worker(PROBE_LOOP, { eval: true, workerData: { bases: [...this.bases] } });
+    this.done = new Promise((resolve, reject) => {
+      worker.on('message', (m: Probe | 'done') => (m === 'done' ? resolve() : this.probes.push(m)));
+      worker.once('error', reject);
+      worker.once('exit', () => resolve());
+    });
+    this.worker = worker;
   }
 
+  /** Resolves once the probe in flight has answered and the worker has ended. */
   async stop(): Promise<void> {
-    this.running = false;
-    await this.loop;
+    this.worker?.postMessage('stop');
+    await this.done;
+    await this.worker?.terminate();
   }
 }
 
