@@ -112,3 +112,54 @@ describe('KvService reaping a delete', () => {
     expect(immediate.reaps).toEqual(['k']);
   });
 });
+
+describe('KvService writing', () => {
+  const entries: AnnotatedEntry[] = ps(0, 1, 2).map((index) => ({ index, node: n(`n${index}@127.0.0.1`), type: 'primary' }));
+  const version = objectOf(update(empty<JsonText>(), newTombstone<JsonText>(), 'x', 0), 1);
+
+  /** A node named `self`: the coordinate is answered at once, every put waits until the test settles it. */
+  function writing(self: string) {
+    const coordinated: [AnnotatedEntry, unknown][] = [];
+    const puts: { entry: AnnotatedEntry; command: unknown; ack: () => void }[] = [];
+    const master = {
+      syncCommand: (entry: AnnotatedEntry, _service: string, command: unknown) => {
+        coordinated.push([entry, command]);
+        return Promise.resolve({ ok: true, object: version });
+      },
+      command: (apl: readonly AnnotatedEntry[], _service: string, command: unknown) =>
+        apl.map((entry) => new Promise((resolve) => puts.push({ entry, command, ack: () => resolve({ ok: true }) }))),
+    };
+    const coordinator = new ReplicaCoordinator(master as unknown as VnodeMaster, { apl: () => entries } as unknown as PreflistService);
+    const watches = { publish: () => undefined };
+    const kv = new KvService(coordinator, master as unknown as VnodeMaster, { self: n(self) } as RingManager, watches as unknown as KvWatchService);
+    return { kv, coordinated, puts };
+  }
+  const settle = () => new Promise((r) => setImmediate(r));
+
+  it("coordinates at this node's own vnode, answered early, then counts W from the durable puts of all N, the coordinator's included", async () => {
+    const { kv, coordinated, puts } = writing('n1@127.0.0.1');
+    let done = false;
+    const stored = kv.store('k', { a: 1 }, DEFAULT_QUORUM).then((r) => ((done = true), r));
+    await settle();
+    expect(coordinated).toEqual([[entries[1], { op: 'coordinate', key: 'k', write: expect.objectContaining({ tombstone: false }), early: true }]]);
+    expect(puts.map((x) => [x.entry, x.command])).toEqual(entries.map((e) => [e, { op: 'put', key: 'k', object: version }]));
+    // the coordinator's own put, acknowledged once its commit is durable, is one of the W
+    puts[1].ack();
+    await settle();
+    expect(done).toBe(false);
+    puts[2].ack();
+    await expect(stored).resolves.toMatchObject({ acks: 2 });
+  });
+
+  it('coordinates at the first vnode, waiting for its commit, when this node holds none of the key or W is 1', async () => {
+    for (const [self, w] of [['elsewhere@127.0.0.1', 2], ['n1@127.0.0.1', 1]] as const) {
+      const { kv, coordinated, puts } = writing(self);
+      const stored = kv.store('k', { a: 1 }, { ...DEFAULT_QUORUM, w });
+      await settle();
+      expect(coordinated).toEqual([[entries[0], { op: 'coordinate', key: 'k', write: expect.objectContaining({ tombstone: false }) }]]);
+      expect(puts.map((x) => x.entry)).toEqual(entries.slice(1));
+      puts[0].ack();
+      await expect(stored).resolves.toMatchObject({ acks: w === 1 ? 1 : 2 });
+    }
+  });
+});
