@@ -3,14 +3,9 @@
  * gateway and the CLI: one coordinator per request over the key's annotated preference list
  * (sloppy quorum: fallbacks stand in for down primaries), answering at W (or R) replies.
  *
- * Writes (riak_kv_put_fsm): one vnode of the list coordinates — it applies the client's write to
- * what it holds with the causal version policy — and the resulting version is then sent to the
- * others, which merge it. When this node holds a vnode of the list (W ≥ 2), that vnode coordinates
- * and answers its version before its own commit, and the version goes to all N vnodes, the
- * coordinator's included: its `put` is acknowledged once its commit is durable, so W still counts
- * only durable writes while the coordinator's commit runs beside the others' instead of before
- * them. Otherwise the first vnode of the list coordinates, its durable write counting towards W,
- * and the version goes to the other N-1. Reads
+ * Writes (riak_kv_put_fsm): the first vnode of the list coordinates — it applies the client's write
+ * to what it holds with the causal version policy — and the resulting version is then sent to the
+ * other N-1 vnodes, which merge it; the coordinator's own write counts towards W. Reads
  * (riak_kv_get_fsm): R answers are merged causally; concurrent values come back as siblings with a
  * context that resolves them; once every replica has answered, those holding less are repaired,
  * and a delete that all N primaries hold is reaped (the tombstone is removed for good) once the
@@ -151,13 +146,10 @@ export class KvService {
     const up = primaryCountOf(apl);
     if (up < (o.pw ?? 0)) throw new InsufficientPrimariesError(up, o.pw ?? 0);
     const deadline = Date.now() + o.timeoutMs;
-    // W = 1 is met by the coordinator's durable write alone: its answer must wait for the commit.
-    const local = o.w >= 2 ? apl.find((e) => e.node === this.rings.self) : undefined;
-    const coordinator = local ?? apl[0];
+    const [coordinator, ...others] = apl;
     let coordinated: KvCoordinateReply;
     try {
-      const early = local !== undefined;
-      coordinated = await this.master.syncCommand(coordinator, KV, { op: 'coordinate', key, write, ...(early ? { early } : {}) }, { timeoutMs: o.timeoutMs });
+      coordinated = await this.master.syncCommand(coordinator, KV, { op: 'coordinate', key, write }, { timeoutMs: o.timeoutMs });
     } catch (err) {
       if (err instanceof VnodeError && err.code === 'timeout') throw new QuorumTimeoutError(0, o.w, o.timeoutMs);
       throw new InsufficientVnodesError(0, o.w);
@@ -169,18 +161,12 @@ export class KvService {
       this.watches.publish({ key, value: write.tombstone ? undefined : value, deleted: write.tombstone, context }, write.value);
       return { acks, context };
     };
-    const remaining = Math.max(1, deadline - Date.now());
-    if (local) {
-      // Every vnode's acknowledgement, the coordinator's included, means durable.
-      const request = this.coordinator.send(apl, KV, { op: 'put', key, object }, { need: o.w, timeoutMs: remaining, primaries: o.pw ?? 0 });
-      return acknowledged(answeredOrThrow(await request.answer(), o.timeoutMs).length);
-    }
-    const others = apl.filter((e) => e !== coordinator);
     if (o.w === 1) {
       // Replicate without waiting: W is met by the coordinator.
       void Promise.allSettled(this.master.command(others, KV, { op: 'put', key, object }));
       return acknowledged(1);
     }
+    const remaining = Math.max(1, deadline - Date.now());
     // The coordinator's own write counts towards W (and towards PW when it is a primary).
     const counted = { ok: 1, primaries: coordinator.type === 'primary' ? 1 : 0 };
     const request = this.coordinator.send(others, KV, { op: 'put', key, object }, { need: o.w, timeoutMs: remaining, primaries: o.pw ?? 0, counted });

@@ -8,7 +8,7 @@
  * | `{op:'get', key}`                         | `{found: true, object}` (tombstones too) or `{found: false}` |
  * | `{op:'delete', key, context?, updatedAt?}`| `{ok: true}` once the tombstone is durable  |
  * | `{op:'list', limit?}`                     | `{keys, truncated}`: live keys in key order, at most `limit` |
- * | `{op:'coordinate', key, write, early?}`   | `{ok: true, object}`: the version this coordinating replica stored (`early`: as soon as it is computed, before it is durable) |
+ * | `{op:'coordinate', key, write}`           | `{ok: true, object}`: the version this coordinating replica stored |
  * | `{op:'reap', key, context}`               | `{ok: true}`: the key is gone if it held exactly that tombstone |
  */
 import type { StoredObject } from './stored-object';
@@ -57,17 +57,11 @@ export interface KvListCommand {
  * The coordinating replica of a client write: apply `write` to what this vnode holds with the
  * version policy (as `actor`, default this vnode's id), store the result, and answer it so the
  * coordinator can replicate it with `put`.
- *
- * The answer waits until the version is durable here, unless `early`: then it goes out as soon as
- * the version is computed and handed to storage, and says nothing of its durability. A caller
- * that asks early learns it as every other replica's: a `put` of the answered object to this same
- * vnode is acknowledged once the write holding it is durable (or fails if that write fails).
  */
 export interface KvCoordinateCommand {
   readonly op: 'coordinate';
   readonly key: string;
   readonly write: ClientWrite;
-  readonly early?: boolean;
 }
 
 /**
@@ -132,7 +126,7 @@ export function isKvCommand(x: unknown): x is KvCommand {
       return isKey(x['key']) && 'context' in x;
     case 'coordinate': {
       const w = x['write'];
-      return isKey(x['key']) && isRecord(w) && typeof w['tombstone'] === 'boolean' && (x['early'] === undefined || typeof x['early'] === 'boolean');
+      return isKey(x['key']) && isRecord(w) && typeof w['tombstone'] === 'boolean';
     }
     case 'list':
       return x['limit'] === undefined || (Number.isInteger(x['limit']) && (x['limit'] as number) >= 1 && (x['limit'] as number) <= KV_LIST_LIMIT);

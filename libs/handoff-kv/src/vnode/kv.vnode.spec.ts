@@ -352,36 +352,6 @@ describe('KvVnode pipelined writes', () => {
     expect(await send('w4', { op: 'put', key: 'k', object: version })).toEqual({ kind: 'reply', reply: { ok: true } });
   });
 
-  it('answers an early coordinate before its commit; a put of its version is acknowledged only once that commit is durable, and fails with it', async () => {
-    const { backend, answers, failures, send, settle } = setup();
-    const write = { value: 'one', tombstone: false, context: null };
-    const early = await send('c1', { op: 'coordinate', key: 'k', write, early: true });
-    expect(early).toMatchObject({ kind: 'reply', reply: { ok: true, object: { value: 'one' } } });
-    expect(backend.waiting).toBe(1);
-    const version = (early as { reply: { object: StoredObject } }).reply.object;
-    expect(await send('p1', { op: 'put', key: 'k', object: version })).toEqual({ kind: 'noreply' });
-    expect(backend.waiting).toBe(1);
-    await settle();
-    expect(answers.size).toBe(0);
-    backend.commit();
-    await settle();
-    expect(answers).toEqual(new Map([['p1', { ok: true }]]));
-
-    // the same with a commit that fails: the put of the version fails, nothing unhandled escapes
-    const second = await send('c2', { op: 'coordinate', key: 'k', write: { value: 'two', tombstone: false, context: null }, early: true });
-    const two = (second as { reply: { object: StoredObject } }).reply.object;
-    await send('p2', { op: 'put', key: 'k', object: two });
-    backend.failAll(new Error('disk full'));
-    await settle();
-    expect(failures.get('p2')?.message).toBe('disk full');
-    expect(backend.data.get('k')?.value).toBe('one');
-    // without early, the coordinate itself is answered once durable
-    expect(await send('c3', { op: 'coordinate', key: 'k', write })).toEqual({ kind: 'noreply' });
-    backend.commit();
-    await settle();
-    expect(answers.get('c3')).toMatchObject({ ok: true, object: { value: 'one' } });
-  });
-
   it('fails a write that cannot be made durable, and its reads go back to what is stored', async () => {
     const { backend, answers, failures, send, settle } = setup();
     await send('w1', { op: 'put', key: 'k', object: obj('one', 1) });

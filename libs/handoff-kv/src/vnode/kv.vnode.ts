@@ -9,9 +9,8 @@
  * Writes are pipelined (riak_core's `noreply`): a write command takes the vnode's mailbox only
  * until its new version is computed and handed to the backend; the answer goes out once the write
  * is durable, while the mailbox serves the next commands, so writes that arrive during a commit
- * share the next one instead of each waiting for the last (an `early` coordinate is answered at once,
- * its durability reported by the `put` of its version that follows). Until its commit, a write is
- * what the vnode's own reads see (`pending`), and what a `put` of the same version waits for. Folds, emptiness, drops and `terminate` first wait for every
+ * share the next one instead of each waiting for the last. Until its commit, a write is what the
+ * vnode's own reads see (`pending`). Folds, emptiness, drops and `terminate` first wait for every
  * write still committing. Writes during a handoff are not pipelined: they are copied to the
  * target once durable, as before.
  *
@@ -123,11 +122,6 @@ export class KvVnode implements Vnode<KvCommand, KvReply> {
     if (!durable) return reply(answer);
     if (!sender || this.committing.size > KV_MAX_COMMITTING) {
       await durable;
-      return reply(answer);
-    }
-    if (command.op === 'coordinate' && command.early) {
-      // The caller learns the commit's outcome from its `put` of this version (see KvCoordinateCommand).
-      durable.catch(() => undefined);
       return reply(answer);
     }
     durable.then(
@@ -294,8 +288,6 @@ export class KvVnode implements Vnode<KvCommand, KvReply> {
   /** Merge a version decided elsewhere into what this vnode holds (the policy keeps both sides' information); no write when that changes nothing. */
   private async receive(key: string, incoming: StoredObject): Promise<{ durable?: Promise<void> }> {
     const held = this.pending.get(key);
-    // the very version still committing (the coordinator's own put, in this process): nothing to merge
-    if (held && held.object === incoming) return { durable: held.commit };
     const existing = held ? held.object : await this.store.get(key);
     const merged = this.versions.merge(existing, incoming);
     // what is held already: durable once the write still committing it is (if one is)
