@@ -19,7 +19,6 @@ import { RuntimeOptions } from '../node/runtime-options';
 import { Patterns } from '../transport/patterns';
 import { ServiceRegistry } from './service-registry';
 import { VnodeWorker } from './vnode-worker';
-import { TurnPacer } from './turn-pacer';
 import { VnodeError, isVnodeErrorCode } from './vnode-error';
 
 /** A vnode's address: a partition on a node. */
@@ -51,8 +50,6 @@ export class VnodeMaster implements OnModuleDestroy {
   private readonly workers = new Map<string, VnodeWorker>();
   private readonly forwarding = new Map<string, NodeName>();
   private seq = 0;
-  /** commands of this node to its own vnodes, started a slice per turn of the event loop */
-  private readonly pacer = new TurnPacer();
   private hashtreeListener: HashtreeListener | undefined;
 
   constructor(
@@ -186,7 +183,7 @@ export class VnodeMaster implements OnModuleDestroy {
       } catch (err) {
         return Promise.reject(err);
       }
-      const work = this.pacer.run(() => (req.kind === 'coverage' ? worker.coverage(req.command, req.keySpaces ?? [entry.index], sender) : worker.command(req.command, sender)));
+      const work = req.kind === 'coverage' ? worker.coverage(req.command, req.keySpaces ?? [entry.index], sender) : worker.command(req.command, sender);
       return withTimeout(work, timeoutMs, () => {
         worker.forget(sender.ref);
         return new VnodeError('timeout', `vnode ${service}/${entry.index} did not answer within ${timeoutMs} ms`);
