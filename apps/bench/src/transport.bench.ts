@@ -14,10 +14,10 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { TcpClusterClient } from '@ringnest/riak-core';
 import { processCpuSeconds } from './proc-cpu';
-import { frameReader, framed } from './baselines/echo-frames';
+import { ECHO_PATTERN, frameReader, framed } from './baselines/echo-frames';
+import { turnWriter } from './baselines/length-frames';
 
 export const TRANSPORT_CONCURRENCY = [1, 4, 32] as const;
-const ECHO_PATTERN = 'bench.echo';
 const REQUEST = { service: 'kv', index: 37, kind: 'command', command: { op: 'get', key: 'bench-key-000123' } };
 
 export interface TransportRow {
@@ -56,19 +56,13 @@ async function bareCaller(port: number): Promise<{ call: Call; close: () => void
     pending.delete(id);
   });
   // like the cluster transport: what is sent in one turn leaves in one write
-  let queue: Buffer[] = [];
+  const send = turnWriter(socket);
   let id = 0;
   const call: Call = () =>
     new Promise((resolve) => {
       id += 1;
       pending.set(id, resolve);
-      queue.push(framed({ t: 'req', id, pattern: ECHO_PATTERN, data: REQUEST }));
-      if (queue.length === 1) {
-        setImmediate(() => {
-          socket.write(queue.length === 1 ? queue[0] : Buffer.concat(queue));
-          queue = [];
-        });
-      }
+      send(framed({ t: 'req', id, pattern: ECHO_PATTERN, data: REQUEST }));
     });
   return { call, close: () => socket.destroy() };
 }

@@ -1,10 +1,14 @@
 /**
- * Length-prefixed msgpack frames for the bare side of the transport bench, with the cluster
- * transport's own codec (the same bounded encoder and decoder), so the difference between the two
- * sides is the transport around it. No frame bound: the bench talks only to itself.
+ * The bare side of `npm run bench -- transport`: requests and replies as length-prefixed msgpack
+ * frames, with the cluster transport's own codec (the same bounded encoder and decoder), so the
+ * difference between the two sides is the transport around it.
  */
 import type { Socket } from 'node:net';
 import { decodeMsgpack, encodeMsgpack } from '@ringnest/riak-core';
+import { readLengthFrames } from './length-frames';
+
+/** The pattern the echo server answers on the cluster transport. */
+export const ECHO_PATTERN = 'bench.echo';
 
 export function framed(message: unknown): Buffer {
   const body = encodeMsgpack(message);
@@ -15,14 +19,5 @@ export function framed(message: unknown): Buffer {
 }
 
 export function frameReader(socket: Socket, onMessage: (m: unknown) => void): void {
-  let buffered: Buffer = Buffer.alloc(0);
-  socket.on('data', (chunk: Buffer) => {
-    buffered = buffered.length > 0 ? Buffer.concat([buffered, chunk]) : chunk;
-    while (buffered.length >= 4) {
-      const size = buffered.readUInt32BE(0);
-      if (buffered.length < 4 + size) break;
-      onMessage(decodeMsgpack(buffered.subarray(4, 4 + size)));
-      buffered = buffered.subarray(4 + size);
-    }
-  });
+  readLengthFrames(socket, (frame) => onMessage(decodeMsgpack(frame.subarray(4))), { min: 1, max: 1 << 20 });
 }

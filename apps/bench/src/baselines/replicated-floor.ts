@@ -22,6 +22,7 @@ import { Socket, createServer as createTcpServer } from 'node:net';
 import { open } from 'lmdb';
 import { json as reply, readJsonBody } from './json-body';
 import { connectPeer } from './peer-link';
+import { readLengthFrames, turnWriter } from './length-frames';
 
 const PUT = 1;
 const GET = 2;
@@ -51,41 +52,21 @@ function frame(op: number, id: number, key: Buffer | number, value?: Buffer): Bu
 
 /** Frames of one socket: each handed to `onFrame` as `(op, id, key field, value)`; the key field is the key's bytes for requests. */
 function readFrames(socket: Socket, onFrame: (op: number, id: number, keyField: Buffer, keyLength: number, value: Buffer) => void): void {
-  let pending: Buffer = Buffer.alloc(0);
-  socket.on('data', (chunk: Buffer) => {
-    pending = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk;
-    while (pending.length >= 4) {
-      const length = pending.readUInt32BE(0);
-      if (length > MAX_FRAME || length < HEADER - 4) return void socket.destroy();
-      if (pending.length < 4 + length) break;
-      const keyLength = pending.readUInt16BE(9);
-      const op = pending.readUInt8(4);
+  readLengthFrames(
+    socket,
+    (f) => {
+      const keyLength = f.readUInt16BE(9);
+      const op = f.readUInt8(4);
       const keyBytes = op === PUT || op === GET ? keyLength : 0;
-      onFrame(op, pending.readUInt32BE(5), pending.subarray(HEADER, HEADER + keyBytes), keyLength, pending.subarray(HEADER + keyBytes, 4 + length));
-      pending = pending.subarray(4 + length);
-    }
-  });
-}
-
-/** Writes of one event turn leave in one socket write. */
-function writer(socket: Socket): (bytes: Buffer) => void {
-  let corked = false;
-  return (bytes) => {
-    if (!corked) {
-      corked = true;
-      socket.cork();
-      process.nextTick(() => {
-        corked = false;
-        socket.uncork();
-      });
-    }
-    socket.write(bytes);
-  };
+      onFrame(op, f.readUInt32BE(5), f.subarray(HEADER, HEADER + keyBytes), keyLength, f.subarray(HEADER + keyBytes));
+    },
+    { min: HEADER - 4, max: MAX_FRAME },
+  );
 }
 
 createTcpServer((socket) => {
   socket.setNoDelay(true);
-  const send = writer(socket);
+  const send = turnWriter(socket);
   readFrames(socket, (op, id, key, _keyLength, value) => {
     if (op === PUT) {
       // its own copies: lmdb-js may read the bytes after this turn
@@ -110,7 +91,7 @@ function start(socket: Socket): void {
     waiting.delete(id);
     reply?.(op === GET_REPLY && keyField === 1 ? Buffer.from(value) : undefined);
   });
-  peers.push(writer(socket));
+  peers.push(turnWriter(socket));
 }
 
 /** Send a request to both peers; each reply (or done) calls `reply`. */

@@ -12,9 +12,9 @@ import { NestFactory } from '@nestjs/core';
 import { MessagePattern } from '@nestjs/microservices';
 import { createServer } from 'node:net';
 import { ClusterServer } from '@ringnest/riak-core';
-import { frameReader, framed } from './echo-frames';
+import { ECHO_PATTERN, frameReader, framed } from './echo-frames';
+import { turnWriter } from './length-frames';
 
-export const ECHO_PATTERN = 'bench.echo';
 const REPLY = { found: true, object: { value: { pad: 'x'.repeat(1014) }, tombstone: false, context: { n1: 1, n2: 3 }, updatedAt: 1_796_000_000_000 } };
 
 @Controller()
@@ -39,7 +39,8 @@ async function main(): Promise<void> {
   }
   const server = createServer((socket) => {
     socket.setNoDelay(true);
-    frameReader(socket, (m) => socket.write(framed({ id: (m as { id: number }).id, data: REPLY })));
+    const send = turnWriter(socket);
+    frameReader(socket, (m) => send(framed({ id: (m as { id: number }).id, data: REPLY })));
   });
   server.listen(0, '127.0.0.1', () => {
     const addr = server.address();

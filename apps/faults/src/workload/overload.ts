@@ -3,8 +3,7 @@
  * the nodes answer, or at a fixed overall rate) and counts the answers by status; a `Prober` sends
  * one PUT every 50 ms through a node of its own choosing, from a thread of its own, and records each
  * answer's status and latency, which is how accepted and refused requests are timed apart under
- * the blast; an
- * `RssSampler` reads the nodes' resident memory from /proc.
+ * the blast; an `RssSampler` reads the nodes' resident memory from /proc.
  */
 import autocannon from 'autocannon';
 import { readFileSync } from 'node:fs';
