@@ -3,8 +3,8 @@ import { KvCommand, StoredObject } from '@ringnest/handoff-kv';
 import { DEFAULT_QUORUM } from '../lib/kv-options';
 import { InsufficientVnodesError, InvalidKvRequestError } from '../lib/kv-errors';
 import { DeleteMode } from '../lib/delete-mode';
-import { empty, newTombstone, update } from '../lib/dvv';
-import { JsonText } from '../lib/json-text';
+import { empty, newTombstone, newValue, update } from '../lib/dvv';
+import { JsonText, toJsonText } from '../lib/json-text';
 import { objectOf } from './causal-versions';
 import { MAX_VALUE_DEPTH } from '../lib/kv-value';
 import { KvWatchService } from './kv-watch.service';
@@ -110,5 +110,44 @@ describe('KvService reaping a delete', () => {
     const immediate = reading(tombstone(Date.now()), { deleteMode: { keep: false, graceMs: 0 } });
     await readAndSettle(immediate.kv);
     expect(immediate.reaps).toEqual(['k']);
+  });
+});
+
+describe('KvService reading', () => {
+  const entries: AnnotatedEntry[] = ps(0, 1, 2).map((index) => ({ index, node: n(`n${index}@127.0.0.1`), type: 'primary' }));
+  const dead = objectOf(update(empty<JsonText>(), newTombstone<JsonText>(), 'n0@127.0.0.1/0:x', 0), 0);
+  const live = objectOf(update(empty<JsonText>(), newValue(toJsonText({ a: 1 })), 'n0@127.0.0.1/0:x', 0), 0);
+
+  /** A node named n1: every vnode answers `object` to a get; the vnodes asked and the reaps are recorded. */
+  function reading(object: StoredObject) {
+    const gets: AnnotatedEntry[] = [];
+    const reaps: AnnotatedEntry[] = [];
+    const master = {
+      command: (apl: readonly AnnotatedEntry[], _service: string, command: KvCommand) => {
+        if (command.op === 'get') gets.push(...apl);
+        if (command.op === 'reap') reaps.push(...apl);
+        return apl.map(() => Promise.resolve(command.op === 'get' ? { found: true, object } : { ok: true }));
+      },
+    };
+    const coordinator = new ReplicaCoordinator(master as unknown as VnodeMaster, { apl: () => entries } as unknown as PreflistService);
+    const kv = new KvService(coordinator, master as unknown as VnodeMaster, { self: n('n1@127.0.0.1') } as RingManager, {} as KvWatchService, undefined, { keep: false, graceMs: 0 });
+    return { kv, gets, reaps };
+  }
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+  it("asks R replicas, this node's first, and no other while they answer", async () => {
+    const { kv, gets, reaps } = reading(live);
+    await expect(kv.fetch('k', { ...DEFAULT_QUORUM, r: 2 })).resolves.toMatchObject({ kind: 'found', value: { a: 1 } });
+    await settle();
+    expect(gets).toEqual([entries[1], entries[0]]);
+    expect(reaps).toEqual([]);
+  });
+
+  it('asks the other replicas too before reaping a tombstone the first ones agree on, and reaps it on all N', async () => {
+    const { kv, gets, reaps } = reading(dead);
+    await expect(kv.fetch('k', { ...DEFAULT_QUORUM, r: 2 })).resolves.toEqual({ kind: 'not-found' });
+    await settle();
+    expect(gets).toEqual([entries[1], entries[0], entries[2]]);
+    expect(reaps).toEqual([entries[1], entries[0], entries[2]]);
   });
 });

@@ -95,8 +95,9 @@ export class KvService {
 
   /** Read `key`; the values as JSON text. */
   async fetchText(key: string, o: QuorumOptions): Promise<FetchedText> {
-    const apl = this.apl(key, o.n);
-    const request = this.coordinator.send(apl, KV, { op: 'get', key }, { need: o.r, timeoutMs: o.timeoutMs, primaries: o.pr ?? 0 });
+    // This node's replica first: R replicas are asked, the others only if one of those fails or is slow.
+    const apl = localFirst(this.apl(key, o.n), this.rings.self);
+    const request = this.coordinator.send(apl, KV, { op: 'get', key }, { need: o.r, timeoutMs: o.timeoutMs, primaries: o.pr ?? 0, askFirst: o.r });
     const ok = answeredOrThrow(await request.answer(), o.timeoutMs);
     void this.repairWhenSettled(key, o.n, apl, request);
     const states = ok.filter((r): r is Extract<KvGetReply, { found: true }> => r.found).map((r) => stateOf(r.object));
@@ -185,9 +186,18 @@ export class KvService {
     return !(await this.transfers.unownedAnywhere(KV.name, apl.map((e) => e.index)));
   }
 
-  /** Once every replica has answered (or failed), bring those holding less than the merge up to it. */
+  /**
+   * Once every replica asked has answered (or failed), bring those holding less than the merge up
+   * to it. A tombstone on all of them is a candidate for reaping, which needs every replica's word:
+   * the others are asked then.
+   */
   private async repairWhenSettled(key: string, n: number, apl: readonly AnnotatedEntry[], request: CoordinatedRequest<typeof KV, KvGetReply>): Promise<void> {
-    const { plan, replies, repaired, failed } = await request.repair(this.readRepair(key));
+    let outcome = await request.repair(this.readRepair(key));
+    if (outcome.plan.kind === 'in-sync' && request.asked.length < apl.length && canReap(outcome.plan.states, outcome.plan.states.length)) {
+      request.askRest();
+      outcome = await request.repair(this.readRepair(key));
+    }
+    const { plan, replies, repaired, failed } = outcome;
     // Every primary of the key answered with the same tombstone: the delete is everywhere, reap it.
     if (plan.kind === 'in-sync' && apl.length === n && apl.every((e) => e.type === 'primary') && canReap(plan.states, n)) {
       if (await this.mayReap(apl, replies)) {
@@ -207,6 +217,12 @@ export class KvService {
       command: (merged) => ({ op: 'put', key, object: objectOf(merged, this.wallClock()) }),
     };
   }
+}
+
+/** `apl` with the entries of node `self` first, the others in their order. */
+function localFirst(apl: readonly AnnotatedEntry[], self: string): AnnotatedEntry[] {
+  const local = apl.filter((e) => e.node === self);
+  return local.length === 0 ? [...apl] : [...local, ...apl.filter((e) => e.node !== self)];
 }
 
 /** Newest write time of the replicas' copies (they all hold the same tombstone when this is asked). */

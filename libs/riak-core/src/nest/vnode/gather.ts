@@ -3,6 +3,10 @@
  * service): resolve as soon as `need` succeeded, reject with `QuorumError` as soon as that became
  * impossible ('insufficient') or at the deadline ('timeout'). Replies that arrive after the answer
  * are dropped; nothing waits past the deadline, whatever the replicas do.
+ *
+ * With `spare` replicas, only `replies` were asked at first: the spares are asked too (once, all of
+ * them) as soon as one reply fails or when the quorum is not met within `spare.afterMs`, so a slow
+ * or failed replica costs one extra wait instead of the request.
  */
 import { QuorumState, addFailure, addSuccess, startQuorum, verdict } from '../../lib/quorum';
 import { VnodeError } from './vnode-error';
@@ -27,15 +31,25 @@ export class QuorumError extends Error {
   }
 }
 
-export function gather<T>(replies: Promise<T>[], need: number, timeoutMs: number): Promise<Gathered<T>> {
+/** Replicas not asked yet, and how to ask them. */
+export interface SpareReplicas<T> {
+  readonly count: number;
+  /** ask the spares when the quorum is not met within this many ms */
+  readonly afterMs: number;
+  /** ask them: one promise per spare */
+  ask(): Promise<T>[];
+}
+
+export function gather<T>(replies: Promise<T>[], need: number, timeoutMs: number, spare?: SpareReplicas<T>): Promise<Gathered<T>> {
   return new Promise((resolve, reject) => {
-    let state: QuorumState<T> = startQuorum<T>(replies.length, need);
+    let state: QuorumState<T> = startQuorum<T>(replies.length + (spare?.count ?? 0), need);
     const settled = new Map<number, { ok: true; value: T } | { ok: false; reason: string }>();
     let done = false;
     const finish = (fn: () => void) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
+      clearTimeout(hedge);
       fn();
     };
     let timedOut = false;
@@ -47,11 +61,16 @@ export function gather<T>(replies: Promise<T>[], need: number, timeoutMs: number
       else if (v === 'impossible') finish(() => reject(fail(timedOut ? 'timeout' : 'insufficient')));
     };
     const timer = setTimeout(() => finish(() => reject(fail('timeout'))), timeoutMs);
-    if (replies.length < need) {
-      finish(() => reject(fail('insufficient')));
-      return;
-    }
-    replies.forEach((p, i) =>
+    let hedge: ReturnType<typeof setTimeout> | undefined;
+    let spareAsked = false;
+    const askSpares = () => {
+      if (!spare || spareAsked || done) return;
+      spareAsked = true;
+      clearTimeout(hedge);
+      const first = replies.length;
+      spare.ask().forEach((p, j) => watch(p, first + j));
+    };
+    const watch = (p: Promise<T>, i: number) =>
       p.then(
         (value) => {
           settled.set(i, { ok: true, value });
@@ -65,9 +84,15 @@ export function gather<T>(replies: Promise<T>[], need: number, timeoutMs: number
           if (done) return;
           if (err instanceof VnodeError && err.code === 'timeout') timedOut = true;
           state = addFailure(state, reason);
+          askSpares();
           check();
         },
-      ),
-    );
+      );
+    if (state.asked < need) {
+      finish(() => reject(fail('insufficient')));
+      return;
+    }
+    if (spare && spare.count > 0) hedge = setTimeout(askSpares, spare.afterMs);
+    replies.forEach(watch);
   });
 }

@@ -174,4 +174,86 @@ describe('ReplicaCoordinator', () => {
     expect(outcome.repaired).toEqual([]);
     expect(puts()).toEqual([]);
   });
+
+  describe('asking the first replicas only (askFirst)', () => {
+    it('asks only the first entries while they answer, and read-repairs among those', async () => {
+      const { coordinator, gets, puts, entries } = scripted();
+      const request = coordinator.send(entries, NUMS, { op: 'get', key: 'k' }, { need: 2, timeoutMs: 5000, askFirst: 2, spareAfterMs: 1000 });
+      expect(gets().map((p) => p.entry)).toEqual(entries.slice(0, 2));
+      gets()[0].resolve({ held: [1, 2] });
+      gets()[1].resolve({ held: [1] });
+      await expect(request.answer()).resolves.toEqual({ kind: 'met', replies: [{ held: [1, 2] }, { held: [1] }] });
+      const repairing = request.repair(repairNums);
+      await tick();
+      expect(puts().map((p) => p.entry)).toEqual([entries[1]]);
+      puts()[0].resolve({ ok: true });
+      expect(await repairing).toMatchObject({ plan: { kind: 'repair', stale: [1] }, repaired: [entries[1]], failed: 0 });
+      expect(gets()).toHaveLength(2);
+      expect(request.asked).toEqual(entries.slice(0, 2));
+    });
+
+    it('asks the spare as soon as one of the first fails, and counts it', async () => {
+      const { coordinator, gets, entries } = scripted();
+      const request = coordinator.send(entries, NUMS, { op: 'get', key: 'k' }, { need: 2, timeoutMs: 5000, askFirst: 2, spareAfterMs: 1000 });
+      const answering = request.answer();
+      gets()[1].reject(new VnodeError('unreachable', 'n1 is down'));
+      await tick();
+      expect(gets().map((p) => p.entry)).toEqual(entries);
+      gets()[0].resolve({ held: [1] });
+      gets()[2].resolve({ held: [3] });
+      await expect(answering).resolves.toEqual({ kind: 'met', replies: [{ held: [1] }, { held: [3] }] });
+      expect(request.asked).toEqual([entries[0], entries[1], entries[2]]);
+      // a failure among the spares too: the quorum is impossible, not a timeout
+      const { coordinator: c2, gets: g2, entries: e2 } = scripted();
+      const failing = c2.send(e2, NUMS, { op: 'get', key: 'k' }, { need: 2, timeoutMs: 5000, askFirst: 2 });
+      const failed = failing.answer();
+      g2()[0].reject(new VnodeError('unreachable', 'down'));
+      await tick();
+      g2()[2].reject(new VnodeError('unreachable', 'down'));
+      await expect(failed).resolves.toEqual({ kind: 'insufficient', have: 0, need: 2 });
+    });
+
+    it('asks the spare when the first have not made the quorum within spareAfterMs, and not when they have', async () => {
+      const slow = scripted();
+      const request = slow.coordinator.send(slow.entries, NUMS, { op: 'get', key: 'k' }, { need: 2, timeoutMs: 5000, askFirst: 2, spareAfterMs: 20 });
+      const answering = request.answer();
+      slow.gets()[0].resolve({ held: [1] });
+      await tick();
+      expect(slow.gets()).toHaveLength(2);
+      await new Promise((r) => setTimeout(r, 60));
+      expect(slow.gets().map((p) => p.entry)).toEqual(slow.entries);
+      slow.gets()[2].resolve({ held: [2] });
+      await expect(answering).resolves.toEqual({ kind: 'met', replies: [{ held: [1] }, { held: [2] }] });
+      // the late one still settles for read repair
+      slow.gets()[1].resolve({ held: [1, 2] });
+      await expect(request.settled()).resolves.toHaveLength(3);
+
+      const fast = scripted();
+      const quick = fast.coordinator.send(fast.entries, NUMS, { op: 'get', key: 'k' }, { need: 2, timeoutMs: 5000, askFirst: 2, spareAfterMs: 20 });
+      fast.gets()[0].resolve({ held: [1] });
+      fast.gets()[1].resolve({ held: [1] });
+      await expect(quick.answer()).resolves.toMatchObject({ kind: 'met' });
+      await new Promise((r) => setTimeout(r, 60));
+      expect(fast.gets()).toHaveLength(2);
+    });
+
+    it('asks the rest on demand (askRest), whose replies then join the settled ones; with PR every entry is asked at once', async () => {
+      const { coordinator, gets, puts, entries } = scripted();
+      const request = coordinator.send(entries, NUMS, { op: 'get', key: 'k' }, { need: 1, timeoutMs: 5000, askFirst: 1 });
+      gets()[0].resolve({ held: [1] });
+      await expect(request.settled()).resolves.toEqual([{ ok: true, value: { held: [1] } }]);
+      request.askRest();
+      expect(gets().map((p) => p.entry)).toEqual(entries);
+      gets()[1].resolve({ held: [1] });
+      gets()[2].resolve({});
+      const repairing = request.repair(repairNums);
+      await tick();
+      puts()[0].resolve({ ok: true });
+      expect(await repairing).toMatchObject({ plan: { kind: 'repair', stale: [2] }, repaired: [entries[2]] });
+
+      const withPr = scripted();
+      withPr.coordinator.send(withPr.entries, NUMS, { op: 'get', key: 'k' }, { need: 1, timeoutMs: 5000, askFirst: 1, primaries: 2 });
+      expect(withPr.gets()).toHaveLength(3);
+    });
+  });
 });

@@ -44,7 +44,19 @@ export interface CoordinateOptions {
    * vnode, whose own write counts towards W), and how many of them came from primaries.
    */
   readonly counted?: { readonly ok: number; readonly primaries: number };
+  /**
+   * Ask only the first `askFirst` entries (in the order given) at first; the others are spares,
+   * asked too as soon as one of the first fails or when the quorum is not met within `spareAfterMs`
+   * (Cassandra's speculative retry). Read repair then covers the replicas asked. Ignored with
+   * `primaries` (PW/PR count the primaries' own replies, so every one is asked).
+   */
+  readonly askFirst?: number;
+  /** default {@link DEFAULT_SPARE_AFTER_MS} */
+  readonly spareAfterMs?: number;
 }
+
+/** When a request asking `askFirst` replicas first asks its spares too, if the quorum is not met by then. */
+export const DEFAULT_SPARE_AFTER_MS = 50;
 
 /** Read repair as a service supplies it: the policy, and the command that brings a replica up to the merge. */
 export interface ReadRepair<R, S, C> extends ReadRepairPolicy<R, S> {
@@ -66,26 +78,51 @@ export interface RepairOutcome<R, S> {
 /** One request in flight: its replies, answered at the quorum, then settled for read repair. */
 export class CoordinatedRequest<Svc extends AnyServiceRef, R> {
   private answered?: Promise<QuorumOutcome<R>>;
-  private all?: Promise<ReplicaReply<R>[]>;
+  private all?: { readonly of: number; readonly replies: Promise<ReplicaReply<R>[]> };
+  /** the entries asked so far, and their replies (same positions) */
+  private readonly askedEntries: AnnotatedEntry[] = [];
+  private readonly replies: Promise<R>[] = [];
 
   constructor(
     private readonly master: VnodeMaster,
     private readonly service: Svc,
+    /** every entry the request may ask */
     readonly entries: readonly AnnotatedEntry[],
-    private readonly replies: readonly Promise<R>[],
+    /** sends the command to some entries: one reply each */
+    private readonly ask: (entries: readonly AnnotatedEntry[]) => Promise<R>[],
     private readonly o: CoordinateOptions,
     /** refused before anything was sent */
     private readonly refused?: QuorumOutcome<R>,
-  ) {}
+  ) {
+    if (refused) return;
+    const first = o.askFirst !== undefined && !(o.primaries ?? 0) ? Math.max(1, o.askFirst) : entries.length;
+    this.askEntries(entries.slice(0, first));
+  }
+
+  /** The entries asked so far: the first `askFirst`, then the spares if they were needed. */
+  get asked(): readonly AnnotatedEntry[] {
+    return this.askedEntries;
+  }
+
+  /** Ask the entries not asked yet (nothing when every one was); the settled replies then include theirs. */
+  askRest(): void {
+    this.askEntries(this.entries.slice(this.askedEntries.length));
+  }
 
   /** The answer: `met` as soon as `need` replied well (and PW/PR primaries did), else why not. */
   answer(): Promise<QuorumOutcome<R>> {
     return (this.answered ??= this.refused ? Promise.resolve(this.refused) : this.count());
   }
 
-  /** Every reply, once all have settled (each is bounded by the request's timeout). */
-  settled(): Promise<ReplicaReply<R>[]> {
-    return (this.all ??= Promise.allSettled(this.replies).then((s) => s.map((r): ReplicaReply<R> => (r.status === 'fulfilled' ? { ok: true, value: r.value } : { ok: false, reason: reasonOf(r.reason) }))));
+  /** Every reply of the entries asked (positions as in `asked`), once all have settled (each is bounded by the request's timeout). */
+  async settled(): Promise<ReplicaReply<R>[]> {
+    // the spares are asked, if at all, before the answer
+    if (this.askedEntries.length < this.entries.length) await this.answer();
+    if (this.all?.of !== this.replies.length) {
+      const replies = Promise.allSettled(this.replies).then((s) => s.map((r): ReplicaReply<R> => (r.status === 'fulfilled' ? { ok: true, value: r.value } : { ok: false, reason: reasonOf(r.reason) })));
+      this.all = { of: this.replies.length, replies };
+    }
+    return this.all.replies;
   }
 
   /** Like `answer`, but counted once every replica has answered or failed: all the good replies. */
@@ -101,7 +138,7 @@ export class CoordinatedRequest<Svc extends AnyServiceRef, R> {
     const replies = await this.settled();
     const plan = planRepair(replies, repair);
     if (plan.kind !== 'repair') return { plan, replies, repaired: [], failed: 0 };
-    const stale = plan.stale.map((i) => this.entries[i]);
+    const stale = plan.stale.map((i) => this.askedEntries[i]);
     const opts = repair.timeoutMs === undefined ? undefined : { timeoutMs: repair.timeoutMs };
     const results = await Promise.allSettled(this.master.command(stale, serviceName(this.service), repair.command(plan.merged), opts));
     return { plan, replies, repaired: stale, failed: results.filter((r) => r.status === 'rejected').length };
@@ -113,7 +150,9 @@ export class CoordinatedRequest<Svc extends AnyServiceRef, R> {
     let ok: readonly R[] = [];
     if (need > 0) {
       try {
-        ok = (await gather([...this.replies], need, this.o.timeoutMs)).ok;
+        const spares = this.entries.length - this.askedEntries.length;
+        const spare = spares > 0 ? { count: spares, afterMs: this.o.spareAfterMs ?? DEFAULT_SPARE_AFTER_MS, ask: () => this.askEntries(this.entries.slice(this.askedEntries.length)) } : undefined;
+        ok = (await gather([...this.replies], need, this.o.timeoutMs, spare)).ok;
       } catch (err) {
         if (!(err instanceof QuorumError)) throw err;
         const have = counted.ok + err.have;
@@ -131,8 +170,17 @@ export class CoordinatedRequest<Svc extends AnyServiceRef, R> {
 
   /** The replies of the primaries settled (fallbacks' left out: they never count towards PW/PR). */
   private async settledPrimaries(): Promise<ReplicaReply<R>[]> {
-    const settled = await Promise.allSettled(this.entries.map((e, i) => (e.type === 'primary' ? this.replies[i] : Promise.reject(new Error('fallback')))));
+    const settled = await Promise.allSettled(this.askedEntries.map((e, i) => (e.type === 'primary' ? this.replies[i] : Promise.reject(new Error('fallback')))));
     return settled.map((r) => (r.status === 'fulfilled' ? { ok: true, value: r.value } : { ok: false, reason: reasonOf(r.reason) }));
+  }
+
+  /** Send to `entries` (not asked before): their replies, also appended to the request's. */
+  private askEntries(entries: readonly AnnotatedEntry[]): Promise<R>[] {
+    if (entries.length === 0) return [];
+    const replies = this.ask(entries);
+    this.askedEntries.push(...entries);
+    this.replies.push(...replies);
+    return replies;
   }
 }
 
@@ -149,15 +197,16 @@ export class ReplicaCoordinator {
   }
 
   /**
-   * `command` to the vnodes of `entries`; each reply typed by the command sent. With PW/PR
+   * `command` to the vnodes of `entries` (to the first `askFirst` of them, the others when needed);
+   * each reply typed by the command sent. With PW/PR
    * (`primaries`) and fewer primaries up than that, nothing is sent and the answer is
    * `insufficient-primaries`.
    */
   send<S extends AnyServiceRef, const C extends CommandOf<PairsOf<S>>>(entries: readonly AnnotatedEntry[], service: S, command: C, o: CoordinateOptions): CoordinatedRequest<S, ReplyFor<PairsOf<S>, C>> {
     const up = primaryCountOf(entries) + (o.counted?.primaries ?? 0);
-    if (up < (o.primaries ?? 0)) return new CoordinatedRequest(this.master, service, entries, [], o, { kind: 'insufficient-primaries', have: up, need: o.primaries ?? 0 });
-    const replies = this.master.command<ReplyFor<PairsOf<S>, C>>(entries, serviceName(service), command, { timeoutMs: o.timeoutMs });
-    return new CoordinatedRequest(this.master, service, entries, replies, o);
+    const ask = (to: readonly AnnotatedEntry[]) => this.master.command<ReplyFor<PairsOf<S>, C>>(to, serviceName(service), command, { timeoutMs: o.timeoutMs });
+    if (up < (o.primaries ?? 0)) return new CoordinatedRequest(this.master, service, entries, ask, o, { kind: 'insufficient-primaries', have: up, need: o.primaries ?? 0 });
+    return new CoordinatedRequest(this.master, service, entries, ask, o);
   }
 }
 
