@@ -6,10 +6,13 @@
  * Writes (riak_kv_put_fsm): the first vnode of the list coordinates — it applies the client's write
  * to what it holds with the causal version policy — and the resulting version is then sent to the
  * other N-1 vnodes, which merge it; the coordinator's own write counts towards W. Reads
- * (riak_kv_get_fsm): R answers are merged causally; concurrent values come back as siblings with a
- * context that resolves them; once every replica has answered, those holding less are repaired,
- * and a delete that all N primaries hold is reaped (the tombstone is removed for good) once the
- * delete mode allows it and no node holds data of the key's partitions it does not own.
+ * (riak_kv_get_fsm): R vnodes are asked, this node's first — the others only when one of those
+ * fails or is slow, as Cassandra's speculative retry does, since each remote ask costs about as
+ * much CPU as the HTTP request itself; the answers are merged causally; concurrent values come
+ * back as siblings with a context that resolves them; once every vnode asked has answered, those
+ * holding less are repaired (active anti-entropy heals the ones not asked), and a delete that all
+ * N primaries hold is reaped (the tombstone is removed for good) once the delete mode allows it
+ * and no node holds data of the key's partitions it does not own.
  */
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { AnnotatedEntry, ClusterTransfersService, CoordinatedRequest, NodeClock, ReadRepair, ReplicaCoordinator, ReplicaReply, RingManager, VnodeError, VnodeMaster, primaryCountOf } from '@ringnest/riak-core';
