@@ -7,8 +7,8 @@
  * listener for its two peers. A PUT is written to this process's LMDB and sent to both peers,
  * each of which writes it to its own LMDB; the answer goes out once two of the three commits are
  * durable (LMDB's synchronous commits, writes of one event turn sharing one commit: N=3, W=2,
- * like the cluster's `?n=3&w=2`). A GET reads locally and asks both peers, answering with the
- * first two replies (R=2). Frames written in one turn share one socket write. No versions, no
+ * like the cluster's `?n=3&w=2`). A GET reads locally and asks one peer (each in turn), answering
+ * with the two replies (R=2; a read asks no more replicas than it needs, as the cluster's does). Frames written in one turn share one socket write. No versions, no
  * authentication, no membership, no failure handling: a peer that goes away ends the process.
  *
  * Frames: `[u32 length][u8 op][u32 id][u16 key length][key][value]`; ops 1 put, 2 get, 3 put
@@ -94,14 +94,13 @@ function start(socket: Socket): void {
   peers.push(turnWriter(socket));
 }
 
-/** Send a request to both peers; each reply (or done) calls `reply`. */
-function toPeers(op: number, key: Buffer, value: Buffer | undefined, reply: Reply): void {
-  for (const send of peers) {
-    const id = nextId++;
-    waiting.set(id, reply);
-    send(frame(op, id, key, value));
-  }
+/** Send a request to one peer; its reply (or done) calls `reply`. */
+function toPeer(send: (bytes: Buffer) => void, op: number, key: Buffer, value: Buffer | undefined, reply: Reply): void {
+  const id = nextId++;
+  waiting.set(id, reply);
+  send(frame(op, id, key, value));
 }
+let nextPeer = 0;
 
 const server = createServer((req, res) => {
   const json = (status: number, body: string) => reply(res, status, body);
@@ -118,7 +117,7 @@ const server = createServer((req, res) => {
       if (value === undefined) json(404, '{"error":"not found"}');
       else json(200, `{"value":${value.toString('utf8')}}`);
     };
-    toPeers(GET, key, undefined, answer);
+    toPeer(peers[nextPeer++ % peers.length], GET, key, undefined, answer);
     answer(db.get(key));
     return;
   }
@@ -126,7 +125,7 @@ const server = createServer((req, res) => {
   readJsonBody(req, res, (body) => {
     let acks = 0;
     const done = () => void (++acks === 2 && json(200, '{"ok":true}'));
-    toPeers(PUT, key, body, done);
+    for (const send of peers) toPeer(send, PUT, key, body, done);
     void db.put(key, body).then(done);
   });
 });
