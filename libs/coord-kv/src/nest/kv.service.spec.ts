@@ -5,7 +5,7 @@ import { InsufficientVnodesError, InvalidKvRequestError } from '../lib/kv-errors
 import { DeleteMode } from '../lib/delete-mode';
 import { empty, newTombstone, newValue, update } from '../lib/dvv';
 import { JsonText, toJsonText } from '../lib/json-text';
-import { objectOf } from './causal-versions';
+import { objectOf, stateOf } from './causal-versions';
 import { MAX_VALUE_DEPTH } from '../lib/kv-value';
 import { KvWatchService } from './kv-watch.service';
 import { KvService } from './kv.service';
@@ -119,7 +119,7 @@ describe('KvService reading', () => {
   const live = objectOf(update(empty<JsonText>(), newValue(toJsonText({ a: 1 })), 'n0@127.0.0.1/0:x', 0), 0);
 
   /** A node named n1: every vnode answers `object` to a get; the vnodes asked and the reaps are recorded. */
-  function reading(object: StoredObject) {
+  function reading(object: StoredObject, deleteMode: DeleteMode = { keep: false, graceMs: 0 }) {
     const gets: AnnotatedEntry[] = [];
     const reaps: AnnotatedEntry[] = [];
     const master = {
@@ -130,7 +130,7 @@ describe('KvService reading', () => {
       },
     };
     const coordinator = new ReplicaCoordinator(master as unknown as VnodeMaster, { apl: () => entries } as unknown as PreflistService);
-    const kv = new KvService(coordinator, master as unknown as VnodeMaster, { self: n('n1@127.0.0.1') } as RingManager, {} as KvWatchService, undefined, { keep: false, graceMs: 0 });
+    const kv = new KvService(coordinator, master as unknown as VnodeMaster, { self: n('n1@127.0.0.1') } as RingManager, {} as KvWatchService, undefined, deleteMode);
     return { kv, gets, reaps };
   }
   const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
@@ -149,5 +149,15 @@ describe('KvService reading', () => {
     await settle();
     expect(gets).toEqual([entries[1], entries[0], entries[2]]);
     expect(reaps).toEqual([entries[1], entries[0], entries[2]]);
+  });
+
+  it('asks no other replica for a tombstone the delete mode keeps (keep mode, or younger than the grace)', async () => {
+    for (const mode of [{ keep: true }, { keep: false, graceMs: 60_000 }] as DeleteMode[]) {
+      const { kv, gets, reaps } = reading(objectOf(stateOf(dead), Date.now()), mode);
+      await expect(kv.fetch('k', { ...DEFAULT_QUORUM, r: 2 })).resolves.toEqual({ kind: 'not-found' });
+      await settle();
+      expect(gets).toEqual([entries[1], entries[0]]);
+      expect(reaps).toEqual([]);
+    }
   });
 });

@@ -196,13 +196,21 @@ export class KvService {
    */
   private async repairWhenSettled(key: string, n: number, apl: readonly AnnotatedEntry[], request: CoordinatedRequest<typeof KV, KvGetReply>): Promise<void> {
     let outcome = await request.repair(this.readRepair(key));
-    if (outcome.plan.kind === 'in-sync' && request.asked.length < apl.length && canReap(outcome.plan.states, outcome.plan.states.length)) {
+    const reapable = apl.length === n && apl.every((e) => e.type === 'primary');
+    // The replicas asked agree on a tombstone the delete mode would reap now: the others' word decides.
+    if (
+      reapable &&
+      outcome.plan.kind === 'in-sync' &&
+      request.asked.length < apl.length &&
+      canReap(outcome.plan.states, outcome.plan.states.length) &&
+      tombstoneRipe(this.deleteMode, newestWrite(outcome.replies), this.wallClock())
+    ) {
       request.askRest();
       outcome = await request.repair(this.readRepair(key));
     }
     const { plan, replies, repaired, failed } = outcome;
     // Every primary of the key answered with the same tombstone: the delete is everywhere, reap it.
-    if (plan.kind === 'in-sync' && apl.length === n && apl.every((e) => e.type === 'primary') && canReap(plan.states, n)) {
+    if (reapable && plan.kind === 'in-sync' && canReap(plan.states, n)) {
       if (await this.mayReap(apl, replies)) {
         await Promise.allSettled(this.master.command(apl, KV, { op: 'reap', key, context: plan.merged }));
       }
