@@ -8,8 +8,9 @@
  * each of which writes it to its own LMDB; the answer goes out once two of the three commits are
  * durable (LMDB's synchronous commits, writes of one event turn sharing one commit: N=3, W=2,
  * like the cluster's `?n=3&w=2`). A GET reads locally and asks one peer (each in turn), answering
- * with the two replies (R=2; a read asks no more replicas than it needs, as the cluster's does). Frames written in one turn share one socket write. No versions, no
- * authentication, no membership, no failure handling: a peer that goes away ends the process.
+ * with the two replies (R=2; a read asks no more replicas than it needs, as the cluster's does).
+ * Frames written in one turn share one socket write. No versions, no authentication, no
+ * membership, no failure handling: a peer that goes away ends the process.
  *
  * Frames: `[u32 length][u8 op][u32 id][u16 key length][key][value]`; ops 1 put, 2 get, 3 put
  * done, 4 get reply (value empty when the key is absent, `found` in the key-length field).

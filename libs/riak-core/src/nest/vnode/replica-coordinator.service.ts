@@ -105,8 +105,8 @@ export class CoordinatedRequest<Svc extends AnyServiceRef, R> {
   }
 
   /** Ask the entries not asked yet (nothing when every one was); the settled replies then include theirs. */
-  askRest(): void {
-    this.askEntries(this.entries.slice(this.askedEntries.length));
+  askRest(): Promise<R>[] {
+    return this.askEntries(this.entries.slice(this.askedEntries.length));
   }
 
   /** The answer: `met` as soon as `need` replied well (and PW/PR primaries did), else why not. */
@@ -151,7 +151,7 @@ export class CoordinatedRequest<Svc extends AnyServiceRef, R> {
     if (need > 0) {
       try {
         const spares = this.entries.length - this.askedEntries.length;
-        const spare = spares > 0 ? { count: spares, afterMs: this.o.spareAfterMs ?? DEFAULT_SPARE_AFTER_MS, ask: () => this.askEntries(this.entries.slice(this.askedEntries.length)) } : undefined;
+        const spare = spares > 0 ? { count: spares, afterMs: this.o.spareAfterMs ?? DEFAULT_SPARE_AFTER_MS, ask: () => this.askRest() } : undefined;
         ok = (await gather([...this.replies], need, this.o.timeoutMs, spare)).ok;
       } catch (err) {
         if (!(err instanceof QuorumError)) throw err;
