@@ -137,6 +137,36 @@ describe('VnodeWorker', () => {
     expect(await w.command('microtask', sender('c'))).toBe('soon');
   });
 
+  it('answers no command its caller forgot, whether forgotten while its callback runs or while it waits, and keeps no trace of it', async () => {
+    let context!: VnodeContext;
+    const parked: Sender[] = [];
+    const w: VnodeWorker = worker(() => ({
+      init(c: VnodeContext) {
+        context = c;
+      },
+      async handleCommand(cmd: unknown, from: Sender): Promise<CommandResult> {
+        if (cmd === 'forgotten-while-running') w.forget(from.ref);
+        await Promise.resolve();
+        parked.push(from);
+        return cmd === 'now' ? reply('now') : { kind: 'noreply' };
+      },
+    }));
+    const outcome = (p: Promise<unknown>) => Promise.race([p.then(() => 'answered', () => 'failed'), new Promise((r) => setTimeout(() => r('pending'), 50))]);
+    const running = w.command('forgotten-while-running', sender('a'));
+    const waiting = w.command('forgotten-while-waiting', sender('b'));
+    expect(await w.command('now', sender('c'))).toBe('now');
+    w.forget('b');
+    for (const from of parked) context.reply(from, 'late');
+    expect(await outcome(running)).toBe('pending');
+    expect(await outcome(waiting)).toBe('pending');
+    // a crash fails those still waiting: the forgotten ones are not among them
+    const kept = w.command('kept', sender('d'));
+    w.forget('unknown-ref');
+    await expect(w.stop('test')).resolves.toBeUndefined();
+    await expect(kept).rejects.toMatchObject({ code: 'vnode-crashed' });
+    expect(await outcome(running)).toBe('pending');
+  });
+
   it('fails a command answered later with ctx.fail as vnode-crashed, keeping the same vnode running', async () => {
     let context!: VnodeContext;
     let starts = 0;
