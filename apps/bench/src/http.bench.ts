@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBaseline, stopBaseline } from './baseline-process';
 import { ClusterNode, freePorts, joinAndSettle, startNode, stopNodes } from './cluster-nodes';
+import { GcDuring, gcDuring, readGcTotals } from './gc-pauses';
 import { cpuSeconds } from './proc-cpu';
 
 export const CONNECTIONS = 32;
@@ -37,6 +38,10 @@ export interface HttpRun {
   readonly serverCpuUs: number;
   /** CPU of the load generator per request, µs */
   readonly loadCpuUs: number;
+  /** Ringnest only: main-thread GC pause per request, summed over the nodes, µs */
+  readonly gcUs?: number;
+  /** Ringnest only: full (mark-compact) collections during the run, all nodes */
+  readonly majorGcs?: number;
 }
 
 export interface HttpBenchRow {
@@ -52,13 +57,17 @@ interface Target {
   readonly urls: readonly string[];
   readonly pids: readonly number[];
   readonly query: Readonly<Record<HttpOp, string>>;
+  /** read each node's GC counters (/metrics) around every run */
+  readonly gcMetrics?: boolean;
 }
 
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function medianRun(runs: readonly HttpRun[]): HttpRun {
   const of = (f: (r: HttpRun) => number) => median(runs.map(f));
+  const gc = runs.every((r) => r.gcUs !== undefined) ? { gcUs: of((r) => r.gcUs ?? 0), majorGcs: of((r) => r.majorGcs ?? 0) } : {};
   return {
+    ...gc,
     requestsPerSecond: of((r) => r.requestsPerSecond),
     p50ms: of((r) => r.p50ms),
     p99ms: of((r) => r.p99ms),
@@ -80,6 +89,7 @@ class Keys {
 }
 
 async function drive(target: Target, op: HttpOp, keys: Keys, seconds: number): Promise<HttpRun> {
+  const gc0 = target.gcMetrics ? await readGcTotals(target.urls) : undefined;
   const cpu0 = cpuSeconds(target.pids);
   const load0 = process.cpuUsage();
   const result = await autocannon({
@@ -103,7 +113,9 @@ async function drive(target: Target, op: HttpOp, keys: Keys, seconds: number): P
   const serverCpu = cpuSeconds(target.pids) - cpu0;
   const load = process.cpuUsage(load0);
   const requests = Math.max(1, result.requests.total);
+  const gc: GcDuring | undefined = gc0 && gcDuring(gc0, await readGcTotals(target.urls));
   return {
+    ...(gc ? { gcUs: gc.pauseUs / requests, majorGcs: gc.major } : {}),
     requestsPerSecond: result.requests.total / (result.duration || seconds),
     p50ms: result.latency.p50,
     p99ms: result.latency.p99,
@@ -122,7 +134,8 @@ async function measure(target: Target, seconds: number, runs: number, log: (line
     const done: HttpRun[] = [];
     for (let i = 0; i < runs; i++) {
       const r = await drive(target, op, keys, seconds);
-      log(`  ${target.name} ${op} run ${i + 1}: ${Math.round(r.requestsPerSecond)} req/s, p99 ${r.p99ms} ms, ${Math.round(r.serverCpuUs)} µs server CPU per request`);
+      const gc = r.gcUs === undefined ? '' : `, GC ${Math.round(r.gcUs)} µs per request (${r.majorGcs ?? 0} full collections)`;
+      log(`  ${target.name} ${op} run ${i + 1}: ${Math.round(r.requestsPerSecond)} req/s, p99 ${r.p99ms} ms, ${Math.round(r.serverCpuUs)} µs server CPU per request${gc}`);
       done.push(r);
     }
     rows.push({ target: target.name, op, runs: done, median: medianRun(done) });
@@ -179,7 +192,7 @@ export async function httpBench(root: string, seconds: number, runs: number, log
   try {
     for (const name of ['http1', 'http2', 'http3']) nodes.push(await startNode(root, name));
     await joinAndSettle(nodes);
-    const target = { name: TARGETS[3], urls: nodes.map((n) => n.http), pids: nodes.map((n) => n.pid), query: { PUT: '?n=3&w=2', GET: '?n=3&r=2' } };
+    const target = { name: TARGETS[3], urls: nodes.map((n) => n.http), pids: nodes.map((n) => n.pid), query: { PUT: '?n=3&w=2', GET: '?n=3&r=2' }, gcMetrics: true };
     const before = await Promise.all(nodes.map(downTransitions));
     rows.push(...(await measure(target, seconds, runs, log)));
     const after = await Promise.all(nodes.map(downTransitions));
@@ -208,6 +221,10 @@ export function httpTable(rows: readonly HttpBenchRow[]): string {
     const base = [of(t, 'PUT'), of(t, 'GET')];
     if (!base[0] || !base[1] || !ours[0] || !ours[1]) continue;
     text.push(`Ringnest / ${label}: PUT ${((100 * ours[0].requestsPerSecond) / base[0].requestsPerSecond).toFixed(1)} %, GET ${((100 * ours[1].requestsPerSecond) / base[1].requestsPerSecond).toFixed(1)} %`);
+  }
+  const [put, get] = ours;
+  if (put?.gcUs !== undefined && get?.gcUs !== undefined) {
+    text.push(`Ringnest GC (main-thread pauses, all nodes): PUT ${n(put.gcUs)} µs per request, ${put.majorGcs ?? 0} full collections per run; GET ${n(get.gcUs)} µs, ${get.majorGcs ?? 0}`);
   }
   return text.join('\n');
 }
