@@ -11,7 +11,8 @@
  * 1 KiB JSON values `{"pad":"…"}`, every PUT on a new key, GETs over the keys written; a 2 s
  * warm-up, then `runs` runs of `seconds` each per operation, and the median of each figure. Server
  * CPU comes from /proc/<pid>/stat of the server processes; the load generator (autocannon, in this
- * process) is reported apart.
+ * process) is reported apart. For Ringnest, the nodes' main-thread GC pauses per request and their
+ * full collections come from their metrics, read around each run (gc-pauses.ts).
  */
 import autocannon from 'autocannon';
 import { mkdtempSync, rmSync } from 'node:fs';
