@@ -14,9 +14,10 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /src
 ENV NX_NO_CLOUD=true NX_DAEMON=false CI=true
-# Dependencies first, so that a source change reuses this layer.
+# Dependencies first, so that a source change reuses this layer. The lockfile pins every package
+# and its integrity, so what the npm cache holds is used without asking the registry again.
 COPY package.json package-lock.json .npmrc ./
-RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+RUN --mount=type=cache,target=/root/.npm npm ci --prefer-offline --no-audit --no-fund
 COPY . .
 # The projects to build. The apps bundle the libraries from source, so the libraries' own
 # (publishable) builds are not needed here.
