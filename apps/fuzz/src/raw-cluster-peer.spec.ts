@@ -46,8 +46,8 @@ describe('RawClusterPeer against a real ClusterServer', () => {
   it('authenticates, and its sealed requests are answered under the session MAC', async () => {
     const p = await open();
     await p.authenticate('fuzz@test', SECRET);
-    p.write(p.sealed(encodeMsgpack({ t: 'req', v: 2, id: 1, pattern: 'echo', data: { a: [1, 2] } })));
-    p.write(p.sealed(encodeMsgpack({ t: 'req', v: 2, id: 2, pattern: 'echo', data: 'second' })));
+    p.write(p.sealed(encodeMsgpack({ t: 'req', v: 3, id: 1, pattern: 'echo', data: { a: [1, 2] } })));
+    p.write(p.sealed(encodeMsgpack({ t: 'req', v: 3, id: 2, pattern: 'echo', data: 'second' })));
     const answers = [await p.next(5000), await p.next(5000)];
     expect(answers.map((m) => [m.t, m['id'], m['data']]).sort()).toEqual([
       ['res', 1, { a: [1, 2] }],
@@ -64,7 +64,7 @@ describe('RawClusterPeer against a real ClusterServer', () => {
   it('is cut off after a replayed frame', async () => {
     const p = await open();
     await p.authenticate('fuzz@test', SECRET);
-    p.write(p.sealed(encodeMsgpack({ t: 'req', v: 2, id: 1, pattern: 'echo', data: 1 })));
+    p.write(p.sealed(encodeMsgpack({ t: 'req', v: 3, id: 1, pattern: 'echo', data: 1 })));
     expect((await p.next(5000))['id']).toBe(1);
     p.write(p.sent[0]);
     const bye = await p.next(5000);

@@ -1,10 +1,10 @@
 /**
  * A cluster peer that writes whatever bytes it is told to, before and after a real handshake: the
- * client side of cluster protocol v2 (libs/riak-core/PROTOCOL.md#handshake and
- * libs/riak-core/PROTOCOL.md#session-frames) written from the document, because `@ringnest/riak-core` exports the transport's client
+ * client side of cluster protocol v3 (libs/riak-core/PROTOCOL.md#handshake and
+ * libs/riak-core/PROTOCOL.md#session-records) written from the document, because `@ringnest/riak-core` exports the transport's client
  * (`TcpClusterClient`, which only ever sends well-formed frames) but not its framing. It proves the
- * cluster secret, checks the server's proof, seals frames with the session MAC and opens the
- * server's; a node that accepts it is therefore also evidence that the document matches the code.
+ * cluster secret, checks the server's proof, seals session records with the session MAC and
+ * opens the server's; a node that accepts it is therefore also evidence that the document matches the code.
  */
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Socket, connect } from 'node:net';
@@ -13,6 +13,7 @@ import { decodeMsgpack, encodeMsgpack } from '@ringnest/riak-core';
 const HEADER = 4;
 const TAG = 16;
 const PRE_AUTH_MAX = 4096;
+const VERSION = 3;
 
 export interface PeerMessage {
   readonly t: string;
@@ -31,11 +32,11 @@ function hmacHex(secret: string, parts: readonly string[]): string {
   return createHmac('sha256', secret).update(parts.join('|'), 'utf8').digest('hex');
 }
 
-function tag(key: Buffer, seq: number, body: Uint8Array): Buffer {
+function tag(key: Buffer, seq: number, frames: Uint8Array): Buffer {
   const counter = Buffer.alloc(8);
   counter.writeUInt32BE(Math.floor(seq / 0x1_0000_0000), 0);
   counter.writeUInt32BE(seq >>> 0, 4);
-  return createHmac('sha256', key).update(counter).update(body).digest().subarray(0, TAG);
+  return createHmac('sha256', key).update(counter).update(frames).digest().subarray(0, TAG);
 }
 
 export class PeerClosedError extends Error {}
@@ -112,7 +113,7 @@ export class RawClusterPeer {
     const serverNode = challenge['node'];
     const clientNonce = randomBytes(32).toString('hex');
     const proof = hmacHex(secret, ['ringnest-c', serverNonce, clientNonce, node, serverNode]);
-    this.write(plainFrame(encodeMsgpack({ t: 'auth', v: 2, node, nonce: clientNonce, proof })));
+    this.write(plainFrame(encodeMsgpack({ t: 'auth', v: VERSION, node, nonce: clientNonce, proof })));
     const welcome = await this.next(timeoutMs);
     if (welcome.t !== 'welcome') throw new Error(`expected a welcome, got ${JSON.stringify(welcome).slice(0, 200)}`);
     const expected = Buffer.from(hmacHex(secret, ['ringnest-s', clientNonce, serverNonce, serverNode, node]), 'utf8');
@@ -120,8 +121,8 @@ export class RawClusterPeer {
     if (expected.length !== got.length || !timingSafeEqual(expected, got)) throw new Error('the server did not prove the cluster secret');
     const salt = Buffer.from([serverNonce, clientNonce, node, serverNode].join('|'), 'utf8');
     const key = (info: string) => Buffer.from(hkdfSync('sha256', Buffer.from(secret, 'utf8'), salt, info, 32));
-    this.sendKey = key('ringnest-v2-mac-c2s');
-    this.receiveKey = key('ringnest-v2-mac-s2c');
+    this.sendKey = key('ringnest-v3-mac-c2s');
+    this.receiveKey = key('ringnest-v3-mac-s2c');
   }
 
   /** Raw bytes, as they are. */
@@ -129,13 +130,14 @@ export class RawClusterPeer {
     if (!this.socket.destroyed) this.socket.write(bytes);
   }
 
-  /** A session frame carrying `body` with a valid tag. */
-  sealed(body: Uint8Array): Buffer {
+  /** A session record carrying `bodies` (each framed by its length), with a valid tag. */
+  sealed(...bodies: Uint8Array[]): Buffer {
     if (!this.sendKey) throw new Error('not authenticated');
-    const frame = Buffer.concat([plainFrame(Buffer.concat([body, tag(this.sendKey, this.sendSeq, body)]))]);
+    const frames = Buffer.concat(bodies.map((body) => plainFrame(body)));
+    const record = plainFrame(Buffer.concat([frames, tag(this.sendKey, this.sendSeq, frames)]));
     this.sendSeq++;
-    this.sent.push(frame);
-    return frame;
+    this.sent.push(record);
+    return record;
   }
 
   /** The next message from the server; rejects with PeerClosedError if the connection ends first. */
@@ -177,31 +179,50 @@ export class RawClusterPeer {
     this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
     while (this.buffered.length >= HEADER) {
       const length = this.buffered.readUInt32BE(0);
-      const limit = this.receiveKey ? 64 * 1024 * 1024 + TAG : PRE_AUTH_MAX;
+      const limit = this.receiveKey ? 64 * 1024 * 1024 + HEADER + TAG : PRE_AUTH_MAX;
       if (length === 0 || length > limit) return this.fail(`the server sent a frame of ${length} bytes`);
       if (this.buffered.length < HEADER + length) return;
       const payload = this.buffered.subarray(HEADER, HEADER + length);
       this.buffered = this.buffered.subarray(HEADER + length);
-      let body: Uint8Array = payload;
-      if (this.receiveKey) {
-        if (payload.length <= TAG) return this.fail('the server sent a session frame without a body');
-        body = payload.subarray(0, payload.length - TAG);
-        if (!timingSafeEqual(tag(this.receiveKey, this.receiveSeq, body), payload.subarray(payload.length - TAG))) return this.fail(`server frame ${this.receiveSeq} failed its MAC check`);
-        this.receiveSeq++;
+      if (!this.receiveKey) {
+        if (!this.take(payload)) return;
+        continue;
       }
-      let message: unknown;
-      try {
-        message = decodeMsgpack(body);
-      } catch (err) {
-        return this.fail(`the server sent a body that is not msgpack: ${(err as Error).message}`);
+      if (payload.length <= TAG) return this.fail('the server sent a session record without a frame');
+      const frames = payload.subarray(0, payload.length - TAG);
+      if (!timingSafeEqual(tag(this.receiveKey, this.receiveSeq, frames), payload.subarray(payload.length - TAG))) return this.fail(`server record ${this.receiveSeq} failed its MAC check`);
+      this.receiveSeq++;
+      for (let at = 0; at < frames.length; ) {
+        const size = at + HEADER <= frames.length ? frames.readUInt32BE(at) : -1;
+        if (size <= 0 || at + HEADER + size > frames.length) return this.fail(`the server sent a record whose frames do not add up (at byte ${at})`);
+        if (!this.take(frames.subarray(at + HEADER, at + HEADER + size))) return;
+        at += HEADER + size;
       }
-      const m = message as PeerMessage | null;
-      if (!m || typeof m !== 'object' || typeof m.t !== 'string' || m['v'] !== 2) return this.fail(`the server sent ${JSON.stringify(message).slice(0, 200)}`);
-      const allowed = this.receiveKey ? ['res', 'err', 'bye'] : ['challenge', 'welcome', 'bye'];
-      if (!allowed.includes(m.t)) return this.fail(`the server sent '${m.t}' ${this.receiveKey ? 'in session' : 'before authentication'}`);
-      this.inbox.push(m);
-      this.wake();
     }
+  }
+
+  /** One message body from the server, checked and put in the inbox; false once the server broke the protocol. */
+  private take(body: Uint8Array): boolean {
+    let message: unknown;
+    try {
+      message = decodeMsgpack(body);
+    } catch (err) {
+      this.fail(`the server sent a body that is not msgpack: ${(err as Error).message}`);
+      return false;
+    }
+    const m = message as PeerMessage | null;
+    if (!m || typeof m !== 'object' || typeof m.t !== 'string' || m['v'] !== VERSION) {
+      this.fail(`the server sent ${JSON.stringify(message).slice(0, 200)}`);
+      return false;
+    }
+    const allowed = this.receiveKey ? ['res', 'err', 'bye'] : ['challenge', 'welcome', 'bye'];
+    if (!allowed.includes(m.t)) {
+      this.fail(`the server sent '${m.t}' ${this.receiveKey ? 'in session' : 'before authentication'}`);
+      return false;
+    }
+    this.inbox.push(m);
+    this.wake();
+    return true;
   }
 
   private fail(why: string): void {

@@ -104,7 +104,7 @@ export type SessionInput =
 
 const rawFrame: fc.Arbitrary<RawFrame> = fc.oneof(
   { weight: 4, arbitrary: hostileMsgpack(6 * 1024 * 1024).map((body) => ({ kind: 'sealed' as const, body })) },
-  { weight: 2, arbitrary: value.map((v) => ({ kind: 'sealed' as const, body: encodeMsgpack({ t: 'req', v: 2, id: 7, pattern: 'node.ping', data: v }) })) },
+  { weight: 2, arbitrary: value.map((v) => ({ kind: 'sealed' as const, body: encodeMsgpack({ t: 'req', v: 3, id: 7, pattern: 'node.ping', data: v }) })) },
   { weight: 1, arbitrary: fc.record({ t: fc.constantFrom('req', 'evt', 'res', 'auth', 'bye', 'welcome'), v: fc.constantFrom(1, 2, 3), id: fc.oneof(fc.integer({ min: 0, max: 0xffffffff }), fc.double()), pattern: fc.string({ maxLength: 1100 }) }).map((m) => ({ kind: 'sealed' as const, body: encodeMsgpack(m) })) },
   { weight: 1, arbitrary: fc.uint8Array({ minLength: 1, maxLength: 64 }).map((b) => ({ kind: 'bad-tag' as const, body: Buffer.from(b) })) },
   { weight: 1, arbitrary: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 16 }), fc.integer({ min: 64 * 1024 * 1024 + 17, max: 0xffffffff })).map((length) => ({ kind: 'announce' as const, length })) },
@@ -173,10 +173,10 @@ async function raw(port: number, frames: readonly RawFrame[], secret: string): P
       if (f.kind === 'sealed') peer.write(peer.sealed(f.body));
       else if (f.kind === 'bad-tag') peer.write(Buffer.concat([peer.sealed(f.body).subarray(0, -1), Buffer.from([0])]));
       else if (f.kind === 'announce') peer.write(Buffer.from([f.length >>> 24, (f.length >>> 16) & 0xff, (f.length >>> 8) & 0xff, f.length & 0xff]));
-      else if (f.kind === 'replay') peer.write(peer.sent[0] ?? peer.sealed(encodeMsgpack({ t: 'evt', v: 2, pattern: 'fuzz.nothing', data: null })));
+      else if (f.kind === 'replay') peer.write(peer.sent[0] ?? peer.sealed(encodeMsgpack({ t: 'evt', v: 3, pattern: 'fuzz.nothing', data: null })));
       else {
         const burst: Buffer[] = [];
-        for (let i = 0; i < f.count; i++) burst.push(peer.sealed(encodeMsgpack({ t: 'req', v: 2, id: 1000 + i, pattern: 'node.ping' })));
+        for (let i = 0; i < f.count; i++) burst.push(peer.sealed(encodeMsgpack({ t: 'req', v: 3, id: 1000 + i, pattern: 'node.ping' })));
         peer.write(Buffer.concat(burst));
         pings += f.count;
       }
@@ -184,7 +184,7 @@ async function raw(port: number, frames: readonly RawFrame[], secret: string): P
     if (peer.violation) throw new InputFailure(`protocol violation by the server: ${peer.violation}`);
     if (!peer.isOpen) return;
     const id = 424242;
-    peer.write(peer.sealed(encodeMsgpack({ t: 'req', v: 2, id, pattern: 'node.ping' })));
+    peer.write(peer.sealed(encodeMsgpack({ t: 'req', v: 3, id, pattern: 'node.ping' })));
     // answers to earlier requests may come first; the connection must end in our answer or a close
     const deadline = Date.now() + 15_000 + pings * 5;
     for (;;) {

@@ -3,7 +3,7 @@ import { decodeBody, encodeBody } from './body-codec';
 import { ClientHandshake, ServerHandshake } from './handshake';
 import { WireMessage } from './messages';
 import { DEFAULT_MAX_FRAME_BYTES, MAC_TAG_BYTES, PRE_AUTH_MAX_FRAME_BYTES, PROTOCOL_VERSION } from './protocol-constants';
-import { SessionKeyPair, SessionSealer } from './session-mac';
+import { SessionKeyPair, SessionSealer, sessionTag } from './session-mac';
 import { WireError } from './wire-error';
 
 /** Reads plain frames and decodes their bodies with the general decoder. */
@@ -209,11 +209,11 @@ function handshaken(maxFrameBytes?: number, nonces: [string, string] = ['aa'.rep
 const request = (id: number, data: unknown = 'x'): WireMessage => ({ t: 'req', v: PROTOCOL_VERSION, id, pattern: 'p', data });
 
 describe('connection framing', () => {
-  it('carries session frames both ways after the handshake, each tagged', () => {
+  it('carries session records both ways after the handshake, each tagged', () => {
     const { client, server } = handshaken();
     const frame = client.frame(encodeMessage(request(1, { deep: [1, { two: 2 }] })));
     expect(frame.readUInt32BE(0)).toBe(frame.length - 4);
-    expect(frame.length).toBe(4 + encodeMessage(request(1, { deep: [1, { two: 2 }] })).length + MAC_TAG_BYTES);
+    expect(frame.length).toBe(4 + 4 + encodeMessage(request(1, { deep: [1, { two: 2 }] })).length + MAC_TAG_BYTES);
     expect([...server.receive(frame)]).toEqual([request(1, { deep: [1, { two: 2 }] })]);
     const reply: WireMessage = { t: 'res', v: PROTOCOL_VERSION, id: 1, data: 'ok' };
     expect([...client.receive(server.frame(encodeMessage(reply)))]).toEqual([reply]);
@@ -252,7 +252,7 @@ describe('connection framing', () => {
     // what the server concludes from this auth; a client that already knew it pipelines a session frame
     const verdict = sh.verify(auth);
     if (!verdict.ok) throw new Error(verdict.reason);
-    const early = new SessionSealer(verdict.value.keys.receive).seal(encodeMessage(request(7)));
+    const early = new SessionSealer(verdict.value.keys.receive).seal([encodeMessage(request(7))]);
     const seen: WireMessage[] = [];
     for (const m of server.receive(Buffer.concat([authFrame, early]))) {
       seen.push(m);
@@ -301,15 +301,72 @@ describe('connection framing', () => {
     expect(wireError(() => [...client.receive(client.frame(encodeMessage(request(1))))]).code).toBe('bad-mac');
   });
 
-  it('in the session: the configured limit bounds the body, the tag comes on top', () => {
+  it('in the session: the configured limit bounds the body, its header and the tag come on top', () => {
     const { client, server } = handshaken(1024);
     const fits = encodeMessage(request(1, 'x'.repeat(1000 - 24)));
     expect(fits.length).toBeGreaterThan(1000);
     expect(fits.length).toBeLessThanOrEqual(1024);
     expect([...server.receive(client.frame(fits))]).toEqual([request(1, 'x'.repeat(1000 - 24))]);
     expect(wireError(() => client.frame(encodeMessage(request(2, 'x'.repeat(1100))))).code).toBe('oversize');
+    expect(wireError(() => client.seal([encodeMessage(request(3)), encodeMessage(request(2, 'x'.repeat(1100)))])).code).toBe('oversize');
     const header = Buffer.alloc(4);
-    header.writeUInt32BE(1024 + MAC_TAG_BYTES + 1, 0);
+    header.writeUInt32BE(1024 + 4 + MAC_TAG_BYTES + 1, 0);
     expect(wireError(() => [...server.receive(header)]).code).toBe('oversize');
+  });
+
+  it('in the session: seals what one turn sends into one record, and delivers its frames in order', () => {
+    const { client, server } = handshaken();
+    const bodies = [request(1), request(2, { big: 'y'.repeat(300) }), { t: 'evt', v: PROTOCOL_VERSION, pattern: 'e', data: null } as WireMessage, request(3)];
+    const records = client.seal(bodies.map((m) => encodeMessage(m)));
+    expect(records).toHaveLength(1);
+    expect([...server.receive(records[0])]).toEqual(bodies);
+    // then records of one body each go on in sequence
+    expect([...server.receive(client.frame(encodeMessage(request(4))))]).toEqual([request(4)]);
+  });
+
+  it('in the session: packs bodies into as few records as the limit allows', () => {
+    const { client, server } = handshaken(1024);
+    const bodies = Array.from({ length: 10 }, (_, i) => encodeMessage(request(i, 'z'.repeat(300))));
+    const records = client.seal(bodies);
+    expect(records.length).toBe(4); // three bodies of ~330 bytes fit the 1 KiB limit, with their headers
+    for (const r of records) expect(r.length).toBeLessThanOrEqual(4 + 1024 + 4 + MAC_TAG_BYTES);
+    const got = records.flatMap((r) => [...server.receive(r)]);
+    expect(got.map((m) => (m.t === 'req' ? m.id : -1))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('goes on with the rest of a record when an iteration stopped between its frames', () => {
+    const { client, server } = handshaken();
+    const [record] = client.seal([1, 2, 3, 4].map((id) => encodeMessage(request(id))));
+    const first: WireMessage[] = [];
+    for (const m of server.receive(record)) {
+      first.push(m);
+      if (first.length === 2) break;
+    }
+    expect(server.bufferedBytes).toBeGreaterThan(0);
+    const rest = [...server.receive(client.frame(encodeMessage(request(5))))];
+    expect([...first, ...rest].map((m) => (m.t === 'req' ? m.id : -1))).toEqual([1, 2, 3, 4, 5]);
+    expect(server.bufferedBytes).toBe(0);
+  });
+
+  it('in the session: refuses a tagged record whose frames do not add up, and stays failed', () => {
+    const body = encodeMessage(request(1));
+    const frames = (parts: Buffer[]) => Buffer.concat(parts);
+    const cases: Array<[string, Buffer]> = [
+      ['an empty frame', frames([header(0), header(body.length), body])],
+      ['a frame longer than its record', frames([header(body.length + 1), body])],
+      ['a record ending inside a frame header', frames([header(body.length), body, Buffer.from([0, 0])])],
+      ['a body that is not msgpack', frames([header(2), Buffer.from([0xc1, 0xc1])])],
+    ];
+    for (const [what, content] of cases) {
+      const { server, keys } = handshaken();
+      const record = Buffer.concat([header(content.length + MAC_TAG_BYTES), content, sessionTag(keys.client.send, 0, content)]);
+      const seen: WireMessage[] = [];
+      const err = wireError(() => {
+        for (const m of server.receive(record)) seen.push(m);
+      });
+      expect([what, err.code]).toEqual([what, 'malformed']);
+      expect(seen.length).toBeLessThanOrEqual(1);
+      expect(wireError(() => [...server.receive(Buffer.alloc(0))]).code).toBe('malformed');
+    }
   });
 });

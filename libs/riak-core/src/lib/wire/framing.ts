@@ -1,7 +1,7 @@
 /**
  * Length-prefixed framing (libs/riak-core/PROTOCOL.md#framing). Each frame is a 4-byte big-endian payload length
- * followed by the payload. During the handshake the payload is one msgpack body; after it, the
- * body followed by its session tag (session-mac.ts).
+ * followed by the payload. During the handshake the payload is one msgpack body; after it, a
+ * session record: one or more frames of a body each, followed by the record's tag (session-mac.ts).
  *
  * FrameReader turns an arbitrary split of a byte stream (a frame over many chunks, many frames in
  * one chunk) back into payloads. Invariants:
@@ -16,8 +16,11 @@
  * - before startSession(), frames are at most PRE_AUTH_MAX_FRAME_BYTES both ways, their bodies are
  *   read only by the strict handshake decoder (handshake-body.ts), and nothing but a handshake
  *   message or a `bye` is delivered;
- * - after it, every frame is sealed on the way out and its tag is checked on the way in before its
- *   body is decoded; the limit is the configured maxFrameBytes (plus the tag);
+ * - after it, bodies are sealed into records on the way out (as many as fit the limit in each),
+ *   and a record's tag is checked on the way in before any of it is read; each body is at most the
+ *   configured maxFrameBytes, and so is a record's content (its frames, plus one frame header);
+ * - a record's frames are delivered one by one: an iteration stopped between two of them (the
+ *   owner's reading slices) goes on with the next one at the next call, in order;
  * - the switch applies from the next frame on: a frame already in the same chunk as the last
  *   handshake message is read under the session rules.
  */
@@ -168,6 +171,9 @@ export class ConnectionFraming {
   private readonly reader = new FrameReader(PRE_AUTH_MAX_FRAME_BYTES);
   private sealer: SessionSealer | null = null;
   private opener: SessionOpener | null = null;
+  /** the frames of the record being delivered, and where the next one starts */
+  private record: Buffer | null = null;
+  private at = 0;
 
   constructor(maxFrameBytes?: number) {
     this.maxFrameBytes = validMaxFrameBytes(maxFrameBytes);
@@ -178,59 +184,127 @@ export class ConnectionFraming {
     return this.sealer !== null;
   }
 
-  /** Bytes held while waiting for the rest of a frame. */
+  /** Bytes held while waiting for the rest of a record, or for its frames to be delivered. */
   get bufferedBytes(): number {
-    return this.reader.bufferedBytes;
+    return this.reader.bufferedBytes + (this.record ? this.record.length - this.at : 0);
   }
 
   /**
-   * Switch both directions to session frames: the handshake has completed on this side. Frames
-   * read or written from now on are tagged with `keys`.
+   * Switch both directions to session records: the handshake has completed on this side. What is
+   * read or written from now on is tagged with `keys`.
    */
   startSession(keys: SessionKeyPair): void {
     if (this.sealer) throw new Error('the session has already started');
     this.sealer = new SessionSealer(keys.send);
     this.opener = new SessionOpener(keys.receive);
-    this.reader.limit = this.maxFrameBytes + MAC_TAG_BYTES;
+    this.reader.limit = this.recordLimit() + MAC_TAG_BYTES;
   }
 
   /**
-   * The frame of an encoded body: tagged in session, plain before it. Throws WireError('oversize')
-   * for a body over the limit of the current phase (nothing is sealed then).
+   * A frame of one encoded body before the session (plain), or in it a record of that body alone.
+   * Throws WireError('oversize') for a body over the limit of the current phase (nothing is sealed
+   * then).
    */
   frame(body: Uint8Array): Buffer {
     if (!this.sealer) {
       checkFrameSize(body.length, PRE_AUTH_MAX_FRAME_BYTES);
       return plainFrame(body);
     }
-    checkFrameSize(body.length, this.maxFrameBytes);
-    return this.sealer.seal(body);
+    return this.seal([body])[0];
+  }
+
+  /**
+   * In the session: `bodies`, in order, sealed into as few records as the limit allows (one, unless
+   * they add up to more than maxFrameBytes). Throws WireError('oversize') if any body is over the
+   * limit; nothing is sealed then.
+   */
+  seal(bodies: readonly Uint8Array[]): Buffer[] {
+    const sealer = this.sealer;
+    if (!sealer) throw new Error('records are sealed only in the session');
+    for (const body of bodies) checkFrameSize(body.length, this.maxFrameBytes);
+    const limit = this.recordLimit() + FRAME_HEADER_BYTES + MAC_TAG_BYTES;
+    const records: Buffer[] = [];
+    let group: Uint8Array[] = [];
+    let bytes = FRAME_HEADER_BYTES + MAC_TAG_BYTES;
+    for (const body of bodies) {
+      const size = FRAME_HEADER_BYTES + body.length;
+      if (group.length > 0 && bytes + size > limit) {
+        records.push(sealer.seal(group));
+        group = [];
+        bytes = FRAME_HEADER_BYTES + MAC_TAG_BYTES;
+      }
+      group.push(body);
+      bytes += size;
+    }
+    if (group.length > 0) records.push(sealer.seal(group));
+    return records;
   }
 
   /**
    * Accept a chunk and iterate over the validated messages now complete; the iteration throws a
-   * WireError at the first bad frame, after which every call throws it.
+   * WireError at the first bad frame or record, after which every call throws it.
    */
   receive(chunk: Uint8Array): Iterable<WireMessage> {
     return this.messages(this.reader.feed(chunk));
   }
 
-  private *messages(payloads: Iterable<Buffer>): Generator<WireMessage, void, undefined> {
-    for (const payload of payloads) yield this.message(payload);
+  /** The most a record's frames may add up to: one body of the largest size, with its header. */
+  private recordLimit(): number {
+    return this.maxFrameBytes + FRAME_HEADER_BYTES;
   }
 
-  /** One payload as a message under the rules of the current phase; poisons the reader on failure. */
-  private message(payload: Buffer): WireMessage {
-    try {
-      return this.opener ? validateWireMessage(decodeBody(this.opener.open(payload))) : this.handshakeMessage(payload);
-    } catch (err) {
-      return this.reader.fail(err instanceof WireError ? err : new WireError('malformed', String(err)));
+  private *messages(payloads: Iterable<Buffer>): Generator<WireMessage, void, undefined> {
+    while (this.record) yield this.nextOfRecord();
+    for (const payload of payloads) {
+      if (!this.opener) {
+        yield this.handshakeMessage(payload);
+        continue;
+      }
+      this.openRecord(this.opener, payload);
+      while (this.record) yield this.nextOfRecord();
     }
   }
 
+  private openRecord(opener: SessionOpener, payload: Buffer): void {
+    try {
+      this.record = opener.open(payload);
+      this.at = 0;
+    } catch (err) {
+      this.poison(err);
+    }
+  }
+
+  /** The next frame of the record being delivered, decoded and validated. */
+  private nextOfRecord(): WireMessage {
+    try {
+      const record = this.record as Buffer;
+      const left = record.length - this.at;
+      if (left < FRAME_HEADER_BYTES) throw new WireError('malformed', `record ends ${left} bytes into a frame header`);
+      const length = record.readUInt32BE(this.at);
+      if (length === 0) throw new WireError('malformed', 'frame with an empty body');
+      if (length > left - FRAME_HEADER_BYTES) throw new WireError('malformed', `frame of ${length} bytes overruns its record (${left - FRAME_HEADER_BYTES} bytes left)`);
+      const body = record.subarray(this.at + FRAME_HEADER_BYTES, this.at + FRAME_HEADER_BYTES + length);
+      this.at += FRAME_HEADER_BYTES + length;
+      if (this.at === record.length) this.record = null;
+      return validateWireMessage(decodeBody(body));
+    } catch (err) {
+      return this.poison(err);
+    }
+  }
+
+  /** A handshake-phase payload as a message; poisons the reader on failure. */
   private handshakeMessage(payload: Buffer): WireMessage {
-    const message = validateWireMessage(decodeHandshakeBody(payload));
-    if (!isPreAuthMessage(message)) throw new WireError('bad-shape', `'${message.t}' before authentication`);
-    return message;
+    try {
+      const message = validateWireMessage(decodeHandshakeBody(payload));
+      if (!isPreAuthMessage(message)) throw new WireError('bad-shape', `'${message.t}' before authentication`);
+      return message;
+    } catch (err) {
+      return this.poison(err);
+    }
+  }
+
+  private poison(err: unknown): never {
+    this.record = null;
+    return this.reader.fail(err instanceof WireError ? err : new WireError('malformed', String(err)));
   }
 }

@@ -15,10 +15,10 @@ function refused(bytes: Uint8Array): string {
 describe('pre-authentication decoder', () => {
   it('reads every handshake message as msgpackr encodes it, short and long strings alike', () => {
     const messages = [
-      { t: 'challenge', v: 2, node: 'a@127.0.0.1', nonce: 'ab'.repeat(32) },
-      { t: 'auth', v: 2, node: 'n'.repeat(200), nonce: 'ab'.repeat(64), proof: 'cd'.repeat(32) },
-      { t: 'welcome', v: 2, proof: 'cd'.repeat(32) },
-      { t: 'bye', v: 2, code: 'auth', message: 'é✓'.repeat(300) },
+      { t: 'challenge', v: 3, node: 'a@127.0.0.1', nonce: 'ab'.repeat(32) },
+      { t: 'auth', v: 3, node: 'n'.repeat(200), nonce: 'ab'.repeat(64), proof: 'cd'.repeat(32) },
+      { t: 'welcome', v: 3, proof: 'cd'.repeat(32) },
+      { t: 'bye', v: 3, code: 'auth', message: 'é✓'.repeat(300) },
       { t: 'x', v: 70_000, a: 255, b: 65_535, c: null, d: true, e: false },
     ];
     for (const m of messages) expect({ ...decodeHandshakeBody(encodeBody(m)) }).toEqual(m);
@@ -43,7 +43,7 @@ describe('pre-authentication decoder', () => {
   });
 
   it('refuses truncated bodies, trailing bytes and invalid UTF-8', () => {
-    const body = encodeBody({ t: 'welcome', v: 2 });
+    const body = encodeBody({ t: 'welcome', v: 3 });
     expect(refused(body.subarray(0, body.length - 1))).toContain('truncated');
     expect(refused(Buffer.concat([body, Buffer.from([0xc0])]))).toContain('trailing bytes');
     expect(refused(Buffer.from([0x81, 0xa1, 0x61, 0xa2, 0xc3, 0x28]))).toContain('not valid UTF-8');

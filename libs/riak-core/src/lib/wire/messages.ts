@@ -1,5 +1,5 @@
 /**
- * The message shapes of protocol version 2 and their validation on arrival (libs/riak-core/PROTOCOL.md#messages).
+ * The message shapes of protocol version 3 and their validation on arrival (libs/riak-core/PROTOCOL.md#messages).
  *
  * `validateWireMessage` is the only way a decoded body becomes a WireMessage: it checks `v` first
  * (so a future version is reported as such, not as a bad shape), then the type tag and every

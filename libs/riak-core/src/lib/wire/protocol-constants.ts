@@ -1,11 +1,11 @@
 /**
- * Constants of cluster protocol version 2 (libs/riak-core/PROTOCOL.md#versioning). Changing any of them changes the protocol:
+ * Constants of cluster protocol version 3 (libs/riak-core/PROTOCOL.md#versioning). Changing any of them changes the protocol:
  * bump PROTOCOL_VERSION and document the change.
  */
 import { NODE_NAME_MAX_CHARS } from '../node-name';
 
 /** The `v` every message of this protocol carries; a frame with any other `v` is refused. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Every frame starts with its payload length as an unsigned 32-bit big-endian integer. */
 export const FRAME_HEADER_BYTES = 4;
@@ -19,14 +19,17 @@ export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
  */
 export const PRE_AUTH_MAX_FRAME_BYTES = 4 * 1024;
 
-/** Bytes of the truncated HMAC-SHA256 tag that ends every frame after the handshake. */
+/** Bytes of the truncated HMAC-SHA256 tag that ends every record after the handshake. */
 export const MAC_TAG_BYTES = 16;
 
 /** Bytes of each per-direction session key derived from the handshake. */
 export const SESSION_KEY_BYTES = 32;
 
-/** A frame body can never be longer than what the 4-byte header can express, tag included. */
-export const ABSOLUTE_MAX_FRAME_BYTES = 0xffffffff - MAC_TAG_BYTES;
+/**
+ * A frame body can never be longer than what the 4-byte header of the record carrying it can
+ * express, with the body's own header and the record's tag.
+ */
+export const ABSOLUTE_MAX_FRAME_BYTES = 0xffffffff - FRAME_HEADER_BYTES - MAC_TAG_BYTES;
 
 /**
  * Default bounds on a server's connections that have not authenticated yet, in all and from one
@@ -43,8 +46,8 @@ export const CLIENT_PROOF_LABEL = 'ringnest-c';
 export const SERVER_PROOF_LABEL = 'ringnest-s';
 
 /** HKDF `info` of the two session keys: one key per direction, never shared. */
-export const CLIENT_TO_SERVER_KEY_LABEL = 'ringnest-v2-mac-c2s';
-export const SERVER_TO_CLIENT_KEY_LABEL = 'ringnest-v2-mac-s2c';
+export const CLIENT_TO_SERVER_KEY_LABEL = 'ringnest-v3-mac-c2s';
+export const SERVER_TO_CLIENT_KEY_LABEL = 'ringnest-v3-mac-s2c';
 
 /** Field limits checked on arrival; senders truncate free text to fit. */
 export const WIRE_LIMITS = {

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { SessionOpener, SessionSealer, deriveSessionKeys, sessionTag } from './session-mac';
+import { SessionOpener, SessionSealer, deriveSessionKeys, recordBytes, sessionTag } from './session-mac';
 import { WireError } from './wire-error';
 
 const transcript = { serverNonce: 'aa'.repeat(32), clientNonce: 'bb'.repeat(32), clientNode: 'cli@h', serverNode: 'srv@h' };
@@ -24,8 +24,8 @@ describe('session MAC', () => {
   it('derives the documented keys: HKDF-SHA256 over the secret, salted with both nonces and names', () => {
     const keys = deriveSessionKeys('the-secret', transcript);
     const salt = `${'aa'.repeat(32)}|${'bb'.repeat(32)}|cli@h|srv@h`;
-    expect(keys.clientToServer).toEqual(hkdf32('the-secret', salt, 'ringnest-v2-mac-c2s'));
-    expect(keys.serverToClient).toEqual(hkdf32('the-secret', salt, 'ringnest-v2-mac-s2c'));
+    expect(keys.clientToServer).toEqual(hkdf32('the-secret', salt, 'ringnest-v3-mac-c2s'));
+    expect(keys.serverToClient).toEqual(hkdf32('the-secret', salt, 'ringnest-v3-mac-s2c'));
     expect(deriveSessionKeys(Buffer.from('the-secret'), transcript)).toEqual(keys);
   });
 
@@ -41,16 +41,30 @@ describe('session MAC', () => {
     for (const v of variants) expect(v.clientToServer.equals(base)).toBe(false);
   });
 
-  it('tags each frame with the first 16 bytes of HMAC-SHA256(key, seq as uint64 BE · body)', () => {
+  it('tags each record with the first 16 bytes of HMAC-SHA256(key, seq as uint64 BE · frames)', () => {
     const key = Buffer.alloc(32, 7);
     const body = Buffer.from('hello');
     const seq = 2 ** 32 + 5;
     const counter = Buffer.from([0, 0, 0, 1, 0, 0, 0, 5]);
     expect(sessionTag(key, seq, body)).toEqual(createHmac('sha256', key).update(counter).update(body).digest().subarray(0, 16));
-    const frame = new SessionSealer(key).seal(body);
-    expect(frame.readUInt32BE(0)).toBe(body.length + 16);
-    expect(frame.subarray(4, 9)).toEqual(body);
-    expect(frame.subarray(9)).toEqual(sessionTag(key, 0, body));
+    const record = new SessionSealer(key).seal([body]);
+    expect(record.readUInt32BE(0)).toBe(4 + body.length + 16);
+    expect(record.readUInt32BE(4)).toBe(body.length);
+    expect(record.subarray(8, 13)).toEqual(body);
+    expect(record.subarray(13)).toEqual(sessionTag(key, 0, record.subarray(4, 13)));
+  });
+
+  it('seals several bodies into one record: each with its length, one tag over them all', () => {
+    const key = Buffer.alloc(32, 7);
+    const bodies = [Buffer.from('one'), Buffer.from('second body'), Buffer.from('3')];
+    const record = new SessionSealer(key).seal(bodies);
+    expect(record.length).toBe(recordBytes(bodies));
+    expect(record.length).toBe(4 + (4 + 3) + (4 + 11) + (4 + 1) + 16);
+    const frames = Buffer.concat(bodies.map((b) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b])));
+    expect(record.subarray(4, 4 + frames.length)).toEqual(frames);
+    expect(record.subarray(4 + frames.length)).toEqual(sessionTag(key, 0, frames));
+    expect(new SessionOpener(key).open(record.subarray(4))).toEqual(frames);
+    expect(() => new SessionSealer(key).seal([])).toThrow(RangeError);
   });
 
   it('opens what its peer sealed, in order', () => {
@@ -58,21 +72,21 @@ describe('session MAC', () => {
     const sealer = new SessionSealer(key);
     const opener = new SessionOpener(key);
     for (let i = 0; i < 5; i++) {
-      const body = Buffer.from(`frame ${i}`);
-      expect(opener.open(sealer.seal(body).subarray(4))).toEqual(body);
+      const body = Buffer.from(`record ${i}`);
+      expect(opener.open(sealer.seal([body]).subarray(4)).subarray(4)).toEqual(body);
     }
   });
 
-  it('refuses a replayed, reordered, altered, truncated or foreign frame', () => {
+  it('refuses a replayed, reordered, altered, truncated or foreign record', () => {
     const key = Buffer.alloc(32, 1);
     const payloads = (() => {
       const sealer = new SessionSealer(key);
-      return [sealer.seal(Buffer.from('one')).subarray(4), sealer.seal(Buffer.from('two')).subarray(4)];
+      return [sealer.seal([Buffer.from('one')]).subarray(4), sealer.seal([Buffer.from('two')]).subarray(4)];
     })();
     const replay = new SessionOpener(key);
     replay.open(payloads[0]);
-    expect(badMac(() => replay.open(payloads[0]))).toContain('frame 1 failed its MAC check');
-    expect(badMac(() => new SessionOpener(key).open(payloads[1]))).toContain('frame 0');
+    expect(badMac(() => replay.open(payloads[0]))).toContain('record 1 failed its MAC check');
+    expect(badMac(() => new SessionOpener(key).open(payloads[1]))).toContain('record 0');
     const altered = Buffer.from(payloads[0]);
     altered[0] ^= 1;
     badMac(() => new SessionOpener(key).open(altered));

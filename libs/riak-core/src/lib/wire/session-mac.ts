@@ -1,22 +1,28 @@
 /**
- * The session MAC that protects every frame after the handshake (libs/riak-core/PROTOCOL.md#session-frames).
+ * The session MAC that protects everything after the handshake (libs/riak-core/PROTOCOL.md#session-records).
  *
- *   salt  = UTF-8(Ns + "|" + Nc + "|" + C + "|" + S)
- *   K_c2s = HKDF-SHA256(ikm = secret, salt, info = "ringnest-v2-mac-c2s", 32 bytes)
- *   K_s2c = HKDF-SHA256(ikm = secret, salt, info = "ringnest-v2-mac-s2c", 32 bytes)
- *   frame = length (uint32 BE, = body + 16) · body · tag
- *   tag   = first 16 bytes of HMAC-SHA256(K_dir, seq as uint64 BE · body)
+ *   salt   = UTF-8(Ns + "|" + Nc + "|" + C + "|" + S)
+ *   K_c2s  = HKDF-SHA256(ikm = secret, salt, info = "ringnest-v3-mac-c2s", 32 bytes)
+ *   K_s2c  = HKDF-SHA256(ikm = secret, salt, info = "ringnest-v3-mac-s2c", 32 bytes)
+ *   record = length (uint32 BE, = frames + 16) · frames · tag
+ *   frames = one or more (length (uint32 BE) · body)
+ *   tag    = first 16 bytes of HMAC-SHA256(K_dir, seq as uint64 BE · frames)
+ *
+ * A record carries what one side sends in one turn of its event loop, so one MAC covers several
+ * messages: the fixed cost of an HMAC is paid once per write, not once per message.
  *
  * Invariants:
  * - the keys depend on the secret and on both fresh nonces and both proved names, so they are new
  *   for every connection and unknown to anyone without the secret: a man in the middle who relays
  *   a handshake between two real nodes learns no key and can neither inject, alter nor splice
- *   frames afterwards;
+ *   records afterwards;
  * - each direction has its own key and its own sequence counter starting at 0 with the first
- *   frame after the handshake, so a frame cannot be reflected back, replayed, reordered or dropped
- *   without the next tag failing (only the loss of the last frames before a close is not seen);
- * - a tag is checked, in constant time, before any byte of the body is decoded.
- * The sequence is a JS number: it would need 2^53 frames on one connection to lose precision.
+ *   record after the handshake, so a record cannot be reflected back, replayed, reordered or
+ *   dropped without the next tag failing (only the loss of the last records before a close is not
+ *   seen);
+ * - a tag is checked, in constant time, before any byte of the record is decoded, its frame
+ *   headers included.
+ * The sequence is a JS number: it would need 2^53 records on one connection to lose precision.
  * Pure: no I/O, no clock.
  */
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
@@ -51,48 +57,67 @@ export function deriveSessionKeys(secret: ClusterSecret, t: SessionTranscript): 
   return { clientToServer: key(CLIENT_TO_SERVER_KEY_LABEL), serverToClient: key(SERVER_TO_CLIENT_KEY_LABEL) };
 }
 
-/** The tag of the frame numbered `seq` in one direction. */
-export function sessionTag(key: Uint8Array, seq: number, body: Uint8Array): Buffer {
+/** The tag of the record numbered `seq` in one direction, over its frames. */
+export function sessionTag(key: Uint8Array, seq: number, frames: Uint8Array): Buffer {
   const counter = Buffer.allocUnsafe(8);
   counter.writeUInt32BE(Math.floor(seq / 0x1_0000_0000), 0);
   counter.writeUInt32BE(seq >>> 0, 4);
-  return createHmac('sha256', key).update(counter).update(body).digest().subarray(0, MAC_TAG_BYTES);
+  return createHmac('sha256', key).update(counter).update(frames).digest().subarray(0, MAC_TAG_BYTES);
 }
 
-/** The sending half of a session: turns bodies into tagged frames, numbering them in order. */
+/** The bytes of a record carrying `bodies`: its header, each body's header and body, its tag. */
+export function recordBytes(bodies: readonly Uint8Array[]): number {
+  let bytes = FRAME_HEADER_BYTES + MAC_TAG_BYTES;
+  for (const body of bodies) bytes += FRAME_HEADER_BYTES + body.length;
+  return bytes;
+}
+
+/** The sending half of a session: turns bodies into tagged records, numbering them in order. */
 export class SessionSealer {
   private seq = 0;
 
   constructor(private readonly key: Uint8Array) {}
 
-  /** The next frame: length, body, tag. Frames must reach the wire in the order they are sealed. */
-  seal(body: Uint8Array): Buffer {
-    const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + body.length + MAC_TAG_BYTES);
-    frame.writeUInt32BE(body.length + MAC_TAG_BYTES, 0);
-    frame.set(body, FRAME_HEADER_BYTES);
-    frame.set(sessionTag(this.key, this.seq, body), FRAME_HEADER_BYTES + body.length);
+  /**
+   * The next record, carrying `bodies` (at least one) in order: length, (length · body)*, tag.
+   * Records must reach the wire in the order they are sealed.
+   */
+  seal(bodies: readonly Uint8Array[]): Buffer {
+    if (bodies.length === 0) throw new RangeError('a record carries at least one frame');
+    const record = Buffer.allocUnsafe(recordBytes(bodies));
+    record.writeUInt32BE(record.length - FRAME_HEADER_BYTES, 0);
+    let at = FRAME_HEADER_BYTES;
+    for (const body of bodies) {
+      record.writeUInt32BE(body.length, at);
+      record.set(body, at + FRAME_HEADER_BYTES);
+      at += FRAME_HEADER_BYTES + body.length;
+    }
+    record.set(sessionTag(this.key, this.seq, record.subarray(FRAME_HEADER_BYTES, at)), at);
     this.seq += 1;
-    return frame;
+    return record;
   }
 }
 
-/** The receiving half of a session: checks each frame's tag against the next expected number. */
+/** The receiving half of a session: checks each record's tag against the next expected number. */
 export class SessionOpener {
   private seq = 0;
 
   constructor(private readonly key: Uint8Array) {}
 
-  /** The body of a frame payload (body · tag); throws WireError('bad-mac') if the tag is wrong. */
+  /**
+   * The frames of a record payload (frames · tag), not yet split; throws WireError('bad-mac') if
+   * the tag is wrong.
+   */
   open(payload: Buffer): Buffer {
     if (payload.length <= MAC_TAG_BYTES) {
-      throw new WireError('bad-mac', `frame of ${payload.length} bytes is too short to carry a body and its ${MAC_TAG_BYTES}-byte tag`);
+      throw new WireError('bad-mac', `record of ${payload.length} bytes is too short to carry a frame and its ${MAC_TAG_BYTES}-byte tag`);
     }
-    const body = payload.subarray(0, payload.length - MAC_TAG_BYTES);
+    const frames = payload.subarray(0, payload.length - MAC_TAG_BYTES);
     const tag = payload.subarray(payload.length - MAC_TAG_BYTES);
-    if (!timingSafeEqual(sessionTag(this.key, this.seq, body), tag)) {
-      throw new WireError('bad-mac', `frame ${this.seq} failed its MAC check (forged, altered, replayed, reordered or from another connection)`);
+    if (!timingSafeEqual(sessionTag(this.key, this.seq, frames), tag)) {
+      throw new WireError('bad-mac', `record ${this.seq} failed its MAC check (forged, altered, replayed, reordered or from another connection)`);
     }
     this.seq += 1;
-    return body;
+    return frames;
   }
 }

@@ -220,7 +220,7 @@ describe('ClusterServer + TcpClusterClient', () => {
   it('closes a connection on a bad shape, an unknown version, or a request before authentication', async () => {
     const node = await startNode();
     const bodies: unknown[] = [
-      { t: 'auth', v: 1, node: 'x', nonce: 'ab'.repeat(32), proof: 'cd'.repeat(32) },
+      { t: 'auth', v: 2, node: 'x', nonce: 'ab'.repeat(32), proof: 'cd'.repeat(32) },
       { t: 'auth', v: PROTOCOL_VERSION, node: 'x' },
       { t: 'req', v: PROTOCOL_VERSION, id: 1, pattern: 'echo', data: 'sneaky' },
       [1, 2, 3],
@@ -232,7 +232,7 @@ describe('ClusterServer + TcpClusterClient', () => {
       expect(raw.frames.some((f) => f.t === 'res')).toBe(false);
     }
     const warnings = node.logger.warnings().join('\n');
-    expect(warnings).toContain('unsupported protocol version 1 (this node speaks 2; every node of a cluster must speak the same version)');
+    expect(warnings).toContain('unsupported protocol version 2 (this node speaks 3; every node of a cluster must speak the same version)');
     expect(warnings).toContain("'req' before authentication");
     await expect(client().request(node.addr, 'echo', 'ok')).resolves.toBe('ok');
   });

@@ -108,14 +108,14 @@ describe('FrameSocket', () => {
     const { fake, frames, got, errors } = setup();
     frames.startSession(KEYS);
     const peer = new SessionSealer(PEER_KEYS.send);
-    const stream = Buffer.concat([peer.seal(body(1)), peer.seal(body(2)), peer.seal(encodeMessage({ t: 'req', v: 9 })), peer.seal(body(3))]);
+    const stream = Buffer.concat([peer.seal([body(1)]), peer.seal([body(2)]), peer.seal([encodeMessage({ t: 'req', v: 9 })]), peer.seal([body(3)])]);
     fake.emit('data', stream.subarray(0, 7));
     fake.emit('data', stream.subarray(7));
     // frames are worked off in time slices: on a busy machine the second may come a turn later
     await until('the bad frame to be reported', () => errors.length > 0, 5000);
     expect(got.map((m) => (m.t === 'req' ? m.id : -1))).toEqual([1, 2]);
     expect(errors.map((e) => e.code)).toEqual(['bad-version']);
-    fake.emit('data', peer.seal(body(4)));
+    fake.emit('data', peer.seal([body(4)]));
     await tick();
     expect(got).toHaveLength(2);
     expect(errors).toHaveLength(1);
@@ -126,7 +126,7 @@ describe('FrameSocket', () => {
     frames.startSession(KEYS);
     const peer = new SessionSealer(PEER_KEYS.send);
     const count = 5 * READ_SLICE_MS; // each takes 1 ms to handle: about five slices
-    fake.emit('data', Buffer.concat(Array.from({ length: count }, (_, i) => peer.seal(body(i)))));
+    fake.emit('data', Buffer.concat(Array.from({ length: count }, (_, i) => peer.seal([body(i)]))));
     const first = got.length;
     expect(first).toBeGreaterThan(0);
     expect(first).toBeLessThan(count); // the rest waits for later turns of the event loop
@@ -143,6 +143,41 @@ describe('FrameSocket', () => {
     frames.destroy();
   });
 
+  it('hands over at most READ_SLICE_MESSAGES frames per turn, the frames of one record too', async () => {
+    const clock = jest.spyOn(performance, 'now').mockReturnValue(0);
+    const { fake, frames, got } = setup();
+    frames.startSession(KEYS);
+    const peer = new SessionSealer(PEER_KEYS.send);
+    const count = 2 * READ_SLICE_MESSAGES + 3;
+    fake.emit('data', Buffer.concat([peer.seal(Array.from({ length: count }, (_, i) => body(i))), peer.seal([body(count)])]));
+    expect(got).toHaveLength(READ_SLICE_MESSAGES);
+    expect(fake.isPaused()).toBe(true);
+    for (let turns = 0; got.length < count + 1 && turns < 100; turns++) await tick();
+    expect(got.map((m) => (m.t === 'req' ? m.id : -1))).toEqual(Array.from({ length: count + 1 }, (_, i) => i));
+    frames.destroy();
+    clock.mockRestore();
+  });
+
+  it('seals what one turn sends into one record, and one reaching the high-water mark at once', async () => {
+    const { fake, frames } = setup();
+    fake.drainAll();
+    frames.startSession(KEYS);
+    for (let i = 1; i <= 5; i++) expect(frames.send(body(i))).toBe('written');
+    expect(fake.written).toHaveLength(0); // gathered until the end of the turn
+    await tick();
+    expect(fake.written).toHaveLength(1);
+    expect(peerReads(fake.written).map((m) => (m.t === 'req' ? m.id : -1))).toEqual([1, 2, 3, 4, 5]);
+    expect(frames.send(body(6))).toBe('written');
+    expect(frames.send(body(7, 2000))).toBe('written'); // over the 1 KiB high-water mark: sealed and written now
+    expect(fake.written).toHaveLength(2);
+    await tick(); // the socket drains what it was handed
+    expect(frames.send(body(8))).toBe('written');
+    await tick();
+    expect(fake.written).toHaveLength(3);
+    expect(peerReads(fake.written).map((m) => (m.t === 'req' ? m.id : -1))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    frames.destroy();
+  });
+
   it('hands over at most READ_SLICE_MESSAGES frames per turn, however cheap they are to decode', async () => {
     // the clock stands still, so only the count ends a slice (on a loaded machine 64 frames can take longer than READ_SLICE_MS)
     const clock = jest.spyOn(performance, 'now').mockReturnValue(0);
@@ -150,7 +185,7 @@ describe('FrameSocket', () => {
     frames.startSession(KEYS);
     const peer = new SessionSealer(PEER_KEYS.send);
     const count = 3 * READ_SLICE_MESSAGES + 5;
-    fake.emit('data', Buffer.concat(Array.from({ length: count }, (_, i) => peer.seal(body(i)))));
+    fake.emit('data', Buffer.concat(Array.from({ length: count }, (_, i) => peer.seal([body(i)]))));
     // a handler's work after its first await runs at the end of this turn: only one slice of them
     expect(got).toHaveLength(READ_SLICE_MESSAGES);
     let turns = 0;
@@ -221,19 +256,36 @@ describe('FrameSocket', () => {
     expect(closes).toHaveLength(1);
   });
 
-  it('end() in the session seals the bye, and leaves it out when queued frames are dropped', () => {
+  it('end() in the session seals the bye after what the turn gathered, and leaves it out when sealed records are dropped', async () => {
+    const bye = encodeMessage({ t: 'bye', v: PROTOCOL_VERSION, code: 'shutdown', message: 'bye' });
     const clean = setup();
     clean.fake.drainAll();
     clean.frames.startSession(KEYS);
     clean.frames.send(body(1));
-    clean.frames.end(encodeMessage({ t: 'bye', v: PROTOCOL_VERSION, code: 'shutdown', message: 'bye' }));
+    clean.frames.end(bye);
     expect(peerReads(clean.fake.written).map((m) => m.t)).toEqual(['req', 'bye']);
 
+    // blocked: what the turn gathered is dropped unsealed, so the bye still verifies
+    const gathered = setup({ maxQueuedBytes: 1 << 20 });
+    gathered.frames.startSession(KEYS);
+    expect(gathered.frames.send(body(1, 2000))).toBe('written');
+    expect(gathered.frames.send(body(2))).toBe('queued');
+    gathered.frames.end(bye);
+    gathered.fake.drainAll();
+    await tick();
+    expect(peerReads(gathered.fake.written).map((m) => m.t)).toEqual(['req', 'bye']);
+    gathered.frames.destroy();
+
+    // blocked with a sealed record queued: dropping it leaves a gap, so no bye
     const stuck = setup({ maxQueuedBytes: 1 << 20 });
     stuck.frames.startSession(KEYS);
     expect(stuck.frames.send(body(1, 2000))).toBe('written');
     expect(stuck.frames.send(body(2))).toBe('queued');
-    stuck.frames.end(encodeMessage({ t: 'bye', v: PROTOCOL_VERSION, code: 'shutdown', message: 'bye' }));
+    await tick();
+    expect(stuck.frames.queuedBytes).toBeGreaterThan(0);
+    stuck.frames.end(bye);
+    stuck.fake.drainAll();
+    await tick();
     expect(peerReads(stuck.fake.written).map((m) => m.t)).toEqual(['req']);
     stuck.frames.destroy();
   });

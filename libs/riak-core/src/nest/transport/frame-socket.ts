@@ -9,10 +9,12 @@
  *   the phase the connection is in (before the session: small frames, handshake messages only;
  *   in it: a valid tag before any decoding); the first bad frame stops reading for good and is
  *   reported once through `protocolError` (the owner closes);
- * - owners hand over encoded bodies; a body is framed (and, in session, sealed with the next
- *   sequence number) only once it is accepted for sending, so the frames reach the socket in the
- *   order they were numbered and a refused send consumes no number;
- * - `socket.write()` returning false is respected: later frames wait in a queue until 'drain';
+ * - owners hand over encoded bodies; before the session each is framed and written at once; in
+ *   it, the bodies accepted within one turn of the event loop are sealed together into one record
+ *   at the end of the turn (sooner when they reach the socket's high-water mark), so a burst of
+ *   replies costs one MAC and one system call, not one each; records are numbered as they are
+ *   sealed and reach the socket in that order, and a refused send consumes no number;
+ * - `socket.write()` returning false is respected: later records wait in a queue until 'drain';
  *   the queue is bounded by `maxQueuedBytes` for ordinary sends (beyond it send() answers
  *   'overload' and nothing is held), while `force` sends (replies, handshake, bye) are always
  *   queued: their number is bounded by the reads that caused them, and with
@@ -22,8 +24,6 @@
  *   escaping into the event loop;
  * - after end()/destroy() nothing more is delivered, and the socket is destroyed at the latest
  *   `lingerMs` after end() even if the peer never closes its side;
- * - what is sent within one turn of the event loop is written to the socket at once (corked until
- *   the next turn): a burst of replies costs one system call, not one each;
  * - frames are handled for at most READ_SLICE_MS, and at most READ_SLICE_MESSAGES frames, at a time:
  *   a burst of thousands of small frames in one chunk is worked off in slices, with reading paused
  *   in between, so other connections, timers and HTTP requests get the event loop (frames stay in
@@ -37,7 +37,7 @@
  */
 import { LoggerService } from '@nestjs/common';
 import { Socket } from 'node:net';
-import { ConnectionFraming, FRAME_HEADER_BYTES, MAC_TAG_BYTES, SessionKeyPair, WireError, WireMessage } from '../../lib/wire';
+import { ConnectionFraming, FRAME_HEADER_BYTES, SessionKeyPair, WireError, WireMessage, checkFrameSize } from '../../lib/wire';
 import { DEFAULT_LINGER_MS } from './transport-defaults';
 
 /** What a peer may still send after reading has stopped before its socket is destroyed. */
@@ -87,8 +87,10 @@ export class FrameSocket {
   private discarded = 0;
   /** a slice ran out: reading is paused until the rest of what is buffered has been handled */
   private yielding = false;
-  /** writes are gathered (socket corked) until the next turn of the event loop */
-  private corked = false;
+  /** session bodies accepted in this turn of the event loop, sealed into a record at its end */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private flushScheduled = false;
 
   constructor(
     readonly socket: Socket,
@@ -109,9 +111,9 @@ export class FrameSocket {
     return this.open && !this.ending;
   }
 
-  /** Bytes waiting for the socket to drain. */
+  /** Bytes waiting for the socket to drain, or for the end of this turn. */
   get queuedBytes(): number {
-    return this.queued;
+    return this.queued + this.pendingBytes;
   }
 
   /** True once startSession() has been called. */
@@ -120,53 +122,82 @@ export class FrameSocket {
   }
 
   /**
-   * The handshake has completed on this side: frames sent and received from now on are session
-   * frames under `keys`. Call it right after the last handshake message was sent or handled.
+   * The handshake has completed on this side: what is sent and received from now on are session
+   * records under `keys`. Call it right after the last handshake message was sent or handled.
    */
   startSession(keys: SessionKeyPair): void {
     this.framing.startSession(keys);
   }
 
   /**
-   * Frame one encoded body and write it, or queue it while the socket is not draining. Without
-   * `force`, a frame that would take the queue over its bound is refused ('overload') unless the
-   * queue is empty. Throws WireError('oversize') for a body over the current phase's limit.
+   * Send one encoded body: before the session framed and written (or queued) at once, in it
+   * gathered into this turn's record. Without `force`, a body that would take what waits for the
+   * socket over its bound is refused ('overload') unless nothing waits yet. Throws
+   * WireError('oversize') for a body over the current phase's limit.
    */
   send(body: Buffer, force = false): SendResult {
     if (!this.isOpen) return 'closed';
-    const size = FRAME_HEADER_BYTES + body.length + (this.framing.inSession ? MAC_TAG_BYTES : 0);
-    if (this.blocked && !force && this.queue.length > 0 && this.queued + size > this.options.maxQueuedBytes) return 'overload';
-    const frame = this.framing.frame(body);
+    if (!this.framing.inSession) return this.write(this.framing.frame(body), force);
+    checkFrameSize(body.length, this.options.maxFrameBytes);
+    const size = FRAME_HEADER_BYTES + body.length;
+    const blocked = this.blocked;
+    const waiting = this.queue.length > 0 || this.pending.length > 0;
+    if (blocked && !force && waiting && this.queued + this.pendingBytes + size > this.options.maxQueuedBytes) return 'overload';
+    this.pending.push(body);
+    this.pendingBytes += size;
+    if (!blocked && this.pendingBytes >= this.socket.writableHighWaterMark) this.flush();
+    else this.scheduleFlush();
+    return blocked ? 'queued' : 'written';
+  }
+
+  /** A frame written now, or queued while the socket does not drain. */
+  private write(frame: Buffer, force: boolean): SendResult {
+    if (this.blocked && !force && this.queue.length > 0 && this.queued + frame.length > this.options.maxQueuedBytes) return 'overload';
     if (this.blocked) {
       this.queue.push(frame);
       this.queued += frame.length;
       return 'queued';
     }
-    this.cork();
     if (!this.socket.write(frame)) this.block();
     return 'written';
   }
 
-  private cork(): void {
-    if (this.corked) return;
-    this.corked = true;
-    this.socket.cork();
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
     setImmediate(() => {
-      this.corked = false;
-      this.socket.uncork();
+      this.flushScheduled = false;
+      if (this.open) this.flush();
     });
   }
 
+  /** Seal what this turn gathered and write it, or queue it while the socket does not drain. */
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    const records = this.framing.seal(this.pending);
+    this.pending = [];
+    this.pendingBytes = 0;
+    for (const record of records) {
+      if (this.blocked) {
+        this.queue.push(record);
+        this.queued += record.length;
+      } else if (!this.socket.write(record)) this.block();
+    }
+  }
+
   /**
-   * Close gracefully: stop reading, drop what is queued, write `finalBody` (a bye) if given, send
-   * FIN, and destroy the socket if it has not closed within the linger time. The bye is left out
-   * when it does not fit the current phase's frame limit, or when session frames were dropped.
+   * Close gracefully: stop reading, write what this turn gathered if the socket drains (else drop
+   * it), drop what is queued, write `finalBody` (a bye) if given, send FIN, and destroy the socket
+   * if it has not closed within the linger time. The bye is left out when it does not fit the
+   * current phase's frame limit, or when sealed records were dropped.
    */
   end(finalBody?: Buffer): void {
     if (!this.open || this.ending) return;
     this.ending = true;
     this.reading = false;
-    // dropped session frames leave a gap in the sequence: a bye after them could not be verified
+    // what this turn gathered goes out before the bye unless the socket is not draining
+    if (!this.blocked) this.flush();
+    // dropped session records leave a gap in the sequence: a bye after them could not be verified
     const gap = this.framing.inSession && this.queue.length > 0;
     this.dropQueue();
     const frame = finalBody && !gap ? this.finalFrame(finalBody) : null;
@@ -261,6 +292,8 @@ export class FrameSocket {
   private dropQueue(): void {
     this.queue.length = 0;
     this.queued = 0;
+    this.pending = [];
+    this.pendingBytes = 0;
   }
 
   private guard(fn: () => void): void {

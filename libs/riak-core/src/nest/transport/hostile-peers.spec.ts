@@ -88,11 +88,11 @@ describe('before authentication', () => {
     expect(err.message).toContain('limit is 4096');
   });
 
-  it('a client refuses a server that speaks protocol version 1, saying so', async () => {
-    const port = await listen((socket) => socket.write(encodeFrame({ t: 'challenge', v: 1, node: 'old@test', nonce: 'ab'.repeat(32) })));
+  it('a client refuses a server that speaks protocol version 2, saying so', async () => {
+    const port = await listen((socket) => socket.write(encodeFrame({ t: 'challenge', v: 2, node: 'old@test', nonce: 'ab'.repeat(32) })));
     const err = await requestFailure(client().request(`127.0.0.1:${port}`, 'echo', 1));
     expect(err.code).toBe('bad-frame');
-    expect(err.message).toContain('unsupported protocol version 1 (this node speaks 2');
+    expect(err.message).toContain('unsupported protocol version 2 (this node speaks 3');
   });
 });
 
