@@ -132,8 +132,12 @@ export class RawClusterPeer {
 
   /** A session record carrying `bodies` (each framed by its length), with a valid tag. */
   sealed(...bodies: Uint8Array[]): Buffer {
+    return this.sealedFrames(Buffer.concat(bodies.map((body) => plainFrame(body))));
+  }
+
+  /** A session record whose frames are `frames` as given (they need not add up), with a valid tag. */
+  sealedFrames(frames: Uint8Array): Buffer {
     if (!this.sendKey) throw new Error('not authenticated');
-    const frames = Buffer.concat(bodies.map((body) => plainFrame(body)));
     const record = plainFrame(Buffer.concat([frames, tag(this.sendKey, this.sendSeq, frames)]));
     this.sendSeq++;
     this.sent.push(record);

@@ -3,9 +3,11 @@
  * - `request`: requests through the library's own client (`TcpClusterClient`) with random and
  *   hostile data for every pattern the nodes serve, and for patterns nobody serves. A request must
  *   be answered (`res` or `err`); a timeout is a stall, a closed connection a crash of the handler.
- * - `raw`: frames written by hand on an authenticated connection: msgpack bombs with a valid tag,
- *   bad tags, replays, oversize and empty headers, floods of pings. Afterwards a `node.ping` must be
- *   answered, or the server must have closed the connection (after a `bye`); it may not go silent.
+ * - `raw`: records written by hand on an authenticated connection: msgpack bombs with a valid tag,
+ *   bad tags, validly tagged records whose frames do not add up, replays, oversize and empty
+ *   headers, floods of pings (a record each, or thousands of them in one record). Afterwards a
+ *   `node.ping` must be answered, or the server must have closed the connection (after a `bye`);
+ *   it may not go silent.
  * Requests that could really change the cluster (staged changes, commit, clear, leave, a ring that
  * passes the gossip check) are never sent with a body that would pass their validation.
  */
@@ -94,9 +96,10 @@ const shaped: fc.Arbitrary<{ pattern: string; data: unknown }> = fc.oneof(
 type RawFrame =
   | { readonly kind: 'sealed'; readonly body: Buffer }
   | { readonly kind: 'bad-tag'; readonly body: Buffer }
+  | { readonly kind: 'bad-frames'; readonly frames: Buffer }
   | { readonly kind: 'announce'; readonly length: number }
   | { readonly kind: 'replay' }
-  | { readonly kind: 'pings'; readonly count: number };
+  | { readonly kind: 'pings'; readonly count: number; readonly oneRecord: boolean };
 
 export type SessionInput =
   | { readonly kind: 'request'; readonly node: 'api' | 'chat'; readonly pattern: string; readonly data: unknown }
@@ -107,9 +110,10 @@ const rawFrame: fc.Arbitrary<RawFrame> = fc.oneof(
   { weight: 2, arbitrary: value.map((v) => ({ kind: 'sealed' as const, body: encodeMsgpack({ t: 'req', v: 3, id: 7, pattern: 'node.ping', data: v }) })) },
   { weight: 1, arbitrary: fc.record({ t: fc.constantFrom('req', 'evt', 'res', 'auth', 'bye', 'welcome'), v: fc.constantFrom(1, 2, 3), id: fc.oneof(fc.integer({ min: 0, max: 0xffffffff }), fc.double()), pattern: fc.string({ maxLength: 1100 }) }).map((m) => ({ kind: 'sealed' as const, body: encodeMsgpack(m) })) },
   { weight: 1, arbitrary: fc.uint8Array({ minLength: 1, maxLength: 64 }).map((b) => ({ kind: 'bad-tag' as const, body: Buffer.from(b) })) },
+  { weight: 1, arbitrary: fc.uint8Array({ minLength: 1, maxLength: 64 }).map((b) => ({ kind: 'bad-frames' as const, frames: Buffer.from(b) })) },
   { weight: 1, arbitrary: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 16 }), fc.integer({ min: 64 * 1024 * 1024 + 17, max: 0xffffffff })).map((length) => ({ kind: 'announce' as const, length })) },
   { weight: 1, arbitrary: fc.constant({ kind: 'replay' as const }) },
-  { weight: 1, arbitrary: fc.integer({ min: 1, max: 2000 }).map((count) => ({ kind: 'pings' as const, count })) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('pings' as const), count: fc.integer({ min: 1, max: 2000 }), oneRecord: fc.boolean() }) },
 );
 
 const node = fc.constantFrom<'api' | 'chat'>('api', 'chat');
@@ -172,12 +176,12 @@ async function raw(port: number, frames: readonly RawFrame[], secret: string): P
       if (!peer.isOpen) break;
       if (f.kind === 'sealed') peer.write(peer.sealed(f.body));
       else if (f.kind === 'bad-tag') peer.write(Buffer.concat([peer.sealed(f.body).subarray(0, -1), Buffer.from([0])]));
+      else if (f.kind === 'bad-frames') peer.write(peer.sealedFrames(f.frames));
       else if (f.kind === 'announce') peer.write(Buffer.from([f.length >>> 24, (f.length >>> 16) & 0xff, (f.length >>> 8) & 0xff, f.length & 0xff]));
       else if (f.kind === 'replay') peer.write(peer.sent[0] ?? peer.sealed(encodeMsgpack({ t: 'evt', v: 3, pattern: 'fuzz.nothing', data: null })));
       else {
-        const burst: Buffer[] = [];
-        for (let i = 0; i < f.count; i++) burst.push(peer.sealed(encodeMsgpack({ t: 'req', v: 3, id: 1000 + i, pattern: 'node.ping' })));
-        peer.write(Buffer.concat(burst));
+        const bodies = Array.from({ length: f.count }, (_, i) => encodeMsgpack({ t: 'req', v: 3, id: 1000 + i, pattern: 'node.ping' }));
+        peer.write(f.oneRecord ? peer.sealed(...bodies) : Buffer.concat(bodies.map((body) => peer.sealed(body))));
         pings += f.count;
       }
     }
