@@ -26,6 +26,8 @@ export interface ClusterNode {
 
 export interface StartOptions {
   readonly app?: NodeApp;
+  /** the node's entry point, instead of `dist/apps/<app>/main.js` under the root (another build of it) */
+  readonly script?: string;
 }
 
 export async function freePort(): Promise<number> {
@@ -52,12 +54,12 @@ function guard(): void {
 }
 
 /**
- * Start `dist/apps/<app>/main.js` as `<name>@127.0.0.1` with LMDB storage in a fresh temporary
+ * Start `dist/apps/<app>/main.js` (or `opts.script`) as `<name>@127.0.0.1` with LMDB storage in a fresh temporary
  * directory (its log is `node.log` there); resolves once it answers /health.
  */
 export async function startNode(root: string, name: string, opts: StartOptions = {}): Promise<ClusterNode> {
   const app = opts.app ?? 'api';
-  const main = join(root, `dist/apps/${app}/main.js`);
+  const main = opts.script ?? join(root, `dist/apps/${app}/main.js`);
   if (!existsSync(main)) throw new Error(`${main} is missing: build it first (npx nx run ${app}:build)`);
   guard();
   const dir = mkdtempSync(join(tmpdir(), `ringnest-bench-${name}-`));

@@ -28,6 +28,9 @@ const VALUE = JSON.stringify({ pad: 'x'.repeat(1024 - '{"pad":""}'.length) });
 
 export type HttpOp = 'PUT' | 'GET';
 
+/** The quorums of the Ringnest target: N=3, W=2 and R=2. */
+export const RINGNEST_QUERY: Readonly<Record<HttpOp, string>> = { PUT: '?n=3&w=2', GET: '?n=3&r=2' };
+
 export interface HttpRun {
   readonly requestsPerSecond: number;
   readonly p50ms: number;
@@ -53,7 +56,7 @@ export interface HttpBenchRow {
   readonly median: HttpRun;
 }
 
-interface Target {
+export interface Target {
   readonly name: string;
   readonly urls: readonly string[];
   readonly pids: readonly number[];
@@ -80,7 +83,7 @@ function medianRun(runs: readonly HttpRun[]): HttpRun {
 }
 
 /** Keys: every PUT a new one; GETs cycle over those written. */
-class Keys {
+export class Keys {
   private written = 0;
   private read = 0;
   next(op: HttpOp): string {
@@ -89,7 +92,7 @@ class Keys {
   }
 }
 
-async function drive(target: Target, op: HttpOp, keys: Keys, seconds: number): Promise<HttpRun> {
+export async function drive(target: Target, op: HttpOp, keys: Keys, seconds: number): Promise<HttpRun> {
   const gc0 = target.gcMetrics ? await readGcTotals(target.urls) : undefined;
   const cpu0 = cpuSeconds(target.pids);
   const load0 = process.cpuUsage();
@@ -193,7 +196,7 @@ export async function httpBench(root: string, seconds: number, runs: number, log
   try {
     for (const name of ['http1', 'http2', 'http3']) nodes.push(await startNode(root, name));
     await joinAndSettle(nodes);
-    const target = { name: TARGETS[3], urls: nodes.map((n) => n.http), pids: nodes.map((n) => n.pid), query: { PUT: '?n=3&w=2', GET: '?n=3&r=2' }, gcMetrics: true };
+    const target = { name: TARGETS[3], urls: nodes.map((n) => n.http), pids: nodes.map((n) => n.pid), query: RINGNEST_QUERY, gcMetrics: true };
     const before = await Promise.all(nodes.map(downTransitions));
     rows.push(...(await measure(target, seconds, runs, log)));
     const after = await Promise.all(nodes.map(downTransitions));

@@ -4,7 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { preflistBench } from './preflist.bench';
 import { handoffBench } from './handoff.bench';
 import { CONNECTIONS, httpBench, httpTable } from './http.bench';
@@ -12,6 +12,7 @@ import { chatBench, chatTable } from './chat.bench';
 import { detectBench } from './detect.bench';
 import { joinStormBench, joinStormTable } from './join-storm.bench';
 import { transportBench, transportTable } from './transport.bench';
+import { abBench, abTable } from './ab.bench';
 
 function table(rows: { name: string; perSecond: number; lookups: number; seconds: number }[]): string {
   const w = Math.max(...rows.map((r) => r.name.length));
@@ -106,7 +107,20 @@ async function main(argv: string[]): Promise<number> {
     console.log(`written ${file}`);
     return 0;
   }
-  console.error(`unknown benchmark '${which}'; known: preflist, handoff, http, detect, chat, joinstorm, transport`);
+  if (which === 'ab') {
+    const [a, b] = [argv[1], argv[2]].map((p) => (p ? resolve(p) : ''));
+    const starts = Number(argv[3] ?? 3);
+    const seconds = Number(argv[4] ?? 8);
+    if (!a || !b || !Number.isInteger(starts) || starts < 1 || !(seconds > 0)) throw new Error(`ab <a/main.js> <b/main.js> [starts] [seconds]: got '${argv.slice(1).join("' '")}'`);
+    console.log(`A/B: A = ${a}, B = ${b}; ${starts} cluster starts of each, alternated, 2 runs of ${seconds} s per operation and start (${CONNECTIONS} connections, node ${process.version}, ${cpus().length} cores)`);
+    const { runs, rows } = await abBench(a, b, starts, seconds, (line) => console.log(line));
+    console.log(abTable(rows));
+    const file = join(outDir, 'ab.json');
+    writeFileSync(file, JSON.stringify({ bench: 'ab', at: new Date().toISOString(), a, b, starts, seconds, runs, rows }, null, 2));
+    console.log(`written ${file}`);
+    return runs.some((r) => r.run.errors > 0) ? 1 : 0;
+  }
+  console.error(`unknown benchmark '${which}'; known: preflist, handoff, http, detect, chat, joinstorm, transport, ab`);
   return 2;
 }
 

@@ -1,0 +1,56 @@
+import { AbRun, abSummary, abTable, figure, startOrder } from './ab.bench';
+import { HttpRun } from './http.bench';
+
+const run = (requestsPerSecond: number, serverCpuUs: number, gcUs?: number): HttpRun => ({
+  requestsPerSecond,
+  serverCpuUs,
+  p50ms: 5,
+  p99ms: 20,
+  errors: 0,
+  non2xx: 0,
+  loadCpuUs: 40,
+  ...(gcUs === undefined ? {} : { gcUs, majorGcs: 1 }),
+});
+
+describe('the A/B bench', () => {
+  it('alternates the builds so that each starts first in half the pairs', () => {
+    expect(startOrder(1)).toEqual(['A', 'B']);
+    expect(startOrder(3)).toEqual(['A', 'B', 'B', 'A', 'A', 'B']);
+    expect(startOrder(4).filter((l) => l === 'A')).toHaveLength(4);
+  });
+
+  it('takes the lower middle as the median of an even count, with the lowest and highest', () => {
+    expect(figure([3, 1, 2])).toEqual({ median: 2, min: 1, max: 3 });
+    expect(figure([40, 10, 30, 20])).toEqual({ median: 20, min: 10, max: 40 });
+    expect(figure([])).toEqual({ median: NaN, min: NaN, max: NaN });
+  });
+
+  it('summarises each operation per build, and B against A', () => {
+    const runs: AbRun[] = [
+      { build: 'A', start: 0, op: 'GET', run: run(4000, 400, 30) },
+      { build: 'A', start: 0, op: 'GET', run: run(5000, 300, 20) },
+      { build: 'A', start: 1, op: 'GET', run: run(3000, 500, 40) },
+      { build: 'B', start: 0, op: 'GET', run: run(4400, 360, 25) },
+      { build: 'B', start: 1, op: 'GET', run: run(6000, 250, 15) },
+      { build: 'B', start: 1, op: 'GET', run: run(5000, 300, 20) },
+      { build: 'A', start: 0, op: 'PUT', run: run(1000, 1400) },
+      { build: 'B', start: 0, op: 'PUT', run: run(1100, 1300) },
+    ];
+    const [get, put] = abSummary(runs);
+    expect(get.op).toBe('GET');
+    expect(get.a).toEqual({ runs: 3, requestsPerSecond: { median: 4000, min: 3000, max: 5000 }, serverCpuUs: { median: 400, min: 300, max: 500 }, p99ms: { median: 20, min: 20, max: 20 }, gcUs: { median: 30, min: 20, max: 40 } });
+    expect(get.b.requestsPerSecond).toEqual({ median: 5000, min: 4400, max: 6000 });
+    expect(get.rateChange).toBeCloseTo(0.25);
+    expect(get.cpuChange).toBeCloseTo(-0.25);
+    expect(put.op).toBe('PUT');
+    expect(put.a.gcUs).toBeUndefined();
+    expect(put.rateChange).toBeCloseTo(0.1);
+    const table = abTable([get, put]);
+    expect(table).toContain('GET  B/A: req/s +25.0 %, CPU per request -25.0 %');
+    expect(table).toContain('4,000 [3,000–5,000]');
+  });
+
+  it('leaves out an operation no build ran', () => {
+    expect(abSummary([{ build: 'A', start: 0, op: 'PUT', run: run(1000, 1400) }]).map((r) => r.op)).toEqual(['PUT']);
+  });
+});
