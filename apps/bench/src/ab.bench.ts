@@ -113,7 +113,7 @@ export function abTable(rows: readonly AbRow[]): string {
 async function oneStart(build: AbBuild, start: number, seconds: number, log: (line: string) => void): Promise<AbRun[]> {
   const nodes: ClusterNode[] = [];
   try {
-    for (const name of ['ab1', 'ab2', 'ab3']) nodes.push(await startNode('', name, { script: build.script }));
+    for (const name of ['ab1', 'ab2', 'ab3']) nodes.push(await startNode(process.cwd(), name, { script: build.script }));
     await joinAndSettle(nodes);
     const target = { name: build.label, urls: nodes.map((n) => n.http), pids: nodes.map((n) => n.pid), query: RINGNEST_QUERY, gcMetrics: true };
     const keys = new Keys();

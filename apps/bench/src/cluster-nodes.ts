@@ -54,8 +54,8 @@ function guard(): void {
 }
 
 /**
- * Start `dist/apps/<app>/main.js` (or `opts.script`) as `<name>@127.0.0.1` with LMDB storage in a fresh temporary
- * directory (its log is `node.log` there); resolves once it answers /health.
+ * Start `dist/apps/<app>/main.js` (or `opts.script`) as `<name>@127.0.0.1` with LMDB storage in a
+ * fresh temporary directory (its log is `node.log` there); resolves once it answers /health.
  */
 export async function startNode(root: string, name: string, opts: StartOptions = {}): Promise<ClusterNode> {
   const app = opts.app ?? 'api';

@@ -213,6 +213,11 @@ export class ConnectionFraming {
     return this.seal([body])[0];
   }
 
+  /** Throws WireError('oversize') unless `body` fits a frame of the current phase. */
+  checkBody(body: Uint8Array): void {
+    checkFrameSize(body.length, this.sealer ? this.maxFrameBytes : PRE_AUTH_MAX_FRAME_BYTES);
+  }
+
   /**
    * In the session: `bodies`, in order, sealed into as few records as the limit allows (one, unless
    * they add up to more than maxFrameBytes). Throws WireError('oversize') if any body is over the
@@ -221,7 +226,7 @@ export class ConnectionFraming {
   seal(bodies: readonly Uint8Array[]): Buffer[] {
     const sealer = this.sealer;
     if (!sealer) throw new Error('records are sealed only in the session');
-    for (const body of bodies) checkFrameSize(body.length, this.maxFrameBytes);
+    for (const body of bodies) this.checkBody(body);
     const limit = this.recordLimit() + FRAME_HEADER_BYTES + MAC_TAG_BYTES;
     const records: Buffer[] = [];
     let group: Uint8Array[] = [];

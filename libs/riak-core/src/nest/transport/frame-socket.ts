@@ -37,7 +37,7 @@
  */
 import { LoggerService } from '@nestjs/common';
 import { Socket } from 'node:net';
-import { ConnectionFraming, FRAME_HEADER_BYTES, SessionKeyPair, WireError, WireMessage, checkFrameSize } from '../../lib/wire';
+import { ConnectionFraming, FRAME_HEADER_BYTES, SessionKeyPair, WireError, WireMessage } from '../../lib/wire';
 import { DEFAULT_LINGER_MS } from './transport-defaults';
 
 /** What a peer may still send after reading has stopped before its socket is destroyed. */
@@ -138,7 +138,7 @@ export class FrameSocket {
   send(body: Buffer, force = false): SendResult {
     if (!this.isOpen) return 'closed';
     if (!this.framing.inSession) return this.write(this.framing.frame(body), force);
-    checkFrameSize(body.length, this.options.maxFrameBytes);
+    this.framing.checkBody(body);
     const size = FRAME_HEADER_BYTES + body.length;
     const blocked = this.blocked;
     const waiting = this.queue.length > 0 || this.pending.length > 0;
