@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { SessionOpener, SessionSealer, deriveSessionKeys, recordBytes, sessionTag } from './session-mac';
+import fc from 'fast-check';
+import { RecordMac, SessionOpener, SessionSealer, deriveSessionKeys, recordBytes, sessionTag } from './session-mac';
 import { WireError } from './wire-error';
 
 const transcript = { serverNonce: 'aa'.repeat(32), clientNonce: 'bb'.repeat(32), clientNode: 'cli@h', serverNode: 'srv@h' };
@@ -52,6 +53,25 @@ describe('session MAC', () => {
     expect(record.readUInt32BE(4)).toBe(body.length);
     expect(record.subarray(8, 13)).toEqual(body);
     expect(record.subarray(13)).toEqual(sessionTag(key, 0, record.subarray(4, 13)));
+  });
+
+  it('computes exactly HMAC-SHA256 for any key (shorter or longer than a block), sequence number and frames', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 100 }), fc.maxSafeNat(), fc.uint8Array({ maxLength: 3000 }), (key, seq, frames) => {
+        const counter = Buffer.alloc(8);
+        counter.writeUInt32BE(Math.floor(seq / 2 ** 32), 0);
+        counter.writeUInt32BE(seq >>> 0, 4);
+        const expected = createHmac('sha256', key).update(counter).update(frames).digest().subarray(0, 16);
+        const mac = new RecordMac(key);
+        const out = Buffer.alloc(20);
+        mac.tagInto(seq, frames, out, 3);
+        expect(out.subarray(3, 19)).toEqual(expected);
+        expect(mac.verify(seq, frames, expected)).toBe(true);
+        expect(mac.verify(seq + 1, frames, expected)).toBe(false);
+        expect(mac.verify(seq, frames, expected.subarray(0, 15))).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('seals several bodies into one record: each with its length, one tag over them all', () => {

@@ -25,7 +25,7 @@
  * The sequence is a JS number: it would need 2^53 records on one connection to lose precision.
  * Pure: no I/O, no clock.
  */
-import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { hash, hkdfSync, timingSafeEqual } from 'node:crypto';
 import type { ClusterSecret } from './handshake';
 import { CLIENT_TO_SERVER_KEY_LABEL, FRAME_HEADER_BYTES, MAC_TAG_BYTES, SERVER_TO_CLIENT_KEY_LABEL, SESSION_KEY_BYTES } from './protocol-constants';
 import { WireError } from './wire-error';
@@ -57,12 +57,59 @@ export function deriveSessionKeys(secret: ClusterSecret, t: SessionTranscript): 
   return { clientToServer: key(CLIENT_TO_SERVER_KEY_LABEL), serverToClient: key(SERVER_TO_CLIENT_KEY_LABEL) };
 }
 
+/** SHA-256's block size: HMAC pads its key to one block. */
+const SHA256_BLOCK_BYTES = 64;
+const SHA256_BYTES = 32;
+const SEQ_BYTES = 8;
+
+/**
+ * HMAC-SHA256 (RFC 2104) under one key, computed as the two hashes it is made of:
+ * SHA-256((K ⊕ opad) · SHA-256((K ⊕ ipad) · message)). The padded key blocks are computed once per
+ * key, and each tag is two one-shot `crypto.hash` calls, where `createHmac` would set up a keyed
+ * OpenSSL context, a stream object and a digest buffer for every record. Same bytes as `createHmac`
+ * (session-mac.spec.ts checks it over random keys and messages).
+ */
+export class RecordMac {
+  private readonly innerPad: Buffer;
+  /** K ⊕ opad, then room for the inner digest: the outer hash's whole input */
+  private readonly outer: Buffer;
+  private readonly tagScratch = Buffer.allocUnsafe(MAC_TAG_BYTES);
+
+  constructor(key: Uint8Array) {
+    const k = key.length > SHA256_BLOCK_BYTES ? Buffer.from(hash('sha256', key, 'binary'), 'binary') : key;
+    this.innerPad = Buffer.alloc(SHA256_BLOCK_BYTES, 0x36);
+    this.outer = Buffer.alloc(SHA256_BLOCK_BYTES + SHA256_BYTES);
+    this.outer.fill(0x5c, 0, SHA256_BLOCK_BYTES);
+    for (let i = 0; i < k.length; i++) {
+      this.innerPad[i] ^= k[i];
+      this.outer[i] ^= k[i];
+    }
+  }
+
+  /** Writes the tag of the record numbered `seq` (its first MAC_TAG_BYTES bytes) into `out` at `at`. */
+  tagInto(seq: number, frames: Uint8Array, out: Buffer, at: number): void {
+    const inner = Buffer.allocUnsafe(SHA256_BLOCK_BYTES + SEQ_BYTES + frames.length);
+    this.innerPad.copy(inner, 0);
+    inner.writeUInt32BE(Math.floor(seq / 0x1_0000_0000), SHA256_BLOCK_BYTES);
+    inner.writeUInt32BE(seq >>> 0, SHA256_BLOCK_BYTES + 4);
+    inner.set(frames, SHA256_BLOCK_BYTES + SEQ_BYTES);
+    // 'binary' (latin1): one char per byte, the fastest of crypto.hash's outputs on Node 20
+    this.outer.write(hash('sha256', inner, 'binary'), SHA256_BLOCK_BYTES, SHA256_BYTES, 'binary');
+    out.write(hash('sha256', this.outer, 'binary'), at, MAC_TAG_BYTES, 'binary');
+  }
+
+  /** Whether `tag` is the tag of the record numbered `seq`, compared in constant time. */
+  verify(seq: number, frames: Uint8Array, tag: Uint8Array): boolean {
+    this.tagInto(seq, frames, this.tagScratch, 0);
+    return tag.length === MAC_TAG_BYTES && timingSafeEqual(this.tagScratch, tag);
+  }
+}
+
 /** The tag of the record numbered `seq` in one direction, over its frames. */
 export function sessionTag(key: Uint8Array, seq: number, frames: Uint8Array): Buffer {
-  const counter = Buffer.allocUnsafe(8);
-  counter.writeUInt32BE(Math.floor(seq / 0x1_0000_0000), 0);
-  counter.writeUInt32BE(seq >>> 0, 4);
-  return createHmac('sha256', key).update(counter).update(frames).digest().subarray(0, MAC_TAG_BYTES);
+  const tag = Buffer.allocUnsafe(MAC_TAG_BYTES);
+  new RecordMac(key).tagInto(seq, frames, tag, 0);
+  return tag;
 }
 
 /** The bytes of a record carrying `bodies`: its header, each body's header and body, its tag. */
@@ -75,8 +122,11 @@ export function recordBytes(bodies: readonly Uint8Array[]): number {
 /** The sending half of a session: turns bodies into tagged records, numbering them in order. */
 export class SessionSealer {
   private seq = 0;
+  private readonly mac: RecordMac;
 
-  constructor(private readonly key: Uint8Array) {}
+  constructor(key: Uint8Array) {
+    this.mac = new RecordMac(key);
+  }
 
   /**
    * The next record, carrying `bodies` (at least one) in order: length, (length · body)*, tag.
@@ -92,7 +142,7 @@ export class SessionSealer {
       record.set(body, at + FRAME_HEADER_BYTES);
       at += FRAME_HEADER_BYTES + body.length;
     }
-    record.set(sessionTag(this.key, this.seq, record.subarray(FRAME_HEADER_BYTES, at)), at);
+    this.mac.tagInto(this.seq, record.subarray(FRAME_HEADER_BYTES, at), record, at);
     this.seq += 1;
     return record;
   }
@@ -101,8 +151,11 @@ export class SessionSealer {
 /** The receiving half of a session: checks each record's tag against the next expected number. */
 export class SessionOpener {
   private seq = 0;
+  private readonly mac: RecordMac;
 
-  constructor(private readonly key: Uint8Array) {}
+  constructor(key: Uint8Array) {
+    this.mac = new RecordMac(key);
+  }
 
   /**
    * The frames of a record payload (frames · tag), not yet split; throws WireError('bad-mac') if
@@ -114,7 +167,7 @@ export class SessionOpener {
     }
     const frames = payload.subarray(0, payload.length - MAC_TAG_BYTES);
     const tag = payload.subarray(payload.length - MAC_TAG_BYTES);
-    if (!timingSafeEqual(sessionTag(this.key, this.seq, frames), tag)) {
+    if (!this.mac.verify(this.seq, frames, tag)) {
       throw new WireError('bad-mac', `record ${this.seq} failed its MAC check (forged, altered, replayed, reordered or from another connection)`);
     }
     this.seq += 1;
