@@ -28,7 +28,16 @@ const DECODE = { maps: 'Map' } as const;
 
 /** Decoded msgpack → plain data: Maps become objects (own properties, `__proto__` included, no prototype pollution). */
 function plain(x: unknown): unknown {
-  if (x instanceof Map) return Object.fromEntries([...x].map(([k, v]) => [String(k), plain(v)]));
+  if (x instanceof Map) {
+    const o: Record<string, unknown> = {};
+    for (const [k, v] of x as Map<unknown, unknown>) {
+      const key = String(k);
+      // an own data property, as Object.fromEntries makes it: assigning `__proto__` would set the prototype
+      if (key === '__proto__') Object.defineProperty(o, key, { value: plain(v), enumerable: true, writable: true, configurable: true });
+      else o[key] = plain(v);
+    }
+    return o;
+  }
   if (Array.isArray(x)) {
     for (let i = 0; i < x.length; i++) x[i] = plain(x[i]);
   }

@@ -6,7 +6,7 @@
  */
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Subject, Subscription } from 'rxjs';
-import { NodeName, clusterNodes } from '../../lib';
+import { NodeName, Ring, clusterNodes } from '../../lib';
 import { LivenessService } from './liveness.service';
 import { RingManager } from '../ring/ring-manager.service';
 import { ServiceRegistry } from '../vnode/service-registry';
@@ -22,6 +22,12 @@ export class NodeWatcher implements OnModuleInit, OnModuleDestroy {
   private readonly announced = new Map<NodeName, ReadonlySet<string>>();
   private readonly subs: Subscription[] = [];
   readonly changes$ = new Subject<ServiceChange>();
+  /**
+   * `upNodes` per service, for one ring: every request's preference list asks for it. Dropped when
+   * the ring, a peer's liveness or anyone's announced services change (kept only once subscribed).
+   */
+  private upCache: { readonly ring: Ring; readonly byService: Map<string, ReadonlySet<NodeName>> } | undefined;
+  private watching = false;
 
   constructor(
     private readonly liveness: LivenessService,
@@ -33,10 +39,12 @@ export class NodeWatcher implements OnModuleInit, OnModuleDestroy {
     this.subs.push(
       this.liveness.replies$.subscribe((r) => this.announce(r.node, new Set(r.services))),
       this.liveness.changes$.subscribe((c) => {
+        this.upCache = undefined;
         for (const service of this.announced.get(c.node) ?? []) this.changes$.next({ node: c.node, service, up: c.up });
       }),
       this.registry.up$.subscribe((services) => this.announce(this.rings.self, new Set(services))),
     );
+    this.watching = true;
   }
 
   onModuleDestroy(): void {
@@ -53,8 +61,20 @@ export class NodeWatcher implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Members of the ring up for `service`. */
-  upNodes(service: string): Set<NodeName> {
-    return new Set(clusterNodes(this.rings.current).filter((n) => this.isUp(n, service)));
+  upNodes(service: string): ReadonlySet<NodeName> {
+    const ring = this.rings.current;
+    if (!this.watching) return this.computeUpNodes(ring, service);
+    if (this.upCache?.ring !== ring) this.upCache = { ring, byService: new Map() };
+    let up = this.upCache.byService.get(service);
+    if (!up) {
+      up = this.computeUpNodes(ring, service);
+      this.upCache.byService.set(service, up);
+    }
+    return up;
+  }
+
+  private computeUpNodes(ring: Ring, service: string): ReadonlySet<NodeName> {
+    return new Set(clusterNodes(ring).filter((n) => this.isUp(n, service)));
   }
 
   /** Services announced per node (for `ringnest services`). */
@@ -69,6 +89,7 @@ export class NodeWatcher implements OnModuleInit, OnModuleDestroy {
   private announce(node: NodeName, services: ReadonlySet<string>): void {
     const before = this.announced.get(node) ?? new Set<string>();
     this.announced.set(node, services);
+    this.upCache = undefined;
     const alive = node === this.rings.self || this.liveness.isUp(node);
     for (const s of services) if (!before.has(s)) this.changes$.next({ node, service: s, up: alive });
     for (const s of before) if (!services.has(s)) this.changes$.next({ node, service: s, up: false });
