@@ -13,6 +13,7 @@ import { detectBench } from './detect.bench';
 import { joinStormBench, joinStormTable } from './join-storm.bench';
 import { transportBench, transportTable } from './transport.bench';
 import { abBench, abTable } from './ab.bench';
+import { quorumBench, quorumRows, quorumTable } from './quorum.bench';
 
 function table(rows: { name: string; perSecond: number; lookups: number; seconds: number }[]): string {
   const w = Math.max(...rows.map((r) => r.name.length));
@@ -120,7 +121,20 @@ async function main(argv: string[]): Promise<number> {
     console.log(`written ${file}`);
     return runs.some((r) => r.run.errors > 0) ? 1 : 0;
   }
-  console.error(`unknown benchmark '${which}'; known: preflist, handoff, http, detect, chat, joinstorm, transport, ab`);
+  if (which === 'quorum') {
+    const seconds = Number(argv[1] ?? 8);
+    const rounds = Number(argv[2] ?? 2);
+    if (!(seconds > 0) || !Number.isInteger(rounds) || rounds < 1) throw new Error(`quorum [seconds] [rounds]: got '${argv.slice(1).join("' '")}'`);
+    console.log(`the parts of a request by quorum: one 3-node api cluster, ${CONNECTIONS} connections, ${rounds} rounds of ${seconds} s per quorum (node ${process.version}, ${cpus().length} cores)`);
+    const runs = await quorumBench(process.cwd(), seconds, rounds, (line) => console.log(line));
+    const rows = quorumRows(runs);
+    console.log(quorumTable(rows));
+    const file = join(outDir, 'quorum.json');
+    writeFileSync(file, JSON.stringify({ bench: 'quorum', at: new Date().toISOString(), seconds, rounds, runs, rows }, null, 2));
+    console.log(`written ${file}`);
+    return runs.some((r) => r.run.errors > 0 || r.run.non2xx > 0) ? 1 : 0;
+  }
+  console.error(`unknown benchmark '${which}'; known: preflist, handoff, http, detect, chat, joinstorm, transport, ab, quorum`);
   return 2;
 }
 
