@@ -86,9 +86,10 @@ function medianRun(runs: readonly HttpRun[]): HttpRun {
 export class Keys {
   private written = 0;
   private read = 0;
+  constructor(private readonly prefix = 'k') {}
   next(op: HttpOp): string {
-    if (op === 'PUT') return `k${this.written++}`;
-    return `k${this.read++ % Math.max(1, this.written)}`;
+    if (op === 'PUT') return `${this.prefix}${this.written++}`;
+    return `${this.prefix}${this.read++ % Math.max(1, this.written)}`;
   }
 }
 
