@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { HashTree } from './hash-tree';
 import { DEFAULT_TREE_SHAPE, TreeShape, leafHash, segmentOf, treeShape } from './tree-shape';
@@ -67,6 +68,15 @@ describe('treeShape', () => {
     // Poisson with mean 100 000 / 65 536: 51 287 segments hold a key, the fullest about 9
     expect(counts.size).toBeGreaterThan(50_800);
     expect(Math.max(...counts.values())).toBeLessThanOrEqual(12);
+  });
+
+  it('makes a leaf of the first 64 bits of SHA-1 over "<key length>:<key><digest>" in UTF-8, for any strings', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 40 }), fc.string({ maxLength: 40 }), (key, digest) => {
+        const h = createHash('sha1').update(`${key.length}:${key}${digest}`, 'utf8').digest();
+        expect(leafHash(key, digest)).toEqual([h.readUInt32BE(0), h.readUInt32BE(4)]);
+      }),
+    );
   });
 
   it('gives different leaves to pairs that only concatenate alike', () => {

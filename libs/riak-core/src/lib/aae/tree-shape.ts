@@ -92,6 +92,12 @@ export function segmentOf(shape: TreeShape, key: string): number {
  * (the length prefix makes the pair unambiguous), as [high, low] 32-bit words.
  */
 export function leafHash(key: string, digest: string): [number, number] {
-  const h = hash('sha1', `${key.length}:${key}${digest}`, 'buffer');
-  return [h.readUInt32BE(0), h.readUInt32BE(4)];
+  // 'binary' (one char per byte): on Node 20 the fastest of crypto.hash's outputs, twice as fast as a Buffer
+  const h = hash('sha1', `${key.length}:${key}${digest}`, 'binary');
+  return [wordAt(h, 0), wordAt(h, 4)];
+}
+
+/** The big-endian 32-bit word at byte `at` of a 'binary' string. */
+function wordAt(bytes: string, at: number): number {
+  return ((bytes.charCodeAt(at) << 24) | (bytes.charCodeAt(at + 1) << 16) | (bytes.charCodeAt(at + 2) << 8) | bytes.charCodeAt(at + 3)) >>> 0;
 }
