@@ -1,5 +1,5 @@
 import { BehaviorSubject, Subject } from 'rxjs';
-import { NodeName, Ring, freshRing, setMember } from '../../lib';
+import { NodeName, Ring, freshRing, ringSize, setMember } from '../../lib';
 import type { RingManager } from '../ring/ring-manager.service';
 import type { ServiceRegistry } from '../vnode/service-registry';
 import type { LivenessService } from './liveness.service';
@@ -10,7 +10,7 @@ const B = 'b@h' as NodeName;
 const C = 'c@h' as NodeName;
 
 function setup() {
-  let ring: Ring = freshRing({ app: 'test', clusterId: 'c1', ringSize: 8, node: A, addr: 'h:1' });
+  let ring: Ring = freshRing({ app: 'test', clusterId: 'c1', ringSize: ringSize(8), node: A, addr: 'h:1' });
   for (const n of [B, C]) ring = setMember(ring, A, n, { status: 'valid', addr: `${n}:1`, autoJoin: false });
   const rings = { get current() { return ring; }, self: A } as unknown as RingManager;
   const down = new Set<NodeName>();
