@@ -16,6 +16,7 @@
  * holds), then the PUTs; rounds alternate the order of an operation's quorums so that a drift of the
  * machine weighs on all of them; the table gives the median over the rounds.
  */
+import { figure } from './ab.bench';
 import { ClusterNode, joinAndSettle, startNode, stopNodes } from './cluster-nodes';
 import { HttpOp, HttpRun, Keys, drive } from './http.bench';
 
@@ -52,7 +53,8 @@ export interface QuorumPart {
   readonly cpuUs: number;
 }
 
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+/** The lower middle of `xs` for an even count, as the A/B bench takes it. */
+const median = (xs: readonly number[]): number => figure(xs).median;
 
 /** Per case, in the order of QUORUM_CASES: the medians of its runs (cases that did not run are left out). */
 export function quorumRows(runs: readonly QuorumRun[]): QuorumRow[] {

@@ -48,6 +48,9 @@ export class NodeWatcher implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
+    // no more invalidations from here on: stop answering from the cache
+    this.watching = false;
+    this.upCache = undefined;
     for (const s of this.subs) s.unsubscribe();
   }
 
