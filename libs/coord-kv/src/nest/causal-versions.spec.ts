@@ -1,4 +1,4 @@
-import { StoredObject, WriteRefusedError } from '@ringnest/handoff-kv';
+import { StoredObject, WriteRefusedError, encodeStoredObject } from '@ringnest/handoff-kv';
 import { jsonOf, toJsonText } from '../lib/json-text';
 import { DvvSet, encodeContext, join, liveValues } from '../lib/dvv';
 import { CausalVersions, stateOf } from './causal-versions';
@@ -19,6 +19,26 @@ describe('stored objects and their values as JSON text', () => {
     // the same write, once as a value and once as text, is one sibling
     const merged = policy.merge(structured, legacy);
     expect(liveValues(stateOf(merged)).map(jsonOf)).toEqual(['{"a":1}']);
+  });
+
+  it('a stored object carries its value once, in its version set, through writes and merges', () => {
+    const text = toJsonText({ pad: 'v'.repeat(1000) });
+    const occurrences = (o: StoredObject): number => {
+      const bytes = Buffer.from(encodeStoredObject(o));
+      let n = 0;
+      for (let at = bytes.indexOf(text); at >= 0; at = bytes.indexOf(text, at + 1)) n++;
+      return n;
+    };
+    const written = policy.coordinate(undefined, { value: text, tombstone: false, context: null }, 'kv/0', 1);
+    expect(occurrences(written)).toBe(1);
+    const merged = policy.merge(undefined, written);
+    expect(occurrences(merged)).toBe(1);
+    expect(liveValues(stateOf(merged)).map(jsonOf)).toEqual([jsonOf(text)]);
+    // two concurrent writes: each value once
+    const other = policy.coordinate(undefined, { value: toJsonText('b'), tombstone: false, context: null }, 'kv/1', 2);
+    const both = policy.merge(written, other);
+    expect(liveValues(stateOf(both))).toHaveLength(2);
+    expect(occurrences(both)).toBe(1);
   });
 
   it('a client value that arrives as a value (from an older node) is stored as text', () => {

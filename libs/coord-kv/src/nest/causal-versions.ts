@@ -1,7 +1,9 @@
 /**
  * The KV store's version policy: dotted version vector sets (docs/versioning.md). A stored object's
- * `context` holds the key's DVV set on that replica; `value` is its single live value when there is
- * exactly one (informational), `tombstone` whether only deletes remain.
+ * `context` holds the key's DVV set on that replica, its values included, and `tombstone` whether
+ * only deletes remain. Its `value` is left empty: the set is the one place a value is kept, so a
+ * stored object, a replication message and a read's answer carry each value once. (Objects stored
+ * before causal versions have no set and keep their value there; {@link stateOf} reads them.)
  *
  * Dots must never repeat for a key. The actor of a coordinating vnode is its id plus this
  * process's incarnation (fresh at every start), and its counter only goes up for the life of the
@@ -16,7 +18,7 @@ import { Injectable } from '@nestjs/common';
 import { hash, randomBytes } from 'node:crypto';
 import { ClientWrite, StoredObject, VersionPolicy, WriteRefusedError } from '@ringnest/handoff-kv';
 import { JsonText, jsonTextOf } from '../lib/json-text';
-import { DvvSet, VersionVector, checkState, counterOf, empty, isTombstoneOnly, join, liveValues, newTombstone, newValue, newWithContext, sameVersion, sync, update } from '../lib/dvv';
+import { DvvSet, VersionVector, checkState, counterOf, empty, isTombstoneOnly, join, newTombstone, newValue, newWithContext, sameVersion, sync, update } from '../lib/dvv';
 
 /**
  * The DVV set a stored object carries, its values as JSON text (json-text.ts); an object written
@@ -44,8 +46,7 @@ function dotsOf(o: StoredObject): DvvSet<unknown> {
 }
 
 export function objectOf<V>(s: DvvSet<V>, updatedAt: number): StoredObject {
-  const live = liveValues(s);
-  return { value: live.length === 1 ? live[0] : undefined, tombstone: isTombstoneOnly(s), context: s, updatedAt };
+  return { value: undefined, tombstone: isTombstoneOnly(s), context: s, updatedAt };
 }
 
 /** riak's default `max_siblings`. */
