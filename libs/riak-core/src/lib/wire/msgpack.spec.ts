@@ -377,6 +377,12 @@ describe('msgpack codec', () => {
       const copy = Buffer.from(first);
       for (let i = 0; i < 1000; i++) encodeMsgpack({ b: 'x'.repeat(i) });
       expect(first).toEqual(copy);
+      // nor does an encoding that failed half-way
+      const cycle: Record<string, unknown> = { pad: 'y'.repeat(3000) };
+      cycle['self'] = cycle;
+      expect(() => encodeMsgpack(cycle)).toThrow(WireError);
+      expect(first).toEqual(copy);
+      expect(decodeMsgpack(encodeMsgpack({ after: [1, 'two'] }))).toEqual({ after: [1, 'two'] });
     });
   });
 });

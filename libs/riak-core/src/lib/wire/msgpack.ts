@@ -27,7 +27,7 @@
  * WireError('unencodable'), anything the decoder with the same budget would refuse: a value that
  * cannot be encoded never leaves the sender, instead of making the receiver drop a connection.
  */
-import { Packr, Unpackr } from 'msgpackr';
+import { Packr, RESET_BUFFER_MODE, Unpackr } from 'msgpackr';
 import { WireError } from './wire-error';
 
 /** Bounds on what one decode may build. */
@@ -273,7 +273,9 @@ export function decodeMsgpack(bytes: Uint8Array, options?: MsgpackDecodeOptions)
 export function encodeMsgpack(value: unknown, budget?: Partial<MsgpackBudget>): Buffer {
   let packed: Uint8Array;
   try {
-    packed = packr.pack(value);
+    // RESET_BUFFER_MODE: the next encoding writes over this one's bytes in msgpackr's arena, which
+    // is reused instead of a fresh one taken every few values; they are copied out below, before it
+    packed = packr.pack(value, RESET_BUFFER_MODE);
   } catch (err) {
     throw new WireError('unencodable', `cannot encode as msgpack: ${err instanceof Error ? err.message : String(err)}`);
   }
