@@ -7,7 +7,10 @@
 import { encodeStoredObject } from './stored-object.codec';
 
 export interface StoredObject {
-  /** the value (JSON-like data: msgpack-representable); `undefined` in a tombstone */
+  /**
+   * the value (JSON-like data: msgpack-representable); `undefined` in a tombstone, and always under a
+   * version policy that keeps values in `context` (coord-kv's causal policy keeps them in its version set)
+   */
   readonly value: unknown | undefined;
   /** true when the key was deleted: the tombstone is kept (and handed off) so the delete wins over older copies */
   readonly tombstone: boolean;

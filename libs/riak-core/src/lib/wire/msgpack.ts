@@ -273,8 +273,8 @@ export function decodeMsgpack(bytes: Uint8Array, options?: MsgpackDecodeOptions)
 export function encodeMsgpack(value: unknown, budget?: Partial<MsgpackBudget>): Buffer {
   let packed: Uint8Array;
   try {
-    // RESET_BUFFER_MODE: the next encoding writes over this one's bytes in msgpackr's arena, which
-    // is reused instead of a fresh one taken every few values; they are copied out below, before it
+    // RESET_BUFFER_MODE: msgpackr reuses one arena instead of taking a fresh one every few values, so
+    // the next encoding overwrites these bytes: they are copied out below, before anything else is packed
     packed = packr.pack(value, RESET_BUFFER_MODE);
   } catch (err) {
     throw new WireError('unencodable', `cannot encode as msgpack: ${err instanceof Error ? err.message : String(err)}`);
