@@ -71,7 +71,7 @@ const shaped: fc.Arbitrary<{ pattern: string; data: unknown }> = fc.oneof(
         kind: fc.constantFrom('command', 'coverage', 'other'),
         command: fc.oneof(
           value,
-          fc.record({ op: fc.constantFrom('put', 'get', 'delete', 'list', 'coordinate', 'reap', 'join', 'say', 'members'), key: fc.string({ maxLength: 40 }), object: value, write: value, context: value, limit: fc.integer(), room: fc.string({ maxLength: 70 }) }, { requiredKeys: ['op'] }),
+          fc.record({ op: fc.constantFrom('put', 'get', 'digest', 'delete', 'list', 'coordinate', 'reap', 'join', 'say', 'members'), key: fc.string({ maxLength: 40 }), object: value, write: value, context: value, limit: fc.integer(), room: fc.string({ maxLength: 70 }) }, { requiredKeys: ['op'] }),
         ),
         keySpaces: fc.array(fc.integer({ min: -2, max: 70 }), { maxLength: 70 }),
       },

@@ -70,3 +70,24 @@ describe('the sibling cap', () => {
     expect(encodeContext(join(stateOf(resolved)))).toEqual(expect.any(String));
   });
 });
+
+describe('the version digest (anti-entropy and digest reads compare it)', () => {
+  const policy = new CausalVersions();
+  const write = (local: StoredObject | undefined, value: unknown, actor: string) => policy.coordinate(local, { value: toJsonText(value), tombstone: false, context: null }, actor, 1);
+
+  it('is the same for replicas holding the same version, whatever order they merged it in or when they stored it, and differs for another', () => {
+    const a = write(undefined, 1, 'kv/0');
+    const b = write(undefined, 2, 'kv/1');
+    const ab = policy.merge(a, b);
+    const ba = policy.merge(b, a);
+    expect(policy.digest(ab)).toBe(policy.digest({ ...ba, updatedAt: 99 }));
+    expect(new Set([a, b, ab].map((o) => policy.digest(o))).size).toBe(3);
+  });
+
+  it('tells apart objects from before causal versions by what they hold (they carry no dots to tell them by)', () => {
+    const legacy = (value: unknown, tombstone = false): StoredObject => ({ value, tombstone, context: null, updatedAt: 1 });
+    expect(policy.digest(legacy({ a: 1 }))).toBe(policy.digest({ ...legacy({ a: 1 }), updatedAt: 7 }));
+    expect(policy.digest(legacy({ a: 1 }))).not.toBe(policy.digest(legacy({ a: 2 })));
+    expect(policy.digest(legacy(undefined, true))).not.toBe(policy.digest(legacy({ a: 1 })));
+  });
+});

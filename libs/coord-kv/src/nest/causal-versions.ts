@@ -16,6 +16,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import { hash, randomBytes } from 'node:crypto';
+import { encodeMsgpack } from '@ringnest/riak-core';
 import { ClientWrite, StoredObject, VersionPolicy, WriteRefusedError } from '@ringnest/handoff-kv';
 import { JsonText, jsonTextOf } from '../lib/json-text';
 import { DvvSet, VersionVector, checkState, counterOf, empty, isTombstoneOnly, join, newTombstone, newValue, newWithContext, sameVersion, sync, update } from '../lib/dvv';
@@ -34,15 +35,6 @@ export function stateOf(o: StoredObject): DvvSet<JsonText> {
   }
   if (s.siblings.every((x) => x.tombstone || x.value instanceof Uint8Array)) return s as DvvSet<JsonText>;
   return { context: s.context, siblings: s.siblings.map((x) => (x.tombstone ? x : { dot: x.dot, tombstone: false, value: jsonTextOf(x.value) })) };
-}
-
-/** The DVV set of a stored object as it is stored, values untouched: what the digest needs (it never reads a value). */
-function dotsOf(o: StoredObject): DvvSet<unknown> {
-  try {
-    return checkState(o.context);
-  } catch {
-    return stateOf(o);
-  }
 }
 
 export function objectOf<V>(s: DvvSet<V>, updatedAt: number): StoredObject {
@@ -75,12 +67,19 @@ export class CausalVersions implements VersionPolicy {
   }
 
   /**
-   * Anti-entropy's version digest: the key's DVV set without its values (a dot names its value),
-   * in canonical order, so two replicas holding the same set digest alike whatever order they
-   * merged it in.
+   * The version digest (anti-entropy's, and digest reads'): the key's DVV set without its values (a
+   * dot names its value), in canonical order, so two replicas holding the same set digest alike
+   * whatever order they merged it in.
    */
   digest(o: StoredObject): string {
-    const s = dotsOf(o);
+    let s: DvvSet<unknown>;
+    try {
+      s = checkState(o.context);
+    } catch {
+      // An object from before causal versions has no dots (every one would read as the same
+      // 'legacy' dot): its digest is of what it holds, so replicas holding different ones differ.
+      return `legacy:${hash('sha1', encodeMsgpack([o.tombstone, o.tombstone ? null : (o.value ?? null)]), 'base64').slice(0, 20)}`;
+    }
     const context = [...s.context].map(([a, c]) => `${a}:${c}`).sort();
     const siblings = s.siblings.map((x) => `${x.dot[0]}:${x.dot[1]}:${x.tombstone ? 'd' : 'v'}`).sort();
     return hash('sha1', JSON.stringify([context, siblings]), 'base64').slice(0, 27);

@@ -6,7 +6,7 @@
  */
 import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
 import { ReplicaCoordinator } from '@ringnest/riak-core';
-import { KvVnodeModule, VersionPolicy, lastWriterWins } from '@ringnest/handoff-kv';
+import { KV_VERSION_POLICY, KvVnodeModule, VersionPolicy, lastWriterWins } from '@ringnest/handoff-kv';
 import { KV_DELETE_MODE, KvService } from './kv.service';
 import { DEFAULT_DELETE_MODE, DeleteMode } from '../lib/delete-mode';
 import { CausalVersions, DEFAULT_MAX_SIBLINGS } from './causal-versions';
@@ -27,7 +27,7 @@ function kvModule(versions: VersionPolicy, deleteMode: DeleteMode = DEFAULT_DELE
   return {
     imports: [KvVnodeModule.register({ versions })],
     controllers: [KvWatchController],
-    providers: [ReplicaCoordinator, KvService, KvWatchService, { provide: KV_DELETE_MODE, useValue: deleteMode }],
+    providers: [ReplicaCoordinator, KvService, KvWatchService, { provide: KV_DELETE_MODE, useValue: deleteMode }, { provide: KV_VERSION_POLICY, useValue: versions }],
     exports: [KvService, KvWatchService],
   };
 }

@@ -5,7 +5,7 @@ import { InsufficientVnodesError, InvalidKvRequestError } from '../lib/kv-errors
 import { DeleteMode } from '../lib/delete-mode';
 import { empty, newTombstone, newValue, update } from '../lib/dvv';
 import { JsonText, toJsonText } from '../lib/json-text';
-import { objectOf, stateOf } from './causal-versions';
+import { CausalVersions, objectOf, stateOf } from './causal-versions';
 import { MAX_VALUE_DEPTH } from '../lib/kv-value';
 import { KvWatchService } from './kv-watch.service';
 import { KvService } from './kv.service';
@@ -25,6 +25,13 @@ function kvService() {
   const preflists = { apl: () => [entry, entry, entry] };
   const kv = new KvService(new ReplicaCoordinator(master as unknown as VnodeMaster, preflists as unknown as PreflistService), master as unknown as VnodeMaster, {} as RingManager, {} as KvWatchService);
   return { kv, commands };
+}
+
+/** A vnode holding `object` answering a read: the object, or the digest of its version. */
+function readReply(command: KvCommand, object: StoredObject | undefined) {
+  if (!object) return { found: false };
+  if (command.op === 'digest') return { found: true, digest: new CausalVersions().digest(object), updatedAt: object.updatedAt };
+  return { found: true, object };
 }
 
 function nested(depth: number): unknown {
@@ -61,9 +68,10 @@ describe('KvService reaping a delete', () => {
     const reaps: unknown[] = [];
     const asked: (readonly number[])[] = [];
     const master = {
+      syncCommand: (_entry: AnnotatedEntry, _service: string, command: KvCommand) => Promise.resolve(readReply(command, object)),
       command: (apl: readonly AnnotatedEntry[], _service: string, command: KvCommand) => {
         if (command.op === 'reap') reaps.push(command.key);
-        return apl.map(() => Promise.resolve(command.op === 'get' ? { found: true, object } : { ok: true }));
+        return apl.map(() => Promise.resolve({ ok: true }));
       },
     };
     const transfers = {
@@ -118,45 +126,108 @@ describe('KvService reading', () => {
   const dead = objectOf(update(empty<JsonText>(), newTombstone<JsonText>(), 'n0@127.0.0.1/0:x', 0), 0);
   const live = objectOf(update(empty<JsonText>(), newValue(toJsonText({ a: 1 })), 'n0@127.0.0.1/0:x', 0), 0);
 
-  /** A node named n1: every vnode answers `object` to a get; the vnodes asked and the reaps are recorded. */
-  function reading(object: StoredObject, deleteMode: DeleteMode = { keep: false, graceMs: 0 }) {
-    const gets: AnnotatedEntry[] = [];
+  /**
+   * A node named n1: every vnode holds `object` (or what `held` gives for its index) and answers
+   * reads of it, `digest` reads with `digests` when given; the reads asked (op and vnode) and the
+   * vnodes sent a reap or a repair are recorded.
+   */
+  function reading(
+    object: StoredObject | undefined,
+    deleteMode: DeleteMode = { keep: false, graceMs: 0 },
+    o: { held?: (index: number) => StoredObject | undefined; digests?: (index: number) => Promise<unknown> } = {},
+  ) {
+    const reads: [string, AnnotatedEntry][] = [];
     const reaps: AnnotatedEntry[] = [];
+    const repairs: AnnotatedEntry[] = [];
+    const holds = (e: AnnotatedEntry) => (o.held ? o.held(e.index) : object);
     const master = {
+      syncCommand: (entry: AnnotatedEntry, _service: string, command: KvCommand) => {
+        reads.push([command.op, entry]);
+        if (command.op === 'digest' && o.digests) return o.digests(entry.index);
+        return Promise.resolve(readReply(command, holds(entry)));
+      },
       command: (apl: readonly AnnotatedEntry[], _service: string, command: KvCommand) => {
-        if (command.op === 'get') gets.push(...apl);
         if (command.op === 'reap') reaps.push(...apl);
-        return apl.map(() => Promise.resolve(command.op === 'get' ? { found: true, object } : { ok: true }));
+        if (command.op === 'put') repairs.push(...apl);
+        return apl.map(() => Promise.resolve({ ok: true }));
       },
     };
     const coordinator = new ReplicaCoordinator(master as unknown as VnodeMaster, { apl: () => entries } as unknown as PreflistService);
     const kv = new KvService(coordinator, master as unknown as VnodeMaster, { self: n('n1@127.0.0.1') } as RingManager, {} as KvWatchService, undefined, deleteMode);
-    return { kv, gets, reaps };
+    return { kv, reads, reaps, repairs };
   }
   const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
-  it("asks R replicas, this node's first, and no other while they answer", async () => {
-    const { kv, gets, reaps } = reading(live);
-    await expect(kv.fetch('k', { ...DEFAULT_QUORUM, r: 2 })).resolves.toMatchObject({ kind: 'found', value: { a: 1 } });
+  it("asks R replicas, this node's first for its object and the other for its version's digest only, and no other while they answer", async () => {
+    const { kv, reads, reaps, repairs } = reading(live);
+    await expect(kv.fetch('k', { ...DEFAULT_QUORUM, r: 2 })).resolves.toMatchObject({ kind: 'found', value: { a: 1 }, replicas: [{ one: { a: 1 } }, { one: { a: 1 } }] });
     await settle();
-    expect(gets).toEqual([entries[1], entries[0]]);
+    expect(reads).toEqual([
+      ['get', entries[1]],
+      ['digest', entries[0]],
+    ]);
     expect(reaps).toEqual([]);
+    expect(repairs).toEqual([]);
+  });
+
+  it('asks a replica whose digest differs for its object, answers both versions and repairs each with the merge', async () => {
+    const other = objectOf(update(empty<JsonText>(), newValue(toJsonText({ b: 2 })), 'n0@127.0.0.1/0:y', 0), 0);
+    const { kv, reads, repairs } = reading(undefined, undefined, { held: (index) => (index === 1 ? live : other) });
+    const read = await kv.fetch('k', { ...DEFAULT_QUORUM, r: 2 });
+    expect(read).toMatchObject({ kind: 'found', replicas: [{ one: { a: 1 } }, { one: { b: 2 } }] });
+    expect(read.kind === 'found' && read.siblings).toEqual(expect.arrayContaining([{ a: 1 }, { b: 2 }]));
+    await settle();
+    expect(reads).toEqual([
+      ['get', entries[1]],
+      ['digest', entries[0]],
+      ['get', entries[0]],
+    ]);
+    expect(repairs).toEqual([entries[1], entries[0]]);
+  });
+
+  it('takes a replica without the key at its word (not found), and repairs it', async () => {
+    const { kv, reads, repairs } = reading(undefined, undefined, { held: (index) => (index === 1 ? live : undefined) });
+    await expect(kv.fetch('k', { ...DEFAULT_QUORUM, r: 2 })).resolves.toMatchObject({ kind: 'found', value: { a: 1 }, replicas: [{ one: { a: 1 } }] });
+    await settle();
+    expect(reads).toEqual([
+      ['get', entries[1]],
+      ['digest', entries[0]],
+    ]);
+    expect(repairs).toEqual([entries[0]]);
+  });
+
+  it('asks for the object when the first replica asked does not hold the key, and from a node that refuses digest reads (an earlier version)', async () => {
+    const failing = reading(live, undefined, { held: (index) => (index === 1 ? undefined : live) });
+    const refusing = reading(live, undefined, { digests: () => Promise.reject(new VnodeError('bad-command', "not a kv command: {op:'digest'}")) });
+    for (const { kv, reads } of [failing, refusing]) {
+      await expect(kv.fetch('k', { ...DEFAULT_QUORUM, r: 2 })).resolves.toMatchObject({ kind: 'found', value: { a: 1 } });
+      await settle();
+      expect(reads.slice(0, 3)).toEqual([
+        ['get', entries[1]],
+        ['digest', entries[0]],
+        ['get', entries[0]],
+      ]);
+    }
   });
 
   it('asks the other replicas too before reaping a tombstone the first ones agree on, and reaps it on all N', async () => {
-    const { kv, gets, reaps } = reading(dead);
+    const { kv, reads, reaps } = reading(dead);
     await expect(kv.fetch('k', { ...DEFAULT_QUORUM, r: 2 })).resolves.toEqual({ kind: 'not-found' });
     await settle();
-    expect(gets).toEqual([entries[1], entries[0], entries[2]]);
+    expect(reads).toEqual([
+      ['get', entries[1]],
+      ['digest', entries[0]],
+      ['digest', entries[2]],
+    ]);
     expect(reaps).toEqual([entries[1], entries[0], entries[2]]);
   });
 
   it('asks no other replica for a tombstone the delete mode keeps (keep mode, or younger than the grace)', async () => {
     for (const mode of [{ keep: true }, { keep: false, graceMs: 60_000 }] as DeleteMode[]) {
-      const { kv, gets, reaps } = reading(objectOf(stateOf(dead), Date.now()), mode);
+      const { kv, reads, reaps } = reading(objectOf(stateOf(dead), Date.now()), mode);
       await expect(kv.fetch('k', { ...DEFAULT_QUORUM, r: 2 })).resolves.toEqual({ kind: 'not-found' });
       await settle();
-      expect(gets).toEqual([entries[1], entries[0]]);
+      expect(reads.map(([, e]) => e)).toEqual([entries[1], entries[0]]);
       expect(reaps).toEqual([]);
     }
   });

@@ -8,7 +8,9 @@
  * other N-1 vnodes, which merge it; the coordinator's own write counts towards W. Reads
  * (riak_kv_get_fsm): R vnodes are asked, this node's first — the others only when one of those
  * fails or is slow, as Cassandra's speculative retry does, since each remote ask costs about as
- * much CPU as the HTTP request itself; the answers are merged causally; concurrent values come
+ * much CPU as the HTTP request itself. The first sends its object, the others only their
+ * version's digest, and their object only when it differs (Cassandra's digest reads): a value
+ * crosses the network once per read, whatever R. The answers are merged causally; concurrent values come
  * back as siblings with a context that resolves them; once every vnode asked has answered, those
  * holding less are repaired (active anti-entropy heals the ones not asked), and a delete that all
  * N primaries hold is reaped (the tombstone is removed for good) once the delete mode allows it
@@ -16,7 +18,7 @@
  */
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { AnnotatedEntry, ClusterTransfersService, CoordinatedRequest, NodeClock, ReadRepair, ReplicaCoordinator, ReplicaReply, RingManager, VnodeError, VnodeMaster, primaryCountOf } from '@ringnest/riak-core';
-import { KV, KV_BUCKET, KvCoordinateReply, KvGetReply, KvPutCommand } from '@ringnest/handoff-kv';
+import { KV, KV_BUCKET, KV_VERSION_POLICY, KvCoordinateReply, KvDigestReply, KvGetReply, KvPutCommand, StoredObject, VersionPolicy, versionDigest } from '@ringnest/handoff-kv';
 import { QuorumOptions } from '../lib/kv-options';
 import { checkValue } from '../lib/kv-value';
 import { JsonText, distinctTexts, toJsonText, valueOf } from '../lib/json-text';
@@ -24,7 +26,7 @@ import { DvvError, DvvSet, VersionVector, canReap, decodeContext, encodeContext,
 import { DEFAULT_DELETE_MODE, DeleteMode, tombstoneRipe } from '../lib/delete-mode';
 import { KvWatchService } from './kv-watch.service';
 import { InsufficientPrimariesError, InsufficientVnodesError, InvalidKvRequestError, QuorumTimeoutError, WriteRefusedByPolicyError, answeredOrThrow } from '../lib/kv-errors';
-import { objectOf, stateOf } from './causal-versions';
+import { CausalVersions, objectOf, stateOf } from './causal-versions';
 
 export interface StoreResult {
   readonly acks: number;
@@ -70,6 +72,8 @@ export class KvService {
     @Optional() @Inject(KV_DELETE_MODE) private readonly deleteMode: DeleteMode = DEFAULT_DELETE_MODE,
     /** the wall clock of a read repair's `updatedAt` (with any injected offset: node-clock.ts) */
     @Optional() private readonly clock?: NodeClock,
+    /** the vnodes' version policy, whose digests digest reads compare (default: causal versions) */
+    @Optional() @Inject(KV_VERSION_POLICY) private readonly versions: VersionPolicy = new CausalVersions(),
   ) {}
 
   /**
@@ -99,8 +103,21 @@ export class KvService {
   /** Read `key`; the values as JSON text. */
   async fetchText(key: string, o: QuorumOptions): Promise<FetchedText> {
     // This node's replica first: R replicas are asked, the others only if one of those fails or is slow.
+    // The first replica asked sends its object, the others only their version's digest (a digest read).
     const apl = localFirst(this.apl(key, o.n), this.rings.self);
-    const request = this.coordinator.send(apl, KV, { op: 'get', key }, { need: o.r, timeoutMs: o.timeoutMs, primaries: o.pr ?? 0, askFirst: o.r });
+    let first: Promise<KvGetReply> | undefined;
+    let firstVersion: Promise<HeldVersion | undefined> | undefined;
+    const held = (from: Promise<KvGetReply>) =>
+      (firstVersion ??= from.then(
+        (r) => (r.found ? { object: r.object, digest: versionDigest(this.versions, r.object) } : undefined),
+        () => undefined,
+      ));
+    const read = (entry: AnnotatedEntry, position: number): Promise<KvGetReply> => {
+      if (position > 0 && first) return this.digestRead(entry, key, held(first), o.timeoutMs);
+      first = this.master.syncCommand(entry, KV, { op: 'get', key }, { timeoutMs: o.timeoutMs });
+      return first;
+    };
+    const request = this.coordinator.sendEach(apl, KV, read, { need: o.r, timeoutMs: o.timeoutMs, primaries: o.pr ?? 0, askFirst: o.r });
     const ok = answeredOrThrow(await request.answer(), o.timeoutMs);
     void this.repairWhenSettled(key, o.n, apl, request);
     const states = ok.filter((r): r is Extract<KvGetReply, { found: true }> => r.found).map((r) => stateOf(r.object));
@@ -116,6 +133,28 @@ export class KvService {
     const context = encodeContext(join(merged));
     if (live.length === 1) return { kind: 'found', replicas, value: live[0], context };
     return { kind: 'found', replicas, siblings: distinctTexts(live), context };
+  }
+
+  /**
+   * Ask `entry` for its version's digest only. When it is the version another replica sent (`held`),
+   * that object stands for this replica's answer; otherwise — another version, or the other
+   * replica's object missing — the object is asked for. A node of an earlier version, which
+   * refuses digest reads, is asked for the object too.
+   */
+  private async digestRead(entry: AnnotatedEntry, key: string, held: Promise<HeldVersion | undefined>, timeoutMs: number): Promise<KvGetReply> {
+    const deadline = Date.now() + timeoutMs;
+    const object = () => this.master.syncCommand(entry, KV, { op: 'get', key }, { timeoutMs: Math.max(1, deadline - Date.now()) });
+    let version: KvDigestReply;
+    try {
+      version = await this.master.syncCommand(entry, KV, { op: 'digest', key }, { timeoutMs });
+    } catch (err) {
+      if (err instanceof VnodeError && err.code === 'bad-command') return object();
+      throw err;
+    }
+    if (!version.found) return version;
+    const same = await held;
+    if (same?.digest === version.digest) return { found: true, object: { ...same.object, updatedAt: version.updatedAt } };
+    return object();
   }
 
   /** Wall-clock ms as data carries it (`updatedAt`), with the node's injected offset if any. */
@@ -228,6 +267,12 @@ export class KvService {
       command: (merged) => ({ op: 'put', key, object: objectOf(merged, this.wallClock()) }),
     };
   }
+}
+
+/** The object one replica answered a read with, and its version's digest. */
+interface HeldVersion {
+  readonly object: StoredObject;
+  readonly digest: string;
 }
 
 /** `apl` with the entries of node `self` first, the others in their order. */

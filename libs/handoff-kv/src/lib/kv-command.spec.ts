@@ -7,6 +7,7 @@ describe('isKvCommand', () => {
     for (const c of [
       { op: 'put', key: 'k', object },
       { op: 'get', key: 'k' },
+      { op: 'digest', key: 'k' },
       { op: 'delete', key: 'k' },
       { op: 'delete', key: 'k', context: { a: 1 }, updatedAt: 5 },
       { op: 'list' },
@@ -24,6 +25,8 @@ describe('isKvCommand', () => {
       { op: 'put', key: 'k', object: { value: 1 } },
       { op: 'get' },
       { op: 'get', key: 7 },
+      { op: 'digest' },
+      { op: 'digest', key: '' },
       { op: 'delete', key: 'k', updatedAt: 'now' },
       { op: 'list', limit: 0 },
       { op: 'list', limit: KV_LIST_LIMIT + 1 },
@@ -38,6 +41,7 @@ describe('isKvCommand', () => {
     expect(isKvWrite({ op: 'put', key: 'k', object })).toBe(true);
     expect(isKvWrite({ op: 'delete', key: 'k' })).toBe(true);
     expect(isKvWrite({ op: 'get', key: 'k' })).toBe(false);
+    expect(isKvWrite({ op: 'digest', key: 'k' })).toBe(false);
     expect(isKvWrite({ op: 'list' })).toBe(false);
   });
 });

@@ -6,6 +6,7 @@
  * |-------------------------------------------|---------------------------------------------|
  * | `{op:'put', key, object}`                 | `{ok: true}` once the object is durable     |
  * | `{op:'get', key}`                         | `{found: true, object}` (tombstones too) or `{found: false}` |
+ * | `{op:'digest', key}`                      | `{found: true, digest, updatedAt}`: the version's digest, not the object; or `{found: false}` |
  * | `{op:'delete', key, context?, updatedAt?}`| `{ok: true}` once the tombstone is durable  |
  * | `{op:'list', limit?}`                     | `{keys, truncated}`: live keys in key order, at most `limit` |
  * | `{op:'coordinate', key, write}`           | `{ok: true, object}`: the version this coordinating replica stored |
@@ -32,6 +33,16 @@ export interface KvPutCommand {
 /** Read `key`. A tombstone is answered as found, so coordinators see deletes (read repair, causality). */
 export interface KvGetCommand {
   readonly op: 'get';
+  readonly key: string;
+}
+
+/**
+ * Read only the version of `key`: its digest by the version policy (the one active anti-entropy
+ * compares) and its write time. A coordinator that holds the object from another replica asks the
+ * others this, and the object only from those whose digest differs (a digest read, as Cassandra's).
+ */
+export interface KvDigestCommand {
+  readonly op: 'digest';
   readonly key: string;
 }
 
@@ -74,12 +85,14 @@ export interface KvReapCommand {
   readonly context: unknown;
 }
 
-export type KvCommand = KvPutCommand | KvGetCommand | KvDeleteCommand | KvListCommand | KvCoordinateCommand | KvReapCommand;
+export type KvCommand = KvPutCommand | KvGetCommand | KvDigestCommand | KvDeleteCommand | KvListCommand | KvCoordinateCommand | KvReapCommand;
 
 export interface KvOkReply {
   readonly ok: true;
 }
 export type KvGetReply = { readonly found: true; readonly object: StoredObject } | { readonly found: false };
+/** A replica's version of a key (tombstones too): the policy's digest of what it holds, and when it was written. */
+export type KvDigestReply = { readonly found: true; readonly digest: string; readonly updatedAt: number } | { readonly found: false };
 export interface KvListReply {
   readonly keys: string[];
   /** true when more live keys exist than were listed */
@@ -89,11 +102,11 @@ export interface KvListReply {
 export type KvCoordinateReply =
   | { readonly ok: true; readonly object: StoredObject }
   | { readonly ok: false; readonly refused: { readonly code: string; readonly message: string } };
-export type KvReply = KvOkReply | KvGetReply | KvListReply | KvCoordinateReply;
+export type KvReply = KvOkReply | KvGetReply | KvDigestReply | KvListReply | KvCoordinateReply;
 
 /** The KV service: each command with its reply, and the coverage `list`. */
 export const KV = defineService<
-  [KvPutCommand, KvOkReply] | [KvGetCommand, KvGetReply] | [KvDeleteCommand, KvOkReply] | [KvListCommand, KvListReply] | [KvCoordinateCommand, KvCoordinateReply] | [KvReapCommand, KvOkReply],
+  [KvPutCommand, KvOkReply] | [KvGetCommand, KvGetReply] | [KvDigestCommand, KvDigestReply] | [KvDeleteCommand, KvOkReply] | [KvListCommand, KvListReply] | [KvCoordinateCommand, KvCoordinateReply] | [KvReapCommand, KvOkReply],
   [KvListCommand, KvListReply]
 >('kv');
 /** The service name the KV vnode registers under. */
@@ -102,7 +115,9 @@ export const KV_SERVICE = KV.name;
 /** The reply type of a command type, for callers of `syncCommand`. */
 export type KvReplyOf<C extends KvCommand> = C extends KvGetCommand
   ? KvGetReply
-  : C extends KvListCommand
+  : C extends KvDigestCommand
+    ? KvDigestReply
+    : C extends KvListCommand
     ? KvListReply
     : C extends KvCoordinateCommand
       ? KvCoordinateReply
@@ -119,6 +134,7 @@ export function isKvCommand(x: unknown): x is KvCommand {
     case 'put':
       return isKey(x['key']) && isStoredObject(x['object']);
     case 'get':
+    case 'digest':
       return isKey(x['key']);
     case 'delete':
       return isKey(x['key']) && (x['updatedAt'] === undefined || (typeof x['updatedAt'] === 'number' && Number.isFinite(x['updatedAt'])));

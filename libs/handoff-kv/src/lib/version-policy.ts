@@ -50,6 +50,11 @@ export function storedDigest(obj: StoredObject): string {
   return createHash('sha1').update(encodeStoredObject(obj)).digest('base64').slice(0, 27);
 }
 
+/** `policy`'s digest of `obj` ({@link storedDigest} for a policy without one): what anti-entropy and digest reads compare. */
+export function versionDigest(policy: VersionPolicy, obj: StoredObject): string {
+  return policy.digest ? policy.digest(obj) : storedDigest(obj);
+}
+
 /** Last writer wins by wall-clock time: the policy of a KV vnode module given none. */
 export const lastWriterWins: VersionPolicy = {
   coordinate: (_local, write, _actor, now) => ({ value: write.tombstone ? undefined : write.value, tombstone: write.tombstone, context: null, updatedAt: now }),

@@ -1,6 +1,6 @@
 import { HandoffItem, HandoffTarget, NodeClock, PartitionIndex, Sender, VnodeContext, keyIndex, partitionId } from '@ringnest/riak-core';
 import { TempDirs, nodeConfig } from '../../test/fixtures';
-import { FoldOptions, KV_BUCKET, KvCommand, KvReply, StorageBackend, StorageKind, StoredObject, VersionPolicy, WriteRefusedError, lastWriterWins } from '../lib';
+import { FoldOptions, KV_BUCKET, KvCommand, KvReply, StorageBackend, StorageKind, StoredObject, VersionPolicy, WriteRefusedError, lastWriterWins, storedDigest } from '../lib';
 import { KvStorage } from './kv-storage.service';
 import { KV_MAX_COMMITTING, KvVnode } from './kv.vnode';
 import { n, p, ps } from '@ringnest/riak-core/testing';
@@ -62,6 +62,20 @@ describe.each<StorageKind>(['memory', 'lmdb'])('KvVnode on %s storage', (kind) =
     expect(await run(v, { op: 'list' })).toEqual({ keys: ['a'], truncated: false });
     expect(await v.size()).toBe(2);
     expect(await v.isEmpty()).toBe(false);
+  });
+
+  it("answers a digest read with the version policy's digest of what it holds (the one anti-entropy compares) and its write time", async () => {
+    const digestOfValue: VersionPolicy = { ...lastWriterWins, digest: (o) => `v:${JSON.stringify(o.value)}` };
+    const v = startVnode(openStorage(), p(2), digestOfValue);
+    expect(await run(v, { op: 'digest', key: 'a' })).toEqual({ found: false });
+    await run(v, { op: 'put', key: 'a', object: obj({ x: 1 }, 10) });
+    expect(await run(v, { op: 'digest', key: 'a' })).toEqual({ found: true, digest: 'v:{"x":1}', updatedAt: 10 });
+    await run(v, { op: 'delete', key: 'a', updatedAt: 12 });
+    expect(await run(v, { op: 'digest', key: 'a' })).toEqual({ found: true, digest: 'v:undefined', updatedAt: 12 });
+    // without a policy digest: the digest of the whole stored object
+    const plain = startVnode(openStorage(), p(3));
+    await run(plain, { op: 'put', key: 'b', object: obj('B', 5) });
+    expect(await run(plain, { op: 'digest', key: 'b' })).toEqual({ found: true, digest: storedDigest(obj('B', 5)), updatedAt: 5 });
   });
 
   it("stamps a coordinated write and a delete's tombstone with the node clock, injected offset included", async () => {
@@ -321,6 +335,7 @@ describe('KvVnode pipelined writes', () => {
     expect(await send('w2', { op: 'delete', key: 'k', updatedAt: 2 })).toEqual({ kind: 'noreply' });
     // the mailbox moved on: a read sees the newest write, though nothing is durable yet
     expect(await send('r1', { op: 'get', key: 'k' })).toEqual({ kind: 'reply', reply: { found: true, object: { value: undefined, tombstone: true, context: { n1: 1 }, updatedAt: 2 } } });
+    expect(await send('d1', { op: 'digest', key: 'k' })).toMatchObject({ kind: 'reply', reply: { found: true, updatedAt: 2 } });
     await settle();
     expect(answers.size).toBe(0);
     expect(reports).toEqual([]);

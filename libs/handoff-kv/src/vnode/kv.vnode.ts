@@ -56,7 +56,7 @@ import {
   tombstoneOf,
   VersionPolicy,
   WriteRefusedError,
-  storedDigest,
+  versionDigest,
 } from '../lib';
 import { KvStorage } from './kv-storage.service';
 
@@ -273,6 +273,10 @@ export class KvVnode implements Vnode<KvCommand, KvReply> {
         const object = await this.read(command.key);
         return { answer: object ? { found: true, object } : { found: false } };
       }
+      case 'digest': {
+        const object = await this.read(command.key);
+        return { answer: object ? { found: true, digest: this.digest(object), updatedAt: object.updatedAt } : { found: false } };
+      }
       case 'delete':
         return { answer: OK, durable: this.write(command.key, await this.tombstone(command)) };
       case 'list':
@@ -327,7 +331,7 @@ export class KvVnode implements Vnode<KvCommand, KvReply> {
   }
 
   private digest(obj: StoredObject): string {
-    return this.versions.digest ? this.versions.digest(obj) : storedDigest(obj);
+    return versionDigest(this.versions, obj);
   }
 
   /** Up to `limit` live keys that `accept` takes, in key order, scanning page by page so a partition full of tombstones still ends. */

@@ -256,4 +256,41 @@ describe('ReplicaCoordinator', () => {
       expect(withPr.gets()).toHaveLength(3);
     });
   });
+
+  describe('asking each entry its own way (sendEach)', () => {
+    it('asks each entry with its position, the spares too, counts and repairs with the replies it makes', async () => {
+      const { coordinator, entries, puts } = scripted();
+      const asked: [number, number][] = [];
+      const replies = new Map<number, { resolve(r: GetReply): void; reject(e: Error): void }>();
+      const askOne = (entry: AnnotatedEntry, position: number) => {
+        asked.push([entry.index, position]);
+        return new Promise<GetReply>((resolve, reject) => replies.set(position, { resolve, reject }));
+      };
+      const reordered = [entries[1], entries[0], entries[2]];
+      const request = coordinator.sendEach(reordered, NUMS, askOne, { need: 2, timeoutMs: 5000, askFirst: 2, spareAfterMs: 1000 });
+      const answering = request.answer();
+      expect(asked).toEqual([
+        [1, 0],
+        [0, 1],
+      ]);
+      replies.get(1)?.reject(new VnodeError('unreachable', 'n0 is down'));
+      await tick();
+      expect(asked).toEqual([
+        [1, 0],
+        [0, 1],
+        [2, 2],
+      ]);
+      replies.get(0)?.resolve({ held: [1] });
+      replies.get(2)?.resolve({ held: [2] });
+      await expect(answering).resolves.toEqual({ kind: 'met', replies: [{ held: [1] }, { held: [2] }] });
+      const repairing = request.repair(repairNums);
+      await tick();
+      puts().forEach((put) => put.resolve({ ok: true }));
+      expect(await repairing).toMatchObject({ plan: { kind: 'repair', stale: [0, 2] }, repaired: [entries[1], entries[2]] });
+      expect(puts().map((put) => put.command)).toEqual([
+        { op: 'put', key: 'k', value: [1, 2] },
+        { op: 'put', key: 'k', value: [1, 2] },
+      ]);
+    });
+  });
 });

@@ -88,8 +88,8 @@ export class CoordinatedRequest<Svc extends AnyServiceRef, R> {
     private readonly service: Svc,
     /** every entry the request may ask */
     readonly entries: readonly AnnotatedEntry[],
-    /** sends the command to some entries: one reply each */
-    private readonly ask: (entries: readonly AnnotatedEntry[]) => Promise<R>[],
+    /** sends the command to some entries (the first at position `from` of `entries`): one reply each */
+    private readonly ask: (entries: readonly AnnotatedEntry[], from: number) => Promise<R>[],
     private readonly o: CoordinateOptions,
     /** refused before anything was sent */
     private readonly refused?: QuorumOutcome<R>,
@@ -177,7 +177,7 @@ export class CoordinatedRequest<Svc extends AnyServiceRef, R> {
   /** Send to `entries` (not asked before): their replies, also appended to the request's. */
   private askEntries(entries: readonly AnnotatedEntry[]): Promise<R>[] {
     if (entries.length === 0) return [];
-    const replies = this.ask(entries);
+    const replies = this.ask(entries, this.askedEntries.length);
     this.askedEntries.push(...entries);
     this.replies.push(...replies);
     return replies;
@@ -203,8 +203,22 @@ export class ReplicaCoordinator {
    * `insufficient-primaries`.
    */
   send<S extends AnyServiceRef, const C extends CommandOf<PairsOf<S>>>(entries: readonly AnnotatedEntry[], service: S, command: C, o: CoordinateOptions): CoordinatedRequest<S, ReplyFor<PairsOf<S>, C>> {
-    const up = primaryCountOf(entries) + (o.counted?.primaries ?? 0);
     const ask = (to: readonly AnnotatedEntry[]) => this.master.command<ReplyFor<PairsOf<S>, C>>(to, serviceName(service), command, { timeoutMs: o.timeoutMs });
+    return this.start(entries, service, ask, o);
+  }
+
+  /**
+   * Like `send`, but each entry is asked as `askOne` says, given its position in `entries`: for a
+   * service that asks its replicas different things, such as a digest read (the object from the
+   * first, only its version's digest from the others). Its replies are what the quorum counts and
+   * read repair merges. Entries are asked in order (the first before the others).
+   */
+  sendEach<S extends AnyServiceRef, R>(entries: readonly AnnotatedEntry[], service: S, askOne: (entry: AnnotatedEntry, position: number) => Promise<R>, o: CoordinateOptions): CoordinatedRequest<S, R> {
+    return this.start(entries, service, (to, from) => to.map((e, i) => askOne(e, from + i)), o);
+  }
+
+  private start<S extends AnyServiceRef, R>(entries: readonly AnnotatedEntry[], service: S, ask: (to: readonly AnnotatedEntry[], from: number) => Promise<R>[], o: CoordinateOptions): CoordinatedRequest<S, R> {
+    const up = primaryCountOf(entries) + (o.counted?.primaries ?? 0);
     if (up < (o.primaries ?? 0)) return new CoordinatedRequest(this.master, service, entries, ask, o, { kind: 'insufficient-primaries', have: up, need: o.primaries ?? 0 });
     return new CoordinatedRequest(this.master, service, entries, ask, o);
   }
