@@ -1,5 +1,5 @@
 import { AbRun, abSummary, abTable, figure, startOrder } from './ab.bench';
-import { HttpRun } from './http.bench';
+import { HttpRun, VALUE_BYTES, paddedValue } from './http.bench';
 
 const run = (requestsPerSecond: number, serverCpuUs: number, gcUs?: number): HttpRun => ({
   requestsPerSecond,
@@ -52,5 +52,18 @@ describe('the A/B bench', () => {
 
   it('leaves out an operation no build ran', () => {
     expect(abSummary([{ build: 'A', start: 0, op: 'PUT', run: run(1000, 1400) }]).map((r) => r.op)).toEqual(['PUT']);
+  });
+});
+
+describe('the values PUT', () => {
+  it('are JSON of exactly the size asked for, 1 KiB unless said otherwise', () => {
+    for (const bytes of [10, VALUE_BYTES, 65_536]) {
+      const value = paddedValue(bytes);
+      expect(Buffer.byteLength(value)).toBe(bytes);
+      expect(JSON.parse(value)).toEqual({ pad: 'x'.repeat(bytes - 10) });
+    }
+    expect(VALUE_BYTES).toBe(1024);
+    expect(() => paddedValue(9)).toThrow('at least 10');
+    expect(() => paddedValue(1.5)).toThrow('whole number');
   });
 });

@@ -1,7 +1,7 @@
 /**
- * `npm run bench -- ab <a/main.js> <b/main.js> [starts] [seconds]`: two builds of the api node on
+ * `npm run bench -- ab <a/main.js> <b/main.js> [starts] [seconds] [valueBytes]`: two builds of the api node on
  * the judge's Ringnest workload (http.bench.ts: 3 nodes on LMDB, 32 connections spread over them,
- * 1 KiB values, `PUT ?n=3&w=2`, `GET ?n=3&r=2`), one fresh cluster per start, the builds
+ * 1 KiB values unless `valueBytes` says otherwise, `PUT ?n=3&w=2`, `GET ?n=3&r=2`), one fresh cluster per start, the builds
  * alternated A B, B A, A B, … so that a drift of the machine during the comparison weighs on both.
  * On a small shared machine the throughput of one build moves by tens of per cent from one cluster
  * start to the next; a change is judged on several starts of each, and on the spread as much as on
@@ -15,7 +15,7 @@
  * build's `dist/apps/api` somewhere under the repository (e.g. `dist/ab/<name>/`).
  */
 import { ClusterNode, joinAndSettle, startNode, stopNodes } from './cluster-nodes';
-import { HttpOp, HttpRun, Keys, RINGNEST_QUERY, drive } from './http.bench';
+import { HttpOp, HttpRun, Keys, RINGNEST_QUERY, VALUE_BYTES, drive } from './http.bench';
 
 export type AbLabel = 'A' | 'B';
 
@@ -110,19 +110,19 @@ export function abTable(rows: readonly AbRow[]): string {
   return lines.join('\n');
 }
 
-async function oneStart(build: AbBuild, start: number, seconds: number, log: (line: string) => void): Promise<AbRun[]> {
+async function oneStart(build: AbBuild, start: number, seconds: number, valueBytes: number, log: (line: string) => void): Promise<AbRun[]> {
   const nodes: ClusterNode[] = [];
   try {
     for (const name of ['ab1', 'ab2', 'ab3']) nodes.push(await startNode(process.cwd(), name, { script: build.script }));
     await joinAndSettle(nodes);
     const target = { name: build.label, urls: nodes.map((n) => n.http), pids: nodes.map((n) => n.pid), query: RINGNEST_QUERY, gcMetrics: true };
     const keys = new Keys();
-    await drive(target, 'PUT', keys, 3);
-    await drive(target, 'GET', keys, 5);
+    await drive(target, 'PUT', keys, 3, valueBytes);
+    await drive(target, 'GET', keys, 5, valueBytes);
     const runs: AbRun[] = [];
     for (const op of ['GET', 'PUT'] as const) {
       for (let i = 0; i < 2; i++) {
-        const run = await drive(target, op, keys, seconds);
+        const run = await drive(target, op, keys, seconds, valueBytes);
         log(`  start ${start + 1} ${build.label} ${op}: ${Math.round(run.requestsPerSecond)} req/s, p99 ${run.p99ms} ms, ${Math.round(run.serverCpuUs)} µs server CPU per request`);
         runs.push({ build: build.label, start, op, run });
       }
@@ -133,10 +133,10 @@ async function oneStart(build: AbBuild, start: number, seconds: number, log: (li
   }
 }
 
-export async function abBench(a: string, b: string, starts: number, seconds: number, log: (line: string) => void = () => undefined): Promise<{ runs: AbRun[]; rows: AbRow[] }> {
+export async function abBench(a: string, b: string, starts: number, seconds: number, log: (line: string) => void = () => undefined, valueBytes = VALUE_BYTES): Promise<{ runs: AbRun[]; rows: AbRow[] }> {
   const builds: Record<AbLabel, AbBuild> = { A: { label: 'A', script: a }, B: { label: 'B', script: b } };
   const runs: AbRun[] = [];
   const order = startOrder(starts);
-  for (let i = 0; i < order.length; i++) runs.push(...(await oneStart(builds[order[i]], Math.floor(i / 2), seconds, log)));
+  for (let i = 0; i < order.length; i++) runs.push(...(await oneStart(builds[order[i]], Math.floor(i / 2), seconds, valueBytes, log)));
   return { runs, rows: abSummary(runs) };
 }

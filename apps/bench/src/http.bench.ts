@@ -24,7 +24,15 @@ import { GcDuring, gcDuring, readGcTotals } from './gc-pauses';
 import { cpuSeconds } from './proc-cpu';
 
 export const CONNECTIONS = 32;
-const VALUE = JSON.stringify({ pad: 'x'.repeat(1024 - '{"pad":""}'.length) });
+/** The judge's value size: 1 KiB of JSON. */
+export const VALUE_BYTES = 1024;
+
+/** A JSON value `{"pad":"xx…"}` of exactly `bytes` bytes (at least 10). */
+export function paddedValue(bytes: number): string {
+  const pad = bytes - '{"pad":""}'.length;
+  if (!Number.isInteger(bytes) || pad < 0) throw new Error(`a value of ${bytes} bytes: a whole number of at least 10 is needed`);
+  return JSON.stringify({ pad: 'x'.repeat(pad) });
+}
 
 export type HttpOp = 'PUT' | 'GET';
 
@@ -93,7 +101,8 @@ export class Keys {
   }
 }
 
-export async function drive(target: Target, op: HttpOp, keys: Keys, seconds: number): Promise<HttpRun> {
+export async function drive(target: Target, op: HttpOp, keys: Keys, seconds: number, valueBytes = VALUE_BYTES): Promise<HttpRun> {
+  const value = paddedValue(valueBytes);
   const gc0 = target.gcMetrics ? await readGcTotals(target.urls) : undefined;
   const cpu0 = cpuSeconds(target.pids);
   const load0 = process.cpuUsage();
@@ -110,7 +119,7 @@ export async function drive(target: Target, op: HttpOp, keys: Keys, seconds: num
         setupRequest: (req) => ({
           ...req,
           path: `/api/store/${keys.next(op)}${target.query[op]}`,
-          ...(op === 'PUT' ? { headers: { 'content-type': 'application/json' }, body: VALUE } : {}),
+          ...(op === 'PUT' ? { headers: { 'content-type': 'application/json' }, body: value } : {}),
         }),
       },
     ],

@@ -7,7 +7,7 @@ import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { preflistBench } from './preflist.bench';
 import { handoffBench } from './handoff.bench';
-import { CONNECTIONS, httpBench, httpTable } from './http.bench';
+import { CONNECTIONS, VALUE_BYTES, httpBench, httpTable } from './http.bench';
 import { chatBench, chatTable } from './chat.bench';
 import { detectBench } from './detect.bench';
 import { joinStormBench, joinStormTable } from './join-storm.bench';
@@ -112,12 +112,15 @@ async function main(argv: string[]): Promise<number> {
     const [a, b] = [argv[1], argv[2]].map((p) => (p ? resolve(p) : ''));
     const starts = Number(argv[3] ?? 3);
     const seconds = Number(argv[4] ?? 8);
-    if (!a || !b || !Number.isInteger(starts) || starts < 1 || !(seconds > 0)) throw new Error(`ab <a/main.js> <b/main.js> [starts] [seconds]: got '${argv.slice(1).join("' '")}'`);
-    console.log(`A/B: A = ${a}, B = ${b}; ${starts} cluster starts of each, alternated, 2 runs of ${seconds} s per operation and start (${CONNECTIONS} connections, node ${process.version}, ${cpus().length} cores)`);
-    const { runs, rows } = await abBench(a, b, starts, seconds, (line) => console.log(line));
+    const valueBytes = Number(argv[5] ?? VALUE_BYTES);
+    if (!a || !b || !Number.isInteger(starts) || starts < 1 || !(seconds > 0) || !Number.isInteger(valueBytes) || valueBytes < 10 || valueBytes > 1_000_000) {
+      throw new Error(`ab <a/main.js> <b/main.js> [starts] [seconds] [valueBytes 10..1000000]: got '${argv.slice(1).join("' '")}'`);
+    }
+    console.log(`A/B: A = ${a}, B = ${b}; ${starts} cluster starts of each, alternated, 2 runs of ${seconds} s per operation and start (${CONNECTIONS} connections, ${valueBytes}-byte values, node ${process.version}, ${cpus().length} cores)`);
+    const { runs, rows } = await abBench(a, b, starts, seconds, (line) => console.log(line), valueBytes);
     console.log(abTable(rows));
     const file = join(outDir, 'ab.json');
-    writeFileSync(file, JSON.stringify({ bench: 'ab', at: new Date().toISOString(), a, b, starts, seconds, runs, rows }, null, 2));
+    writeFileSync(file, JSON.stringify({ bench: 'ab', at: new Date().toISOString(), a, b, starts, seconds, valueBytes, runs, rows }, null, 2));
     console.log(`written ${file}`);
     return runs.some((r) => r.run.errors > 0) ? 1 : 0;
   }
