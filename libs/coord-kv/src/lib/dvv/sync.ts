@@ -4,10 +4,9 @@ import { Dot, DvvSet, Sibling } from './types';
 import { compareDots, covers, mergeVv } from './version-vector';
 import { empty } from './dvv-set';
 
+/** Byte order (a shorter prefix first), by the native comparison: a value may be up to 1 MiB. */
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return a.length - b.length;
+  return Buffer.compare(a, b);
 }
 
 /** Structural equality of plain data (JSON values, arrays, byte arrays, plain objects). */
