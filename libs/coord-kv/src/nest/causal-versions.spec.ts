@@ -1,7 +1,7 @@
 import { StoredObject, WriteRefusedError, encodeStoredObject } from '@ringnest/handoff-kv';
-import { jsonOf, toJsonText } from '../lib/json-text';
-import { DvvSet, encodeContext, join, liveValues } from '../lib/dvv';
-import { CausalVersions, stateOf } from './causal-versions';
+import { JsonText, jsonOf, toJsonText } from '../lib/json-text';
+import { DvvSet, empty, encodeContext, join, liveValues, newTombstone, newValue, sync, update } from '../lib/dvv';
+import { CausalVersions, objectOf, stateOf } from './causal-versions';
 
 describe('stored objects and their values as JSON text', () => {
   const policy = new CausalVersions();
@@ -89,5 +89,15 @@ describe('the version digest (anti-entropy and digest reads compare it)', () => 
     expect(policy.digest(legacy({ a: 1 }))).toBe(policy.digest({ ...legacy({ a: 1 }), updatedAt: 7 }));
     expect(policy.digest(legacy({ a: 1 }))).not.toBe(policy.digest(legacy({ a: 2 })));
     expect(policy.digest(legacy(undefined, true))).not.toBe(policy.digest(legacy({ a: 1 })));
+  });
+});
+
+describe('the version digest is stable (nodes of different versions compare it)', () => {
+  it('gives the same digests as ever for a single value, concurrent values and a delete', () => {
+    const policy = new CausalVersions();
+    const one = update(empty<JsonText>(), newValue(toJsonText(1)), 'n0@127.0.0.1/0:x');
+    const two = sync(one, update(empty<JsonText>(), newValue(toJsonText(2)), 'n1@127.0.0.1/1:y'));
+    const deleted = update(two, newTombstone<JsonText>(join(two)), 'n2@127.0.0.1/2:"z\\\\');
+    expect([one, two, deleted].map((s) => policy.digest(objectOf(s, 1)))).toEqual(['yXbpucnpl6Xy5dLnFZQ4Gc7wzsQ', 'uauM5BxM0ycQ9pyu9eZiX2K8tgs', 'aCAyf/7jYu7w7sIwdfFZn1qcQYE']);
   });
 });
