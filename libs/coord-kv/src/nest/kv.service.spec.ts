@@ -134,7 +134,7 @@ describe('KvService reading', () => {
   function reading(
     object: StoredObject | undefined,
     deleteMode: DeleteMode = { keep: false, graceMs: 0 },
-    o: { held?: (index: number) => StoredObject | undefined; digests?: (index: number) => Promise<unknown> } = {},
+    o: { held?: (index: number) => StoredObject | undefined; digests?: (index: number) => Promise<unknown>; fails?: (index: number) => Promise<never> | undefined } = {},
   ) {
     const reads: [string, AnnotatedEntry][] = [];
     const reaps: AnnotatedEntry[] = [];
@@ -143,6 +143,8 @@ describe('KvService reading', () => {
     const master = {
       syncCommand: (entry: AnnotatedEntry, _service: string, command: KvCommand) => {
         reads.push([command.op, entry]);
+        const failed = o.fails?.(entry.index);
+        if (failed) return failed;
         if (command.op === 'digest' && o.digests) return o.digests(entry.index);
         return Promise.resolve(readReply(command, holds(entry)));
       },
@@ -208,6 +210,19 @@ describe('KvService reading', () => {
         ['get', entries[0]],
       ]);
     }
+  });
+
+  it('asks a spare for its object at once when the first replica asked has failed', async () => {
+    const failing = { get: (index: number) => (index === 1 ? Promise.reject(new VnodeError('vnode-crashed', 'down')) : undefined) };
+    const { kv, reads } = reading(live, undefined, { fails: failing.get });
+    await expect(kv.fetch('k', { ...DEFAULT_QUORUM, r: 2 })).resolves.toMatchObject({ kind: 'found', value: { a: 1 } });
+    await settle();
+    expect(reads).toEqual([
+      ['get', entries[1]],
+      ['digest', entries[0]],
+      ['get', entries[2]],
+      ['get', entries[0]],
+    ]);
   });
 
   it('asks the other replicas too before reaping a tombstone the first ones agree on, and reaps it on all N', async () => {

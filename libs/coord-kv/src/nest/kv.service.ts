@@ -106,6 +106,8 @@ export class KvService {
     // The first replica asked sends its object, the others only their version's digest (a digest read).
     const apl = localFirst(this.apl(key, o.n), this.rings.self);
     let first: Promise<KvGetReply> | undefined;
+    // once the first read has failed or found nothing, a replica asked after it (a spare) is asked for its object at once
+    let firstMissed = false;
     let firstVersion: Promise<HeldVersion | undefined> | undefined;
     const held = (from: Promise<KvGetReply>) =>
       (firstVersion ??= from.then(
@@ -113,9 +115,16 @@ export class KvService {
         () => undefined,
       ));
     const read = (entry: AnnotatedEntry, position: number): Promise<KvGetReply> => {
-      if (position > 0 && first) return this.digestRead(entry, key, held(first), o.timeoutMs);
-      first = this.master.syncCommand(entry, KV, { op: 'get', key }, { timeoutMs: o.timeoutMs });
-      return first;
+      if (position > 0 && first && !firstMissed) return this.digestRead(entry, key, held(first), o.timeoutMs);
+      const object = this.master.syncCommand(entry, KV, { op: 'get', key }, { timeoutMs: o.timeoutMs });
+      if (position === 0) {
+        first = object;
+        first.then(
+          (r) => (firstMissed = !r.found),
+          () => (firstMissed = true),
+        );
+      }
+      return object;
     };
     const request = this.coordinator.sendEach(apl, KV, read, { need: o.r, timeoutMs: o.timeoutMs, primaries: o.pr ?? 0, askFirst: o.r });
     const ok = answeredOrThrow(await request.answer(), o.timeoutMs);
