@@ -8,8 +8,8 @@
  * allows a replicated store for the workload.
  *
  * The workload is the same for every target: 32 connections (spread over the cluster's nodes),
- * 1 KiB JSON values `{"pad":"…"}`, every PUT on a new key, GETs over the keys written; a 2 s
- * warm-up, then `runs` runs of `seconds` each per operation, and the median of each figure. Server
+ * 1 KiB JSON values `{"pad":"…"}`, every PUT on a new key, GETs over the keys written; each
+ * operation warmed up ({@link WARM_UP_SECONDS}), then `runs` runs of `seconds` each, and the median of each figure. Server
  * CPU comes from /proc/<pid>/stat of the server processes; the load generator (autocannon, in this
  * process) is reported apart. For Ringnest, the nodes' main-thread GC pauses per request and their
  * full collections come from their metrics, read around each run (gc-pauses.ts).
@@ -140,11 +140,18 @@ export async function drive(target: Target, op: HttpOp, keys: Keys, seconds: num
   };
 }
 
+/**
+ * Seconds of each operation before its measured runs, for every target alike. A server's GETs right
+ * after a phase of PUTs run at half their rate while the JIT re-optimises the code the two share
+ * (a Ringnest cluster whose GET path was warmed before its PUTs answers GETs at full rate at once).
+ */
+export const WARM_UP_SECONDS: Readonly<Record<HttpOp, number>> = { PUT: 2, GET: 5 };
+
 async function measure(target: Target, seconds: number, runs: number, log: (line: string) => void): Promise<HttpBenchRow[]> {
   const keys = new Keys();
-  await drive(target, 'PUT', keys, 2);
   const rows: HttpBenchRow[] = [];
   for (const op of ['PUT', 'GET'] as const) {
+    await drive(target, op, keys, WARM_UP_SECONDS[op]);
     const done: HttpRun[] = [];
     for (let i = 0; i < runs; i++) {
       const r = await drive(target, op, keys, seconds);
