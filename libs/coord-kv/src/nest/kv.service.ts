@@ -108,14 +108,16 @@ export class KvService {
     let first: Promise<KvGetReply> | undefined;
     // once the first read has failed or found nothing, a replica asked after it (a spare) is asked for its object at once
     let firstMissed = false;
-    let firstVersion: Promise<HeldVersion | undefined> | undefined;
-    const held = (from: Promise<KvGetReply>) =>
-      (firstVersion ??= from.then(
-        (r) => (r.found ? { object: r.object, digest: versionDigest(this.versions, r.object) } : undefined),
-        () => undefined,
-      ));
+    // the first object and its digest, computed once whatever the number of digest reads
+    let held: Promise<HeldVersion | undefined> | undefined;
     const read = (entry: AnnotatedEntry, position: number): Promise<KvGetReply> => {
-      if (position > 0 && first && !firstMissed) return this.digestRead(entry, key, held(first), o.timeoutMs);
+      if (position > 0 && first && !firstMissed) {
+        held ??= first.then(
+          (r) => (r.found ? { object: r.object, digest: versionDigest(this.versions, r.object) } : undefined),
+          () => undefined,
+        );
+        return this.digestRead(entry, key, held, o.timeoutMs);
+      }
       const object = this.master.syncCommand(entry, KV, { op: 'get', key }, { timeoutMs: o.timeoutMs });
       if (position === 0) {
         first = object;
