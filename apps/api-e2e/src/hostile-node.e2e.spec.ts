@@ -122,10 +122,6 @@ function frameTypes(bytes: Buffer): string[] {
 }
 
 /**
- * One unauthenticated connection from `localAddress` that announces a 60 MiB frame and streams its
- * body as fast as the socket takes it, until `total` bytes are written or the server cuts it off.
- */
-/**
  * The CLUSTER_PORT flood: connections made in all (200 at a time), and what the node's resident memory
  * may grow by. Measured on the 2-core machine CI runs on: the node's memory levels off under a
  * sustained flood — 38–40 MiB above its start after 1,000–1,200 connections, 53 MiB after 4,600,
@@ -137,6 +133,10 @@ const FLOOD_CONNECTIONS = 4000;
 const FLOOD_RSS_BOUND = 64 * MiB;
 const FLOOD_SECOND_HALF_BOUND = 16 * MiB;
 
+/**
+ * One unauthenticated connection from `localAddress` that announces a 60 MiB frame and streams its
+ * body as fast as the socket takes it, until `total` bytes are written or the server cuts it off.
+ */
 function streamGarbage(port: number, localAddress: string, total: number): Promise<number> {
   return new Promise((resolve) => {
     let sent = 0;
@@ -306,9 +306,10 @@ describe('a real node under hostile input and a hostile environment', () => {
       clearInterval(sampler);
     }
     const growth = peak - before;
-    const secondHalf = peak - (peakAtHalf ?? before);
+    const half = peakAtHalf ?? before;
+    const secondHalf = peak - half;
     process.stdout.write(
-      `flood: ${connections} connections wrote ${(written / MiB).toFixed(0)} MiB; node RSS ${(before / MiB).toFixed(0)} -> ${((peakAtHalf ?? before) / MiB).toFixed(0)} at half-way -> peak ${(peak / MiB).toFixed(0)} MiB\n`,
+      `flood: ${connections} connections wrote ${(written / MiB).toFixed(0)} MiB; node RSS ${(before / MiB).toFixed(0)} -> ${(half / MiB).toFixed(0)} at half-way -> peak ${(peak / MiB).toFixed(0)} MiB\n`,
     );
     expect(connections).toBeGreaterThanOrEqual(FLOOD_CONNECTIONS);
     expect(growth).toBeLessThan(FLOOD_RSS_BOUND);
