@@ -134,3 +134,13 @@ describe('ProcessCluster', () => {
     }
   });
 });
+
+describe('freePorts', () => {
+  it('never hands out a port twice in one process, even once the port is free again', async () => {
+    // Between a call and the node's listen the port is free, and the kernel may hand it out again.
+    const ports = [...(await freePorts(3))];
+    for (let i = 0; i < 300; i++) ports.push(...(await freePorts(1)));
+    expect(new Set(ports).size).toBe(ports.length);
+    expect(ports.every((p) => Number.isInteger(p) && p > 0 && p < 65536)).toBe(true);
+  });
+});

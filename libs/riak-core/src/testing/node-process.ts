@@ -186,16 +186,35 @@ export function killOnExit(onSignal?: (signal: NodeJS.Signals, pids: number[]) =
 }
 let exitHooked = false;
 
-/** Distinct free TCP ports on loopback. */
+/**
+ * Ports this process handed out. A port is free when asked for but is taken only when the node
+ * started with it listens, seconds later; meanwhile the kernel may give the same port to the next
+ * `listen(0)` (a CI run once started a node whose CLUSTER_PORT was its HTTP_PORT). No port is
+ * handed out twice per process.
+ */
+const handedOut = new Set<number>();
+
+function listenAnywhere(): Promise<ReturnType<typeof createServer>> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => resolve(s));
+  });
+}
+
+/** Distinct free TCP ports on loopback, none handed out before by this process. */
 export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((res) => {
-      const s = createServer();
-      s.listen(0, '127.0.0.1', () => res(s));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  const ports: number[] = [];
+  while (ports.length < count) {
+    const servers = await Promise.all(Array.from({ length: count - ports.length }, listenAnywhere));
+    for (const s of servers) {
+      const port = (s.address() as { port: number }).port;
+      if (handedOut.has(port)) continue;
+      handedOut.add(port);
+      ports.push(port);
+    }
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  }
   return ports;
 }
 
