@@ -4,6 +4,7 @@ import { HttpRun, VALUE_BYTES, paddedValue } from './http.bench';
 const run = (requestsPerSecond: number, serverCpuUs: number, gcUs?: number): HttpRun => ({
   requestsPerSecond,
   serverCpuUs,
+  mainThreadCpuUs: serverCpuUs * 0.7,
   p50ms: 5,
   p99ms: 20,
   errors: 0,

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { startBaseline, stopBaseline } from './baseline-process';
 import { ClusterNode, freePorts, joinAndSettle, startNode, stopNodes } from './cluster-nodes';
 import { GcDuring, gcDuring, readGcTotals } from './gc-pauses';
-import { cpuSeconds } from './proc-cpu';
+import { cpuSeconds, mainThreadsCpuSeconds } from './proc-cpu';
 
 export const CONNECTIONS = 32;
 /** The judge's value size: 1 KiB of JSON. */
@@ -48,6 +48,8 @@ export interface HttpRun {
   readonly non2xx: number;
   /** CPU of the server processes per request, µs */
   readonly serverCpuUs: number;
+  /** of it, the servers' main threads (their event loops); the rest is V8's and libuv's threads */
+  readonly mainThreadCpuUs: number;
   /** CPU of the load generator per request, µs */
   readonly loadCpuUs: number;
   /** Ringnest only: main-thread GC pause per request, summed over the nodes, µs */
@@ -86,6 +88,7 @@ function medianRun(runs: readonly HttpRun[]): HttpRun {
     errors: of((r) => r.errors),
     non2xx: of((r) => r.non2xx),
     serverCpuUs: of((r) => r.serverCpuUs),
+    mainThreadCpuUs: of((r) => r.mainThreadCpuUs),
     loadCpuUs: of((r) => r.loadCpuUs),
   };
 }
@@ -105,6 +108,7 @@ export async function drive(target: Target, op: HttpOp, keys: Keys, seconds: num
   const value = paddedValue(valueBytes);
   const gc0 = target.gcMetrics ? await readGcTotals(target.urls) : undefined;
   const cpu0 = cpuSeconds(target.pids);
+  const main0 = mainThreadsCpuSeconds(target.pids);
   const load0 = process.cpuUsage();
   const result = await autocannon({
     // autocannon spreads the connections over several URLs (one latency histogram for them all);
@@ -125,6 +129,7 @@ export async function drive(target: Target, op: HttpOp, keys: Keys, seconds: num
     ],
   });
   const serverCpu = cpuSeconds(target.pids) - cpu0;
+  const mainThreadCpu = mainThreadsCpuSeconds(target.pids) - main0;
   const load = process.cpuUsage(load0);
   const requests = Math.max(1, result.requests.total);
   const gc: GcDuring | undefined = gc0 && gcDuring(gc0, await readGcTotals(target.urls));
@@ -136,6 +141,7 @@ export async function drive(target: Target, op: HttpOp, keys: Keys, seconds: num
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
     serverCpuUs: (serverCpu * 1e6) / requests,
+    mainThreadCpuUs: (mainThreadCpu * 1e6) / requests,
     loadCpuUs: (load.user + load.system) / requests,
   };
 }
@@ -156,7 +162,7 @@ async function measure(target: Target, seconds: number, runs: number, log: (line
     for (let i = 0; i < runs; i++) {
       const r = await drive(target, op, keys, seconds);
       const gc = r.gcUs === undefined ? '' : `, GC ${Math.round(r.gcUs)} µs per request (${r.majorGcs ?? 0} full collections)`;
-      log(`  ${target.name} ${op} run ${i + 1}: ${Math.round(r.requestsPerSecond)} req/s, p99 ${r.p99ms} ms, ${Math.round(r.serverCpuUs)} µs server CPU per request${gc}`);
+      log(`  ${target.name} ${op} run ${i + 1}: ${Math.round(r.requestsPerSecond)} req/s, p99 ${r.p99ms} ms, ${Math.round(r.serverCpuUs)} µs server CPU per request (${Math.round(r.mainThreadCpuUs)} on the main threads)${gc}`);
       done.push(r);
     }
     rows.push({ target: target.name, op, runs: done, median: medianRun(done) });
@@ -243,6 +249,11 @@ export function httpTable(rows: readonly HttpBenchRow[]): string {
     if (!base[0] || !base[1] || !ours[0] || !ours[1]) continue;
     text.push(`Ringnest / ${label}: PUT ${((100 * ours[0].requestsPerSecond) / base[0].requestsPerSecond).toFixed(1)} %, GET ${((100 * ours[1].requestsPerSecond) / base[1].requestsPerSecond).toFixed(1)} %`);
   }
+  const split = TARGETS.flatMap((t) => {
+    const [p, g] = [of(t, 'PUT'), of(t, 'GET')];
+    return p && g ? [`${t} ${n(p.mainThreadCpuUs)} / ${n(g.mainThreadCpuUs)} µs`] : [];
+  });
+  if (split.length > 0) text.push(`Server CPU on the main threads (event loops; the rest is V8's and libuv's threads), PUT / GET: ${split.join('; ')}`);
   const [put, get] = ours;
   if (put?.gcUs !== undefined && get?.gcUs !== undefined) {
     text.push(`Ringnest GC (main-thread pauses, all nodes): PUT ${n(put.gcUs)} µs per request, ${put.majorGcs ?? 0} full collections per run; GET ${n(get.gcUs)} µs, ${get.majorGcs ?? 0}`);
