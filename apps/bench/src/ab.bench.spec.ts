@@ -1,4 +1,4 @@
-import { AbRun, abSummary, abTable, figure, startOrder } from './ab.bench';
+import { AbRun, abSummary, abTable, figure, runOrder } from './ab.bench';
 import { HttpRun, VALUE_BYTES, paddedValue } from './http.bench';
 
 const run = (requestsPerSecond: number, serverCpuUs: number, gcUs?: number): HttpRun => ({
@@ -14,10 +14,11 @@ const run = (requestsPerSecond: number, serverCpuUs: number, gcUs?: number): Htt
 });
 
 describe('the A/B bench', () => {
-  it('alternates the builds so that each starts first in half the pairs', () => {
-    expect(startOrder(1)).toEqual(['A', 'B']);
-    expect(startOrder(3)).toEqual(['A', 'B', 'B', 'A', 'A', 'B']);
-    expect(startOrder(4).filter((l) => l === 'A')).toHaveLength(4);
+  it("interleaves the builds' runs A B B A, then B A A B in the next start: each build first in half the starts", () => {
+    expect(runOrder(0)).toEqual(['A', 'B', 'B', 'A']);
+    expect(runOrder(1)).toEqual(['B', 'A', 'A', 'B']);
+    expect(runOrder(2)).toEqual(runOrder(0));
+    for (const start of [0, 1]) expect(runOrder(start).filter((l) => l === 'A')).toHaveLength(2);
   });
 
   it('takes the lower middle as the median of an even count, with the lowest and highest', () => {
@@ -46,13 +47,20 @@ describe('the A/B bench', () => {
     expect(put.op).toBe('PUT');
     expect(put.a.gcUs).toBeUndefined();
     expect(put.rateChange).toBeCloseTo(0.1);
+    // start 0: B's mean 4,400 against A's 4,500; start 1: B's 5,500 against A's 3,000
+    expect(get.rateChangeByStart.map((x) => +x.toFixed(4))).toEqual([-0.0222, 0.8333]);
+    expect(get.cpuChangeByStart.map((x) => +x.toFixed(4))).toEqual([0.0286, -0.45]);
+    expect(put.rateChangeByStart.map((x) => +x.toFixed(4))).toEqual([0.1]);
     const table = abTable([get, put]);
+    expect(table).toContain('GET  B/A per start (side by side): req/s -2.2 %, +83.3 %; CPU per request +2.9 %, -45.0 %');
     expect(table).toContain('GET  B/A: req/s +25.0 %, CPU per request -25.0 %');
     expect(table).toContain('4,000 [3,000–5,000]');
   });
 
-  it('leaves out an operation no build ran', () => {
-    expect(abSummary([{ build: 'A', start: 0, op: 'PUT', run: run(1000, 1400) }]).map((r) => r.op)).toEqual(['PUT']);
+  it('leaves out an operation no build ran, and a start that ran one build only from the per-start changes', () => {
+    const [put] = abSummary([{ build: 'A', start: 0, op: 'PUT', run: run(1000, 1400) }]);
+    expect(put.op).toBe('PUT');
+    expect(put.rateChangeByStart).toEqual([]);
   });
 });
 

@@ -1,18 +1,22 @@
 /**
  * `npm run bench -- ab <a/main.js> <b/main.js> [starts] [seconds] [valueBytes]`: two builds of the api node on
  * the judge's Ringnest workload (http.bench.ts: 3 nodes on LMDB, 32 connections spread over them,
- * 1 KiB values unless `valueBytes` says otherwise, `PUT ?n=3&w=2`, `GET ?n=3&r=2`), one fresh cluster per start, the builds
- * alternated A B, B A, A B, … so that a drift of the machine during the comparison weighs on both.
+ * 1 KiB values unless `valueBytes` says otherwise, `PUT ?n=3&w=2`, `GET ?n=3&r=2`).
  * On a small shared machine the throughput of one build moves by tens of per cent from one cluster
- * start to the next; a change is judged on several starts of each, and on the spread as much as on
- * the medians.
+ * start to the next, and the machine itself goes through slower phases lasting minutes; so each
+ * start runs both builds side by side: a fresh 3-node cluster of each (the same node names, so the
+ * same claim), both idle but for the one under load, and their runs interleaved A B B A (B A A B
+ * in every other start) so that a drift of the machine weighs on both alike. A change is judged on
+ * several starts, and on the spread as much as on the medians.
  *
- * Each start: a 3 s PUT and a 5 s GET warm-up (the first seconds of GETs after a start are always
- * the slowest: the JIT is still at work), then two runs of `seconds` per operation (GET over
- * the keys written, then PUT on new keys). Per build and operation: the median, lowest and highest
- * of the runs' requests/s, servers' CPU per request, p99 and GC pause per request, and B's medians
- * against A's. The builds must resolve their packages from this repository's `node_modules`: copy a
- * build's `dist/apps/api` somewhere under the repository (e.g. `dist/ab/<name>/`).
+ * Each start: 3 s of PUTs on each cluster (keys to read), then per operation a warm-up of each
+ * cluster right before its runs ({@link WARM_UP_SECONDS_AB}: the first seconds of an operation run
+ * slower while the JIT re-optimises for it) and two runs of `seconds` per build (GET over the keys
+ * written, then PUT on new keys). Per build and operation:
+ * the median, lowest and highest of the runs' requests/s, servers' CPU per request, p99 and GC
+ * pause per request, and B's medians against A's. The builds must resolve their packages from this
+ * repository's `node_modules`: copy a build's `dist/apps/api` somewhere under the repository (e.g.
+ * `dist/ab/<name>/`).
  */
 import { ClusterNode, joinAndSettle, startNode, stopNodes } from './cluster-nodes';
 import { HttpOp, HttpRun, Keys, RINGNEST_QUERY, VALUE_BYTES, drive } from './http.bench';
@@ -55,13 +59,15 @@ export interface AbRow {
   readonly rateChange: number;
   /** B's median CPU per request over A's, minus 1 */
   readonly cpuChange: number;
+  /** per start that ran both builds: B's mean requests/s over A's in that start, minus 1 (the two ran side by side) */
+  readonly rateChangeByStart: readonly number[];
+  /** per start: B's mean CPU per request over A's, minus 1 */
+  readonly cpuChangeByStart: readonly number[];
 }
 
-/** The builds of each cluster start: A B, B A, A B, … (each build first in half the pairs). */
-export function startOrder(starts: number): AbLabel[] {
-  const order: AbLabel[] = [];
-  for (let i = 0; i < starts; i++) order.push(...(i % 2 === 0 ? (['A', 'B'] as const) : (['B', 'A'] as const)));
-  return order;
+/** The order of one operation's runs in start `start` (from 0): A B B A, then B A A B in the next start, and so on. */
+export function runOrder(start: number): AbLabel[] {
+  return start % 2 === 0 ? ['A', 'B', 'B', 'A'] : ['B', 'A', 'A', 'B'];
 }
 
 /** Median (the lower middle one for an even count), lowest and highest of `xs`; NaN for none. */
@@ -90,7 +96,26 @@ export function abSummary(runs: readonly AbRun[]): AbRow[] {
     const a = side(of('A'));
     const b = side(of('B'));
     if (a.runs === 0 && b.runs === 0) continue;
-    rows.push({ op, a, b, rateChange: b.requestsPerSecond.median / a.requestsPerSecond.median - 1, cpuChange: b.serverCpuUs.median / a.serverCpuUs.median - 1 });
+    const byStart = (figureOf: (r: HttpRun) => number) => {
+      const starts = [...new Set(runs.filter((r) => r.op === op).map((r) => r.start))].sort((x, y) => x - y);
+      return starts.flatMap((start) => {
+        const mean = (build: AbLabel) => {
+          const xs = runs.filter((r) => r.op === op && r.start === start && r.build === build).map((r) => figureOf(r.run));
+          return xs.length === 0 ? NaN : xs.reduce((sum, x) => sum + x, 0) / xs.length;
+        };
+        const change = mean('B') / mean('A') - 1;
+        return Number.isFinite(change) ? [change] : [];
+      });
+    };
+    rows.push({
+      op,
+      a,
+      b,
+      rateChange: b.requestsPerSecond.median / a.requestsPerSecond.median - 1,
+      cpuChange: b.serverCpuUs.median / a.serverCpuUs.median - 1,
+      rateChangeByStart: byStart((r) => r.requestsPerSecond),
+      cpuChangeByStart: byStart((r) => r.serverCpuUs),
+    });
   }
   return rows;
 }
@@ -106,37 +131,67 @@ export function abTable(rows: readonly AbRow[]): string {
       lines.push(`${r.op.padEnd(4)} ${label.padEnd(5)}  ${String(s.runs).padStart(4)}  ${f(s.requestsPerSecond).padEnd(26)} ${f(s.serverCpuUs).padEnd(31)} ${f(s.p99ms).padEnd(7)} ${f(s.gcUs)}`);
     }
     lines.push(`${r.op.padEnd(4)} B/A: req/s ${pct(r.rateChange)}, CPU per request ${pct(r.cpuChange)}`);
+    if (r.rateChangeByStart.length > 0) {
+      lines.push(`${r.op.padEnd(4)} B/A per start (side by side): req/s ${r.rateChangeByStart.map(pct).join(', ')}; CPU per request ${r.cpuChangeByStart.map(pct).join(', ')}`);
+    }
   }
   return lines.join('\n');
 }
 
-async function oneStart(build: AbBuild, start: number, seconds: number, valueBytes: number, log: (line: string) => void): Promise<AbRun[]> {
+/** Seconds of each operation for each cluster before its runs. */
+export const WARM_UP_SECONDS_AB: Readonly<Record<HttpOp, number>> = { PUT: 8, GET: 5 };
+
+interface AbCluster {
+  readonly build: AbBuild;
+  readonly nodes: ClusterNode[];
+  readonly keys: Keys;
+}
+
+function targetOf(c: AbCluster) {
+  return { name: c.build.label, urls: c.nodes.map((n) => n.http), pids: c.nodes.map((n) => n.pid), query: RINGNEST_QUERY, gcMetrics: true };
+}
+
+async function startCluster(build: AbBuild, all: ClusterNode[]): Promise<AbCluster> {
   const nodes: ClusterNode[] = [];
+  for (const name of ['ab1', 'ab2', 'ab3']) {
+    const node = await startNode(process.cwd(), name, { script: build.script });
+    nodes.push(node);
+    all.push(node);
+  }
+  await joinAndSettle(nodes);
+  return { build, nodes, keys: new Keys() };
+}
+
+async function oneStart(builds: Record<AbLabel, AbBuild>, start: number, seconds: number, valueBytes: number, log: (line: string) => void): Promise<AbRun[]> {
+  const all: ClusterNode[] = [];
   try {
-    for (const name of ['ab1', 'ab2', 'ab3']) nodes.push(await startNode(process.cwd(), name, { script: build.script }));
-    await joinAndSettle(nodes);
-    const target = { name: build.label, urls: nodes.map((n) => n.http), pids: nodes.map((n) => n.pid), query: RINGNEST_QUERY, gcMetrics: true };
-    const keys = new Keys();
-    await drive(target, 'PUT', keys, 3, valueBytes);
-    await drive(target, 'GET', keys, 5, valueBytes);
+    const order = runOrder(start);
+    const clusters = {} as Record<AbLabel, AbCluster>;
+    for (const label of order.slice(0, 2)) clusters[label] = await startCluster(builds[label], all);
+    const warmUp = async (op: HttpOp, warmSeconds: number) => {
+      for (const label of order.slice(0, 2)) await drive(targetOf(clusters[label]), op, clusters[label].keys, warmSeconds, valueBytes);
+    };
+    await warmUp('PUT', 3);
     const runs: AbRun[] = [];
     for (const op of ['GET', 'PUT'] as const) {
-      for (let i = 0; i < 2; i++) {
-        const run = await drive(target, op, keys, seconds, valueBytes);
-        log(`  start ${start + 1} ${build.label} ${op}: ${Math.round(run.requestsPerSecond)} req/s, p99 ${run.p99ms} ms, ${Math.round(run.serverCpuUs)} µs server CPU per request`);
-        runs.push({ build: build.label, start, op, run });
+      // each operation warmed up right before its runs: after the other one, its first seconds run slower while the JIT re-optimises
+      await warmUp(op, WARM_UP_SECONDS_AB[op]);
+      for (const label of order) {
+        const c = clusters[label];
+        const run = await drive(targetOf(c), op, c.keys, seconds, valueBytes);
+        log(`  start ${start + 1} ${label} ${op}: ${Math.round(run.requestsPerSecond)} req/s, p99 ${run.p99ms} ms, ${Math.round(run.serverCpuUs)} µs server CPU per request`);
+        runs.push({ build: label, start, op, run });
       }
     }
     return runs;
   } finally {
-    stopNodes(nodes);
+    stopNodes(all);
   }
 }
 
 export async function abBench(a: string, b: string, starts: number, seconds: number, log: (line: string) => void = () => undefined, valueBytes = VALUE_BYTES): Promise<{ runs: AbRun[]; rows: AbRow[] }> {
   const builds: Record<AbLabel, AbBuild> = { A: { label: 'A', script: a }, B: { label: 'B', script: b } };
   const runs: AbRun[] = [];
-  const order = startOrder(starts);
-  for (let i = 0; i < order.length; i++) runs.push(...(await oneStart(builds[order[i]], Math.floor(i / 2), seconds, valueBytes, log)));
+  for (let start = 0; start < starts; start++) runs.push(...(await oneStart(builds, start, seconds, valueBytes, log)));
   return { runs, rows: abSummary(runs) };
 }

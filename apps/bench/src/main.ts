@@ -116,7 +116,7 @@ async function main(argv: string[]): Promise<number> {
     if (!a || !b || !Number.isInteger(starts) || starts < 1 || !(seconds > 0) || !Number.isInteger(valueBytes) || valueBytes < 10 || valueBytes > 1_000_000) {
       throw new Error(`ab <a/main.js> <b/main.js> [starts] [seconds] [valueBytes 10..1000000]: got '${argv.slice(1).join("' '")}'`);
     }
-    console.log(`A/B: A = ${a}, B = ${b}; ${starts} cluster starts of each, alternated, 2 runs of ${seconds} s per operation and start (${CONNECTIONS} connections, ${valueBytes}-byte values, node ${process.version}, ${cpus().length} cores)`);
+    console.log(`A/B: A = ${a}, B = ${b}; ${starts} starts, each with a cluster of both builds side by side and their runs interleaved, 2 runs of ${seconds} s per operation, build and start (${CONNECTIONS} connections, ${valueBytes}-byte values, node ${process.version}, ${cpus().length} cores)`);
     const { runs, rows } = await abBench(a, b, starts, seconds, (line) => console.log(line), valueBytes);
     console.log(abTable(rows));
     const file = join(outDir, 'ab.json');
