@@ -9,12 +9,16 @@
  *
  * The workload is the same for every target: 32 connections (spread over the cluster's nodes),
  * 1 KiB JSON values `{"pad":"…"}`, every PUT on a new key, GETs over the keys written; each
- * operation warmed up ({@link WARM_UP_SECONDS}), then `runs` runs of `seconds` each, and the median of each figure. Server
+ * operation warmed up ({@link WARM_UP_SECONDS}), then `runs` runs of `seconds` each, and the median
+ * of each figure. All targets are started first and their runs interleaved (a round of one run of
+ * each, forwards then backwards), the targets not under load stopped meanwhile, so that the ratios
+ * do not depend on the minute each target happened to run in. Server
  * CPU comes from /proc/<pid>/stat of the server processes; the load generator (autocannon, in this
  * process) is reported apart. For Ringnest, the nodes' main-thread GC pauses per request and their
  * full collections come from their metrics, read around each run (gc-pauses.ts).
  */
 import autocannon from 'autocannon';
+import { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -153,45 +157,54 @@ export async function drive(target: Target, op: HttpOp, keys: Keys, seconds: num
  */
 export const WARM_UP_SECONDS: Readonly<Record<HttpOp, number>> = { PUT: 2, GET: 5 };
 
-async function measure(target: Target, seconds: number, runs: number, log: (line: string) => void): Promise<HttpBenchRow[]> {
-  const keys = new Keys();
-  const rows: HttpBenchRow[] = [];
+/** How long the nodes are watched for suspicions after their last pause ends (several probe rounds). */
+const SUSPICION_WINDOW_MS = 3000;
+
+/** A target under the judge, its processes started: paused (SIGSTOP) except while it is driven. */
+interface Running {
+  readonly target: Target;
+  readonly keys: Keys;
+}
+
+function signalAll(r: Running, signal: 'SIGSTOP' | 'SIGCONT'): void {
+  for (const pid of r.target.pids) process.kill(pid, signal);
+}
+
+/** Drive `r` for `seconds` of `op`, resumed only meanwhile. */
+async function driveAlone(r: Running, op: HttpOp, seconds: number): Promise<HttpRun> {
+  signalAll(r, 'SIGCONT');
+  try {
+    return await drive(r.target, op, r.keys, seconds);
+  } finally {
+    signalAll(r, 'SIGSTOP');
+  }
+}
+
+/**
+ * The targets' runs interleaved: per operation a warm-up of each, then round after round one run
+ * of each (in turn forwards and backwards), so that a slow phase of the machine weighs on all of
+ * them alike. Only the target under load runs; the others are stopped (SIGSTOP), so that their
+ * timers (a cluster's gossip, probes, anti-entropy) take nothing from it.
+ */
+async function measureInterleaved(targets: readonly Running[], seconds: number, runs: number, log: (line: string) => void): Promise<HttpBenchRow[]> {
+  const done = new Map<Running, Record<HttpOp, HttpRun[]>>(targets.map((r) => [r, { PUT: [], GET: [] }]));
   for (const op of ['PUT', 'GET'] as const) {
-    await drive(target, op, keys, WARM_UP_SECONDS[op]);
-    const done: HttpRun[] = [];
+    for (const r of targets) await driveAlone(r, op, WARM_UP_SECONDS[op]);
     for (let i = 0; i < runs; i++) {
-      const r = await drive(target, op, keys, seconds);
-      const gc = r.gcUs === undefined ? '' : `, GC ${Math.round(r.gcUs)} µs per request (${r.majorGcs ?? 0} full collections)`;
-      log(`  ${target.name} ${op} run ${i + 1}: ${Math.round(r.requestsPerSecond)} req/s, p99 ${r.p99ms} ms, ${Math.round(r.serverCpuUs)} µs server CPU per request (${Math.round(r.mainThreadCpuUs)} on the main threads)${gc}`);
-      done.push(r);
+      for (const r of i % 2 === 0 ? targets : [...targets].reverse()) {
+        const run = await driveAlone(r, op, seconds);
+        const gc = run.gcUs === undefined ? '' : `, GC ${Math.round(run.gcUs)} µs per request (${run.majorGcs ?? 0} full collections)`;
+        log(`  ${r.target.name} ${op} run ${i + 1}: ${Math.round(run.requestsPerSecond)} req/s, p99 ${run.p99ms} ms, ${Math.round(run.serverCpuUs)} µs server CPU per request (${Math.round(run.mainThreadCpuUs)} on the main threads)${gc}`);
+        done.get(r)?.[op].push(run);
+      }
     }
-    rows.push({ target: target.name, op, runs: done, median: medianRun(done) });
   }
-  return rows;
-}
-
-async function baseline(root: string, name: string, entry: string, seconds: number, runs: number, log: (line: string) => void): Promise<HttpBenchRow[]> {
-  const { url, child } = await startBaseline(root, entry);
-  try {
-    return await measure({ name, urls: [url], pids: [child.pid as number], query: { PUT: '', GET: '' } }, seconds, runs, log);
-  } finally {
-    await stopBaseline(child);
-  }
-}
-
-/** The replicated floor: three processes, each told the three cluster ports and which is its own. */
-async function replicatedFloor(root: string, seconds: number, runs: number, log: (line: string) => void): Promise<HttpBenchRow[]> {
-  const clusterPorts = (await freePorts(3)).join(',');
-  const dir = mkdtempSync(join(tmpdir(), 'ringnest-bench-floor-'));
-  const started = Promise.allSettled([0, 1, 2].map((i) => startBaseline(root, 'baseline-replicated-floor', { CLUSTER_PORTS: clusterPorts, INDEX: String(i), DATA_DIR: join(dir, `p${i}`) })));
-  const procs = (await started).flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-  try {
-    if (procs.length < 3) throw new Error('the replicated floor baseline did not start');
-    return await measure({ name: TARGETS[2], urls: procs.map((p) => p.url), pids: procs.map((p) => p.child.pid as number), query: { PUT: '', GET: '' } }, seconds, runs, log);
-  } finally {
-    await Promise.all(procs.map((p) => stopBaseline(p.child)));
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return targets.flatMap((r) =>
+    (['PUT', 'GET'] as const).map((op) => {
+      const runsOf = done.get(r)?.[op] ?? [];
+      return { target: r.target.name, op, runs: runsOf, median: medianRun(runsOf) };
+    }),
+  );
 }
 
 export const TARGETS = ['node:http + Map', 'Nest + fastify + Map', 'replicated floor, 3 processes', 'Ringnest, 3 nodes'] as const;
@@ -211,21 +224,40 @@ export interface HttpBenchResult {
 }
 
 export async function httpBench(root: string, seconds: number, runs: number, log: (line: string) => void = () => undefined): Promise<HttpBenchResult> {
-  const rows: HttpBenchRow[] = [];
-  rows.push(...(await baseline(root, TARGETS[0], 'baseline-node-http', seconds, runs, log)));
-  rows.push(...(await baseline(root, TARGETS[1], 'baseline-nest', seconds, runs, log)));
-  rows.push(...(await replicatedFloor(root, seconds, runs, log)));
+  const children: ChildProcess[] = [];
   const nodes: ClusterNode[] = [];
+  const floorDir = mkdtempSync(join(tmpdir(), 'ringnest-bench-floor-'));
   try {
+    const single = async (name: string, entry: string): Promise<Running> => {
+      const { url, child } = await startBaseline(root, entry);
+      children.push(child);
+      return { target: { name, urls: [url], pids: [child.pid as number], query: { PUT: '', GET: '' } }, keys: new Keys() };
+    };
+    const targets: Running[] = [await single(TARGETS[0], 'baseline-node-http'), await single(TARGETS[1], 'baseline-nest')];
+    // the replicated floor: three processes, each told the three cluster ports and which is its own
+    const clusterPorts = (await freePorts(3)).join(',');
+    const started = await Promise.allSettled([0, 1, 2].map((i) => startBaseline(root, 'baseline-replicated-floor', { CLUSTER_PORTS: clusterPorts, INDEX: String(i), DATA_DIR: join(floorDir, `p${i}`) })));
+    const floor = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    children.push(...floor.map((p) => p.child));
+    if (floor.length < 3) throw new Error('the replicated floor baseline did not start');
+    targets.push({ target: { name: TARGETS[2], urls: floor.map((p) => p.url), pids: floor.map((p) => p.child.pid as number), query: { PUT: '', GET: '' } }, keys: new Keys() });
     for (const name of ['http1', 'http2', 'http3']) nodes.push(await startNode(root, name));
     await joinAndSettle(nodes);
-    const target = { name: TARGETS[3], urls: nodes.map((n) => n.http), pids: nodes.map((n) => n.pid), query: RINGNEST_QUERY, gcMetrics: true };
+    const ringnest: Running = { target: { name: TARGETS[3], urls: nodes.map((n) => n.http), pids: nodes.map((n) => n.pid), query: RINGNEST_QUERY, gcMetrics: true }, keys: new Keys() };
+    targets.push(ringnest);
     const before = await Promise.all(nodes.map(downTransitions));
-    rows.push(...(await measure(target, seconds, runs, log)));
+    for (const r of targets) signalAll(r, 'SIGSTOP');
+    const rows = await measureInterleaved(targets, seconds, runs, log);
+    signalAll(ringnest, 'SIGCONT');
+    // a suspicion raised by the last pause would show in the first probe rounds after it
+    await new Promise((resolve) => setTimeout(resolve, SUSPICION_WINDOW_MS));
     const after = await Promise.all(nodes.map(downTransitions));
     return { rows, falseSuspicions: after.reduce((sum, n, i) => sum + n - before[i], 0) };
   } finally {
+    // a stopped process takes SIGKILL as it is
     stopNodes(nodes);
+    await Promise.all(children.map(stopBaseline));
+    rmSync(floorDir, { recursive: true, force: true });
   }
 }
 
