@@ -43,8 +43,8 @@ function kill(n: ClusterNode): void {
   rmSync(n.dir, { recursive: true, force: true });
 }
 
-/** Kill what is still running when the bench exits for any reason, an interrupt included. */
-function guard(): void {
+/** Kill what is still running when the bench exits for any reason, an interrupt included (SIGINT and SIGTERM end the bench through `process.exit`). */
+export function guard(): void {
   if (guarded) return;
   guarded = true;
   process.on('exit', () => [...dirs].forEach((dir) => rmSync(dir, { recursive: true, force: true })));
