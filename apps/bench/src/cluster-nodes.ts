@@ -43,6 +43,14 @@ function kill(n: ClusterNode): void {
   rmSync(n.dir, { recursive: true, force: true });
 }
 
+/** A temporary directory of the bench's own, removed when the bench exits for any reason (an interrupt included) if not before. */
+export function benchDir(prefix: string): string {
+  guard();
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.add(dir);
+  return dir;
+}
+
 /** Kill what is still running when the bench exits for any reason, an interrupt included (SIGINT and SIGTERM end the bench through `process.exit`). */
 export function guard(): void {
   if (guarded) return;

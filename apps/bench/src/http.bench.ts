@@ -19,11 +19,10 @@
  */
 import autocannon from 'autocannon';
 import { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBaseline, stopBaseline } from './baseline-process';
-import { ClusterNode, freePorts, joinAndSettle, startNode, stopNodes } from './cluster-nodes';
+import { ClusterNode, benchDir, freePorts, joinAndSettle, startNode, stopNodes } from './cluster-nodes';
 import { GcDuring, gcDuring, readGcTotals } from './gc-pauses';
 import { cpuSeconds, mainThreadsCpuSeconds } from './proc-cpu';
 
@@ -226,7 +225,7 @@ export interface HttpBenchResult {
 export async function httpBench(root: string, seconds: number, runs: number, log: (line: string) => void = () => undefined): Promise<HttpBenchResult> {
   const children: ChildProcess[] = [];
   const nodes: ClusterNode[] = [];
-  const floorDir = mkdtempSync(join(tmpdir(), 'ringnest-bench-floor-'));
+  const floorDir = benchDir('ringnest-bench-floor-');
   try {
     const single = async (name: string, entry: string): Promise<Running> => {
       const { url, child } = await startBaseline(root, entry);
