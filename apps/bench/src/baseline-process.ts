@@ -4,21 +4,7 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { freePort, guard, until } from './cluster-nodes';
-
-/** Baselines started and not yet exited: killed by PID when the bench exits for any reason (an interrupt included). */
-const live = new Set<ChildProcess>();
-let exitHooked = false;
-
-function killWithBench(child: ChildProcess): void {
-  live.add(child);
-  child.once('exit', () => live.delete(child));
-  guard();
-  if (exitHooked) return;
-  exitHooked = true;
-  // SIGKILL ends a baseline the judge stopped (SIGSTOP) as well as a running one
-  process.on('exit', () => live.forEach((c) => c.kill('SIGKILL')));
-}
+import { freePort, killWithBench, until } from './cluster-nodes';
 
 /** A baseline server from dist/apps/bench, on a free port; resolves once it answers /health. */
 export async function startBaseline(root: string, entry: string, env: Readonly<Record<string, string>> = {}): Promise<{ url: string; child: ChildProcess }> {

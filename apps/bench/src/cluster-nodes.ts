@@ -4,6 +4,7 @@
  * fails or gets SIGINT/SIGTERM (`killOnExit` of `@ringnest/riak-core/testing`; nothing is looked up
  * by name).
  */
+import { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +44,16 @@ function kill(n: ClusterNode): void {
   rmSync(n.dir, { recursive: true, force: true });
 }
 
+/** Processes the bench started besides its nodes (the baselines), until they exit. */
+const children = new Set<ChildProcess>();
+
+/** Kill `child` by PID if it is still running when the bench exits for any reason, an interrupt included. */
+export function killWithBench(child: ChildProcess): void {
+  guard();
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+}
+
 /** A temporary directory of the bench's own, removed when the bench exits for any reason (an interrupt included) if not before. */
 export function benchDir(prefix: string): string {
   guard();
@@ -52,10 +63,14 @@ export function benchDir(prefix: string): string {
 }
 
 /** Kill what is still running when the bench exits for any reason, an interrupt included (SIGINT and SIGTERM end the bench through `process.exit`). */
-export function guard(): void {
+function guard(): void {
   if (guarded) return;
   guarded = true;
-  process.on('exit', () => [...dirs].forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+  process.on('exit', () => {
+    // SIGKILL ends a process the judge stopped (SIGSTOP) as well as a running one
+    children.forEach((c) => c.kill('SIGKILL'));
+    [...dirs].forEach((dir) => rmSync(dir, { recursive: true, force: true }));
+  });
   killOnExit((sig, pids) => {
     if (pids.length > 0) console.error(`\n${sig}: stopping ${pids.length} node process(es): ${pids.join(', ')}`);
   });

@@ -6,9 +6,9 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePorts } from '@ringnest/riak-core/testing';
 
 export type NodeApp = 'api' | 'chat';
 
@@ -24,25 +24,6 @@ export interface FuzzNode {
   /** temporary directory: DATA_DIR is `data` inside, the log `node.log` */
   readonly dir: string;
   readonly logFile: string;
-}
-
-/** Ports this process handed out: the kernel may give a port just closed to the next listen(0), and nodes start in parallel. */
-const handedOut = new Set<number>();
-
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const s = createServer();
-      s.once('error', reject);
-      s.listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
-    if (handedOut.has(port)) continue;
-    handedOut.add(port);
-    return port;
-  }
 }
 
 const live = new Set<FuzzNode>();
@@ -109,7 +90,8 @@ export async function startNode(root: string, app: NodeApp): Promise<FuzzNode> {
   if (!existsSync(main)) throw new Error(`${main} is missing: build it first (npx nx run-many -t build -p api chat)`);
   guard();
   const dir = mkdtempSync(join(tmpdir(), `ringnest-fuzz-${app}-`));
-  const [httpPort, clusterPort, chatPort] = [await freePort(), await freePort(), app === 'chat' ? await freePort() : 0];
+  // freePorts never hands out a port twice per process: nodes start in parallel, and a port just closed may be given again
+  const [httpPort, clusterPort, chatPort = 0] = await freePorts(app === 'chat' ? 3 : 2);
   const name = `fuzz-${app}@127.0.0.1`;
   const logFile = join(dir, 'node.log');
   const out = openSync(logFile, 'a');
