@@ -17,8 +17,25 @@
 import { DeliveryTrace, VClock, descends, memberOf, ringBytes, ringClock, setMember } from '@ringnest/riak-core';
 import { FAST_RUNTIME, SimNode, SimulatedCluster } from '@ringnest/riak-core/testing';
 
+/**
+ * The simulation's timings with every period and timeout multiplied by `slow` (the fanout kept):
+ * the same protocol, run `slow` times slower in wall time, so that the one process running every
+ * node carries `slow` times less traffic per second. A storm that settles in the same number of
+ * gossip intervals at any `slow` is bound by the protocol; one whose intervals fall as `slow` grows
+ * was waiting for this process's CPU.
+ */
+export function slowedRuntime(slow: number): typeof FAST_RUNTIME {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(FAST_RUNTIME)) out[key] = key.endsWith('Ms') && typeof value === 'number' ? value * slow : value;
+  return out as typeof FAST_RUNTIME;
+}
+
 export interface JoinStormRow {
   readonly nodes: number;
+  /** the simulation's timings multiplied by this (1: FAST_RUNTIME's, gossip every 100 ms) */
+  readonly slow: number;
+  /** the gossip interval the storm ran with */
+  readonly gossipIntervalMs: number;
   readonly ringSize: number;
   readonly seconds: number;
   readonly gossipIntervals: number;
@@ -40,7 +57,7 @@ export interface JoinStormRow {
   readonly spreadRingsPerNode: number;
 }
 
-/** How long the settled cluster's traffic is counted. */
+/** How long the settled cluster's traffic is counted, at the simulation's own timings (twelve ping periods). */
 const REST_MS = 3000;
 
 /**
@@ -48,7 +65,7 @@ const REST_MS = 3000;
  * new version), which every node must adopt. Resolves with the ms until the last node held it,
  * timed from each node's ring changes (not by polling).
  */
-async function spreadOneDecision(nodes: readonly SimNode[], decider: SimNode): Promise<number> {
+async function spreadOneDecision(nodes: readonly SimNode[], decider: SimNode, timeoutMs: number): Promise<number> {
   let target: VClock | undefined;
   const holds = (n: SimNode): boolean => target !== undefined && descends(ringClock(n.rings.current), target);
   let last = 0;
@@ -74,7 +91,7 @@ async function spreadOneDecision(nodes: readonly SimNode[], decider: SimNode): P
     for (const n of nodes) note(n);
     // a timer that holds the process open: the simulated nodes' own timers do not
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`a decision reached ${holding.size} of ${nodes.length} nodes in 60 s`)), 60000)));
+    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`a decision reached ${holding.size} of ${nodes.length} nodes in ${timeoutMs / 1000} s`)), timeoutMs)));
     try {
       await Promise.race([all, timeout]);
     } finally {
@@ -93,8 +110,10 @@ export function ringFor(nodes: number): number {
   return q;
 }
 
-export async function joinStormBench(sizes: readonly number[], progress: (line: string) => void): Promise<JoinStormRow[]> {
+export async function joinStormBench(sizes: readonly number[], progress: (line: string) => void, slow = 1): Promise<JoinStormRow[]> {
   const rows: JoinStormRow[] = [];
+  const runtime = slowedRuntime(slow);
+  const interval = runtime.gossipIntervalMs ?? 100;
   for (const nodes of sizes) {
     let sent = 0;
     let messages = 0;
@@ -107,7 +126,7 @@ export async function joinStormBench(sizes: readonly number[], progress: (line: 
       messages++;
       bytes += t.bytes;
     };
-    const sim = new SimulatedCluster({ ringSize, network: { seed: 42, minDelayMs: 0, maxDelayMs: 3, onDelivery } });
+    const sim = new SimulatedCluster({ ringSize, runtime, network: { seed: 42, minDelayMs: 0, maxDelayMs: 3 * slow, onDelivery } });
     try {
       const started = await Promise.all(Array.from({ length: nodes }, (_, i) => sim.start(`n${String(i).padStart(3, '0')}`)));
       const [first, ...others] = started;
@@ -118,14 +137,14 @@ export async function joinStormBench(sizes: readonly number[], progress: (line: 
       const joins = await Promise.allSettled(others.map((n) => n.membership.join(first.addr, true)));
       const failed = joins.filter((j) => j.status === 'rejected').length;
       if (failed > 0) throw new Error(`${failed} of ${others.length} joins failed`);
-      await sim.settled(600000);
+      await sim.settled(600000 * slow);
       const seconds = (performance.now() - t0) / 1000;
       versions.unsubscribe();
       const messagesPerNode = sent / nodes;
       [messages, bytes] = [0, 0];
       const r0 = performance.now();
       const cpu0 = process.cpuUsage();
-      await new Promise((resolve) => setTimeout(resolve, REST_MS));
+      await new Promise((resolve) => setTimeout(resolve, REST_MS * slow));
       const cpu = process.cpuUsage(cpu0);
       const restWallMs = performance.now() - r0;
       const rest = (restWallMs / 1000) * nodes;
@@ -136,12 +155,13 @@ export async function joinStormBench(sizes: readonly number[], progress: (line: 
       countRing = (t) => {
         if (t.bytes >= settledRingBytes / 2) ringsSent++;
       };
-      const spreadMs = await spreadOneDecision(started, started[started.length - 1]);
+      const spreadMs = await spreadOneDecision(started, started[started.length - 1], 60000 * slow);
       countRing = undefined;
       const spreadRingsPerNode = ringsSent / nodes;
-      const interval = FAST_RUNTIME.gossipIntervalMs ?? 100;
       const row: JoinStormRow = {
         nodes,
+        slow,
+        gossipIntervalMs: interval,
         ringSize,
         seconds,
         gossipIntervals: (seconds * 1000) / interval,
@@ -157,7 +177,7 @@ export async function joinStormBench(sizes: readonly number[], progress: (line: 
       };
       rows.push(row);
       progress(
-        `  ${nodes} nodes (ring ${ringSize}): settled in ${seconds.toFixed(1)} s = ${row.gossipIntervals.toFixed(0)} gossip intervals, ${messagesPerNode.toFixed(0)} messages sent per node, ${ringVersions} ring versions; ` +
+        `  ${nodes} nodes (ring ${ringSize}, gossip every ${interval} ms): settled in ${seconds.toFixed(1)} s = ${row.gossipIntervals.toFixed(0)} gossip intervals, ${messagesPerNode.toFixed(0)} messages sent per node, ${ringVersions} ring versions; ` +
           `ring ${row.ringBytes} bytes on the wire; at rest ${row.restMessagesPerNodeSecond.toFixed(1)} messages and ${Math.round(row.restBytesPerNodeSecond)} bytes per node per second, ${restCores.toFixed(2)} cores; ` +
           `one more decision reached every node in ${spreadMs.toFixed(0)} ms = ${row.spreadIntervals.toFixed(1)} gossip intervals (log2 ${nodes} = ${Math.log2(nodes).toFixed(1)}), ${spreadRingsPerNode.toFixed(1)} rings sent per node`,
       );
@@ -170,11 +190,12 @@ export async function joinStormBench(sizes: readonly number[], progress: (line: 
 
 export function joinStormTable(rows: readonly JoinStormRow[]): string {
   const head =
-    'nodes  ring  seconds  gossip intervals  messages/node  ring versions  ring bytes  at rest: msgs/node/s  bytes/node/s  cores  one decision: ms  intervals  log2(nodes)  rings/node';
+    'nodes  ring  gossip ms  seconds  gossip intervals  messages/node  ring versions  ring bytes  at rest: msgs/node/s  bytes/node/s  cores  one decision: ms  intervals  log2(nodes)  rings/node';
   const row = (r: JoinStormRow): string =>
     [
       String(r.nodes).padStart(5),
       String(r.ringSize).padStart(4),
+      String(r.gossipIntervalMs).padStart(9),
       r.seconds.toFixed(1).padStart(7),
       r.gossipIntervals.toFixed(0).padStart(16),
       r.messagesPerNode.toFixed(0).padStart(13),

@@ -87,10 +87,20 @@ async function main(argv: string[]): Promise<number> {
     return failed.length > 0 ? 1 : 0;
   }
   if (which === 'joinstorm') {
-    const sizes = argv.length > 1 ? argv.slice(1).map(Number) : [10, 25, 50, 100];
-    if (!sizes.every((n) => Number.isInteger(n) && n >= 2 && n <= 500)) throw new Error(`joinstorm [sizes...]: each size must be an integer from 2 to 500, got '${argv.slice(1).join(' ')}'`);
-    console.log(`join storm in a simulated cluster (one process, in-memory transport; every node joins the first at once; node ${process.version}, ${cpus().length} cores)`);
-    const rows = await joinStormBench(sizes, (line) => console.log(line));
+    const args = argv.slice(1);
+    let slow = 1;
+    const at = args.indexOf('--slow');
+    if (at >= 0) {
+      slow = Number(args[at + 1]);
+      if (!Number.isInteger(slow) || slow < 1 || slow > 100) throw new Error(`joinstorm --slow K: K must be an integer from 1 to 100, got '${args[at + 1]}'`);
+      args.splice(at, 2);
+    }
+    const sizes = args.length > 0 ? args.map(Number) : [10, 25, 50, 100];
+    if (!sizes.every((n) => Number.isInteger(n) && n >= 2 && n <= 500)) throw new Error(`joinstorm [--slow K] [sizes...]: each size must be an integer from 2 to 500, got '${args.join(' ')}'`);
+    console.log(
+      `join storm in a simulated cluster (one process, in-memory transport; every node joins the first at once; timings ${slow}× the simulation's; node ${process.version}, ${cpus().length} cores)`,
+    );
+    const rows = await joinStormBench(sizes, (line) => console.log(line), slow);
     console.log(joinStormTable(rows));
     const file = join(outDir, 'join-storm.json');
     writeFileSync(file, JSON.stringify({ bench: 'joinstorm', at: new Date().toISOString(), rows }, null, 2));
