@@ -9,10 +9,10 @@
  *
  * The workload is the same for every target: 32 connections (spread over the cluster's nodes),
  * 1 KiB JSON values `{"pad":"…"}`, every PUT on a new key, GETs over the keys written; each
- * operation warmed up until its rate stops rising ({@link WARM_UP}), then `runs` runs of `seconds` each, and the median
- * of each figure. All targets are started first and their runs interleaved (a round of one run of
- * each, forwards then backwards), the targets not under load stopped meanwhile, so that the ratios
- * do not depend on the minute each target happened to run in. Server
+ * operation warmed up until its rate stops rising ({@link WARM_UP}), then `runs` runs of `seconds`
+ * each, and the median of each figure. All targets are started first and their runs interleaved
+ * (a round of one run of each, forwards then backwards), the targets not under load stopped
+ * meanwhile, so that the ratios do not depend on the minute each target happened to run in. Server
  * CPU comes from /proc/<pid>/stat of the server processes; the load generator (autocannon, in this
  * process) is reported apart. For Ringnest, the nodes' main-thread GC pauses per request and their
  * full collections come from their metrics, read around each run (gc-pauses.ts).
@@ -208,13 +208,11 @@ async function warmUp(r: Running, op: HttpOp): Promise<number[]> {
  * timers (a cluster's gossip, probes, anti-entropy) take nothing from it.
  */
 async function measureInterleaved(targets: readonly Running[], seconds: number, runs: number, log: (line: string) => void): Promise<HttpBenchRow[]> {
-  const done = new Map<Running, Record<HttpOp, HttpRun[]>>(targets.map((r) => [r, { PUT: [], GET: [] }]));
-  const warmUps = new Map<Running, Record<HttpOp, number[]>>(targets.map((r) => [r, { PUT: [], GET: [] }]));
+  const done = new Map<Running, Record<HttpOp, { warmUp: number[]; runs: HttpRun[] }>>(targets.map((r) => [r, { PUT: { warmUp: [], runs: [] }, GET: { warmUp: [], runs: [] } }]));
   for (const op of ['PUT', 'GET'] as const) {
     for (const r of targets) {
       const rates = await warmUp(r, op);
-      const record = warmUps.get(r);
-      if (record) record[op] = rates;
+      done.get(r)?.[op].warmUp.push(...rates);
       log(`  ${r.target.name} ${op} warm-up: ${rates.map((x) => Math.round(x)).join(' → ')} req/s in ${WARM_UP.windowSeconds[op]} s windows`);
     }
     for (let i = 0; i < runs; i++) {
@@ -222,14 +220,14 @@ async function measureInterleaved(targets: readonly Running[], seconds: number, 
         const run = await driveAlone(r, op, seconds);
         const gc = run.gcUs === undefined ? '' : `, GC ${Math.round(run.gcUs)} µs per request (${run.majorGcs ?? 0} full collections)`;
         log(`  ${r.target.name} ${op} run ${i + 1}: ${Math.round(run.requestsPerSecond)} req/s, p99 ${run.p99ms} ms, ${Math.round(run.serverCpuUs)} µs server CPU per request (${Math.round(run.mainThreadCpuUs)} on the main threads)${gc}`);
-        done.get(r)?.[op].push(run);
+        done.get(r)?.[op].runs.push(run);
       }
     }
   }
   return targets.flatMap((r) =>
     (['PUT', 'GET'] as const).map((op) => {
-      const runsOf = done.get(r)?.[op] ?? [];
-      return { target: r.target.name, op, warmUp: warmUps.get(r)?.[op] ?? [], runs: runsOf, median: medianRun(runsOf) };
+      const { warmUp: rates = [], runs: runsOf = [] } = done.get(r)?.[op] ?? {};
+      return { target: r.target.name, op, warmUp: rates, runs: runsOf, median: medianRun(runsOf) };
     }),
   );
 }
