@@ -6,6 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
+import { httpJson } from './http-json';
 import { GiveUp, NodeProcess as BaseNodeProcess, NodeProcessSpec, ProcessCluster, freePorts, logBeside, until } from '@ringnest/riak-core/testing';
 
 export { GiveUp, freePorts, until };
@@ -54,14 +55,12 @@ export class NodeProcess extends BaseNodeProcess {
     return this.logLines().some((l) => pattern.test(l.message));
   }
 
-  async get<T = unknown>(path: string): Promise<{ status: number; body: T }> {
-    const res = await fetch(`${this.http}${path}`);
-    return { status: res.status, body: (await res.json()) as T };
+  get<T = unknown>(path: string): Promise<{ status: number; body: T }> {
+    return httpJson<T>(`${this.http}${path}`);
   }
 
-  async post<T = unknown>(path: string, body: unknown = {}): Promise<{ status: number; body: T }> {
-    const res = await fetch(`${this.http}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    return { status: res.status, body: (await res.json()) as T };
+  post<T = unknown>(path: string, body: unknown = {}): Promise<{ status: number; body: T }> {
+    return httpJson<T>(`${this.http}${path}`, 'POST', body);
   }
 }
 

@@ -1,18 +1,13 @@
 /** HTTP helpers for the KV store in cluster tests. */
 import { NodeProcess } from './cluster';
+import { httpJson } from './http-json';
 
-export async function kvPut(n: NodeProcess, key: string, value: unknown, q = 'n=1&w=1'): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(`${n.http}/api/store/${encodeURIComponent(key)}?${q}`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(value),
-  });
-  return { status: res.status, body: await res.json() };
+export function kvPut(n: NodeProcess, key: string, value: unknown, q = 'n=1&w=1'): Promise<{ status: number; body: unknown }> {
+  return httpJson(`${n.http}/api/store/${encodeURIComponent(key)}?${q}`, 'PUT', value);
 }
 
-export async function kvGet(n: NodeProcess, key: string, q = 'n=1&r=1'): Promise<{ status: number; body: { data: unknown; value?: unknown } }> {
-  const res = await fetch(`${n.http}/api/store/${encodeURIComponent(key)}?${q}`);
-  return { status: res.status, body: (await res.json()) as { data: unknown; value?: unknown } };
+export function kvGet(n: NodeProcess, key: string, q = 'n=1&r=1'): Promise<{ status: number; body: { data: unknown; value?: unknown } }> {
+  return httpJson(`${n.http}/api/store/${encodeURIComponent(key)}?${q}`);
 }
 
 /** Run `fn` over items with at most `limit` in flight. */
