@@ -134,7 +134,9 @@ describe('HashTree', () => {
         expect(allHashes(tree)).toEqual(allHashes(rebuilt));
         expect(sorted(tree)).toEqual(sorted(rebuilt));
         expect(tree.size).toBe(model.size);
+        expect(sorted(tree)).toEqual([...model].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
         for (const [k, d] of model) expect(tree.get(k)).toBe(d);
+        for (const op of ops) if (!model.has(op.key)) expect(tree.get(op.key)).toBeUndefined();
       }),
     );
   });
@@ -169,7 +171,8 @@ describe('HashTree', () => {
         const tree = HashTree.of(entries, shape);
         for (let s = 0; s < shape.segments; s++) {
           const want = entries.filter(([k]) => segmentOf(shape, k) === s);
-          expect([...tree.segmentKeys(s)].sort()).toEqual(want.sort());
+          // in key order, by UTF-16 code units
+          expect([...tree.segmentKeys(s)]).toEqual(want.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
         }
         expect([...tree.segments()].map(([s]) => s)).toEqual([...new Set(entries.map(([k]) => segmentOf(shape, k)))].sort((x, y) => x - y));
       }),

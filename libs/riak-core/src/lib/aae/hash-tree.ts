@@ -2,7 +2,8 @@
  * An anti-entropy hash tree over one replica's keys (riak_core's hashtree, with the segment and
  * node hashes combined by XOR as in riak's tictac trees): every key is filed in a segment by a hash
  * of the key, every node's hash is the XOR of the leaf hashes of the keys below it, and the tree
- * keeps each segment's keys with their version digests so that an exchange can list them.
+ * keeps each segment's keys with their version digests (in compact sorted arrays) so that an
+ * exchange can list them.
  *
  * Invariant: the hash of every node equals the XOR of `leafHash(key, digest)` over the keys below
  * it. A write or delete updates its segment and the segment's ancestors at once (depth + 1 XORs),
@@ -17,14 +18,45 @@ import { DEFAULT_TREE_SHAPE, TreeShape, checkTreeString, leafHash, levelSize, se
 
 const NO_KEYS: ReadonlyMap<string, string> = new Map();
 
+/**
+ * One segment's keys and digests, interleaved and sorted by key (`[k0, d0, k1, d1, …]`, k0 < k1),
+ * in an array of exactly that length. A node holds a tree per range of each of its vnodes, a
+ * thousand segments each, so most segments hold a few keys: a `Map` per segment cost 390 bytes per
+ * key at a million keys on a node (2.3 KB at 50,000), this about a third of that (docs/performance.md,
+ * "Anti-entropy trees in memory").
+ */
+type Segment = string[];
+
+/** The even position of `key` in `seg`, or -(insertion position) - 1 when absent (binary search). */
+function find(seg: Segment, key: string): number {
+  let lo = 0;
+  let hi = seg.length / 2 - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const k = seg[2 * mid];
+    if (k < key) lo = mid + 1;
+    else if (k > key) hi = mid - 1;
+    else return 2 * mid;
+  }
+  return -2 * lo - 1;
+}
+
+/**
+ * A copy of `s` that holds no other string: a digest cut from a longer hash (`slice`) would
+ * otherwise keep the whole hash alive for as long as the tree keeps the digest.
+ */
+function own(s: string): string {
+  return s.length < 13 ? s : JSON.parse(JSON.stringify(s));
+}
+
 export class HashTree {
   /**
-   * node hashes by level, two 32-bit words (high, low) per node, and each segment's keys -> digests
-   * (undefined while the segment is empty); both allocated with the first key, so an empty tree
-   * (every tree of a node without data) costs nothing: all its hashes are zero
+   * node hashes by level, two 32-bit words (high, low) per node, and each segment's keys and
+   * digests (undefined while the segment is empty); both allocated with the first key, so an empty
+   * tree (every tree of a node without data) costs nothing: all its hashes are zero
    */
   private levels: Uint32Array[] | undefined;
-  private buckets: (Map<string, string> | undefined)[] | undefined;
+  private buckets: (Segment | undefined)[] | undefined;
   private readonly bitsPerLevel: number;
   private count = 0;
 
@@ -50,13 +82,23 @@ export class HashTree {
     checkTreeString('digest', digest);
     const segment = segmentOf(this.shape, key);
     const buckets = (this.buckets ??= this.allocate());
-    let keys = buckets[segment];
-    const old = keys?.get(key);
-    if (old === digest) return;
-    if (keys === undefined) keys = buckets[segment] = new Map();
-    if (old === undefined) this.count++;
-    else this.toggle(segment, leafHash(key, old));
-    keys.set(key, digest);
+    const seg = buckets[segment];
+    const at = seg ? find(seg, key) : -1;
+    if (seg && at >= 0) {
+      const old = seg[at + 1];
+      if (old === digest) return;
+      seg[at + 1] = own(digest);
+      this.toggle(segment, leafHash(key, old));
+    } else {
+      const i = -at - 1;
+      const grown = new Array<string>((seg?.length ?? 0) + 2);
+      for (let j = 0; j < i; j++) grown[j] = (seg as Segment)[j];
+      grown[i] = key;
+      grown[i + 1] = own(digest);
+      for (let j = i; j < (seg?.length ?? 0); j++) grown[j + 2] = (seg as Segment)[j];
+      buckets[segment] = grown;
+      this.count++;
+    }
     this.toggle(segment, leafHash(key, digest));
   }
 
@@ -64,11 +106,17 @@ export class HashTree {
   delete(key: string): boolean {
     const segment = segmentOf(this.shape, key);
     const buckets = this.buckets;
-    const keys = buckets?.[segment];
-    const old = keys?.get(key);
-    if (buckets === undefined || keys === undefined || old === undefined) return false;
-    keys.delete(key);
-    if (keys.size === 0) buckets[segment] = undefined;
+    const seg = buckets?.[segment];
+    const at = seg ? find(seg, key) : -1;
+    if (buckets === undefined || seg === undefined || at < 0) return false;
+    const old = seg[at + 1];
+    if (seg.length === 2) buckets[segment] = undefined;
+    else {
+      const shrunk = new Array<string>(seg.length - 2);
+      for (let j = 0; j < at; j++) shrunk[j] = seg[j];
+      for (let j = at + 2; j < seg.length; j++) shrunk[j - 2] = seg[j];
+      buckets[segment] = shrunk;
+    }
     this.count--;
     this.toggle(segment, leafHash(key, old));
     return true;
@@ -76,7 +124,9 @@ export class HashTree {
 
   /** The digest recorded for `key`. */
   get(key: string): string | undefined {
-    return this.buckets?.[segmentOf(this.shape, key)]?.get(key);
+    const seg = this.buckets?.[segmentOf(this.shape, key)];
+    const at = seg ? find(seg, key) : -1;
+    return at >= 0 ? (seg as Segment)[at + 1] : undefined;
   }
 
   /** The root hash as 16 hex digits (for logs, status and comparisons). */
@@ -103,32 +153,33 @@ export class HashTree {
     return out;
   }
 
-  /** The keys of one segment with their digests (a read-only view, valid until the next write). */
+  /** The keys of one segment with their digests, in key order (a copy: an exchange asks for the few segments that differ). */
   segmentKeys(segment: number): ReadonlyMap<string, string> {
     if (!Number.isInteger(segment) || segment < 0 || segment >= this.shape.segments) {
       throw new RangeError(`segment must be an integer in [0, ${this.shape.segments}), got ${segment}`);
     }
-    return this.buckets?.[segment] ?? NO_KEYS;
+    const seg = this.buckets?.[segment];
+    return seg ? new Map(pairs(seg)) : NO_KEYS;
   }
 
   /** Every (key, digest) pair, segment by segment. */
   *entries(): IterableIterator<[string, string]> {
-    for (const keys of this.buckets ?? []) if (keys !== undefined) yield* keys;
+    for (const seg of this.buckets ?? []) if (seg !== undefined) yield* pairs(seg);
   }
 
   /** Every non-empty segment with its keys, in segment order. */
   *segments(): IterableIterator<[number, ReadonlyMap<string, string>]> {
     const buckets = this.buckets ?? [];
     for (let s = 0; s < buckets.length; s++) {
-      const keys = buckets[s];
-      if (keys !== undefined) yield [s, keys];
+      const seg = buckets[s];
+      if (seg !== undefined) yield [s, new Map(pairs(seg))];
     }
   }
 
   /** The segments and node hashes of a tree receiving its first key. */
-  private allocate(): (Map<string, string> | undefined)[] {
+  private allocate(): (Segment | undefined)[] {
     this.levels = Array.from({ length: this.shape.depth + 1 }, (_, l) => new Uint32Array(2 * levelSize(this.shape, l)));
-    return new Array<Map<string, string> | undefined>(this.shape.segments).fill(undefined);
+    return new Array<Segment | undefined>(this.shape.segments).fill(undefined);
   }
 
   /** XORs a leaf hash into a segment and all its ancestors (the tree holds a key: `levels` is allocated). */
@@ -140,4 +191,9 @@ export class HashTree {
       words[2 * i + 1] ^= lo;
     }
   }
+}
+
+/** The (key, digest) pairs of a segment, in key order. */
+function* pairs(seg: Segment): IterableIterator<[string, string]> {
+  for (let i = 0; i < seg.length; i += 2) yield [seg[i], seg[i + 1]];
 }
