@@ -20,10 +20,10 @@ const NO_KEYS: ReadonlyMap<string, string> = new Map();
 
 /**
  * One segment's keys and digests, interleaved and sorted by key (`[k0, d0, k1, d1, …]`, k0 < k1),
- * in an array of exactly that length. A node holds a tree per range of each of its vnodes, a
- * thousand segments each, so most segments hold a few keys: a `Map` per segment cost 390 bytes per
- * key at a million keys on a node (2.3 KB at 50,000), this about a third of that (docs/performance.md,
- * "Anti-entropy trees in memory").
+ * in an array of exactly that length. A node holds a tree per range of each of its vnodes, 4096
+ * segments each, so most segments hold a few keys: with a `Map` per segment a node's trees cost 174
+ * bytes of heap per (key, digest) pair at a million keys, with these arrays 113 (libs/riak-core/docs/aae.md,
+ * "Costs").
  */
 type Segment = string[];
 
