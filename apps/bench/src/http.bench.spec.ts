@@ -1,4 +1,6 @@
-import { warmedUp } from './http.bench';
+import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { Keys, Target, driveAlone, warmedUp } from './http.bench';
 
 describe("the judge's warm-up", () => {
   it('needs two windows to compare', () => {
@@ -17,4 +19,45 @@ describe("the judge's warm-up", () => {
   it('stops when the rate falls: a slower window is no sign of a cold start', () => {
     expect(warmedUp([16000, 12000])).toBe(true);
   });
+});
+
+describe('a measured run of a stopped target', () => {
+  // a server counting the requests it answers, and telling the count at GET /count
+  const SERVER = `
+    let n = 0;
+    require('node:http').createServer((req, res) => {
+      if (req.url === '/count') return res.end(String(n));
+      n++;
+      res.end('{}');
+    }).listen(0, '127.0.0.1', function () { console.log(this.address().port); });`;
+  let server: ChildProcess;
+  let url: string;
+
+  beforeAll(async () => {
+    server = spawn(process.execPath, ['-e', SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const port = await new Promise<string>((resolve) => server.stdout?.once('data', (b: Buffer) => resolve(b.toString().trim())));
+    url = `http://127.0.0.1:${port}`;
+  });
+  afterAll(() => {
+    server.kill('SIGCONT');
+    server.kill('SIGKILL');
+  });
+
+  it('resumes it, loads it for the resume seconds unmeasured, measures the run alone, and stops it again', async () => {
+    const pid = server.pid as number;
+    process.kill(pid, 'SIGSTOP');
+    const target: Target = { name: 'counter', urls: [url], pids: [pid], query: { PUT: '', GET: '' } };
+    const run = await driveAlone({ target, keys: new Keys() }, 'GET', 1, 1);
+    // a signal is delivered asynchronously: poll the process state for a moment
+    const state = () => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0];
+    for (const until = Date.now() + 2000; state() !== 'T' && Date.now() < until; ) await new Promise((r) => setTimeout(r, 10));
+    expect(state()).toBe('T');
+    process.kill(pid, 'SIGCONT');
+    const served = Number(await (await fetch(`${url}/count`)).text());
+    const measured = run.requestsPerSecond * 1;
+    expect(run.errors).toBe(0);
+    // the resume second's requests were served but are not in the run's figures
+    expect(served).toBeGreaterThan(measured * 1.3);
+    expect(measured).toBeGreaterThan(0);
+  }, 20000);
 });

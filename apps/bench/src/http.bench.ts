@@ -170,11 +170,21 @@ export function warmedUp(rates: readonly number[], rise = WARM_UP.rise): boolean
   return rates.length >= 2 && rates[rates.length - 1] <= rates[rates.length - 2] * (1 + rise);
 }
 
+/**
+ * Seconds of unmeasured load right before each measured run, once the target is resumed, for every
+ * target alike. A target stopped while the others ran (30-40 s) starts slower: a Ringnest cluster
+ * resumed after 30 s served GETs at 320, 287 and 263 µs of CPU in its first three 3 s windows
+ * against 236-244 before the pause (V8 had shrunk each node's young generation while the process
+ * stood still: scavenges every 15-25 ms freeing 1 MB each instead of every 75-120 ms freeing 13
+ * MB), so each measured run began with a slow stretch the baselines do not have.
+ */
+export const RESUME_SECONDS: Readonly<Record<HttpOp, number>> = { PUT: 3, GET: 3 };
+
 /** How long the nodes are watched for suspicions after their last pause ends (several probe rounds). */
 const SUSPICION_WINDOW_MS = 3000;
 
 /** A target under the judge, its processes started: paused (SIGSTOP) except while it is driven. */
-interface Running {
+export interface Running {
   readonly target: Target;
   readonly keys: Keys;
 }
@@ -183,10 +193,11 @@ function signalAll(r: Running, signal: 'SIGSTOP' | 'SIGCONT'): void {
   for (const pid of r.target.pids) process.kill(pid, signal);
 }
 
-/** Drive `r` for `seconds` of `op`, resumed only meanwhile. */
-async function driveAlone(r: Running, op: HttpOp, seconds: number): Promise<HttpRun> {
+/** Drive `r` for `seconds` of `op` (after `resumeSeconds` of the same load, not measured), resumed only meanwhile. */
+export async function driveAlone(r: Running, op: HttpOp, seconds: number, resumeSeconds = 0): Promise<HttpRun> {
   signalAll(r, 'SIGCONT');
   try {
+    if (resumeSeconds > 0) await drive(r.target, op, r.keys, resumeSeconds);
     return await drive(r.target, op, r.keys, seconds);
   } finally {
     signalAll(r, 'SIGSTOP');
@@ -205,7 +216,8 @@ async function warmUp(r: Running, op: HttpOp): Promise<number[]> {
  * The targets' runs interleaved: per operation a warm-up of each, then round after round one run
  * of each (in turn forwards and backwards), so that a slow phase of the machine weighs on all of
  * them alike. Only the target under load runs; the others are stopped (SIGSTOP), so that their
- * timers (a cluster's gossip, probes, anti-entropy) take nothing from it.
+ * timers (a cluster's gossip, probes, anti-entropy) take nothing from it; a resumed target gets
+ * {@link RESUME_SECONDS} of load before each measured run.
  */
 async function measureInterleaved(targets: readonly Running[], seconds: number, runs: number, log: (line: string) => void): Promise<HttpBenchRow[]> {
   const done = new Map<Running, Record<HttpOp, { warmUp: number[]; runs: HttpRun[] }>>(targets.map((r) => [r, { PUT: { warmUp: [], runs: [] }, GET: { warmUp: [], runs: [] } }]));
@@ -217,7 +229,7 @@ async function measureInterleaved(targets: readonly Running[], seconds: number, 
     }
     for (let i = 0; i < runs; i++) {
       for (const r of i % 2 === 0 ? targets : [...targets].reverse()) {
-        const run = await driveAlone(r, op, seconds);
+        const run = await driveAlone(r, op, seconds, RESUME_SECONDS[op]);
         const gc = run.gcUs === undefined ? '' : `, GC ${Math.round(run.gcUs)} µs per request (${run.majorGcs ?? 0} full collections)`;
         log(`  ${r.target.name} ${op} run ${i + 1}: ${Math.round(run.requestsPerSecond)} req/s, p99 ${run.p99ms} ms, ${Math.round(run.serverCpuUs)} µs server CPU per request (${Math.round(run.mainThreadCpuUs)} on the main threads)${gc}`);
         done.get(r)?.[op].runs.push(run);
