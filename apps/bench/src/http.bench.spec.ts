@@ -29,7 +29,7 @@ describe('a measured run of a stopped target', () => {
       if (req.url === '/count') return res.end(String(n));
       n++;
       res.end('{}');
-    }).listen(0, '127.0.0.1', function () { console.log(this.address().port); });`;
+    }).listen(0, '127.0.0.1', function () { process.stdout.write(String(this.address().port)); });`;
   let server: ChildProcess;
   let url: string;
 
