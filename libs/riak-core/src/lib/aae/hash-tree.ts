@@ -22,7 +22,7 @@ const NO_KEYS: ReadonlyMap<string, string> = new Map();
  * One segment's keys and digests, interleaved and sorted by key (`[k0, d0, k1, d1, …]`, k0 < k1),
  * in an array of exactly that length. A node holds a tree per range of each of its vnodes, 4096
  * segments each, so most segments hold a few keys: with a `Map` per segment a node's trees cost 174
- * bytes of heap per (key, digest) pair at a million keys, with these arrays 113 (libs/riak-core/docs/aae.md,
+ * bytes of heap per (key, digest) pair at three million pairs, with these arrays 113 (libs/riak-core/docs/aae.md,
  * "Costs").
  */
 type Segment = string[];
