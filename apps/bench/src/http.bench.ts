@@ -175,9 +175,10 @@ export function warmedUp(rates: readonly number[], rise = WARM_UP.rise): boolean
  * Seconds of unmeasured load right before each measured run, once the target is resumed, for every
  * target alike. A target stopped while the others ran (30-40 s) starts slower: a Ringnest cluster
  * resumed after 30 s served GETs at 320, 287 and 263 µs of CPU in its first three 3 s windows
- * against 236-244 before the pause (V8 had shrunk each node's young generation while the process
- * stood still: scavenges every 15-25 ms freeing 1 MB each instead of every 75-120 ms freeing 13
- * MB), so each measured run began with a slow stretch the baselines do not have.
+ * against 236-244 before the pause. Part of it: V8 had shrunk each node's young generation while
+ * the process stood still (scavenges every 15-25 ms freeing 1 MB each instead of every 75-120 ms
+ * freeing 13 MB); with the size kept (`--min-semi-space-size`) the first windows were still slower.
+ * Without this load each measured run began with a slow stretch the baselines do not have.
  */
 export const RESUME_SECONDS: Readonly<Record<HttpOp, number>> = { PUT: 3, GET: 3 };
 
