@@ -47,14 +47,15 @@ describe('a measured run of a stopped target', () => {
     const pid = server.pid as number;
     process.kill(pid, 'SIGSTOP');
     const target: Target = { name: 'counter', urls: [url], pids: [pid], query: { PUT: '', GET: '' } };
-    const run = await driveAlone({ target, keys: new Keys() }, 'GET', 1, 1);
+    const seconds = 1;
+    const run = await driveAlone({ target, keys: new Keys() }, 'GET', seconds, 1);
     // a signal is delivered asynchronously: poll the process state for a moment
     const state = () => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0];
     for (const until = Date.now() + 2000; state() !== 'T' && Date.now() < until; ) await new Promise((r) => setTimeout(r, 10));
     expect(state()).toBe('T');
     process.kill(pid, 'SIGCONT');
     const served = Number(await (await fetch(`${url}/count`)).text());
-    const measured = run.requestsPerSecond * 1;
+    const measured = run.requestsPerSecond * seconds;
     expect(run.errors).toBe(0);
     // the resume second's requests were served but are not in the run's figures
     expect(served).toBeGreaterThan(measured * 1.3);

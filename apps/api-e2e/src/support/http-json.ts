@@ -8,39 +8,31 @@ import { Agent, request } from 'node:http';
 
 /** Idle sockets are unreferenced by the agent, so they keep no test process alive. */
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+const TIMEOUT_MS = 60_000;
 
-export interface HttpReply {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly text: string;
-}
-
-/** One request; resolves with the whole reply, rejects on a socket error or after `timeoutMs`. */
-export function httpRequest(url: string, init: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {}): Promise<HttpReply> {
-  const { method = 'GET', headers = {}, body, timeoutMs = 60_000 } = init;
+/**
+ * One request whose reply is JSON (a body that is not JSON throws, naming the request); rejects on a
+ * socket error or when no reply came within a minute.
+ */
+export function httpJson<T = unknown>(url: string, method = 'GET', body?: unknown): Promise<{ status: number; body: T }> {
+  const text = body === undefined ? undefined : JSON.stringify(body);
+  const headers: Record<string, string> = text === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) };
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, agent, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+    const req = request(url, { method, agent, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', reject);
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => {
+        const reply = Buffer.concat(chunks).toString('utf8');
+        try {
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(reply) as T });
+        } catch {
+          reject(new Error(`${method} ${url}: ${res.statusCode}, not JSON: ${reply.slice(0, 200)}`));
+        }
+      });
     });
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${url}: no reply in ${timeoutMs} ms`)));
+    req.setTimeout(TIMEOUT_MS, () => req.destroy(new Error(`${method} ${url}: no reply in ${TIMEOUT_MS} ms`)));
     req.on('error', reject);
-    req.end(body);
+    req.end(text);
   });
-}
-
-/** A request whose reply is JSON (a body that is not JSON throws, naming the request). */
-export async function httpJson<T = unknown>(url: string, method = 'GET', body?: unknown): Promise<{ status: number; body: T }> {
-  const reply = await httpRequest(url, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  try {
-    return { status: reply.status, body: JSON.parse(reply.text) as T };
-  } catch {
-    throw new Error(`${method} ${url}: ${reply.status}, not JSON: ${reply.text.slice(0, 200)}`);
-  }
 }

@@ -43,7 +43,8 @@ function find(seg: Segment, key: string): number {
 
 /**
  * A copy of `s` that holds no other string: a digest cut from a longer hash (`slice`) would
- * otherwise keep the whole hash alive for as long as the tree keeps the digest.
+ * otherwise keep the whole hash alive for as long as the tree keeps the digest. (V8 copies cuts
+ * shorter than 13 characters already.)
  */
 function own(s: string): string {
   return s.length < 13 ? s : JSON.parse(JSON.stringify(s));
@@ -90,12 +91,14 @@ export class HashTree {
       seg[at + 1] = own(digest);
       this.toggle(segment, leafHash(key, old));
     } else {
+      // a new key: a copy of the segment two entries longer, the pair in its place
+      const before = seg ?? [];
       const i = -at - 1;
-      const grown = new Array<string>((seg?.length ?? 0) + 2);
-      for (let j = 0; j < i; j++) grown[j] = (seg as Segment)[j];
+      const grown = new Array<string>(before.length + 2);
+      for (let j = 0; j < i; j++) grown[j] = before[j];
       grown[i] = key;
       grown[i + 1] = own(digest);
-      for (let j = i; j < (seg?.length ?? 0); j++) grown[j + 2] = (seg as Segment)[j];
+      for (let j = i; j < before.length; j++) grown[j + 2] = before[j];
       buckets[segment] = grown;
       this.count++;
     }
