@@ -2,6 +2,7 @@ import { AbRun, abSummary, abTable, figure, runOrder } from './ab.bench';
 import { HttpRun, VALUE_BYTES, paddedValue } from './http.bench';
 
 const run = (requestsPerSecond: number, serverCpuUs: number, gcUs?: number): HttpRun => ({
+  requests: requestsPerSecond * 8,
   requestsPerSecond,
   serverCpuUs,
   mainThreadCpuUs: serverCpuUs * 0.7,

@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { Keys, Target, driveAlone, warmedUp } from './http.bench';
+import { CONNECTIONS, Keys, Target, driveAlone, warmedUp } from './http.bench';
 
 describe("the judge's warm-up", () => {
   it('needs two windows to compare', () => {
@@ -55,10 +55,10 @@ describe('a measured run of a stopped target', () => {
     expect(state()).toBe('T');
     process.kill(pid, 'SIGCONT');
     const served = Number(await (await fetch(`${url}/count`)).text());
-    const measured = run.requestsPerSecond * seconds;
     expect(run.errors).toBe(0);
-    // the resume second's requests were served but are not in the run's figures
-    expect(served).toBeGreaterThan(measured * 1.3);
-    expect(measured).toBeGreaterThan(0);
+    expect(run.requests).toBeGreaterThan(0);
+    // the resume second's requests were served but are not in the run's figures: more were served
+    // than the run counted and the requests still in flight when it ended could account for
+    expect(served - run.requests).toBeGreaterThan(CONNECTIONS);
   }, 20000);
 });

@@ -43,6 +43,8 @@ export type HttpOp = 'PUT' | 'GET';
 export const RINGNEST_QUERY: Readonly<Record<HttpOp, string>> = { PUT: '?n=3&w=2', GET: '?n=3&r=2' };
 
 export interface HttpRun {
+  /** requests answered in the run */
+  readonly requests: number;
   readonly requestsPerSecond: number;
   readonly p50ms: number;
   readonly p99ms: number;
@@ -87,6 +89,7 @@ function medianRun(runs: readonly HttpRun[]): HttpRun {
   const gc = runs.every((r) => r.gcUs !== undefined) ? { gcUs: of((r) => r.gcUs ?? 0), majorGcs: of((r) => r.majorGcs ?? 0) } : {};
   return {
     ...gc,
+    requests: of((r) => r.requests),
     requestsPerSecond: of((r) => r.requestsPerSecond),
     p50ms: of((r) => r.p50ms),
     p99ms: of((r) => r.p99ms),
@@ -140,6 +143,7 @@ export async function drive(target: Target, op: HttpOp, keys: Keys, seconds: num
   const gc: GcDuring | undefined = gc0 && gcDuring(gc0, await readGcTotals(target.urls));
   return {
     ...(gc ? { gcUs: gc.pauseUs / requests, majorGcs: gc.major } : {}),
+    requests: result.requests.total,
     requestsPerSecond: result.requests.total / (result.duration || seconds),
     p50ms: result.latency.p50,
     p99ms: result.latency.p99,

@@ -1,7 +1,7 @@
 import { HttpRun } from './http.bench';
 import { QuorumRun, quorumParts, quorumRows, quorumTable } from './quorum.bench';
 
-const run = (requestsPerSecond: number, serverCpuUs: number): HttpRun => ({ requestsPerSecond, serverCpuUs, mainThreadCpuUs: serverCpuUs * 0.7, p50ms: 5, p99ms: 20, errors: 0, non2xx: 0, loadCpuUs: 40 });
+const run = (requestsPerSecond: number, serverCpuUs: number): HttpRun => ({ requests: requestsPerSecond * 8, requestsPerSecond, serverCpuUs, mainThreadCpuUs: serverCpuUs * 0.7, p50ms: 5, p99ms: 20, errors: 0, non2xx: 0, loadCpuUs: 40 });
 
 describe('the quorum bench', () => {
   const runs: QuorumRun[] = [
